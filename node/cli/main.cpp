@@ -1,0 +1,487 @@
+// fieldsync: the command-line program over a local node.
+//
+// One table (kCommands) declares every command, its arguments and options;
+// the parser, the help at every level and the dispatch all read it, so
+// --help is always the truth. Exit codes: 0 success, 1 internal error,
+// 2 usage error, 3 input refused (validation or a business rule).
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "node/node.h"
+
+using namespace fieldsync::node;
+using fieldsync::sync::Errc;
+using fieldsync::sync::Error;
+
+namespace {
+
+constexpr int kOk = 0, kInternal = 1, kUsage = 2, kRefused = 3;
+
+struct Option {
+  std::string name;  // without the leading --
+  std::string arg;   // empty: a flag
+  std::string help;
+  bool required = false;
+  bool repeat = false;
+};
+
+struct Args {
+  std::vector<std::string> pos;
+  std::map<std::string, std::vector<std::string>> opts;
+
+  std::string get(const std::string& name) const {
+    auto it = opts.find(name);
+    return it == opts.end() ? std::string() : it->second.back();
+  }
+  bool has(const std::string& name) const { return opts.contains(name); }
+  const std::vector<std::string>& all(const std::string& name) const {
+    static const std::vector<std::string> none;
+    auto it = opts.find(name);
+    return it == opts.end() ? none : it->second;
+  }
+};
+
+struct UsageError {
+  std::string message;
+};
+
+// Parse helpers that turn bad input into a usage-level error naming the option.
+Result<std::optional<std::int64_t>> optTime(const Args& a, const std::string& name = "at") {
+  if (!a.has(name)) return std::optional<std::int64_t>{};
+  auto t = parseTime(a.get(name), "--" + name);
+  if (!t) return t.error();
+  return std::optional<std::int64_t>{*t};
+}
+Result<std::optional<std::int64_t>> optQty(const Args& a, const std::string& name = "qty") {
+  if (!a.has(name)) return std::optional<std::int64_t>{};
+  auto q = parseQty(a.get(name), "--" + name);
+  if (!q) return q.error();
+  return std::optional<std::int64_t>{*q};
+}
+
+using Handler = std::function<Result<Table>(Node&, const Args&)>;
+
+struct Command {
+  std::string noun, verb;          // verb empty: a one-word command
+  std::vector<std::string> positional;
+  std::string summary;
+  std::vector<Option> options;
+  Handler run;
+  bool creates = false;            // init: the database does not exist yet
+};
+
+#define TRY(var, expr)               \
+  auto var##_r = (expr);             \
+  if (!var##_r) return var##_r.error(); \
+  auto var = std::move(var##_r).value()
+
+const Option kAt{"at", "TIME", "business time, UTC (2026-11-21T08:30); default now"};
+const Option kForce{"force", "", "record it even if local stock or serial places disagree"};
+const Option kQty{"qty", "Q", "quantity, for items not tracked by serial"};
+const Option kSerial{"serial", "S", "a serial (repeat for each unit), for serial-tracked items", false, true};
+
+Result<Table> move(Node& n, const Args& a, MoveKind kind, std::string from, std::string to) {
+  TRY(qty, optQty(a));
+  TRY(at, optTime(a));
+  MoveSpec s{kind, a.pos[0], from, to, qty, a.all("serial"), at, a.get("reason"), a.has("force")};
+  return n.moveStock(s);
+}
+
+Result<Table> caseTo(Node& n, const Args& a, CaseStatus to) {
+  TRY(at, optTime(a));
+  return n.setCaseStatus(a.pos[0], to, at);
+}
+
+Result<Table> trackTo(Node& n, const Args& a, ShipmentStatus to) {
+  TRY(at, optTime(a));
+  return n.track(a.pos[0], {to, at, a.get("recipient"), a.get("proof"), a.get("place"), a.get("reason"), a.has("force")});
+}
+
+std::vector<Command> commands() {
+  std::vector<Command> c;
+  c.push_back({"init", "", {}, "create a new node database", {{"company", "NAME", "the company this node works for", true}},
+               nullptr, true});
+  c.push_back({"status", "", {}, "node id, clock, op and entity counts", {}, [](Node& n, const Args&) { return n.status(); }});
+  c.push_back({"export", "", {}, "canonical JSON of every projection (identical on converged nodes)", {}, nullptr});
+  c.push_back({"rebuild", "", {}, "recompute every projection from the op log", {}, [](Node& n, const Args&) -> Result<Table> {
+                 if (auto ok = n.rebuild(); !ok) return ok.error();
+                 return Table{{"rebuilt"}, {{true}}};
+               }});
+
+  c.push_back({"item", "add", {"CODE"}, "add or update an item",
+               {{"name", "NAME", "display name"},
+                {"serial", "", "tracked by serial (devices, serialized parts)"},
+                {"warranty-days", "N", "warranty period from delivery or installation"},
+                {"low-stock", "Q", "list locations holding less than Q in 'stock low'"}},
+               [](Node& n, const Args& a) -> Result<Table> {
+                 TRY(low, optQty(a, "low-stock"));
+                 std::int64_t days = 0;
+                 if (a.has("warranty-days")) {
+                   TRY(d, parseQty(a.get("warranty-days"), "--warranty-days"));
+                   if (d % 1000) return Error{Errc::invalid_input, "--warranty-days: must be a whole number of days"};
+                   days = d / 1000;
+                 }
+                 return n.addItem({a.pos[0], a.get("name"), a.has("serial"), days, low.value_or(0)});
+               }});
+  c.push_back({"item", "list", {}, "list items", {}, [](Node& n, const Args&) { return n.items(); }});
+
+  c.push_back({"location", "add", {"CODE"}, "add or update a location",
+               {{"kind", "KIND", "warehouse, bin, van, transit, supplier, customer, consumed, scrap, loss or repair", true},
+                {"name", "NAME", "display name"},
+                {"technician", "NAME", "the technician a van is assigned to"},
+                {"allow-negative", "", "stock here may go below zero"}},
+               [](Node& n, const Args& a) -> Result<Table> {
+                 TRY(kind, parseName<LocationKind>(a.get("kind"), "--kind"));
+                 return n.addLocation({a.pos[0], a.get("name"), kind, a.get("technician"), a.has("allow-negative")});
+               }});
+  c.push_back({"location", "list", {}, "list locations", {}, [](Node& n, const Args&) { return n.locations(); }});
+
+  c.push_back({"unit", "register", {"ITEM", "SERIAL"}, "register a device (trimmed, upper-cased serial)",
+               {{"build", "CODE", "build code"}, {"customer", "NAME", "owner"}, {"site", "NAME", "site"},
+                {"manufactured", "DATE", "manufacturing date"}},
+               [](Node& n, const Args& a) -> Result<Table> {
+                 TRY(made, optTime(a, "manufactured"));
+                 return n.registerUnit({a.pos[0], a.pos[1], a.get("build"), a.get("customer"), a.get("site"), made});
+               }});
+  c.push_back({"unit", "install", {"ITEM", "SERIAL"}, "install a registered unit at a customer site",
+               {{"customer", "NAME", "customer", true}, {"site", "NAME", "site"},
+                {"parent-item", "ITEM", "installed into this device's item"},
+                {"parent-serial", "SERIAL", "installed into this device"}, kAt},
+               [](Node& n, const Args& a) -> Result<Table> {
+                 TRY(at, optTime(a));
+                 return n.installUnit({a.pos[0], a.pos[1], a.get("customer"), a.get("site"), a.get("parent-item"),
+                                       a.get("parent-serial"), at});
+               }});
+  c.push_back({"unit", "show", {"ITEM", "SERIAL"}, "a unit's warranty and history", {},
+               [](Node& n, const Args& a) { return n.unitHistory(a.pos[0], a.pos[1]); }});
+  c.push_back({"unit", "list", {}, "list units with place, state and warranty", {},
+               [](Node& n, const Args&) { return n.units(); }});
+  c.push_back({"unit", "import", {"FILE"},
+               "import units from CSV (columns: item, serial, build_code, customer, site, manufactured_on)",
+               {{"dry-run", "", "check and count, write nothing"}}, nullptr});
+
+  c.push_back({"case", "open", {}, "open a service case",
+               {{"customer", "NAME", "customer (default: the unit's)"}, {"site", "NAME", "site"},
+                {"item", "ITEM", "the unit's item"}, {"serial", "SERIAL", "the unit's serial"},
+                {"problem", "TEXT", "what is wrong", true},
+                {"priority", "P", "low, normal (default), high or urgent"}, kAt},
+               [](Node& n, const Args& a) -> Result<Table> {
+                 Priority p = Priority::normal;
+                 if (a.has("priority")) {
+                   TRY(parsed, parseName<Priority>(a.get("priority"), "--priority"));
+                   p = parsed;
+                 }
+                 TRY(at, optTime(a));
+                 return n.openCase({a.get("customer"), a.get("site"), a.get("item"), a.get("serial"), a.get("problem"), p, at});
+               }});
+  c.push_back({"case", "schedule", {"CASE"}, "schedule a visit",
+               {{"technician", "NAME", "who goes", true}, {"from", "TIME", "window start", true},
+                {"to", "TIME", "window end", true}},
+               [](Node& n, const Args& a) -> Result<Table> {
+                 TRY(from, parseTime(a.get("from"), "--from"));
+                 TRY(to, parseTime(a.get("to"), "--to"));
+                 return n.scheduleVisit(a.pos[0], a.get("technician"), from, to);
+               }});
+  c.push_back({"case", "set", {"CASE", "STATUS"}, "change status along the case state machine", {kAt},
+               [](Node& n, const Args& a) -> Result<Table> {
+                 TRY(to, parseName<CaseStatus>(a.pos[1], "STATUS"));
+                 TRY(at, optTime(a));
+                 return n.setCaseStatus(a.pos[0], to, at);
+               }});
+  for (auto [verb, to, summary] : {std::tuple{"start", CaseStatus::in_progress, "work starts (in_progress)"},
+                                   {"hold", CaseStatus::on_hold, "work waits (on_hold)"},
+                                   {"resolve", CaseStatus::resolved, "the problem is fixed (resolved)"},
+                                   {"close", CaseStatus::closed, "close a resolved case"},
+                                   {"reopen", CaseStatus::reopened, "the customer is not satisfied (counted)"},
+                                   {"cancel", CaseStatus::cancelled, "cancel the case (terminal)"}})
+    c.push_back({"case", verb, {"CASE"}, summary, {kAt},
+                 [to = to](Node& n, const Args& a) { return caseTo(n, a, to); }});
+  c.push_back({"case", "log", {"CASE", "TEXT"}, "add a work-log activity", {kAt},
+               [](Node& n, const Args& a) -> Result<Table> {
+                 TRY(at, optTime(a));
+                 return n.logActivity(a.pos[0], a.pos[1], at);
+               }});
+  c.push_back({"case", "part", {"CASE", "ITEM"}, "use a part from a van on the case",
+               {{"from", "VAN", "the van the part comes from", true}, kQty, kSerial, kAt, kForce},
+               [](Node& n, const Args& a) -> Result<Table> {
+                 TRY(qty, optQty(a));
+                 TRY(at, optTime(a));
+                 return n.usePart(a.pos[0], {MoveKind::consumption, a.pos[1], a.get("from"), "", qty, a.all("serial"), at,
+                                             "", a.has("force")});
+               }});
+  c.push_back({"case", "signoff", {"CASE"}, "the customer signs off", {{"name", "NAME", "who signed", true}, kAt},
+               [](Node& n, const Args& a) -> Result<Table> {
+                 TRY(at, optTime(a));
+                 return n.signOff(a.pos[0], a.get("name"), at);
+               }});
+  c.push_back({"case", "show", {"CASE"}, "a case's history", {}, [](Node& n, const Args& a) { return n.showCase(a.pos[0]); }});
+  c.push_back({"case", "list", {}, "list cases with status", {}, [](Node& n, const Args&) { return n.cases(); }});
+
+  const std::vector<Option> moving{kQty, kSerial, kAt, kForce};
+  auto with = [&](std::vector<Option> first) {
+    first.insert(first.end(), moving.begin(), moving.end());
+    return first;
+  };
+  c.push_back({"stock", "receive", {"ITEM"}, "goods receipt (unknown serials are registered)",
+               with({{"to", "LOC", "where the goods go", true}, {"from", "LOC", "default SUPPLIER"}}),
+               [](Node& n, const Args& a) { return move(n, a, MoveKind::receipt, a.get("from"), a.get("to")); }});
+  c.push_back({"stock", "issue", {"ITEM"}, "issue goods (exit slip)",
+               with({{"from", "LOC", "where the goods leave", true}, {"to", "LOC", "default CUSTOMER"}}),
+               [](Node& n, const Args& a) { return move(n, a, MoveKind::issue, a.get("from"), a.get("to")); }});
+  c.push_back({"stock", "transfer", {"ITEM"}, "direct transfer between two locations",
+               with({{"from", "LOC", "source", true}, {"to", "LOC", "destination", true}}),
+               [](Node& n, const Args& a) { return move(n, a, MoveKind::transfer, a.get("from"), a.get("to")); }});
+  c.push_back({"stock", "send", {"ITEM"}, "send into transit (step 1 of a transfer via transit)",
+               with({{"from", "LOC", "source", true}, {"via", "LOC", "transit location, default TRANSIT"}}),
+               [](Node& n, const Args& a) { return move(n, a, MoveKind::transit_out, a.get("from"), a.get("via")); }});
+  c.push_back({"stock", "arrive", {"DOC"}, "receive what a transfer left in transit (step 2)",
+               {{"to", "LOC", "destination", true}, kAt},
+               [](Node& n, const Args& a) -> Result<Table> {
+                 TRY(at, optTime(a));
+                 return n.arrive(a.pos[0], a.get("to"), at);
+               }});
+  c.push_back({"stock", "return", {"ITEM"}, "customer return",
+               with({{"to", "LOC", "where the goods go", true}, {"from", "LOC", "default CUSTOMER"}}),
+               [](Node& n, const Args& a) { return move(n, a, MoveKind::customer_return, a.get("from"), a.get("to")); }});
+  c.push_back({"stock", "adjust", {"ITEM"}, "adjust a balance by a signed quantity",
+               {{"location", "LOC", "where", true}, {"qty", "Q", "signed change, e.g. -2", true},
+                {"reason", "TEXT", "why", true}, kAt, kForce},
+               [](Node& n, const Args& a) -> Result<Table> {
+                 TRY(qty, parseQty(a.get("qty"), "--qty"));
+                 if (qty == 0) return Error{Errc::invalid_input, "--qty: an adjustment cannot be 0"};
+                 TRY(at, optTime(a));
+                 const bool up = qty > 0;
+                 MoveSpec s{MoveKind::adjustment, a.pos[0], up ? "LOSS" : a.get("location"), up ? a.get("location") : "LOSS",
+                            up ? qty : -qty, {}, at, a.get("reason"), a.has("force")};
+                 return n.moveStock(s);
+               }});
+  c.push_back({"stock", "count", {"ITEM"}, "record a counted quantity (the difference is posted)",
+               {{"location", "LOC", "where", true}, {"qty", "Q", "counted quantity", true}, kAt},
+               [](Node& n, const Args& a) -> Result<Table> {
+                 TRY(qty, parseQty(a.get("qty"), "--qty"));
+                 TRY(at, optTime(a));
+                 return n.countStock(a.pos[0], a.get("location"), qty, at);
+               }});
+  c.push_back({"stock", "scrap", {"ITEM"}, "scrap goods",
+               with({{"from", "LOC", "where", true}, {"reason", "TEXT", "why"}}),
+               [](Node& n, const Args& a) { return move(n, a, MoveKind::scrap, a.get("from"), ""); }});
+  c.push_back({"stock", "balance", {}, "stock on hand", {{"item", "ITEM", "only this item"}, {"location", "LOC", "only here"}},
+               [](Node& n, const Args& a) { return n.balances(a.get("item"), a.get("location")); }});
+  c.push_back({"stock", "low", {}, "balances below their item's low-stock threshold", {},
+               [](Node& n, const Args&) { return n.lowStock(); }});
+
+  c.push_back({"shipment", "create", {}, "create a shipment",
+               {{"customer", "NAME", "recipient customer", true}, {"site", "NAME", "site"},
+                {"from", "LOC", "where the goods leave", true}},
+               [](Node& n, const Args& a) { return n.createShipment(a.get("customer"), a.get("site"), a.get("from")); }});
+  c.push_back({"shipment", "add", {"SHIPMENT", "ITEM"}, "add a line (before dispatch)", {kQty, kSerial, kForce},
+               [](Node& n, const Args& a) -> Result<Table> {
+                 TRY(qty, optQty(a));
+                 return n.addShipmentLine(a.pos[0], a.pos[1], qty, a.all("serial"), a.has("force"));
+               }});
+  for (auto [verb, to, summary] :
+       {std::tuple{"ready", ShipmentStatus::ready, "packed and ready"},
+        {"dispatch", ShipmentStatus::dispatched, "goods leave (moves stock into transit)"},
+        {"in-transit", ShipmentStatus::in_transit, "a tracking scan on the way"},
+        {"out-for-delivery", ShipmentStatus::out_for_delivery, "on the last leg"},
+        {"returning", ShipmentStatus::returning, "on its way back"},
+        {"returned", ShipmentStatus::returned, "back at origin (moves stock back)"},
+        {"cancel", ShipmentStatus::cancelled, "cancel (only before dispatch)"}})
+    c.push_back({"shipment", verb, {"SHIPMENT"}, summary, {kAt, kForce},
+                 [to = to](Node& n, const Args& a) { return trackTo(n, a, to); }});
+  c.push_back({"shipment", "deliver", {"SHIPMENT"}, "delivered, with proof",
+               {{"recipient", "NAME", "who received it", true}, {"proof", "HASH", "signature or photo hash"},
+                {"place", "TEXT", "where"}, kAt, kForce},
+               [](Node& n, const Args& a) { return trackTo(n, a, ShipmentStatus::delivered); }});
+  c.push_back({"shipment", "fail", {"SHIPMENT"}, "a delivery attempt failed",
+               {{"reason", "TEXT", "why", true}, kAt},
+               [](Node& n, const Args& a) { return trackTo(n, a, ShipmentStatus::attempt_failed); }});
+  c.push_back({"shipment", "show", {"SHIPMENT"}, "lines and tracking", {},
+               [](Node& n, const Args& a) { return n.showShipment(a.pos[0]); }});
+  c.push_back({"shipment", "list", {}, "list shipments with status", {}, [](Node& n, const Args&) { return n.shipments(); }});
+  return c;
+}
+
+const char* kGlobal =
+    "usage: fieldsync --db FILE [--json] COMMAND [ARGS] [OPTIONS]\n"
+    "       fieldsync [COMMAND] --help\n\n"
+    "global options:\n"
+    "  --db FILE   the node database (or set FIELDSYNC_DB)\n"
+    "  --json      print results as JSON\n"
+    "  --help      help for fieldsync, a noun or a command\n\n"
+    "exit codes: 0 ok, 1 internal error, 2 usage error, 3 input refused\n";
+
+std::string title(const Command& c) { return c.verb.empty() ? c.noun : c.noun + " " + c.verb; }
+
+void printCommandHelp(const Command& c) {
+  std::string line = "usage: fieldsync --db FILE " + title(c);
+  for (const auto& p : c.positional) line += " " + p;
+  for (const auto& o : c.options) {
+    std::string part = "--" + o.name + (o.arg.empty() ? "" : " " + o.arg);
+    line += " " + (o.required ? part : "[" + part + "]") + (o.repeat ? "..." : "");
+  }
+  std::printf("%s\n\n%s\n", line.c_str(), c.summary.c_str());
+  if (!c.options.empty()) std::printf("\noptions:\n");
+  for (const auto& o : c.options) {
+    const std::string name = "--" + o.name + (o.arg.empty() ? "" : " " + o.arg);
+    std::printf("  %-22s %s%s\n", name.c_str(), o.help.c_str(), o.required ? " (required)" : "");
+  }
+}
+
+void printList(const std::vector<Command>& all, const std::string& noun) {
+  std::printf("%s\ncommands:\n", noun.empty() ? kGlobal : ("usage: fieldsync --db FILE " + noun + " VERB ...\n").c_str());
+  for (const auto& c : all)
+    if (noun.empty() || c.noun == noun) std::printf("  %-26s %s\n", title(c).c_str(), c.summary.c_str());
+}
+
+int fail(const Error& e) {
+  std::fprintf(stderr, "fieldsync: %s\n", e.message.c_str());
+  switch (e.code) {
+    case Errc::invalid_input:
+    case Errc::refused:
+    case Errc::not_found: return kRefused;
+    default: return kInternal;
+  }
+}
+
+int usage(const std::string& message) {
+  std::fprintf(stderr, "fieldsync: %s (try --help)\n", message.c_str());
+  return kUsage;
+}
+
+int print(const Table& t, bool json) {
+  std::fputs((json ? toJson(t) + "\n" : toText(t)).c_str(), stdout);
+  return kOk;
+}
+
+int runImport(Node& n, const Args& a, bool json) {
+  std::ifstream in(a.pos[0]);
+  if (!in) return fail({Errc::not_found, "FILE: cannot read '" + a.pos[0] + "'"});
+  const bool tty = isatty(2) != 0;
+  auto sum = n.importUnits(in, a.has("dry-run"), [tty](std::uint64_t rows) {
+    if (tty) std::fprintf(stderr, "\r%llu rows...", static_cast<unsigned long long>(rows));
+  });
+  if (tty) std::fprintf(stderr, "\r");
+  if (!sum) return fail(sum.error());
+  Table t{{"read", "created", "updated", "unchanged", "duplicates", "invalid", "dry_run"},
+          {{static_cast<std::int64_t>(sum->read), static_cast<std::int64_t>(sum->created),
+            static_cast<std::int64_t>(sum->updated), static_cast<std::int64_t>(sum->unchanged),
+            static_cast<std::int64_t>(sum->duplicates), static_cast<std::int64_t>(sum->invalid), a.has("dry-run")}}};
+  if (json) {
+    std::string problems = "[";
+    for (const auto& p : sum->problems) problems += (problems.size() > 1 ? "," : "") + jsonString(p);
+    std::printf("{\"summary\":%s,\"problems\":%s]}\n", toJson(t).c_str(), problems.c_str());
+  } else {
+    std::fputs(toText(t).c_str(), stdout);
+    for (const auto& p : sum->problems) std::printf("%s\n", p.c_str());
+    if (sum->invalid + sum->duplicates > sum->problems.size()) std::printf("(more problems not shown)\n");
+  }
+  if (sum->invalid > 0) {
+    std::fprintf(stderr, "fieldsync: %llu invalid rows were skipped%s\n", static_cast<unsigned long long>(sum->invalid),
+                 a.has("dry-run") ? "" : "; the valid rows were imported");
+    return kRefused;
+  }
+  return kOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::vector<Command> all = commands();
+  std::vector<std::string> words;
+  std::vector<std::string> rest;  // everything after noun [verb]
+  std::string db = std::getenv("FIELDSYNC_DB") ? std::getenv("FIELDSYNC_DB") : "";
+  bool json = false, help = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--db") {
+      if (i + 1 >= argc) return usage("--db needs a FILE");
+      db = argv[++i];
+    } else if (arg == "--json") {
+      json = true;
+    } else if (arg == "--help" || arg == "-h") {
+      help = true;
+    } else {
+      rest.push_back(arg);
+    }
+  }
+  // Find the command: the longest noun [verb] prefix that names one.
+  const Command* cmd = nullptr;
+  std::size_t used = 0;
+  if (!rest.empty()) {
+    for (const auto& c : all) {
+      if (c.noun != rest[0]) continue;
+      if (c.verb.empty()) { cmd = &c; used = 1; break; }
+      if (rest.size() > 1 && c.verb == rest[1]) { cmd = &c; used = 2; break; }
+    }
+  }
+  if (!cmd) {
+    const bool noun_known = !rest.empty() && std::any_of(all.begin(), all.end(), [&](const Command& c) { return c.noun == rest[0]; });
+    if (help || rest.empty()) {
+      printList(all, noun_known ? rest[0] : "");
+      return rest.empty() && !help ? kUsage : kOk;
+    }
+    if (noun_known)
+      return usage(rest.size() > 1 ? "'" + rest[0] + " " + rest[1] + "' is not a command" : "'" + rest[0] + "' needs a verb");
+    return usage("'" + rest[0] + "' is not a command");
+  }
+  if (help) {
+    printCommandHelp(*cmd);
+    return kOk;
+  }
+
+  Args args;
+  for (std::size_t i = used; i < rest.size(); ++i) {
+    const std::string& arg = rest[i];
+    if (arg.rfind("--", 0) != 0) {
+      args.pos.push_back(arg);
+      continue;
+    }
+    const std::string name = arg.substr(2);
+    auto opt = std::find_if(cmd->options.begin(), cmd->options.end(), [&](const Option& o) { return o.name == name; });
+    if (opt == cmd->options.end()) return usage(title(*cmd) + ": unknown option '" + arg + "'");
+    if (opt->arg.empty()) {
+      args.opts[name].push_back("");
+    } else {
+      if (i + 1 >= rest.size()) return usage(title(*cmd) + ": " + arg + " needs " + opt->arg);
+      if (!opt->repeat && args.has(name)) return usage(title(*cmd) + ": " + arg + " given twice");
+      args.opts[name].push_back(rest[++i]);
+    }
+  }
+  if (args.pos.size() != cmd->positional.size()) {
+    std::string want;
+    for (const auto& p : cmd->positional) want += " " + p;
+    return usage(title(*cmd) + " takes" + (want.empty() ? " no arguments" : want) + ", got " +
+                 std::to_string(args.pos.size()) + " argument" + (args.pos.size() == 1 ? "" : "s"));
+  }
+  for (const auto& o : cmd->options)
+    if (o.required && !args.has(o.name)) return usage(title(*cmd) + ": --" + o.name + " is required");
+  if (db.empty()) return usage("--db FILE is required");
+
+  if (cmd->creates) {
+    auto node = Node::init(db, args.get("company"));
+    if (!node) return fail(node.error());
+    auto st = (*node)->status();
+    return st ? print(*st, json) : fail(st.error());
+  }
+  auto node = Node::open(db);
+  if (!node) return fail(node.error());
+  if (cmd->noun == "export") {
+    auto out = (*node)->exportJson();
+    if (!out) return fail(out.error());
+    std::fputs(out->c_str(), stdout);
+    return kOk;
+  }
+  if (cmd->noun == "unit" && cmd->verb == "import") return runImport(**node, args, json);
+  auto result = cmd->run(**node, args);
+  return result ? print(*result, json) : fail(result.error());
+}

@@ -1,0 +1,150 @@
+// Node::Core: the state and helpers shared by the node's command files.
+// Internal to fieldsync::node.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "node/internal/store.h"
+#include "node/node.h"
+
+namespace fieldsync::node {
+
+using sync::EntityType;
+using sync::Errc;
+using sync::FactKind;
+using sync::Field;
+using sync::Id;
+using sync::Op;
+using sync::Value;
+
+// Attribute access on a register map.
+std::string textOf(const Attributes& a, FieldId f);
+std::int64_t intOf(const Attributes& a, FieldId f, std::int64_t fallback = 0);
+bool flagOf(const Attributes& a, FieldId f);
+std::optional<Id> idOf(const Attributes& a, FieldId f);
+Field idField(FieldId f, const Id& id);
+
+struct ItemRef {
+  Id id;
+  std::string code;
+  bool serial_tracked = false;
+  std::int64_t warranty_days = 0, low_stock = 0;
+};
+
+struct LocationRef {
+  Id id;
+  std::string code;
+  LocationKind kind = LocationKind::warehouse;
+  bool allow_negative = false;
+  std::string technician;
+};
+
+struct EntityRef {  // a case or a shipment
+  Id id;
+  std::string number;
+  Attributes attrs;
+};
+
+struct MoveLine {
+  Id item;
+  std::string item_code;
+  std::int64_t qty = 0;  // milli-units, > 0
+  std::optional<Id> unit;
+  std::string serial;    // normalised, for messages
+};
+
+struct MoveContext {  // optional parts of a stock document
+  std::optional<Id> doc;  // add to an existing document (a transfer's arrival)
+  std::optional<Id> service_case, shipment;
+  std::string reason;
+  bool force = false;
+};
+
+struct Node::Core {
+  std::unique_ptr<Store> store;
+  sync::Hlc::WallClock wall;
+  sync::Hlc hlc;
+  Id node, company;
+  std::uint64_t seq = 0;
+
+  Core(std::unique_ptr<Store> s, sync::Hlc::WallClock w, sync::HlcTime last);
+
+  // One transaction around `body`: committed if it succeeds, else rolled
+  // back (store errors become Errc::internal or, when busy, unavailable).
+  template <class T>
+  Result<T> command(const std::function<Result<T>()>& body, bool commit = true);
+  template <class T>
+  Result<T> query(const std::function<Result<T>()>& body);
+
+  // Makes a local op, applies it, and returns it.
+  Op emit(EntityType type, const Id& entity, FactKind kind, std::vector<Field> fields);
+  bool apply(const Op& op);  // false if already applied
+  void project(const Op& op);
+
+  std::int64_t now() const { return static_cast<std::int64_t>(wall()); }
+  std::int64_t at(std::optional<std::int64_t> t) const { return t ? *t : now(); }
+  std::string nextNumber(std::string_view prefix);  // "C-1a2b3c4d-0001"
+
+  Id itemId(std::string_view code) const;
+  Id locationId(std::string_view code) const;
+  Result<ItemRef> item(std::string_view code);
+  Result<LocationRef> location(std::string_view code);
+  Result<LocationRef> locationById(const Id& id);
+  std::string codeOf(EntityType type, const Id& id);  // a code or number for display
+  Result<EntityRef> findNumbered(EntityType type, FieldId number_field, std::string_view ref, std::string_view what);
+
+  // Resolves serials of an item to units (registering unknown ones when
+  // `register_unknown`), or checks a quantity; fails naming the field.
+  Result<std::vector<MoveLine>> lines(const ItemRef& item, std::optional<std::int64_t> qty,
+                                      const std::vector<std::string>& serials, bool register_unknown);
+  // Checks the local rules of a movement (balance, serial places) unless
+  // forced, then writes the document and one fact per line.
+  sync::Status checkMoves(const LocationRef& from, const std::vector<MoveLine>& lines);
+  Result<Table> postMoves(MoveKind kind, const LocationRef& from, const LocationRef& to,
+                          const std::vector<MoveLine>& lines, std::int64_t at, const MoveContext& ctx);
+  void refold(EntityType type, const Id& id);
+};
+
+template <class T>
+Result<T> Node::Core::query(const std::function<Result<T>()>& body) {
+  try {
+    return body();
+  } catch (const StoreError& e) {
+    return sync::fail(e.busy ? Errc::unavailable : Errc::internal, e.what());
+  }
+}
+
+template <class T>
+Result<T> Node::Core::command(const std::function<Result<T>()>& body, bool commit) {
+  const std::uint64_t seq_before = seq;
+  try {
+    store->begin();
+    Result<T> r = body();
+    if (!r || !commit) {
+      store->rollback();
+      seq = seq_before;
+      return r;
+    }
+    store->setMeta("hlc", std::to_string(hlc.last()));
+    store->commit();
+    return r;
+  } catch (const StoreError& e) {
+    try {
+      store->rollback();
+    } catch (const StoreError&) {
+    }
+    seq = seq_before;
+    return sync::fail(e.busy ? Errc::unavailable : Errc::internal, e.what());
+  }
+}
+
+inline sync::Error invalid(std::string_view field, std::string_view what) {
+  return sync::fail(Errc::invalid_input, std::string(field) + ": " + std::string(what));
+}
+inline sync::Error refused(std::string message) { return sync::fail(Errc::refused, std::move(message)); }
+
+}  // namespace fieldsync::node

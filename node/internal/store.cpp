@@ -1,0 +1,499 @@
+// All of the node's SQL, and the only place that touches sqlite3 handles.
+#include "node/internal/store.h"
+
+#include <sqlite3.h>
+
+#include <cstring>
+#include <type_traits>
+#include <unordered_map>
+
+#include "sync/codec.h"
+
+namespace fieldsync::node {
+namespace {
+
+using sync::Id;
+using sync::Op;
+using sync::OpId;
+using sync::Value;
+
+// Schema migrations: kMigrations[i] moves a database from version i to i + 1.
+constexpr const char* kMigrations[] = {
+    R"sql(
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE ops(node BLOB NOT NULL, seq INTEGER NOT NULL, hlc INTEGER NOT NULL, body BLOB NOT NULL,
+                 UNIQUE(node, seq));
+CREATE TABLE registers(entity_type INTEGER NOT NULL, entity BLOB NOT NULL, field INTEGER NOT NULL,
+                       tag INTEGER NOT NULL, value, hlc INTEGER NOT NULL, node BLOB NOT NULL, seq INTEGER NOT NULL,
+                       PRIMARY KEY(entity_type, entity, field)) WITHOUT ROWID;
+CREATE INDEX registers_by_value ON registers(entity_type, field, value);
+CREATE TABLE facts(node BLOB NOT NULL, seq INTEGER NOT NULL, kind INTEGER NOT NULL, entity BLOB NOT NULL,
+                   at INTEGER NOT NULL, body BLOB NOT NULL, PRIMARY KEY(node, seq)) WITHOUT ROWID;
+CREATE INDEX facts_by_entity ON facts(kind, entity);
+CREATE TABLE moves(node BLOB NOT NULL, seq INTEGER NOT NULL, hlc INTEGER NOT NULL, at INTEGER NOT NULL,
+                   kind INTEGER NOT NULL, doc BLOB NOT NULL, item BLOB NOT NULL, from_loc BLOB NOT NULL,
+                   to_loc BLOB NOT NULL, qty INTEGER NOT NULL, unit BLOB, service_case BLOB, shipment BLOB,
+                   forced INTEGER NOT NULL, PRIMARY KEY(node, seq)) WITHOUT ROWID;
+CREATE INDEX moves_by_doc ON moves(doc);
+CREATE INDEX moves_by_unit ON moves(unit) WHERE unit IS NOT NULL;
+CREATE INDEX moves_by_case ON moves(service_case) WHERE service_case IS NOT NULL;
+CREATE TABLE balances(item BLOB NOT NULL, location BLOB NOT NULL, qty INTEGER NOT NULL,
+                      PRIMARY KEY(item, location)) WITHOUT ROWID;
+CREATE TABLE unit_places(unit BLOB PRIMARY KEY, location BLOB NOT NULL, at INTEGER NOT NULL, hlc INTEGER NOT NULL,
+                         node BLOB NOT NULL, seq INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE unit_dates(unit BLOB PRIMARY KEY, installed INTEGER, delivered INTEGER) WITHOUT ROWID;
+CREATE TABLE statuses(entity_type INTEGER NOT NULL, entity BLOB NOT NULL, status INTEGER NOT NULL,
+                      counted INTEGER NOT NULL, anomalies INTEGER NOT NULL, last_at INTEGER NOT NULL,
+                      PRIMARY KEY(entity_type, entity)) WITHOUT ROWID;
+)sql",
+};
+constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
+
+[[noreturn]] void throwError(sqlite3* db, int rc, std::string_view context) {
+  const bool busy = rc == SQLITE_BUSY || rc == SQLITE_LOCKED;
+  throw StoreError(std::string(context) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)), busy);
+}
+
+std::string_view blobView(const Id& id) { return id.view(); }
+
+// A prepared statement, finalized on destruction.
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const char* sql) : db_(db) {
+    if (int rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s_, nullptr); rc != SQLITE_OK)
+      throwError(db, rc, "prepare");
+  }
+  ~Stmt() { sqlite3_finalize(s_); }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+
+  void bind(int i, std::int64_t v) { check(sqlite3_bind_int64(s_, i, v)); }
+  void bind(int i, std::uint64_t v) { bind(i, static_cast<std::int64_t>(v)); }
+  void bind(int i, int v) { bind(i, static_cast<std::int64_t>(v)); }
+  void bind(int i, std::uint32_t v) { bind(i, static_cast<std::int64_t>(v)); }
+  void bind(int i, bool v) { bind(i, static_cast<std::int64_t>(v ? 1 : 0)); }
+  void bind(int i, std::nullopt_t) { check(sqlite3_bind_null(s_, i)); }
+  void bind(int i, const Id& id) { bindBlob(i, blobView(id)); }
+  void bind(int i, const std::optional<Id>& id) { id ? bind(i, *id) : bind(i, std::nullopt); }
+  void bind(int i, std::string_view text) {
+    check(sqlite3_bind_text(s_, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT));
+  }
+  void bindBlob(int i, std::string_view bytes) {
+    check(sqlite3_bind_blob(s_, i, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT));
+  }
+
+  bool step() {
+    const int rc = sqlite3_step(s_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    throwError(db_, rc, "step");
+  }
+  void reset() {
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+  }
+
+  std::int64_t i64(int col) const { return sqlite3_column_int64(s_, col); }
+  bool isNull(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
+  std::string blob(int col) const {
+    const void* p = sqlite3_column_blob(s_, col);
+    return p ? std::string(static_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(s_, col))) : "";
+  }
+  std::string text(int col) const {
+    const unsigned char* p = sqlite3_column_text(s_, col);
+    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(s_, col)))
+             : "";
+  }
+  Id id(int col) const {
+    auto r = Id::fromBytes(blob(col));
+    if (!r) throw StoreError("a stored id is not 16 bytes", false);
+    return *r;
+  }
+  std::optional<Id> optId(int col) const { return isNull(col) ? std::nullopt : std::optional<Id>(id(col)); }
+
+ private:
+  void check(int rc) {
+    if (rc != SQLITE_OK) throwError(db_, rc, "bind");
+  }
+  sqlite3* db_;
+  sqlite3_stmt* s_ = nullptr;
+};
+
+// A statement in use: bound on construction, reset when it goes out of scope.
+class Query {
+ public:
+  template <class... Args>
+  Query(Stmt& s, const Args&... args) : s_(s) {
+    int i = 0;
+    (s_.bind(++i, args), ...);
+  }
+  ~Query() { s_.reset(); }
+  Query(const Query&) = delete;
+  Query& operator=(const Query&) = delete;
+  bool step() { return s_.step(); }
+  const Stmt* operator->() const { return &s_; }
+  const Stmt& row() const { return s_; }
+  void run() {
+    while (s_.step()) {
+    }
+  }
+
+ private:
+  Stmt& s_;
+};
+
+}  // namespace
+
+struct Store::Impl {
+  sqlite3* db = nullptr;
+  std::unordered_map<const char*, std::unique_ptr<Stmt>> stmts;
+
+  ~Impl() {
+    stmts.clear();
+    sqlite3_close_v2(db);
+  }
+
+  Stmt& stmt(const char* sql) {
+    auto& slot = stmts[sql];
+    if (!slot) slot = std::make_unique<Stmt>(db, sql);
+    return *slot;
+  }
+  void exec(const char* sql) {
+    char* err = nullptr;
+    if (int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err); rc != SQLITE_OK) {
+      std::string msg = err ? err : sqlite3_errstr(rc);
+      sqlite3_free(err);
+      throw StoreError("exec: " + msg, rc == SQLITE_BUSY);
+    }
+  }
+
+  Op opFromBody(const Stmt& s, int col);
+};
+
+
+// Op bodies are stored in the codec's stored form (docs/op-encoding.md).
+Op Store::Impl::opFromBody(const Stmt& s, int col) {
+  auto op = sync::decodeOp(s.blob(col), sync::DecodeLimits{.max_bytes = 64u << 20, .max_fields = 4096});
+  if (!op) throw StoreError("a stored op does not decode: " + op.error().message, false);
+  return std::move(op).value();
+}
+
+Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Store::~Store() = default;
+
+std::unique_ptr<Store> Store::open(const std::string& path, bool create) {
+  auto impl = std::make_unique<Impl>();
+  const int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
+  if (int rc = sqlite3_open_v2(path.c_str(), &impl->db, flags, nullptr); rc != SQLITE_OK)
+    throwError(impl->db, rc, "open " + path);
+  sqlite3_busy_timeout(impl->db, 5000);
+  impl->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; PRAGMA temp_store=FILE;");
+  std::unique_ptr<Store> store(new Store(std::move(impl)));
+  const int version = store->schemaVersion();
+  if (version > kSchemaVersion)
+    throw StoreError("the database has schema version " + std::to_string(version) + ", newer than this program's " +
+                         std::to_string(kSchemaVersion) + "; use a newer fieldsync",
+                     false);
+  if (version < kSchemaVersion) {
+    store->impl_->exec("BEGIN IMMEDIATE");
+    try {
+      for (int v = version; v < kSchemaVersion; ++v) store->impl_->exec(kMigrations[v]);
+      store->impl_->exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str());
+      store->impl_->exec("COMMIT");
+    } catch (...) {
+      store->impl_->exec("ROLLBACK");
+      throw;
+    }
+  }
+  return store;
+}
+
+int Store::schemaVersion() {
+  Query q(impl_->stmt("PRAGMA user_version"));
+  return q.step() ? static_cast<int>(q->i64(0)) : 0;
+}
+
+void Store::begin() { impl_->exec("BEGIN IMMEDIATE"); }
+void Store::commit() { impl_->exec("COMMIT"); }
+void Store::rollback() {
+  if (!sqlite3_get_autocommit(impl_->db)) impl_->exec("ROLLBACK");
+}
+
+std::optional<std::string> Store::meta(std::string_view key) {
+  Query q(impl_->stmt("SELECT value FROM meta WHERE key = ?"), key);
+  if (!q.step()) return std::nullopt;
+  return q->text(0);
+}
+
+void Store::setMeta(std::string_view key, std::string_view value) {
+  Query(impl_->stmt("INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
+        key, value)
+      .run();
+}
+
+bool Store::hasOp(const OpId& id) {
+  Query q(impl_->stmt("SELECT 1 FROM ops WHERE node = ? AND seq = ?"), id.node, id.seq);
+  return q.step();
+}
+
+void Store::appendOp(const Op& op, std::string_view encoded) {
+  Stmt& s = impl_->stmt("INSERT INTO ops(node, seq, hlc, body) VALUES(?, ?, ?, ?)");
+  Query q(s, op.id.node, op.id.seq, op.hlc);
+  s.bindBlob(4, encoded);
+  q.run();
+}
+
+std::uint64_t Store::opCount() {
+  Query q(impl_->stmt("SELECT count(*) FROM ops"));
+  q.step();
+  return static_cast<std::uint64_t>(q->i64(0));
+}
+
+void Store::forEachOp(const std::function<void(const Op&)>& fn) {
+  // A statement of its own: fn may run other queries.
+  Stmt s(impl_->db, "SELECT body FROM ops ORDER BY rowid");
+  while (s.step()) fn(impl_->opFromBody(s, 0));
+}
+
+std::vector<Op> Store::opsOf(const Id& node, std::uint64_t after, std::size_t limit) {
+  Query q(impl_->stmt("SELECT body FROM ops WHERE node = ? AND seq > ? ORDER BY seq LIMIT ?"), node, after,
+          static_cast<std::int64_t>(limit));
+  std::vector<Op> out;
+  while (q.step()) out.push_back(impl_->opFromBody(q.row(), 0));
+  return out;
+}
+
+void Store::writeRegister(const sync::RegisterKey& key, const sync::Register& reg) {
+  Stmt& s = impl_->stmt(
+      "INSERT INTO registers(entity_type, entity, field, tag, value, hlc, node, seq) VALUES(?, ?, ?, ?, ?, ?, ?, ?) "
+      "ON CONFLICT(entity_type, entity, field) DO UPDATE SET tag = excluded.tag, value = excluded.value, "
+      "hlc = excluded.hlc, node = excluded.node, seq = excluded.seq "
+      "WHERE (excluded.hlc, excluded.node, excluded.seq) > (registers.hlc, registers.node, registers.seq)");
+  Query q(s, static_cast<std::int64_t>(key.entity_type), key.entity, key.field,
+          static_cast<std::int64_t>(reg.value.index()));
+  std::visit([&](const auto& v) {
+    using T = std::decay_t<decltype(v)>;
+    if constexpr (std::is_same_v<T, std::monostate>) s.bind(5, std::nullopt);
+    else if constexpr (std::is_same_v<T, std::int64_t>) s.bind(5, v);
+    else if constexpr (std::is_same_v<T, std::string>) s.bind(5, std::string_view(v));
+    else if constexpr (std::is_same_v<T, sync::Blob>) s.bindBlob(5, v.bytes);
+    else if constexpr (std::is_same_v<T, bool>) s.bind(5, v);
+  }, reg.value);
+  s.bind(6, reg.stamp.hlc);
+  s.bind(7, reg.stamp.node);
+  s.bind(8, reg.stamp.seq);
+  q.run();
+}
+
+namespace {
+Value valueAt(const Stmt& s, int tag_col, int value_col) {
+  switch (s.i64(tag_col)) {
+    case 1: return s.i64(value_col);
+    case 2: return s.text(value_col);
+    case 3: return sync::Blob{s.blob(value_col)};
+    case 4: return s.i64(value_col) != 0;
+    default: return std::monostate{};
+  }
+}
+}  // namespace
+
+Attributes Store::entity(sync::EntityType type, const Id& id) {
+  Query q(impl_->stmt("SELECT field, tag, value FROM registers WHERE entity_type = ? AND entity = ?"),
+          static_cast<std::int64_t>(type), id);
+  Attributes out;
+  while (q.step()) out.emplace(static_cast<FieldId>(q->i64(0)), valueAt(q.row(), 1, 2));
+  return out;
+}
+
+std::vector<Id> Store::entityIds(sync::EntityType type) {
+  Query q(impl_->stmt("SELECT DISTINCT entity FROM registers WHERE entity_type = ? ORDER BY entity"),
+          static_cast<std::int64_t>(type));
+  std::vector<Id> out;
+  while (q.step()) out.push_back(q->id(0));
+  return out;
+}
+
+std::vector<Id> Store::findEntities(sync::EntityType type, FieldId field, const Value& value) {
+  Stmt& s = impl_->stmt("SELECT entity FROM registers WHERE entity_type = ? AND field = ? AND value = ? ORDER BY entity");
+  Query q(s, static_cast<std::int64_t>(type), field);
+  if (const auto* text = std::get_if<std::string>(&value)) s.bind(3, std::string_view(*text));
+  else if (const auto* blob = std::get_if<sync::Blob>(&value)) s.bindBlob(3, blob->bytes);
+  else throw StoreError("findEntities takes text or bytes", false);
+  std::vector<Id> out;
+  while (q.step()) out.push_back(q->id(0));
+  return out;
+}
+
+void Store::forEachRegister(const std::function<void(const sync::RegisterKey&, const sync::Register&)>& fn) {
+  Stmt s(impl_->db,
+         "SELECT entity_type, entity, field, tag, value, hlc, node, seq FROM registers "
+         "ORDER BY entity_type, entity, field");
+  while (s.step()) {
+    sync::RegisterKey key{static_cast<sync::EntityType>(s.i64(0)), s.id(1), static_cast<FieldId>(s.i64(2))};
+    sync::Register reg{valueAt(s, 3, 4),
+                       {static_cast<sync::HlcTime>(s.i64(5)), s.id(6), static_cast<std::uint64_t>(s.i64(7))}};
+    fn(key, reg);
+  }
+}
+
+void Store::addFact(const Op& fact, std::int64_t at) {
+  Stmt& s = impl_->stmt("INSERT INTO facts(node, seq, kind, entity, at, body) VALUES(?, ?, ?, ?, ?, ?)");
+  Query q(s, fact.id.node, fact.id.seq, static_cast<std::int64_t>(fact.fact), fact.entity, at);
+  const std::string body = sync::encodeOp(fact);
+  s.bindBlob(6, body);
+  q.run();
+}
+
+std::vector<Op> Store::facts(sync::FactKind kind, const Id& entity) {
+  Query q(impl_->stmt("SELECT body FROM facts WHERE kind = ? AND entity = ? ORDER BY at, node, seq"),
+          static_cast<std::int64_t>(kind), entity);
+  std::vector<Op> out;
+  while (q.step()) out.push_back(impl_->opFromBody(q.row(), 0));
+  return out;
+}
+
+void Store::forEachFact(const std::function<void(const Op&)>& fn) {
+  Stmt s(impl_->db, "SELECT body FROM facts ORDER BY node, seq");
+  while (s.step()) fn(impl_->opFromBody(s, 0));
+}
+
+void Store::addMove(const MoveRow& m) {
+  Query(impl_->stmt("INSERT INTO moves(node, seq, hlc, at, kind, doc, item, from_loc, to_loc, qty, unit, "
+                    "service_case, shipment, forced) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+        m.op.node, m.op.seq, m.hlc, m.at, static_cast<int>(m.kind), m.doc, m.item, m.from, m.to, m.qty, m.unit,
+        m.service_case, m.shipment, m.forced)
+      .run();
+  Stmt& bal = impl_->stmt(
+      "INSERT INTO balances(item, location, qty) VALUES(?, ?, ?) "
+      "ON CONFLICT(item, location) DO UPDATE SET qty = qty + excluded.qty");
+  Query(bal, m.item, m.from, -m.qty).run();
+  Query(bal, m.item, m.to, m.qty).run();
+  if (m.unit) {
+    // A unit is where its latest move (by business time, then stamp) took it.
+    Query(impl_->stmt("INSERT INTO unit_places(unit, location, at, hlc, node, seq) VALUES(?, ?, ?, ?, ?, ?) "
+                      "ON CONFLICT(unit) DO UPDATE SET location = excluded.location, at = excluded.at, "
+                      "hlc = excluded.hlc, node = excluded.node, seq = excluded.seq "
+                      "WHERE (excluded.at, excluded.hlc, excluded.node, excluded.seq) > "
+                      "(unit_places.at, unit_places.hlc, unit_places.node, unit_places.seq)"),
+          *m.unit, m.to, m.at, m.hlc, m.op.node, m.op.seq)
+        .run();
+  }
+}
+
+std::int64_t Store::balance(const Id& item, const Id& location) {
+  Query q(impl_->stmt("SELECT qty FROM balances WHERE item = ? AND location = ?"), item, location);
+  return q.step() ? q->i64(0) : 0;
+}
+
+std::vector<BalanceRow> Store::balances() {
+  Query q(impl_->stmt("SELECT item, location, qty FROM balances WHERE qty != 0 ORDER BY item, location"));
+  std::vector<BalanceRow> out;
+  while (q.step()) out.push_back({q->id(0), q->id(1), q->i64(2)});
+  return out;
+}
+
+std::optional<UnitPlace> Store::unitPlace(const Id& unit) {
+  Query q(impl_->stmt("SELECT location, at FROM unit_places WHERE unit = ?"), unit);
+  if (!q.step()) return std::nullopt;
+  return UnitPlace{q->id(0), q->i64(1)};
+}
+
+namespace {
+#define FIELDSYNC_MOVE_COLUMNS \
+  "SELECT node, seq, hlc, at, kind, doc, item, from_loc, to_loc, qty, unit, service_case, shipment, forced FROM moves "
+#define FIELDSYNC_MOVE_ORDER " ORDER BY at, hlc, node, seq"
+constexpr const char* kMovesOfDoc = FIELDSYNC_MOVE_COLUMNS "WHERE doc = ?" FIELDSYNC_MOVE_ORDER;
+constexpr const char* kMovesOfUnit = FIELDSYNC_MOVE_COLUMNS "WHERE unit = ?" FIELDSYNC_MOVE_ORDER;
+constexpr const char* kMovesOfCase = FIELDSYNC_MOVE_COLUMNS "WHERE service_case = ?" FIELDSYNC_MOVE_ORDER;
+#undef FIELDSYNC_MOVE_COLUMNS
+#undef FIELDSYNC_MOVE_ORDER
+
+MoveRow moveAt(const Stmt& s) {
+  MoveRow m;
+  m.op = {s.id(0), static_cast<std::uint64_t>(s.i64(1))};
+  m.hlc = static_cast<sync::HlcTime>(s.i64(2));
+  m.at = s.i64(3);
+  m.kind = static_cast<MoveKind>(s.i64(4));
+  m.doc = s.id(5);
+  m.item = s.id(6);
+  m.from = s.id(7);
+  m.to = s.id(8);
+  m.qty = s.i64(9);
+  m.unit = s.optId(10);
+  m.service_case = s.optId(11);
+  m.shipment = s.optId(12);
+  m.forced = s.i64(13) != 0;
+  return m;
+}
+}  // namespace
+
+std::vector<MoveRow> Store::movesWhere(const char* sql, const Id& key) {
+  Query q(impl_->stmt(sql), key);
+  std::vector<MoveRow> out;
+  while (q.step()) out.push_back(moveAt(q.row()));
+  return out;
+}
+
+std::vector<MoveRow> Store::movesOfDoc(const Id& doc) { return movesWhere(kMovesOfDoc, doc); }
+std::vector<MoveRow> Store::movesOfUnit(const Id& unit) { return movesWhere(kMovesOfUnit, unit); }
+std::vector<MoveRow> Store::movesOfCase(const Id& service_case) { return movesWhere(kMovesOfCase, service_case); }
+
+void Store::setStatus(sync::EntityType type, const Id& id, const Folded& f) {
+  Query(impl_->stmt("INSERT INTO statuses(entity_type, entity, status, counted, anomalies, last_at) "
+                    "VALUES(?, ?, ?, ?, ?, ?) ON CONFLICT(entity_type, entity) DO UPDATE SET "
+                    "status = excluded.status, counted = excluded.counted, anomalies = excluded.anomalies, "
+                    "last_at = excluded.last_at"),
+        static_cast<std::int64_t>(type), id, f.status, f.counted, f.anomalies, f.last_at)
+      .run();
+}
+
+std::optional<Folded> Store::status(sync::EntityType type, const Id& id) {
+  Query q(impl_->stmt("SELECT status, counted, anomalies, last_at FROM statuses WHERE entity_type = ? AND entity = ?"),
+          static_cast<std::int64_t>(type), id);
+  if (!q.step()) return std::nullopt;
+  return Folded{static_cast<int>(q->i64(0)), static_cast<int>(q->i64(1)), static_cast<int>(q->i64(2)), q->i64(3)};
+}
+
+void Store::noteInstalled(const Id& unit, std::int64_t at) {
+  Query(impl_->stmt("INSERT INTO unit_dates(unit, installed) VALUES(?, ?) ON CONFLICT(unit) DO UPDATE SET "
+                    "installed = CASE WHEN installed IS NULL OR excluded.installed < installed "
+                    "THEN excluded.installed ELSE installed END"),
+        unit, at)
+      .run();
+}
+
+void Store::noteDelivered(const Id& unit, std::int64_t at) {
+  Query(impl_->stmt("INSERT INTO unit_dates(unit, delivered) VALUES(?, ?) ON CONFLICT(unit) DO UPDATE SET "
+                    "delivered = CASE WHEN delivered IS NULL OR excluded.delivered < delivered "
+                    "THEN excluded.delivered ELSE delivered END"),
+        unit, at)
+      .run();
+}
+
+Store::UnitDates Store::unitDates(const Id& unit) {
+  Query q(impl_->stmt("SELECT installed, delivered FROM unit_dates WHERE unit = ?"), unit);
+  UnitDates d;
+  if (q.step()) {
+    if (!q->isNull(0)) d.installed = q->i64(0);
+    if (!q->isNull(1)) d.delivered = q->i64(1);
+  }
+  return d;
+}
+
+void Store::clearProjections() {
+  impl_->exec(
+      "DELETE FROM registers; DELETE FROM facts; DELETE FROM moves; DELETE FROM balances; "
+      "DELETE FROM unit_places; DELETE FROM unit_dates; DELETE FROM statuses;");
+}
+
+void Store::importSeenReset() {
+  impl_->exec("CREATE TEMP TABLE IF NOT EXISTS import_seen(id BLOB PRIMARY KEY) WITHOUT ROWID; "
+              "DELETE FROM import_seen;");
+}
+
+bool Store::importSeen(const Id& id) {
+  Query q(impl_->stmt("INSERT INTO import_seen(id) VALUES(?) ON CONFLICT DO NOTHING RETURNING id"), id);
+  return !q.step();
+}
+
+}  // namespace fieldsync::node

@@ -1,0 +1,117 @@
+// Store: the node's SQLite file (WAL). Internal to fieldsync::node.
+//
+// Holds the op log, the registers (LWW, resolved in SQL), the facts and the
+// materialised projections: stock balances, stock moves, each unit's place,
+// case and shipment statuses, warranty starts. All SQL of the node lives in
+// store.cpp, and sqlite3 handles only in its RAII wrappers; statements are
+// prepared once. Failures throw StoreError (caught by Node at its API).
+// One Store per thread; Node serialises access.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "node/model.h"
+#include "sync/replica.h"
+
+namespace fieldsync::node {
+
+struct StoreError : std::runtime_error {
+  bool busy = false;  // another process holds the database: retry
+  StoreError(const std::string& what, bool is_busy) : std::runtime_error(what), busy(is_busy) {}
+};
+
+using Attributes = std::map<FieldId, sync::Value>;
+
+// One row of the moves projection: one fact, one item, one serial at most.
+struct MoveRow {
+  sync::OpId op;
+  sync::HlcTime hlc = 0;
+  std::int64_t at = 0;
+  MoveKind kind = MoveKind::receipt;
+  sync::Id doc, item, from, to;
+  std::int64_t qty = 0;             // milli-units, > 0
+  std::optional<sync::Id> unit;     // serial-tracked: the unit moved
+  std::optional<sync::Id> service_case, shipment;
+  bool forced = false;
+};
+
+struct UnitPlace {
+  sync::Id location;
+  std::int64_t at = 0;
+};
+
+struct BalanceRow {
+  sync::Id item, location;
+  std::int64_t qty = 0;
+};
+
+class Store {
+ public:
+  static std::unique_ptr<Store> open(const std::string& path, bool create);
+  ~Store();
+
+  void begin();
+  void commit();
+  void rollback();
+
+  std::optional<std::string> meta(std::string_view key);
+  void setMeta(std::string_view key, std::string_view value);
+  int schemaVersion();
+
+  // Op log, in arrival order.
+  bool hasOp(const sync::OpId& id);
+  void appendOp(const sync::Op& op, std::string_view encoded);
+  std::uint64_t opCount();
+  void forEachOp(const std::function<void(const sync::Op&)>& fn);
+  // Ops of one node with seq > after, in seq order (for sync).
+  std::vector<sync::Op> opsOf(const sync::Id& node, std::uint64_t after, std::size_t limit);
+
+  // Registers: last writer wins by stamp.
+  void writeRegister(const sync::RegisterKey& key, const sync::Register& reg);
+  Attributes entity(sync::EntityType type, const sync::Id& id);
+  std::vector<sync::Id> entityIds(sync::EntityType type);
+  // Entities whose register `field` holds `value` (text or blob).
+  std::vector<sync::Id> findEntities(sync::EntityType type, FieldId field, const sync::Value& value);
+  void forEachRegister(const std::function<void(const sync::RegisterKey&, const sync::Register&)>& fn);
+
+  // Facts (op-id order for digests; by kind and entity for folds).
+  void addFact(const sync::Op& fact, std::int64_t at);
+  std::vector<sync::Op> facts(sync::FactKind kind, const sync::Id& entity);
+  void forEachFact(const std::function<void(const sync::Op&)>& fn);
+
+  // Projections.
+  void addMove(const MoveRow& m);  // also updates balances and the unit's place
+  std::int64_t balance(const sync::Id& item, const sync::Id& location);
+  std::vector<BalanceRow> balances();
+  std::optional<UnitPlace> unitPlace(const sync::Id& unit);
+  std::vector<MoveRow> movesOfDoc(const sync::Id& doc);
+  std::vector<MoveRow> movesOfUnit(const sync::Id& unit);
+  std::vector<MoveRow> movesOfCase(const sync::Id& service_case);
+  void setStatus(sync::EntityType type, const sync::Id& id, const Folded& f);
+  std::optional<Folded> status(sync::EntityType type, const sync::Id& id);
+  void noteInstalled(const sync::Id& unit, std::int64_t at);   // keeps the earliest
+  void noteDelivered(const sync::Id& unit, std::int64_t at);   // keeps the earliest
+  struct UnitDates { std::optional<std::int64_t> installed, delivered; };
+  UnitDates unitDates(const sync::Id& unit);
+  void clearProjections();  // registers, facts and projections; keeps the op log and meta
+
+  // Bulk import: remembers which ids a single import has seen (on disk).
+  void importSeenReset();
+  bool importSeen(const sync::Id& id);  // true if seen before in this import
+
+ private:
+  std::vector<MoveRow> movesWhere(const char* sql, const sync::Id& key);
+  struct Impl;
+  explicit Store(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace fieldsync::node

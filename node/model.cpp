@@ -1,0 +1,229 @@
+#include "node/model.h"
+
+#include <algorithm>
+#include <charconv>
+#include <ctime>
+
+namespace fieldsync::node {
+namespace {
+
+using sync::Errc;
+using sync::fail;
+
+template <class E>
+struct Names;
+template <> struct Names<LocationKind> {
+  static constexpr std::array<std::string_view, 10> v{"warehouse", "bin", "van", "transit", "supplier",
+                                                      "customer", "consumed", "scrap", "loss", "repair"};
+};
+template <> struct Names<MoveKind> {
+  static constexpr std::array<std::string_view, 13> v{
+      "receipt", "issue", "transfer", "transit_out", "transit_in", "consumption", "customer_return",
+      "adjustment", "count", "scrap", "shipment_out", "shipment_delivery", "shipment_return"};
+};
+template <> struct Names<CaseStatus> {
+  static constexpr std::array<std::string_view, 9> v{"new", "open", "scheduled", "in_progress", "on_hold",
+                                                     "resolved", "closed", "reopened", "cancelled"};
+};
+template <> struct Names<ShipmentStatus> {
+  static constexpr std::array<std::string_view, 10> v{"created", "ready", "dispatched", "in_transit",
+                                                      "out_for_delivery", "delivered", "attempt_failed",
+                                                      "returning", "returned", "cancelled"};
+};
+template <> struct Names<Priority> {
+  static constexpr std::array<std::string_view, 4> v{"low", "normal", "high", "urgent"};
+};
+template <> struct Names<UnitState> {
+  static constexpr std::array<std::string_view, 9> v{"registered", "in_stock", "in_transit", "delivered",
+                                                     "installed", "under_repair", "consumed", "scrapped",
+                                                     "returned"};
+};
+
+template <class E>
+std::string_view nameOf(E v) {
+  const auto i = static_cast<std::size_t>(v);
+  return i < Names<E>::v.size() ? Names<E>::v[i] : "unknown";
+}
+
+template <class E>
+std::string choices() {
+  std::string out;
+  for (std::string_view n : Names<E>::v) out += (out.empty() ? "" : ", ") + std::string(n);
+  return out;
+}
+
+template <class S>
+Folded fold(std::vector<Transition> events, S initial, int counted_status) {
+  std::sort(events.begin(), events.end(),
+            [](const Transition& a, const Transition& b) { return std::tie(a.at, a.stamp) < std::tie(b.at, b.stamp); });
+  Folded f{static_cast<int>(initial), 0, 0, 0};
+  for (const Transition& e : events) {
+    const auto next = nextStatuses(static_cast<S>(f.status));
+    if (std::find(next.begin(), next.end(), static_cast<S>(e.to)) == next.end()) {
+      ++f.anomalies;
+      continue;
+    }
+    f.status = e.to;
+    f.last_at = e.at;
+    if (e.to == counted_status) ++f.counted;
+  }
+  return f;
+}
+
+}  // namespace
+
+std::string_view name(LocationKind v) { return nameOf(v); }
+std::string_view name(MoveKind v) { return nameOf(v); }
+std::string_view name(CaseStatus v) { return nameOf(v); }
+std::string_view name(ShipmentStatus v) { return nameOf(v); }
+std::string_view name(Priority v) { return nameOf(v); }
+std::string_view name(UnitState v) { return nameOf(v); }
+
+template <class E>
+sync::Result<E> parseName(std::string_view text, std::string_view what) {
+  const auto& names = Names<E>::v;
+  for (std::size_t i = 0; i < names.size(); ++i)
+    if (names[i] == text) return static_cast<E>(i);
+  return fail(Errc::invalid_input,
+              std::string(what) + ": '" + std::string(text) + "' is not one of: " + choices<E>());
+}
+template sync::Result<LocationKind> parseName(std::string_view, std::string_view);
+template sync::Result<CaseStatus> parseName(std::string_view, std::string_view);
+template sync::Result<ShipmentStatus> parseName(std::string_view, std::string_view);
+template sync::Result<Priority> parseName(std::string_view, std::string_view);
+
+bool holdsStock(LocationKind kind) {
+  switch (kind) {
+    case LocationKind::warehouse:
+    case LocationKind::bin:
+    case LocationKind::van:
+    case LocationKind::transit:
+    case LocationKind::repair: return true;
+    default: return false;
+  }
+}
+
+std::vector<CaseStatus> nextStatuses(CaseStatus from) {
+  using S = CaseStatus;
+  switch (from) {
+    case S::new_case: return {S::open, S::scheduled, S::cancelled};
+    case S::open: return {S::scheduled, S::in_progress, S::cancelled};
+    case S::scheduled: return {S::open, S::in_progress, S::cancelled};
+    case S::in_progress: return {S::on_hold, S::resolved, S::cancelled};
+    case S::on_hold: return {S::in_progress, S::cancelled};
+    case S::resolved: return {S::closed, S::reopened};
+    case S::closed: return {S::reopened};
+    case S::reopened: return {S::scheduled, S::in_progress, S::cancelled};
+    case S::cancelled: return {};
+  }
+  return {};
+}
+
+std::vector<ShipmentStatus> nextStatuses(ShipmentStatus from) {
+  using S = ShipmentStatus;
+  switch (from) {
+    case S::created: return {S::ready, S::dispatched, S::cancelled};
+    case S::ready: return {S::dispatched, S::cancelled};
+    case S::dispatched:
+    case S::in_transit: return {S::in_transit, S::out_for_delivery, S::delivered, S::attempt_failed, S::returning};
+    case S::out_for_delivery: return {S::in_transit, S::delivered, S::attempt_failed, S::returning};
+    case S::attempt_failed: return {S::in_transit, S::out_for_delivery, S::delivered, S::returning};
+    case S::returning: return {S::in_transit, S::returned};
+    case S::delivered:
+    case S::returned:
+    case S::cancelled: return {};
+  }
+  return {};
+}
+
+Folded foldCase(std::vector<Transition> events) {
+  return fold(std::move(events), CaseStatus::new_case, static_cast<int>(CaseStatus::reopened));
+}
+
+Folded foldShipment(std::vector<Transition> events) {
+  return fold(std::move(events), ShipmentStatus::created, static_cast<int>(ShipmentStatus::attempt_failed));
+}
+
+UnitState unitState(std::optional<LocationKind> where, bool installed) {
+  if (!where) return installed ? UnitState::installed : UnitState::registered;
+  switch (*where) {
+    case LocationKind::warehouse:
+    case LocationKind::bin:
+    case LocationKind::van: return UnitState::in_stock;
+    case LocationKind::transit: return UnitState::in_transit;
+    case LocationKind::customer: return installed ? UnitState::installed : UnitState::delivered;
+    case LocationKind::consumed: return installed ? UnitState::installed : UnitState::consumed;
+    case LocationKind::scrap:
+    case LocationKind::loss: return UnitState::scrapped;
+    case LocationKind::repair: return UnitState::under_repair;
+    case LocationKind::supplier: return UnitState::returned;
+  }
+  return UnitState::registered;
+}
+
+sync::Result<std::int64_t> parseQty(std::string_view text, std::string_view what) {
+  auto bad = [&] {
+    return fail(Errc::invalid_input, std::string(what) + ": '" + std::string(text) +
+                                         "' is not a quantity (a number with at most 3 decimals)");
+  };
+  std::string_view s = text;
+  bool negative = false;
+  if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
+    negative = s[0] == '-';
+    s.remove_prefix(1);
+  }
+  const auto dot = s.find('.');
+  std::string_view whole = s.substr(0, dot), frac = dot == s.npos ? "" : s.substr(dot + 1);
+  if ((whole.empty() && frac.empty()) || frac.size() > 3 || whole.size() > 12) return bad();
+  std::int64_t w = 0, f = 0;
+  if (!whole.empty() && std::from_chars(whole.data(), whole.data() + whole.size(), w).ptr != whole.data() + whole.size())
+    return bad();
+  if (!frac.empty() && std::from_chars(frac.data(), frac.data() + frac.size(), f).ptr != frac.data() + frac.size())
+    return bad();
+  for (std::size_t i = frac.size(); i < 3; ++i) f *= 10;
+  const std::int64_t milli = w * 1000 + f;
+  return negative ? -milli : milli;
+}
+
+std::string formatQty(std::int64_t milli) {
+  const bool negative = milli < 0;
+  const std::uint64_t abs = negative ? 0 - static_cast<std::uint64_t>(milli) : static_cast<std::uint64_t>(milli);
+  std::string out = (negative ? "-" : "") + std::to_string(abs / 1000);
+  if (std::uint64_t frac = abs % 1000) {
+    std::string digits = std::to_string(1000 + frac).substr(1);
+    while (digits.back() == '0') digits.pop_back();
+    out += "." + digits;
+  }
+  return out;
+}
+
+sync::Result<std::int64_t> parseTime(std::string_view text, std::string_view what) {
+  std::tm tm{};
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+  char tail = 0;
+  const std::string t(text);
+  const int n = std::sscanf(t.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &s, &tail);
+  const bool shape_ok = (n == 3 && t.size() == 10) || (n == 5 && t.size() == 16) || (n == 6 && t.size() == 19) ||
+                        (n == 7 && tail == 'Z' && t.size() == 20);
+  if (!shape_ok || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60 || y < 1970)
+    return fail(Errc::invalid_input, std::string(what) + ": '" + t +
+                                         "' is not a UTC time like 2026-11-21, 2026-11-21T08:30 or 2026-11-21T08:30:00Z");
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = s;
+  return static_cast<std::int64_t>(timegm(&tm)) * 1000;
+}
+
+std::string formatTime(std::int64_t ms) {
+  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace fieldsync::node

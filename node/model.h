@@ -1,0 +1,111 @@
+// The domain model of a node: field numbers, kinds, state machines, folds.
+//
+// Entities are sync registers and events are sync facts (docs/op-model.md);
+// this header says what their fields mean (docs/data-model.md). Everything
+// here is pure: statuses are folds over transition facts ordered by
+// (business time, hlc, node, seq), so any delivery order of the same facts
+// gives the same status. Thread-safe (no state).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sync/op.h"
+#include "sync/result.h"
+
+namespace fieldsync::node {
+
+using sync::FieldId;
+
+// Register fields per entity type. Field 1 is sync::kDeletedField everywhere.
+namespace item_f { constexpr FieldId code = 2, name = 3, serial_tracked = 4, warranty_days = 5, low_stock = 6; }
+namespace location_f { constexpr FieldId code = 2, name = 3, kind = 4, technician = 5, allow_negative = 6; }
+namespace unit_f {
+constexpr FieldId item = 2, serial = 3, build_code = 4, customer = 5, site = 6, parent = 7, manufactured_on = 8;
+}
+namespace case_f { constexpr FieldId number = 2, customer = 3, site = 4, unit = 5, problem = 6, priority = 7; }
+namespace visit_f { constexpr FieldId service_case = 2, technician = 3, window_from = 4, window_to = 5; }
+namespace doc_f { constexpr FieldId number = 2, kind = 3, reason = 4; }
+namespace shipment_f { constexpr FieldId number = 2, customer = 3, site = 4, origin = 5, transit = 6; }
+
+// Fact fields; a field number means the same in every fact kind that has it.
+namespace fact_f {
+constexpr FieldId at = 2,  // business time: ms since the epoch, when it happened
+    item = 3, from = 4, to = 5, qty = 6, unit = 7, service_case = 8, shipment = 9, move_kind = 10,
+    status = 11, text = 12, reason = 13, forced = 14, proof = 15, place = 16, person = 17, counted = 18,
+    customer = 19, site = 20, parent = 21;
+}
+
+enum class LocationKind { warehouse, bin, van, transit, supplier, customer, consumed, scrap, loss, repair };
+enum class MoveKind {
+  receipt, issue, transfer, transit_out, transit_in, consumption, customer_return, adjustment, count, scrap,
+  shipment_out, shipment_delivery, shipment_return,
+};
+enum class CaseStatus { new_case, open, scheduled, in_progress, on_hold, resolved, closed, reopened, cancelled };
+enum class ShipmentStatus {
+  created, ready, dispatched, in_transit, out_for_delivery, delivered, attempt_failed, returning, returned, cancelled,
+};
+enum class Priority { low, normal, high, urgent };
+enum class UnitState { registered, in_stock, in_transit, delivered, installed, under_repair, consumed, scrapped, returned };
+
+std::string_view name(LocationKind v);
+std::string_view name(MoveKind v);
+std::string_view name(CaseStatus v);
+std::string_view name(ShipmentStatus v);
+std::string_view name(Priority v);
+std::string_view name(UnitState v);
+
+// Parses a name as printed by name(); on failure the message lists the choices.
+template <class E>
+sync::Result<E> parseName(std::string_view text, std::string_view what);
+
+// Virtual locations every node creates at init, by code.
+struct DefaultLocation {
+  std::string_view code;
+  LocationKind kind;
+};
+constexpr std::array<DefaultLocation, 6> kDefaultLocations{{
+    {"SUPPLIER", LocationKind::supplier}, {"CUSTOMER", LocationKind::customer},
+    {"CONSUMED", LocationKind::consumed}, {"SCRAP", LocationKind::scrap},
+    {"LOSS", LocationKind::loss},         {"TRANSIT", LocationKind::transit},
+}};
+bool holdsStock(LocationKind kind);  // warehouse, bin, van, transit, repair: physical stock we own
+
+// State machines (docs/data-model.md).
+std::vector<CaseStatus> nextStatuses(CaseStatus from);
+std::vector<ShipmentStatus> nextStatuses(ShipmentStatus from);
+
+// One transition fact, reduced to what a fold needs.
+struct Transition {
+  std::int64_t at = 0;  // business time
+  sync::Stamp stamp;    // breaks ties of business time
+  int to = 0;           // the status entered
+};
+
+struct Folded {
+  int status = 0;
+  int counted = 0;       // entries into the counted status (reopened, attempt_failed)
+  int anomalies = 0;     // transitions that were illegal once merged
+  std::int64_t last_at = 0;
+};
+
+// Sorts by (at, stamp) and walks the machine from its initial status;
+// an illegal transition is counted as an anomaly and skipped.
+Folded foldCase(std::vector<Transition> events);
+Folded foldShipment(std::vector<Transition> events);
+
+UnitState unitState(std::optional<LocationKind> where, bool installed);
+
+// Quantities are int64 milli-units: "2" is 2000, "0.5" is 500.
+sync::Result<std::int64_t> parseQty(std::string_view text, std::string_view what);
+std::string formatQty(std::int64_t milli);
+
+// Times are ms since the epoch, UTC: "2026-11-21", "2026-11-21T08:30", "…T08:30:15Z".
+sync::Result<std::int64_t> parseTime(std::string_view text, std::string_view what);
+std::string formatTime(std::int64_t ms);
+
+}  // namespace fieldsync::node

@@ -1,0 +1,308 @@
+// The node's core: opening, the apply path, projections, lookups, export.
+#include "node/node.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+
+#include "node/internal/core.h"
+#include "sync/codec.h"
+#include "sync/replica.h"
+
+namespace fieldsync::node {
+
+std::string textOf(const Attributes& a, FieldId f) {
+  auto it = a.find(f);
+  if (it == a.end()) return {};
+  if (const auto* s = std::get_if<std::string>(&it->second)) return *s;
+  return {};
+}
+
+std::int64_t intOf(const Attributes& a, FieldId f, std::int64_t fallback) {
+  auto it = a.find(f);
+  if (it == a.end()) return fallback;
+  if (const auto* v = std::get_if<std::int64_t>(&it->second)) return *v;
+  return fallback;
+}
+
+bool flagOf(const Attributes& a, FieldId f) {
+  auto it = a.find(f);
+  return it != a.end() && std::holds_alternative<bool>(it->second) && std::get<bool>(it->second);
+}
+
+std::optional<Id> idOf(const Attributes& a, FieldId f) {
+  auto it = a.find(f);
+  if (it == a.end()) return std::nullopt;
+  const auto* b = std::get_if<sync::Blob>(&it->second);
+  if (!b) return std::nullopt;
+  auto id = Id::fromBytes(b->bytes);
+  return id ? std::optional<Id>(*id) : std::nullopt;
+}
+
+Field idField(FieldId f, const Id& id) { return {f, sync::Blob{std::string(id.view())}}; }
+
+namespace {
+Attributes fieldsOf(const Op& op) {
+  Attributes a;
+  for (const Field& f : op.fields) a.emplace(f.id, f.value);
+  return a;
+}
+}  // namespace
+
+Node::Core::Core(std::unique_ptr<Store> s, sync::Hlc::WallClock w, sync::HlcTime last)
+    : store(std::move(s)), wall(w), hlc(std::move(w), sync::Hlc::kDefaultMaxAheadMs, last) {}
+
+Op Node::Core::emit(EntityType type, const Id& entity, FactKind kind, std::vector<Field> fields) {
+  Op op{{node, ++seq}, hlc.now(), type, entity, kind, std::move(fields)};
+  if (auto ok = sync::validate(op); !ok) throw StoreError("a command made an invalid op: " + ok.error().message, false);
+  apply(op);
+  store->setMeta("seq", std::to_string(seq));
+  return op;
+}
+
+bool Node::Core::apply(const Op& op) {
+  if (store->hasOp(op.id)) return false;
+  store->appendOp(op, sync::encodeOp(op));
+  project(op);
+  return true;
+}
+
+void Node::Core::project(const Op& op) {
+  if (!op.isFact()) {
+    const sync::Stamp stamp = sync::stampOf(op);
+    for (const Field& f : op.fields) store->writeRegister({op.entity_type, op.entity, f.id}, {f.value, stamp});
+    return;
+  }
+  const Attributes a = fieldsOf(op);
+  const std::int64_t at = intOf(a, fact_f::at, static_cast<std::int64_t>(sync::hlcMillis(op.hlc)));
+  store->addFact(op, at);
+  switch (op.fact) {
+    case FactKind::stock_move: {
+      const auto item = idOf(a, fact_f::item), from = idOf(a, fact_f::from), to = idOf(a, fact_f::to);
+      if (!item || !from || !to) return;  // kept as a fact; not a movement this node understands
+      MoveRow m{op.id, op.hlc, at, static_cast<MoveKind>(intOf(a, fact_f::move_kind)), op.entity, *item, *from, *to,
+                intOf(a, fact_f::qty), idOf(a, fact_f::unit), idOf(a, fact_f::service_case),
+                idOf(a, fact_f::shipment), flagOf(a, fact_f::forced)};
+      store->addMove(m);
+      if (m.unit && (m.kind == MoveKind::shipment_delivery || m.kind == MoveKind::issue))
+        store->noteDelivered(*m.unit, at);
+      break;
+    }
+    case FactKind::case_transition: refold(EntityType::service_case, op.entity); break;
+    case FactKind::tracking: refold(EntityType::shipment, op.entity); break;
+    case FactKind::unit_event: store->noteInstalled(op.entity, at); break;
+    default: break;
+  }
+}
+
+void Node::Core::refold(EntityType type, const Id& id) {
+  const bool is_case = type == EntityType::service_case;
+  std::vector<Transition> events;
+  for (const Op& f : store->facts(is_case ? FactKind::case_transition : FactKind::tracking, id)) {
+    const Attributes a = fieldsOf(f);
+    events.push_back({intOf(a, fact_f::at), sync::stampOf(f), static_cast<int>(intOf(a, fact_f::status))});
+  }
+  store->setStatus(type, id, is_case ? foldCase(std::move(events)) : foldShipment(std::move(events)));
+}
+
+std::string Node::Core::nextNumber(std::string_view prefix) {
+  const std::string key = "counter." + std::string(prefix);
+  const auto current = store->meta(key);
+  const std::uint64_t n = (current ? std::stoull(*current) : 0) + 1;
+  store->setMeta(key, std::to_string(n));
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*s-%.8s-%04llu", static_cast<int>(prefix.size()), prefix.data(),
+                node.hex().c_str(), static_cast<unsigned long long>(n));
+  return buf;
+}
+
+Id Node::Core::itemId(std::string_view code) const {
+  return sync::naturalId("item", {company.view(), sync::normaliseSerial(code)});
+}
+Id Node::Core::locationId(std::string_view code) const {
+  return sync::naturalId("location", {company.view(), sync::normaliseSerial(code)});
+}
+
+Result<ItemRef> Node::Core::item(std::string_view code) {
+  const Id id = itemId(code);
+  const Attributes a = store->entity(EntityType::item, id);
+  if (a.empty() || flagOf(a, sync::kDeletedField))
+    return sync::fail(Errc::not_found, "item: '" + std::string(code) + "' is not a known item (add it with 'item add')");
+  return ItemRef{id, textOf(a, item_f::code), flagOf(a, item_f::serial_tracked), intOf(a, item_f::warranty_days),
+                 intOf(a, item_f::low_stock)};
+}
+
+Result<LocationRef> Node::Core::locationById(const Id& id) {
+  const Attributes a = store->entity(EntityType::location, id);
+  if (a.empty() || flagOf(a, sync::kDeletedField)) return sync::fail(Errc::not_found, "location: unknown location");
+  return LocationRef{id, textOf(a, location_f::code), static_cast<LocationKind>(intOf(a, location_f::kind)),
+                     flagOf(a, location_f::allow_negative), textOf(a, location_f::technician)};
+}
+
+Result<LocationRef> Node::Core::location(std::string_view code) {
+  auto r = locationById(locationId(code));
+  if (!r)
+    return sync::fail(Errc::not_found,
+                      "location: '" + std::string(code) + "' is not a known location (add it with 'location add')");
+  return r;
+}
+
+std::string Node::Core::codeOf(EntityType type, const Id& id) {
+  const Attributes a = store->entity(type, id);
+  const std::string code = textOf(a, 2);  // code or number is field 2 of every named entity
+  return code.empty() ? id.hex() : code;
+}
+
+Result<EntityRef> Node::Core::findNumbered(EntityType type, FieldId number_field, std::string_view ref,
+                                           std::string_view what) {
+  std::vector<Id> found = store->findEntities(type, number_field, Value{std::string(ref)});
+  if (found.empty()) {
+    if (auto id = Id::fromHex(ref); id && !store->entity(type, *id).empty()) found.push_back(*id);
+  }
+  if (found.empty())
+    return sync::fail(Errc::not_found, std::string(what) + ": '" + std::string(ref) + "' is not a known " +
+                                           std::string(what) + " number or id");
+  if (found.size() > 1)
+    return sync::fail(Errc::invalid_input,
+                      std::string(what) + ": number '" + std::string(ref) + "' is ambiguous; use the id");
+  Attributes a = store->entity(type, found[0]);
+  return EntityRef{found[0], textOf(a, number_field), std::move(a)};
+}
+
+// ---- opening ---------------------------------------------------------------
+
+Node::Node(std::unique_ptr<Core> core) : core_(std::move(core)) {}
+Node::~Node() = default;
+
+sync::Id Node::nodeId() const { return core_->node; }
+
+namespace {
+Result<std::unique_ptr<Store>> openStore(const std::string& path, bool create) {
+  try {
+    return Store::open(path, create);
+  } catch (const StoreError& e) {
+    return sync::fail(e.busy ? Errc::unavailable : Errc::internal, e.what());
+  }
+}
+}  // namespace
+
+Result<std::unique_ptr<Node>> Node::init(const std::string& path, std::string_view company,
+                                         sync::Hlc::WallClock wall) {
+  if (sync::normaliseSerial(company).empty()) return invalid("--company", "must not be empty");
+  if (std::filesystem::exists(path))
+    return sync::fail(Errc::refused, "'" + path + "' already exists; init creates a new node database");
+  auto store = openStore(path, true);
+  if (!store) return store.error();
+  auto core = std::make_unique<Core>(std::move(store).value(), std::move(wall), 0);
+  core->node = sync::randomId();
+  core->company = sync::naturalId("company", {sync::normaliseSerial(company)});
+  auto made = core->command<bool>([&]() -> Result<bool> {
+    core->store->setMeta("node", core->node.hex());
+    core->store->setMeta("company", sync::normaliseSerial(company));
+    for (const DefaultLocation& d : kDefaultLocations)
+      core->emit(EntityType::location, core->locationId(d.code), FactKind::none,
+                 {{location_f::code, std::string(d.code)}, {location_f::kind, static_cast<std::int64_t>(d.kind)}});
+    return true;
+  });
+  if (!made) return made.error();
+  return std::unique_ptr<Node>(new Node(std::move(core)));
+}
+
+Result<std::unique_ptr<Node>> Node::open(const std::string& path, sync::Hlc::WallClock wall) {
+  if (!std::filesystem::exists(path))
+    return sync::fail(Errc::not_found, "no node database at '" + path + "'; create one with 'fieldsync --db " + path +
+                                           " init --company NAME'");
+  auto store = openStore(path, false);
+  if (!store) return store.error();
+  try {
+    Store& s = **store;
+    const auto node = s.meta("node"), company = s.meta("company");
+    if (!node || !company) return sync::fail(Errc::internal, "'" + path + "' is not an initialised node database");
+    const auto hlc = s.meta("hlc"), seq = s.meta("seq");
+    auto core = std::make_unique<Core>(std::move(store).value(), std::move(wall), hlc ? std::stoull(*hlc) : 0);
+    core->node = *Id::fromHex(*node);
+    core->company = sync::naturalId("company", {*company});
+    core->seq = seq ? std::stoull(*seq) : 0;
+    return std::unique_ptr<Node>(new Node(std::move(core)));
+  } catch (const StoreError& e) {
+    return sync::fail(Errc::internal, e.what());
+  }
+}
+
+// ---- the node itself --------------------------------------------------------
+
+Result<Table> Node::status() {
+  return core_->query<Table>([&]() -> Result<Table> {
+    Store& s = *core_->store;
+    Table t{{"key", "value"}, {}};
+    auto row = [&](std::string k, Cell v) { t.rows.push_back({std::move(k), std::move(v)}); };
+    row("node", core_->node.hex());
+    row("company", s.meta("company").value_or(""));
+    row("schema_version", static_cast<std::int64_t>(s.schemaVersion()));
+    row("ops", static_cast<std::int64_t>(s.opCount()));
+    row("own_ops", static_cast<std::int64_t>(core_->seq));
+    row("clock", Time{static_cast<std::int64_t>(sync::hlcMillis(core_->hlc.last()))});
+    for (auto [name, type] : {std::pair{"items", EntityType::item}, {"locations", EntityType::location},
+                              {"units", EntityType::unit}, {"cases", EntityType::service_case},
+                              {"shipments", EntityType::shipment}})
+      row(name, static_cast<std::int64_t>(s.entityIds(type).size()));
+    return t;
+  });
+}
+
+Result<std::string> Node::exportJson() {
+  const std::pair<const char*, std::function<Result<Table>()>> sections[] = {
+      {"balances", [this] { return balances(); }}, {"cases", [this] { return cases(); }},
+      {"items", [this] { return items(); }},       {"locations", [this] { return locations(); }},
+      {"shipments", [this] { return shipments(); }}, {"units", [this] { return units(); }},
+  };
+  std::string out = "{";
+  for (const auto& [name, make] : sections) {
+    Result<Table> t = make();
+    if (!t) return t.error();
+    out += (out.size() > 1 ? ",\n" : "\n") + jsonString(name) + ":" + toJson(*t);
+  }
+  return out + "\n}\n";
+}
+
+Status Node::rebuild() {
+  auto r = core_->command<bool>([&]() -> Result<bool> {
+    core_->store->clearProjections();
+    core_->store->forEachOp([&](const Op& op) { core_->project(op); });
+    return true;
+  });
+  if (!r) return r.error();
+  return {};
+}
+
+Result<std::string> Node::digest() {
+  return core_->query<std::string>([&]() -> Result<std::string> {
+    sync::Digest d;
+    core_->store->forEachRegister([&](const sync::RegisterKey& k, const sync::Register& r) { d.addRegister(k, r); });
+    core_->store->forEachFact([&](const Op& f) { d.addFact(f); });
+    return d.hex();
+  });
+}
+
+Status Node::applyRemote(std::span<const Op> ops) {
+  auto r = core_->command<bool>([&]() -> Result<bool> {
+    for (const Op& op : ops) {
+      if (auto ok = sync::validate(op); !ok) return sync::fail(Errc::malformed, ok.error().message);
+      core_->hlc.receive(op.hlc);
+      core_->apply(op);
+    }
+    return true;
+  });
+  if (!r) return r.error();
+  return {};
+}
+
+Result<std::vector<Op>> Node::opsOf(const Id& node, std::uint64_t after, std::size_t limit) {
+  return core_->query<std::vector<Op>>([&]() -> Result<std::vector<Op>> { return core_->store->opsOf(node, after, limit); });
+}
+
+Result<std::uint64_t> Node::opCount() {
+  return core_->query<std::uint64_t>([&]() -> Result<std::uint64_t> { return core_->store->opCount(); });
+}
+
+}  // namespace fieldsync::node

@@ -1,0 +1,260 @@
+// Stock movements, documents, balances.
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "node/internal/core.h"
+
+namespace fieldsync::node {
+
+Result<std::vector<MoveLine>> Node::Core::lines(const ItemRef& item, std::optional<std::int64_t> qty,
+                                                const std::vector<std::string>& serials, bool register_unknown) {
+  std::vector<MoveLine> out;
+  if (!item.serial_tracked) {
+    if (!serials.empty()) return invalid("--serial", "item " + item.code + " is not tracked by serial; use --qty");
+    if (!qty || *qty <= 0) return invalid("--qty", "give a quantity above 0 of " + item.code);
+    out.push_back({item.id, item.code, *qty, std::nullopt, {}});
+    return out;
+  }
+  if (serials.empty()) return invalid("--serial", "item " + item.code + " is tracked by serial: give --serial for each unit");
+  if (qty && *qty != static_cast<std::int64_t>(serials.size()) * 1000)
+    return invalid("--qty", "is " + formatQty(*qty) + " but " + std::to_string(serials.size()) + " serials are given");
+  std::set<std::string> seen;
+  for (const std::string& raw : serials) {
+    const std::string serial = sync::normaliseSerial(raw);
+    if (serial.empty()) return invalid("--serial", "a serial is empty");
+    if (!seen.insert(serial).second) return invalid("--serial", serial + " is listed twice");
+    const Id unit = sync::unitId(company, item.id, serial);
+    if (store->entity(EntityType::unit, unit).empty()) {
+      if (!register_unknown)
+        return sync::fail(Errc::not_found, "--serial: " + serial + " is not a registered unit of " + item.code);
+      emit(EntityType::unit, unit, FactKind::none, {idField(unit_f::item, item.id), {unit_f::serial, serial}});
+    }
+    out.push_back({item.id, item.code, 1000, unit, serial});
+  }
+  return out;
+}
+
+sync::Status Node::Core::checkMoves(const LocationRef& from, const std::vector<MoveLine>& lines) {
+  const bool stock_source = holdsStock(from.kind);
+  if (stock_source && !from.allow_negative) {
+    std::map<Id, std::pair<std::string, std::int64_t>> wanted;  // by item
+    for (const MoveLine& l : lines) {
+      auto& w = wanted[l.item];
+      w.first = l.item_code;
+      w.second += l.qty;
+    }
+    for (const auto& [item, w] : wanted) {
+      const std::int64_t have = store->balance(item, from.id);
+      if (have < w.second)
+        return refused("stock: " + from.code + " holds " + formatQty(have) + " of " + w.first + ", " +
+                       formatQty(w.second) + " requested; use --force to record it anyway");
+    }
+  }
+  for (const MoveLine& l : lines) {
+    if (!l.unit) continue;
+    const auto place = store->unitPlace(*l.unit);
+    const std::string where = place ? codeOf(EntityType::location, place->location) : "nowhere known";
+    if (stock_source && (!place || place->location != from.id))
+      return refused("serial " + l.serial + " is at " + where + ", not at " + from.code +
+                     "; use --force to record it anyway");
+    if (!stock_source && place) {
+      auto at = locationById(place->location);
+      if (at && holdsStock(at->kind))
+        return refused("serial " + l.serial + " is already in stock at " + where + "; use --force to record it anyway");
+    }
+  }
+  return {};
+}
+
+Result<Table> Node::Core::postMoves(MoveKind kind, const LocationRef& from, const LocationRef& to,
+                                    const std::vector<MoveLine>& lines, std::int64_t at, const MoveContext& ctx) {
+  if (from.id == to.id) return invalid("--to", "is the same location as --from (" + from.code + ")");
+  if (!ctx.force) {
+    if (auto ok = checkMoves(from, lines); !ok) return ok.error();
+  }
+  Id doc;
+  std::string number;
+  if (ctx.doc) {
+    doc = *ctx.doc;
+    number = codeOf(EntityType::stock_doc, doc);
+  } else {
+    doc = sync::randomId();
+    number = nextNumber("D");
+    std::vector<Field> head{{doc_f::number, number}, {doc_f::kind, static_cast<std::int64_t>(kind)}};
+    if (!ctx.reason.empty()) head.push_back({doc_f::reason, ctx.reason});
+    emit(EntityType::stock_doc, doc, FactKind::none, std::move(head));
+  }
+  std::int64_t total = 0;
+  for (const MoveLine& l : lines) {
+    std::vector<Field> f{{fact_f::at, at},
+                         idField(fact_f::item, l.item),
+                         idField(fact_f::from, from.id),
+                         idField(fact_f::to, to.id),
+                         {fact_f::qty, l.qty},
+                         {fact_f::move_kind, static_cast<std::int64_t>(kind)}};
+    if (l.unit) f.push_back(idField(fact_f::unit, *l.unit));
+    if (ctx.service_case) f.push_back(idField(fact_f::service_case, *ctx.service_case));
+    if (ctx.shipment) f.push_back(idField(fact_f::shipment, *ctx.shipment));
+    if (ctx.force) f.push_back({fact_f::forced, true});
+    emit(EntityType::stock_doc, doc, FactKind::stock_move, std::move(f));
+    total += l.qty;
+  }
+  std::set<std::string> items;
+  for (const MoveLine& l : lines) items.insert(l.item_code);
+  std::string item_list;
+  for (const std::string& i : items) item_list += (item_list.empty() ? "" : " ") + i;
+  const auto serial_count = std::count_if(lines.begin(), lines.end(), [](const MoveLine& l) { return l.unit.has_value(); });
+  return Table{{"doc", "kind", "item", "from", "to", "qty", "serials", "at", "forced"},
+               {{number, std::string(name(kind)), item_list, from.code, to.code, Qty{total},
+                 static_cast<std::int64_t>(serial_count), Time{at}, ctx.force}}};
+}
+
+namespace {
+// The location a movement kind uses when the user names none.
+std::string_view defaultFrom(MoveKind k) {
+  switch (k) {
+    case MoveKind::receipt: return "SUPPLIER";
+    case MoveKind::customer_return: return "CUSTOMER";
+    default: return {};
+  }
+}
+std::string_view defaultTo(MoveKind k) {
+  switch (k) {
+    case MoveKind::issue: return "CUSTOMER";
+    case MoveKind::transit_out: return "TRANSIT";
+    case MoveKind::scrap: return "SCRAP";
+    case MoveKind::consumption: return "CONSUMED";
+    default: return {};
+  }
+}
+}  // namespace
+
+Result<Table> Node::moveStock(const MoveSpec& spec) {
+  return core_->command<Table>([&]() -> Result<Table> {
+    auto item = core_->item(spec.item);
+    if (!item) return item.error();
+    const std::string from_code = spec.from.empty() ? std::string(defaultFrom(spec.kind)) : spec.from;
+    const std::string to_code = spec.to.empty() ? std::string(defaultTo(spec.kind)) : spec.to;
+    if (from_code.empty()) return invalid("--from", "name the location the stock leaves");
+    if (to_code.empty()) return invalid("--to", "name the location the stock goes to");
+    auto from = core_->location(from_code);
+    if (!from) return from.error();
+    auto to = core_->location(to_code);
+    if (!to) return to.error();
+    if (spec.kind == MoveKind::transit_out && to->kind != LocationKind::transit)
+      return invalid("--via", to->code + " is a " + std::string(name(to->kind)) + ", not a transit location");
+    if (spec.kind == MoveKind::adjustment && spec.reason.empty())
+      return invalid("--reason", "an adjustment needs a reason");
+    const bool from_outside = spec.kind == MoveKind::receipt || spec.kind == MoveKind::customer_return;
+    auto lines = core_->lines(*item, spec.qty, spec.serials, from_outside);
+    if (!lines) return lines.error();
+    return core_->postMoves(spec.kind, *from, *to, *lines, core_->at(spec.at), {{}, {}, {}, spec.reason, spec.force});
+  });
+}
+
+Result<Table> Node::arrive(std::string_view transfer_doc, std::string_view to_code, std::optional<std::int64_t> at) {
+  return core_->command<Table>([&]() -> Result<Table> {
+    auto doc = core_->findNumbered(EntityType::stock_doc, doc_f::number, transfer_doc, "transfer");
+    if (!doc) return doc.error();
+    auto to = core_->location(to_code);
+    if (!to) return to.error();
+    // What is still in transit: sent minus arrived, per (item, unit).
+    std::map<std::pair<Id, std::optional<Id>>, std::int64_t> open;
+    std::optional<Id> transit;
+    for (const MoveRow& m : core_->store->movesOfDoc(doc->id)) {
+      if (m.kind == MoveKind::transit_out) {
+        open[{m.item, m.unit}] += m.qty;
+        transit = m.to;
+      } else if (m.kind == MoveKind::transit_in) {
+        open[{m.item, m.unit}] -= m.qty;
+      }
+    }
+    if (!transit) return refused("transfer " + doc->number + " sent nothing into transit");
+    auto via = core_->locationById(*transit);
+    if (!via) return via.error();
+    std::vector<MoveLine> lines;
+    for (const auto& [key, qty] : open) {
+      if (qty <= 0) continue;
+      std::string serial;
+      if (key.second) serial = textOf(core_->store->entity(EntityType::unit, *key.second), unit_f::serial);
+      lines.push_back({key.first, core_->codeOf(EntityType::item, key.first), qty, key.second, serial});
+    }
+    if (lines.empty()) return refused("transfer " + doc->number + ": everything sent has already arrived");
+    return core_->postMoves(MoveKind::transit_in, *via, *to, lines, core_->at(at), {doc->id, {}, {}, {}, false});
+  });
+}
+
+Result<Table> Node::countStock(std::string_view item_code, std::string_view location_code, std::int64_t counted,
+                               std::optional<std::int64_t> at) {
+  if (counted < 0) return invalid("--qty", "a count cannot be negative");
+  return core_->command<Table>([&]() -> Result<Table> {
+    auto item = core_->item(item_code);
+    if (!item) return item.error();
+    if (item->serial_tracked)
+      return invalid("item", item->code + " is tracked by serial: count it by moving or scrapping serials");
+    auto where = core_->location(location_code);
+    if (!where) return where.error();
+    if (!holdsStock(where->kind)) return invalid("--at", where->code + " does not hold stock");
+    auto loss = core_->location("LOSS");
+    if (!loss) return loss.error();
+    const std::int64_t delta = counted - core_->store->balance(item->id, where->id);
+    if (delta == 0)
+      return Table{{"doc", "kind", "item", "from", "to", "qty", "serials", "at", "forced"},
+                   {{std::monostate{}, std::string("count"), item->code, where->code, where->code, Qty{0},
+                     std::int64_t{0}, Time{core_->at(at)}, false}}};
+    const std::vector<MoveLine> lines{{item->id, item->code, delta > 0 ? delta : -delta, std::nullopt, {}}};
+    const MoveContext ctx{{}, {}, {}, "count: " + formatQty(counted), true};
+    return delta > 0 ? core_->postMoves(MoveKind::count, *loss, *where, lines, core_->at(at), ctx)
+                     : core_->postMoves(MoveKind::count, *where, *loss, lines, core_->at(at), ctx);
+  });
+}
+
+Result<Table> Node::balances(std::string_view item_code, std::string_view location_code) {
+  return core_->query<Table>([&]() -> Result<Table> {
+    std::optional<Id> item, location;
+    if (!item_code.empty()) {
+      auto i = core_->item(item_code);
+      if (!i) return i.error();
+      item = i->id;
+    }
+    if (!location_code.empty()) {
+      auto l = core_->location(location_code);
+      if (!l) return l.error();
+      location = l->id;
+    }
+    Table t{{"item", "location", "qty"}, {}};
+    std::map<Id, std::optional<LocationRef>> locs;
+    for (const BalanceRow& b : core_->store->balances()) {
+      if ((item && b.item != *item) || (location && b.location != *location)) continue;
+      auto [it, fresh] = locs.try_emplace(b.location);
+      if (fresh) {
+        auto l = core_->locationById(b.location);
+        if (l) it->second = *l;
+      }
+      if (!it->second || !holdsStock(it->second->kind)) continue;
+      t.rows.push_back({core_->codeOf(EntityType::item, b.item), it->second->code, Qty{b.qty}});
+    }
+    std::sort(t.rows.begin(), t.rows.end(), [](const auto& x, const auto& y) {
+      return std::pair(cellText(x[0]), cellText(x[1])) < std::pair(cellText(y[0]), cellText(y[1]));
+    });
+    return t;
+  });
+}
+
+Result<Table> Node::lowStock() {
+  auto all = balances();
+  if (!all) return all.error();
+  return core_->query<Table>([&]() -> Result<Table> {
+    Table t{{"item", "location", "qty", "low_stock"}, {}};
+    for (const auto& row : all->rows) {
+      auto item = core_->item(std::get<std::string>(row[0]));
+      if (!item || item->low_stock <= 0) continue;
+      const Qty qty = std::get<Qty>(row[2]);
+      if (qty.milli < item->low_stock) t.rows.push_back({row[0], row[1], qty, Qty{item->low_stock}});
+    }
+    return t;
+  });
+}
+
+}  // namespace fieldsync::node
