@@ -81,7 +81,7 @@ Result<Table> Node::addShipmentLine(std::string_view ref, std::string_view item_
         if (l.unit && std::any_of(lines->begin(), lines->end(), [&](const MoveLine& n) { return n.unit == l.unit; }))
           return invalid("--serial", l.serial + " is already on shipment " + s->number);
       all.insert(all.end(), lines->begin(), lines->end());
-      if (auto ok = core_->checkMoves(*from, all); !ok) return ok.error();
+      if (auto ok = core_->checkMoves(*from, all, core_->now()); !ok) return ok.error();
     }
     for (const MoveLine& l : *lines) {
       std::vector<Field> f{idField(fact_f::item, l.item), {fact_f::qty, l.qty}};

@@ -35,8 +35,24 @@ Result<std::vector<MoveLine>> Node::Core::lines(const ItemRef& item, std::option
   return out;
 }
 
-sync::Status Node::Core::checkMoves(const LocationRef& from, const std::vector<MoveLine>& lines) {
+sync::Status Node::Core::checkMoves(const LocationRef& from, const std::vector<MoveLine>& lines, std::int64_t at) {
   const bool stock_source = holdsStock(from.kind);
+  for (const MoveLine& l : lines) {
+    if (!l.unit) continue;
+    const auto place = store->unitPlace(*l.unit);
+    const std::string where = place ? codeOf(EntityType::location, place->location) : "nowhere known";
+    if (place && at < place->at)
+      return refused("serial " + l.serial + " last moved at " + formatTime(place->at) +
+                     "; a movement of it cannot be dated before that; use --force to record it anyway");
+    if (stock_source && (!place || place->location != from.id))
+      return refused("serial " + l.serial + " is at " + where + ", not at " + from.code +
+                     "; use --force to record it anyway");
+    if (!stock_source && place) {
+      auto there = locationById(place->location);
+      if (there && holdsStock(there->kind))
+        return refused("serial " + l.serial + " is already in stock at " + where + "; use --force to record it anyway");
+    }
+  }
   if (stock_source && !from.allow_negative) {
     std::map<Id, std::pair<std::string, std::int64_t>> wanted;  // by item
     for (const MoveLine& l : lines) {
@@ -51,19 +67,6 @@ sync::Status Node::Core::checkMoves(const LocationRef& from, const std::vector<M
                        formatQty(w.second) + " requested; use --force to record it anyway");
     }
   }
-  for (const MoveLine& l : lines) {
-    if (!l.unit) continue;
-    const auto place = store->unitPlace(*l.unit);
-    const std::string where = place ? codeOf(EntityType::location, place->location) : "nowhere known";
-    if (stock_source && (!place || place->location != from.id))
-      return refused("serial " + l.serial + " is at " + where + ", not at " + from.code +
-                     "; use --force to record it anyway");
-    if (!stock_source && place) {
-      auto at = locationById(place->location);
-      if (at && holdsStock(at->kind))
-        return refused("serial " + l.serial + " is already in stock at " + where + "; use --force to record it anyway");
-    }
-  }
   return {};
 }
 
@@ -71,7 +74,7 @@ Result<Table> Node::Core::postMoves(MoveKind kind, const LocationRef& from, cons
                                     const std::vector<MoveLine>& lines, std::int64_t at, const MoveContext& ctx) {
   if (from.id == to.id) return invalid("--to", "is the same location as --from (" + from.code + ")");
   if (!ctx.force) {
-    if (auto ok = checkMoves(from, lines); !ok) return ok.error();
+    if (auto ok = checkMoves(from, lines, at); !ok) return ok.error();
   }
   Id doc;
   std::string number;

@@ -101,9 +101,11 @@ struct Node::Core {
   // `register_unknown`), or checks a quantity; fails naming the field.
   Result<std::vector<MoveLine>> lines(const ItemRef& item, std::optional<std::int64_t> qty,
                                       const std::vector<std::string>& serials, bool register_unknown);
-  // Checks the local rules of a movement (balance, serial places) unless
-  // forced, then writes the document and one fact per line.
-  sync::Status checkMoves(const LocationRef& from, const std::vector<MoveLine>& lines);
+  // The local rules of a movement at business time `at`: each serial is at
+  // `from` and last moved no later than `at`; `from` holds enough stock.
+  // postMoves checks them unless forced, then writes the document and one
+  // fact per line.
+  sync::Status checkMoves(const LocationRef& from, const std::vector<MoveLine>& lines, std::int64_t at);
   Result<Table> postMoves(MoveKind kind, const LocationRef& from, const LocationRef& to,
                           const std::vector<MoveLine>& lines, std::int64_t at, const MoveContext& ctx);
   void refold(EntityType type, const Id& id);

@@ -1,0 +1,352 @@
+#include "node/node.h"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <functional>
+#include <sstream>
+
+#include "node/node_fixture.h"
+
+using namespace fieldsync::test;
+using fieldsync::sync::Errc;
+
+namespace {
+struct Fixture {
+  TempDir dir;
+  std::uint64_t wall_ms = 1'767'225'600'000;  // 2026-01-01T00:00:00Z; tests move it
+  std::unique_ptr<Node> node = newNode(dir, "node.db", [this] { return wall_ms; });
+  Node& n = *node;
+  Fixture() { addCatalogue(n); }
+};
+}  // namespace
+
+TEST_CASE("init refuses an existing file and open explains how to create a missing one", "[node]") {
+  TempDir dir;
+  auto first = newNode(dir, "a.db");
+  auto again = Node::init(dir.file("a.db"), "ACME");
+  REQUIRE_FALSE(again);
+  CHECK(again.error().code == Errc::refused);
+  auto missing = Node::open(dir.file("nope.db"));
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().code == Errc::not_found);
+  CHECK_THAT(missing.error().message, Catch::Contains("init --company"));
+  CHECK_FALSE(std::filesystem::exists(dir.file("nope.db")));
+}
+
+TEST_CASE("a node keeps its state, identity and clock across reopening", "[node]") {
+  TempDir dir;
+  Snapshot before;
+  fieldsync::sync::Id id;
+  {
+    auto n = newNode(dir, "n.db");
+    addCatalogue(*n);
+    REQUIRE(n->moveStock(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 4)));
+    before = snapshot(*n);
+    id = n->nodeId();
+  }
+  auto reopened = Node::open(dir.file("n.db"));
+  REQUIRE(reopened);
+  CHECK((*reopened)->nodeId() == id);
+  CHECK(snapshot(**reopened) == before);
+  REQUIRE((*reopened)->moveStock(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 1)));
+  CHECK(balance(**reopened, "SEAL", "WH1") == "5");
+  auto own = (*reopened)->opsOf(id, 0, 1000);
+  REQUIRE(own);
+  for (std::size_t i = 0; i < own->size(); ++i) CHECK((*own)[i].id.seq == i + 1);  // no seq reused
+}
+
+TEST_CASE("every refused command leaves the database unchanged and names what was wrong", "[node]") {
+  Fixture f;
+  Node& n = f.n;
+  REQUIRE(n.moveStock(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 2)));
+  REQUIRE(n.moveStock(serialMove(MoveKind::receipt, "PUMP", "", "WH1", {"SN-1"})));
+  const std::string c = cell(n.openCase({"Bakery", "", "", "", "leak", Priority::normal, {}}), "case");
+  const std::string s = cell(n.createShipment("Bakery", "Plant 2", "WH1"), "shipment");
+
+  struct Refusal {
+    const char* what;
+    std::function<fieldsync::sync::Error()> run;
+    Errc code;
+    const char* message;
+  };
+  auto err = [](auto r) { return r.error(); };
+  const std::vector<Refusal> refusals{
+      {"an empty item code", [&] { return err(n.addItem({" ", "", false, 0, 0})); }, Errc::invalid_input, "item code"},
+      {"changing an item's tracking", [&] { return err(n.addItem({"SEAL", "", true, 0, 0})); }, Errc::refused, "tracking cannot change"},
+      {"a van without technician", [&] { return err(n.addLocation({"VAN-X", "", LocationKind::van, "", false})); }, Errc::invalid_input, "--technician"},
+      {"changing a location's kind", [&] { return err(n.addLocation({"WH1", "", LocationKind::van, "bob", false})); }, Errc::refused, "kind cannot change"},
+      {"a unit of an unknown item", [&] { return err(n.registerUnit({"NOPE", "X1"})); }, Errc::not_found, "not a known item"},
+      {"a unit of an item without serials", [&] { return err(n.registerUnit({"SEAL", "X1"})); }, Errc::invalid_input, "not tracked by serial"},
+      {"installing an unregistered unit", [&] { return err(n.installUnit({"PUMP", "SN-404", "Bakery"})); }, Errc::not_found, "not a registered unit"},
+      {"issuing more than the balance", [&] { return err(n.moveStock(qtyMove(MoveKind::issue, "SEAL", "WH1", "", 3))); }, Errc::refused, "holds 2 of SEAL, 3 requested"},
+      {"a serial that is elsewhere", [&] { return err(n.moveStock(serialMove(MoveKind::transfer, "PUMP", "WH2", "WH1", {"SN-1"}))); }, Errc::refused, "SN-1 is at WH1, not at WH2"},
+      {"receiving a serial already in stock", [&] { return err(n.moveStock(serialMove(MoveKind::receipt, "PUMP", "", "WH2", {"sn-1"}))); }, Errc::refused, "already in stock at WH1"},
+      {"a quantity for a serial item", [&] { return err(n.moveStock(qtyMove(MoveKind::receipt, "PUMP", "", "WH1", 1))); }, Errc::invalid_input, "--serial"},
+      {"serials for a quantity item", [&] { return err(n.moveStock(serialMove(MoveKind::receipt, "SEAL", "", "WH1", {"A"}))); }, Errc::invalid_input, "use --qty"},
+      {"a zero quantity", [&] { return err(n.moveStock(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 0))); }, Errc::invalid_input, "--qty"},
+      {"a serial listed twice", [&] { return err(n.moveStock(serialMove(MoveKind::receipt, "PUMP", "", "WH1", {"N1", "n1"}))); }, Errc::invalid_input, "listed twice"},
+      {"moving to the same place", [&] { return err(n.moveStock(qtyMove(MoveKind::transfer, "SEAL", "WH1", "WH1", 1))); }, Errc::invalid_input, "same location"},
+      {"an unknown location", [&] { return err(n.moveStock(qtyMove(MoveKind::transfer, "SEAL", "WH1", "MARS", 1))); }, Errc::not_found, "MARS"},
+      {"an adjustment without reason", [&] { return err(n.moveStock(qtyMove(MoveKind::adjustment, "SEAL", "LOSS", "WH1", 1))); }, Errc::invalid_input, "--reason"},
+      {"sending into a non-transit location", [&] { return err(n.moveStock(qtyMove(MoveKind::transit_out, "SEAL", "WH1", "WH2", 1))); }, Errc::invalid_input, "not a transit"},
+      {"counting a serial item", [&] { return err(n.countStock("PUMP", "WH1", 1000, {})); }, Errc::invalid_input, "tracked by serial"},
+      {"a case without a problem", [&] { return err(n.openCase({"Bakery", "", "", "", "", Priority::normal, {}})); }, Errc::invalid_input, "--problem"},
+      {"a case without a customer", [&] { return err(n.openCase({"", "", "", "", "leak", Priority::normal, {}})); }, Errc::invalid_input, "--customer"},
+      {"an illegal case transition", [&] { return err(n.setCaseStatus(c, CaseStatus::closed, {})); }, Errc::refused, "allowed next: scheduled, in_progress, cancelled"},
+      {"an unknown case", [&] { return err(n.logActivity("C-NOPE", "x", {})); }, Errc::not_found, "C-NOPE"},
+      {"a part from a warehouse", [&] { return err(n.usePart(c, qtyMove(MoveKind::consumption, "SEAL", "WH1", "", 1))); }, Errc::invalid_input, "from a van"},
+      {"a part the van does not have", [&] { return err(n.usePart(c, qtyMove(MoveKind::consumption, "SEAL", "VAN-A", "", 1))); }, Errc::refused, "VAN-A holds 0"},
+      {"a visit window that ends first", [&] { return err(n.scheduleVisit(c, "alice", 2000, 1000)); }, Errc::invalid_input, "--to"},
+      {"a sign-off without a name", [&] { return err(n.signOff(c, "", {})); }, Errc::invalid_input, "--name"},
+      {"delivering before dispatch", [&] { return err(n.track(s, {ShipmentStatus::delivered, {}, "Jo"})); }, Errc::refused, "cannot go from created to delivered"},
+      {"delivering without a recipient", [&] { return err(n.track(s, {ShipmentStatus::delivered})); }, Errc::invalid_input, "--recipient"},
+      {"dispatching an empty shipment", [&] { return err(n.track(s, {ShipmentStatus::dispatched})); }, Errc::refused, "no lines"},
+      {"a line the origin cannot cover", [&] { return err(n.addShipmentLine(s, "SEAL", 5000, {}, false)); }, Errc::refused, "WH1 holds 2"},
+  };
+  for (const Refusal& r : refusals) {
+    INFO(r.what);
+    const Snapshot before = snapshot(n);
+    const fieldsync::sync::Error e = r.run();
+    CHECK(e.code == r.code);
+    CHECK_THAT(e.message, Catch::Contains(r.message));
+    CHECK(snapshot(n) == before);
+  }
+}
+
+TEST_CASE("a unit registered twice with differently typed serials is one unit", "[node]") {
+  Fixture f;
+  CHECK(cell(f.n.registerUnit({"PUMP", " sn-77 ", "B1"}), "result") == "created");
+  CHECK(cell(f.n.registerUnit({"pump", "SN-77", "B1"}), "result") == "unchanged");
+  CHECK(cell(f.n.registerUnit({"PUMP", "SN-77", "B2"}), "result") == "updated");
+  auto units = f.n.units();
+  REQUIRE(units);
+  REQUIRE(units->rows.size() == 1);
+  CHECK(cellText(units->rows[0][2]) == "B2");
+}
+
+TEST_CASE("stock moves keep a ledger whose balances follow every movement kind", "[node][stock]") {
+  Fixture f;
+  Node& n = f.n;
+  REQUIRE(n.moveStock(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 10)));
+  REQUIRE(n.moveStock(qtyMove(MoveKind::transfer, "SEAL", "WH1", "VAN-A", 4)));
+  REQUIRE(n.moveStock(qtyMove(MoveKind::issue, "SEAL", "WH1", "", 1.5)));
+  REQUIRE(n.moveStock(qtyMove(MoveKind::scrap, "SEAL", "VAN-A", "", 1)));
+  REQUIRE(n.moveStock(qtyMove(MoveKind::customer_return, "SEAL", "", "WH2", 0.5)));
+  MoveSpec adjust = qtyMove(MoveKind::adjustment, "SEAL", "WH1", "LOSS", 0.5);
+  adjust.reason = "damaged in storage";
+  REQUIRE(n.moveStock(adjust));
+  CHECK(balance(n, "SEAL", "WH1") == "4");
+  CHECK(balance(n, "SEAL", "VAN-A") == "3");
+  CHECK(balance(n, "SEAL", "WH2") == "0.5");
+  auto low = n.lowStock();
+  REQUIRE(low);
+  CHECK(low->rows.size() == 3);  // all below 5
+
+  CHECK(cell(n.countStock("SEAL", "WH1", 6000, {}), "qty") == "2");
+  CHECK(balance(n, "SEAL", "WH1") == "6");
+  CHECK(cell(n.countStock("SEAL", "WH1", 6000, {}), "qty") == "0");  // nothing to post
+}
+
+TEST_CASE("an override records a physical fact that the local state contradicts", "[node][stock]") {
+  Fixture f;
+  MoveSpec issue = qtyMove(MoveKind::issue, "SEAL", "WH1", "", 2);
+  issue.force = true;
+  CHECK(cell(f.n.moveStock(issue), "forced") == "yes");
+  CHECK(balance(f.n, "SEAL", "WH1") == "-2");
+}
+
+TEST_CASE("a transfer via transit is sent by one node and can arrive once", "[node][stock]") {
+  Fixture f;
+  Node& n = f.n;
+  REQUIRE(n.moveStock(serialMove(MoveKind::receipt, "PUMP", "", "WH1", {"S1", "S2"})));
+  const std::string doc = cell(n.moveStock(serialMove(MoveKind::transit_out, "PUMP", "WH1", "", {"S1", "S2"})), "doc");
+  CHECK(balance(n, "PUMP", "TRANSIT") == "2");
+  auto units = n.units();
+  REQUIRE(units);
+  CHECK(cellText(units->rows[0][7]) == "in_transit");
+  CHECK(cell(n.arrive(doc, "WH2", {}), "qty") == "2");
+  CHECK(balance(n, "PUMP", "WH2") == "2");
+  CHECK(balance(n, "PUMP", "TRANSIT") == "0");
+  auto again = n.arrive(doc, "WH2", {});
+  REQUIRE_FALSE(again);
+  CHECK_THAT(again.error().message, Catch::Contains("already arrived"));
+}
+
+TEST_CASE("a technician's case runs from open to closed, and a reopen is counted", "[node][case]") {
+  Fixture f;
+  Node& n = f.n;
+  REQUIRE(n.registerUnit({"PUMP", "SN-1", "B7", "Bakery", "Plant 2"}));
+  REQUIRE(n.moveStock(qtyMove(MoveKind::receipt, "SEAL", "", "VAN-A", 3)));
+  REQUIRE(n.moveStock(serialMove(MoveKind::receipt, "PUMP", "", "VAN-A", {"P-9"})));
+  const std::string c = cell(n.openCase({"", "", "PUMP", "sn-1", "leaks", Priority::high, {}}), "case");
+  CHECK(cell(n.showCase(c), "detail").find("Bakery / Plant 2") != std::string::npos);  // customer from the unit
+  CHECK(cell(n.scheduleVisit(c, "alice", 1000, 2000), "status") == "scheduled");
+  REQUIRE(n.setCaseStatus(c, CaseStatus::in_progress, {}));
+  REQUIRE(n.usePart(c, qtyMove(MoveKind::consumption, "SEAL", "VAN-A", "", 1)));
+  REQUIRE(n.usePart(c, serialMove(MoveKind::consumption, "PUMP", "VAN-A", "", {"P-9"})));
+  REQUIRE(n.logActivity(c, "replaced seal", {}));
+  REQUIRE(n.signOff(c, "M. Virtanen", {}));
+  REQUIRE(n.setCaseStatus(c, CaseStatus::resolved, {}));
+  REQUIRE(n.setCaseStatus(c, CaseStatus::reopened, {}));
+  REQUIRE(n.setCaseStatus(c, CaseStatus::in_progress, {}));
+  REQUIRE(n.setCaseStatus(c, CaseStatus::resolved, {}));
+  CHECK(cell(n.setCaseStatus(c, CaseStatus::closed, {}), "reopen_count") == "1");
+  CHECK(balance(n, "SEAL", "VAN-A") == "2");
+
+  auto closed_part = n.usePart(c, qtyMove(MoveKind::consumption, "SEAL", "VAN-A", "", 1));
+  REQUIRE_FALSE(closed_part);
+  CHECK_THAT(closed_part.error().message, Catch::Contains("is closed"));
+
+  // The serial part used on the case's device is installed into it.
+  auto units = n.units();
+  REQUIRE(units);
+  bool found = false;
+  for (const auto& row : units->rows)
+    if (cellText(row[1]) == "P-9") {
+      found = true;
+      CHECK(cellText(row[5]) == "SN-1");
+      CHECK(cellText(row[7]) == "installed");
+    }
+  CHECK(found);
+  auto history = n.showCase(c);
+  REQUIRE(history);
+  CHECK(history->rows.size() == 1 + 8 + 2 + 1 + 1 + 1);  // summary, statuses, parts, activity, signoff, visit
+}
+
+TEST_CASE("a serial cannot be moved at a time before its last movement, unless forced", "[node][stock]") {
+  Fixture f;
+  REQUIRE(f.n.moveStock(serialMove(MoveKind::receipt, "PUMP", "", "WH1", {"T-1"})));
+  MoveSpec early = serialMove(MoveKind::transfer, "PUMP", "WH1", "WH2", {"T-1"});
+  early.at = *parseTime("2025-12-31", "t");
+  auto refused = f.n.moveStock(early);
+  REQUIRE_FALSE(refused);
+  CHECK_THAT(refused.error().message, Catch::Contains("cannot be dated before"));
+  early.force = true;
+  REQUIRE(f.n.moveStock(early));
+  CHECK(balance(f.n, "PUMP", "WH2") == "1");
+  auto units = f.n.units();
+  REQUIRE(units);
+  CHECK(cellText(units->rows[0][6]) == "WH1");  // the place follows business time
+}
+
+TEST_CASE("a back-dated status change must fit the case's history", "[node][case]") {
+  Fixture f;
+  const std::string c = cell(f.n.openCase({"Bakery", "", "", "", "noise", Priority::low, 5'000'000}), "case");
+  REQUIRE(f.n.setCaseStatus(c, CaseStatus::in_progress, 6'000'000));
+  auto early = f.n.setCaseStatus(c, CaseStatus::resolved, 4'000'000);  // before the case was opened
+  REQUIRE_FALSE(early);
+  CHECK(early.error().code == Errc::refused);
+}
+
+TEST_CASE("a shipment is dispatched from stock and delivered with proof, starting the warranty", "[node][shipment]") {
+  Fixture f;
+  Node& n = f.n;
+  REQUIRE(n.moveStock(serialMove(MoveKind::receipt, "PUMP", "", "WH1", {"D-1"})));
+  REQUIRE(n.moveStock(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 5)));
+  const std::string s = cell(n.createShipment("Bakery", "Plant 3", "WH1"), "shipment");
+  REQUIRE(n.addShipmentLine(s, "PUMP", {}, {"D-1"}, false));
+  REQUIRE(n.addShipmentLine(s, "SEAL", 2000, {}, false));
+  auto dup = n.addShipmentLine(s, "PUMP", {}, {"d-1"}, false);
+  REQUIRE_FALSE(dup);
+  CHECK_THAT(dup.error().message, Catch::Contains("already on shipment"));
+  REQUIRE(n.track(s, {ShipmentStatus::ready}));
+  f.wall_ms += 3'600'000;
+  REQUIRE(n.track(s, {ShipmentStatus::dispatched}));
+  CHECK(balance(n, "SEAL", "WH1") == "3");
+  CHECK(balance(n, "SEAL", "TRANSIT") == "2");
+  auto cancel = n.track(s, {ShipmentStatus::cancelled});
+  REQUIRE_FALSE(cancel);
+  CHECK_THAT(cancel.error().message, Catch::Contains("cannot go from dispatched to cancelled"));
+  auto fail_no_reason = n.track(s, {ShipmentStatus::attempt_failed});
+  REQUIRE_FALSE(fail_no_reason);
+  CHECK(fail_no_reason.error().code == Errc::invalid_input);
+  f.wall_ms += 3'600'000;
+  REQUIRE(n.track(s, {ShipmentStatus::attempt_failed, {}, "", "", "", "closed"}));
+  REQUIRE(n.track(s, {ShipmentStatus::delivered, *parseTime("2026-01-02", "t"), "J. Doe", "sha256:ab", "dock 3"}));
+  CHECK(balance(n, "SEAL", "TRANSIT") == "0");
+  auto list = n.shipments();
+  REQUIRE(list);
+  CHECK(cellText(list->rows[0][4]) == "delivered");
+  CHECK(cellText(list->rows[0][5]) == "1");  // attempts
+  auto units = n.units();
+  REQUIRE(units);
+  CHECK(cellText(units->rows[0][3]) == "Bakery");
+  CHECK(cellText(units->rows[0][7]) == "delivered");
+  CHECK(cellText(units->rows[0][8]) == "2026-01-02T00:00:00Z");  // warranty from delivery
+  CHECK(cellText(units->rows[0][9]) == "2028-01-02T00:00:00Z");  // + 730 days
+}
+
+TEST_CASE("rebuilding the projections from the op log gives the same state", "[node]") {
+  Fixture f;
+  Node& n = f.n;
+  REQUIRE(n.moveStock(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 10)));
+  REQUIRE(n.moveStock(serialMove(MoveKind::receipt, "PUMP", "", "WH1", {"R-1", "R-2"})));
+  REQUIRE(n.installUnit({"PUMP", "R-2", "Bakery", "Plant", "", "", 5000}));
+  const std::string c = cell(n.openCase({"Bakery", "", "", "", "leak", Priority::normal, {}}), "case");
+  REQUIRE(n.setCaseStatus(c, CaseStatus::in_progress, {}));
+  const std::string s = cell(n.createShipment("Bakery", "", "WH1"), "shipment");
+  REQUIRE(n.addShipmentLine(s, "PUMP", {}, {"R-1"}, false));
+  REQUIRE(n.track(s, {ShipmentStatus::dispatched}));
+  const Snapshot before = snapshot(n);
+  REQUIRE(n.rebuild());
+  CHECK(snapshot(n) == before);
+}
+
+TEST_CASE("a CSV import reports created, updated, unchanged, duplicate and invalid rows", "[node][import]") {
+  Fixture f;
+  Node& n = f.n;
+  REQUIRE(n.registerUnit({"PUMP", "OLD-1", "B1"}));
+  const std::string csv =
+      "item,serial,build_code,customer,site,manufactured_on\n"
+      "PUMP,new-1,B1,Bakery,\"Plant 2, hall B\",2025-01-31\n"
+      "PUMP,OLD-1,B2,,,\n"
+      "PUMP, new-1 ,B1,Bakery,x,\n"
+      "SEAL,S-1,,,,\n"
+      "NOPE,S-2,,,,\n"
+      "PUMP,,,,,\n"
+      "PUMP,BAD-DATE,,,,31.01.2025\n"
+      "PUMP,SHORT\n"
+      "\n"
+      "PUMP,NEW-2,,,,\n";
+  SECTION("a dry run counts everything and writes nothing") {
+    const Snapshot before = snapshot(n);
+    std::istringstream in(csv);
+    auto sum = n.importUnits(in, true);
+    REQUIRE(sum);
+    CHECK(sum->read == 9);
+    CHECK(sum->created == 2);
+    CHECK(sum->updated == 1);
+    CHECK(sum->duplicates == 1);
+    CHECK(sum->invalid == 5);
+    CHECK(snapshot(n) == before);
+  }
+  SECTION("a real import writes the valid rows and names each bad line") {
+    std::istringstream in(csv);
+    auto sum = n.importUnits(in, false);
+    REQUIRE(sum);
+    CHECK(sum->created == 2);
+    REQUIRE(sum->problems.size() == 6);
+    CHECK(sum->problems[0] == "line 4: duplicate of an earlier line: PUMP NEW-1");
+    CHECK_THAT(sum->problems[1], Catch::StartsWith("line 5: item SEAL is not tracked by serial"));
+    CHECK_THAT(sum->problems[2], Catch::StartsWith("line 6: item: 'NOPE' is not a known item"));
+    CHECK(sum->problems[3] == "line 7: serial is empty");
+    CHECK_THAT(sum->problems[4], Catch::StartsWith("line 8: manufactured_on"));
+    CHECK(sum->problems[5] == "line 9: expected 6 fields, found 2");
+    auto units = n.units();
+    REQUIRE(units);
+    CHECK(units->rows.size() == 3);
+    CHECK(cellText(units->rows[0][4]) == "Plant 2, hall B");
+    std::istringstream again(csv);
+    auto second = n.importUnits(again, false);
+    REQUIRE(second);
+    CHECK(second->unchanged == 3);
+    CHECK(second->created == 0);
+  }
+  SECTION("a bad header is refused before anything is read") {
+    std::istringstream in("item,serial,colour\nPUMP,X,red\n");
+    auto sum = n.importUnits(in, false);
+    REQUIRE_FALSE(sum);
+    CHECK_THAT(sum.error().message, Catch::Contains("unknown column 'colour'"));
+  }
+}
