@@ -297,6 +297,25 @@ Status Node::applyRemote(std::span<const Op> ops) {
   return {};
 }
 
+Result<std::uint64_t> Node::mergeFrom(const std::string& other_path) {
+  auto other = Node::open(other_path);
+  if (!other) return other.error();
+  if ((*other)->core_->company != core_->company)
+    return sync::fail(Errc::refused, "'" + other_path + "' belongs to another company");
+  auto ops = (*other)->core_->query<std::vector<Op>>([&]() -> Result<std::vector<Op>> {
+    std::vector<Op> all;
+    (*other)->core_->store->forEachOp([&](const Op& op) { all.push_back(op); });
+    return all;
+  });
+  if (!ops) return ops.error();
+  auto before = opCount();
+  if (!before) return before.error();
+  if (auto ok = applyRemote(*ops); !ok) return ok.error();
+  auto after = opCount();
+  if (!after) return after.error();
+  return *after - *before;
+}
+
 Result<std::vector<Op>> Node::opsOf(const Id& node, std::uint64_t after, std::size_t limit) {
   return core_->query<std::vector<Op>>([&]() -> Result<std::vector<Op>> { return core_->store->opsOf(node, after, limit); });
 }

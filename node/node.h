@@ -152,6 +152,9 @@ class Node {
 
   // Sync.
   Status applyRemote(std::span<const sync::Op> ops);
+  // Applies every op of another node's database (e.g. carried on a USB
+  // stick); returns how many were new here.
+  Result<std::uint64_t> mergeFrom(const std::string& other_path);
   Result<std::vector<sync::Op>> opsOf(const sync::Id& node, std::uint64_t after, std::size_t limit);
   Result<std::uint64_t> opCount();
 

@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
-# Sets up (scripts/setup.sh), then runs the main job: for now a demo of two
-# offline replicas that edit the same unit and converge after exchanging ops.
+# Sets up (scripts/setup.sh), then runs the main job: for now the narrated
+# demo of two offline nodes (scripts/demo.sh) that converge after merging.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-build_dir=${BUILD_DIR:-$root/build}
 "$root/scripts/setup.sh"
-exec "$build_dir/sync/fieldsync-converge-demo"
+exec "$root/scripts/demo.sh"

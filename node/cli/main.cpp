@@ -112,6 +112,11 @@ std::vector<Command> commands() {
                nullptr, true});
   c.push_back({"status", "", {}, "node id, clock, op and entity counts", {}, [](Node& n, const Args&) { return n.status(); }});
   c.push_back({"export", "", {}, "canonical JSON of every projection (identical on converged nodes)", {}, nullptr});
+  c.push_back({"merge", "", {"FILE"}, "apply every op of another node database (sneakernet sync)", {},
+               [](Node& n, const Args& a) -> Result<Table> {
+                 TRY(added, n.mergeFrom(a.pos[0]));
+                 return Table{{"new_ops"}, {{static_cast<std::int64_t>(added)}}};
+               }});
   c.push_back({"rebuild", "", {}, "recompute every projection from the op log", {}, [](Node& n, const Args&) -> Result<Table> {
                  if (auto ok = n.rebuild(); !ok) return ok.error();
                  return Table{{"rebuilt"}, {{true}}};
