@@ -6,27 +6,6 @@
 namespace fieldsync::node {
 namespace {
 
-std::string statusList(const std::vector<CaseStatus>& v) {
-  std::string out;
-  for (CaseStatus s : v) out += (out.empty() ? "" : ", ") + std::string(name(s));
-  return out.empty() ? "none" : out;
-}
-
-Attributes fields(const Op& op) {
-  Attributes a;
-  for (const Field& f : op.fields) a.emplace(f.id, f.value);
-  return a;
-}
-
-std::vector<Transition> transitions(Store& store, const Id& id) {
-  std::vector<Transition> out;
-  for (const Op& f : store.facts(FactKind::case_transition, id)) {
-    const Attributes a = fields(f);
-    out.push_back({intOf(a, fact_f::at), sync::stampOf(f), static_cast<int>(intOf(a, fact_f::status))});
-  }
-  return out;
-}
-
 CaseStatus currentStatus(Store& store, const Id& id) {
   const auto st = store.status(EntityType::service_case, id);
   return static_cast<CaseStatus>(st ? st->status : 0);
@@ -35,14 +14,14 @@ CaseStatus currentStatus(Store& store, const Id& id) {
 // Records a transition if the merged history stays legal with it.
 sync::Status transition(Node::Core& core, const EntityRef& c, CaseStatus to, std::int64_t at) {
   const CaseStatus from = currentStatus(*core.store, c.id);
-  std::vector<Transition> events = transitions(*core.store, c.id);
+  std::vector<Transition> events = core.transitions(FactKind::case_transition, c.id);
   const int anomalies = foldCase(events).anomalies;
   events.push_back({at, {core.hlc.last() + 1, core.node, core.seq + 1}, static_cast<int>(to)});
   const Folded after = foldCase(events);
   if (after.anomalies > anomalies || after.status != static_cast<int>(to)) {
     if (from == CaseStatus::cancelled) return refused("case " + c.number + " is cancelled: its status cannot change");
     std::string msg = "case " + c.number + ": cannot go from " + std::string(name(from)) + " to " +
-                      std::string(name(to)) + "; allowed next: " + statusList(nextStatuses(from));
+                      std::string(name(to)) + "; allowed next: " + nameList(nextStatuses(from), "none");
     if (after.status != static_cast<int>(to) && after.anomalies == anomalies)
       msg += " (a back-dated change must fit the case's history)";
     return refused(msg);
@@ -196,16 +175,16 @@ Result<Table> Node::showCase(std::string_view ref) {
     Store& s = *core_->store;
     Table t{{"at", "event", "detail"}, {}};
     for (const Op& f : s.facts(FactKind::case_transition, c->id)) {
-      const Attributes a = fields(f);
+      const Attributes a = fieldsOf(f);
       t.rows.push_back({Time{intOf(a, fact_f::at)}, std::string("status"),
                         std::string(name(static_cast<CaseStatus>(intOf(a, fact_f::status))))});
     }
     for (const Op& f : s.facts(FactKind::activity, c->id)) {
-      const Attributes a = fields(f);
+      const Attributes a = fieldsOf(f);
       t.rows.push_back({Time{intOf(a, fact_f::at)}, std::string("activity"), textOf(a, fact_f::text)});
     }
     for (const Op& f : s.facts(FactKind::signoff, c->id)) {
-      const Attributes a = fields(f);
+      const Attributes a = fieldsOf(f);
       t.rows.push_back({Time{intOf(a, fact_f::at)}, std::string("signoff"), textOf(a, fact_f::person)});
     }
     for (const MoveRow& m : s.movesOfCase(c->id)) {

@@ -225,8 +225,7 @@ Result<Table> Node::unitHistory(std::string_view item_code, std::string_view ser
                             core_->codeOf(EntityType::location, m.to) + " (" +
                             core_->codeOf(EntityType::stock_doc, m.doc) + ")" + (m.forced ? " forced" : "")});
     for (const Op& f : core_->store->facts(FactKind::unit_event, unit)) {
-      Attributes fa;
-      for (const Field& x : f.fields) fa.emplace(x.id, x.value);
+      const Attributes fa = fieldsOf(f);
       std::string detail = textOf(fa, fact_f::customer) + " / " + textOf(fa, fact_f::site);
       if (auto p = idOf(fa, fact_f::parent)) detail += " into " + textOf(core_->store->entity(EntityType::unit, *p), unit_f::serial);
       t.rows.push_back({Time{intOf(fa, fact_f::at)}, textOf(fa, fact_f::text), detail});

@@ -41,13 +41,11 @@ std::optional<Id> idOf(const Attributes& a, FieldId f) {
 
 Field idField(FieldId f, const Id& id) { return {f, sync::Blob{std::string(id.view())}}; }
 
-namespace {
 Attributes fieldsOf(const Op& op) {
   Attributes a;
   for (const Field& f : op.fields) a.emplace(f.id, f.value);
   return a;
 }
-}  // namespace
 
 Node::Core::Core(std::unique_ptr<Store> s, sync::Hlc::WallClock w, sync::HlcTime last)
     : store(std::move(s)), wall(w), hlc(std::move(w), sync::Hlc::kDefaultMaxAheadMs, last) {}
@@ -56,13 +54,11 @@ Op Node::Core::emit(EntityType type, const Id& entity, FactKind kind, std::vecto
   Op op{{node, ++seq}, hlc.now(), type, entity, kind, std::move(fields)};
   if (auto ok = sync::validate(op); !ok) throw StoreError("a command made an invalid op: " + ok.error().message, false);
   apply(op);
-  store->setMeta("seq", std::to_string(seq));
   return op;
 }
 
 bool Node::Core::apply(const Op& op) {
-  if (store->hasOp(op.id)) return false;
-  store->appendOp(op, sync::encodeOp(op));
+  if (!store->appendOp(op, sync::encodeOp(op))) return false;
   project(op);
   return true;
 }
@@ -95,14 +91,20 @@ void Node::Core::project(const Op& op) {
   }
 }
 
-void Node::Core::refold(EntityType type, const Id& id) {
-  const bool is_case = type == EntityType::service_case;
+std::vector<Transition> Node::Core::transitions(FactKind kind, const Id& id) {
   std::vector<Transition> events;
-  for (const Op& f : store->facts(is_case ? FactKind::case_transition : FactKind::tracking, id)) {
+  for (const Op& f : store->facts(kind, id)) {
     const Attributes a = fieldsOf(f);
     events.push_back({intOf(a, fact_f::at), sync::stampOf(f), static_cast<int>(intOf(a, fact_f::status))});
   }
-  store->setStatus(type, id, is_case ? foldCase(std::move(events)) : foldShipment(std::move(events)));
+  return events;
+}
+
+void Node::Core::refold(EntityType type, const Id& id) {
+  if (type == EntityType::service_case)
+    store->setStatus(type, id, foldCase(transitions(FactKind::case_transition, id)));
+  else
+    store->setStatus(type, id, foldShipment(transitions(FactKind::tracking, id)));
 }
 
 std::string Node::Core::nextNumber(std::string_view prefix) {
@@ -282,6 +284,19 @@ Result<std::string> Node::digest() {
     core_->store->forEachFact([&](const Op& f) { d.addFact(f); });
     return d.hex();
   });
+}
+
+Status Node::writeRegisters(std::span<const Write> writes) {
+  for (const Write& w : writes) {
+    Op probe{{core_->node, 1}, 0, w.type, w.entity, FactKind::none, w.fields};
+    if (auto ok = sync::validate(probe); !ok) return ok.error();
+  }
+  auto r = core_->command<bool>([&]() -> Result<bool> {
+    for (const Write& w : writes) core_->emit(w.type, w.entity, FactKind::none, w.fields);
+    return true;
+  });
+  if (!r) return r.error();
+  return {};
 }
 
 Status Node::applyRemote(std::span<const Op> ops) {

@@ -150,6 +150,15 @@ class Node {
   Status rebuild();                  // recompute registers, facts and projections from the op log
   Result<std::string> digest();      // equals sync::Replica::digest() over the same ops
 
+  // Register writes without domain checks, one op each, in one transaction:
+  // for bulk loads and benchmarks that know the model (docs/data-model.md).
+  struct Write {
+    sync::EntityType type = sync::EntityType::unspecified;
+    sync::Id entity;
+    std::vector<sync::Field> fields;
+  };
+  Status writeRegisters(std::span<const Write> writes);
+
   // Sync.
   Status applyRemote(std::span<const sync::Op> ops);
   // Applies every op of another node's database (e.g. carried on a USB

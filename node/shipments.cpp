@@ -7,28 +7,16 @@
 namespace fieldsync::node {
 namespace {
 
-Attributes fields(const Op& op) {
-  Attributes a;
-  for (const Field& f : op.fields) a.emplace(f.id, f.value);
-  return a;
-}
-
 ShipmentStatus currentStatus(Store& store, const Id& id) {
   const auto st = store.status(EntityType::shipment, id);
   return static_cast<ShipmentStatus>(st ? st->status : 0);
-}
-
-std::string statusList(const std::vector<ShipmentStatus>& v) {
-  std::string out;
-  for (ShipmentStatus s : v) out += (out.empty() ? "" : ", ") + std::string(name(s));
-  return out.empty() ? "none (it is finished)" : out;
 }
 
 // The shipment's lines as movement lines.
 std::vector<MoveLine> shipmentLines(Node::Core& core, const Id& shipment) {
   std::vector<MoveLine> out;
   for (const Op& f : core.store->facts(FactKind::shipment_line, shipment)) {
-    const Attributes a = fields(f);
+    const Attributes a = fieldsOf(f);
     const auto item = idOf(a, fact_f::item);
     if (!item) continue;
     const auto unit = idOf(a, fact_f::unit);
@@ -107,7 +95,7 @@ Result<Table> Node::track(std::string_view ref, const TrackSpec& spec) {
     const auto next = nextStatuses(now);
     if (std::find(next.begin(), next.end(), spec.status) == next.end())
       return refused("shipment " + s->number + ": cannot go from " + std::string(name(now)) + " to " +
-                     std::string(name(spec.status)) + "; allowed next: " + statusList(next));
+                     std::string(name(spec.status)) + "; allowed next: " + nameList(next, "none (it is finished)"));
     const std::int64_t at = core_->at(spec.at);
     auto origin = core_->locationById(idOf(s->attrs, shipment_f::origin).value_or(Id{}));
     auto transit = core_->locationById(idOf(s->attrs, shipment_f::transit).value_or(Id{}));
@@ -156,7 +144,7 @@ Result<Table> Node::showShipment(std::string_view ref) {
       t.rows.push_back({std::monostate{}, std::string("line"),
                         l.item_code + " " + formatQty(l.qty) + (l.unit ? " serial " + l.serial : "")});
     for (const Op& f : core_->store->facts(FactKind::tracking, s->id)) {
-      const Attributes a = fields(f);
+      const Attributes a = fieldsOf(f);
       std::string detail = std::string(name(static_cast<ShipmentStatus>(intOf(a, fact_f::status))));
       for (auto [label, field] : {std::pair{" recipient ", fact_f::person}, {" proof ", fact_f::proof},
                                   {" place ", fact_f::place}, {" reason ", fact_f::reason}})

@@ -27,6 +27,15 @@ std::int64_t intOf(const Attributes& a, FieldId f, std::int64_t fallback = 0);
 bool flagOf(const Attributes& a, FieldId f);
 std::optional<Id> idOf(const Attributes& a, FieldId f);
 Field idField(FieldId f, const Id& id);
+Attributes fieldsOf(const Op& op);  // a fact's fields by number
+
+// "a, b, c" for a list of statuses; `none` when the list is empty.
+template <class E>
+std::string nameList(const std::vector<E>& v, std::string_view none) {
+  std::string out;
+  for (E e : v) out += (out.empty() ? "" : ", ") + std::string(name(e));
+  return out.empty() ? std::string(none) : out;
+}
 
 struct ItemRef {
   Id id;
@@ -108,6 +117,8 @@ struct Node::Core {
   sync::Status checkMoves(const LocationRef& from, const std::vector<MoveLine>& lines, std::int64_t at);
   Result<Table> postMoves(MoveKind kind, const LocationRef& from, const LocationRef& to,
                           const std::vector<MoveLine>& lines, std::int64_t at, const MoveContext& ctx);
+  // The transition facts of a case (case_transition) or shipment (tracking).
+  std::vector<Transition> transitions(FactKind kind, const Id& id);
   void refold(EntityType type, const Id& id);
 };
 
@@ -132,6 +143,7 @@ Result<T> Node::Core::command(const std::function<Result<T>()>& body, bool commi
       return r;
     }
     store->setMeta("hlc", std::to_string(hlc.last()));
+    if (seq != seq_before) store->setMeta("seq", std::to_string(seq));
     store->commit();
     return r;
   } catch (const StoreError& e) {

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <cstring>
+#include <mutex>
 #include <type_traits>
 #include <unordered_map>
 
@@ -22,11 +23,13 @@ constexpr const char* kMigrations[] = {
     R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE ops(node BLOB NOT NULL, seq INTEGER NOT NULL, hlc INTEGER NOT NULL, body BLOB NOT NULL,
-                 UNIQUE(node, seq));
+                 PRIMARY KEY(node, seq)) WITHOUT ROWID;
 CREATE TABLE registers(entity_type INTEGER NOT NULL, entity BLOB NOT NULL, field INTEGER NOT NULL,
                        tag INTEGER NOT NULL, value, hlc INTEGER NOT NULL, node BLOB NOT NULL, seq INTEGER NOT NULL,
                        PRIMARY KEY(entity_type, entity, field)) WITHOUT ROWID;
-CREATE INDEX registers_by_value ON registers(entity_type, field, value);
+-- Lookups by value exist for cases, visits, shipments and stock documents
+-- only (numbers and references); units, items and locations are not indexed.
+CREATE INDEX registers_by_value ON registers(entity_type, field, value) WHERE entity_type IN (4, 5, 6, 7);
 CREATE TABLE facts(node BLOB NOT NULL, seq INTEGER NOT NULL, kind INTEGER NOT NULL, entity BLOB NOT NULL,
                    at INTEGER NOT NULL, body BLOB NOT NULL, PRIMARY KEY(node, seq)) WITHOUT ROWID;
 CREATE INDEX facts_by_entity ON facts(kind, entity);
@@ -75,11 +78,13 @@ class Stmt {
   void bind(int i, std::nullopt_t) { check(sqlite3_bind_null(s_, i)); }
   void bind(int i, const Id& id) { bindBlob(i, blobView(id)); }
   void bind(int i, const std::optional<Id>& id) { id ? bind(i, *id) : bind(i, std::nullopt); }
+  // Text and blobs are bound without a copy: the bytes must stay alive until
+  // the statement is reset (Query resets at the end of its scope).
   void bind(int i, std::string_view text) {
-    check(sqlite3_bind_text(s_, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT));
+    check(sqlite3_bind_text(s_, i, text.data(), static_cast<int>(text.size()), SQLITE_STATIC));
   }
   void bindBlob(int i, std::string_view bytes) {
-    check(sqlite3_bind_blob(s_, i, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT));
+    check(sqlite3_bind_blob(s_, i, bytes.data(), static_cast<int>(bytes.size()), SQLITE_STATIC));
   }
 
   bool step() {
@@ -120,6 +125,7 @@ class Stmt {
 };
 
 // A statement in use: bound on construction, reset when it goes out of scope.
+// The arguments must outlive the Query (they are bound without copying).
 class Query {
  public:
   template <class... Args>
@@ -182,12 +188,17 @@ Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Store::~Store() = default;
 
 std::unique_ptr<Store> Store::open(const std::string& path, bool create) {
+  static std::once_flag configured;
+  std::call_once(configured, [] {
+    // Memory statistics take a global mutex on every allocation; we read none.
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  });
   auto impl = std::make_unique<Impl>();
   const int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
   if (int rc = sqlite3_open_v2(path.c_str(), &impl->db, flags, nullptr); rc != SQLITE_OK)
     throwError(impl->db, rc, "open " + path);
   sqlite3_busy_timeout(impl->db, 5000);
-  impl->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; PRAGMA temp_store=FILE;");
+  impl->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; PRAGMA temp_store=FILE; PRAGMA cache_size=-16384;");
   std::unique_ptr<Store> store(new Store(std::move(impl)));
   const int version = store->schemaVersion();
   if (version > kSchemaVersion)
@@ -231,16 +242,12 @@ void Store::setMeta(std::string_view key, std::string_view value) {
       .run();
 }
 
-bool Store::hasOp(const OpId& id) {
-  Query q(impl_->stmt("SELECT 1 FROM ops WHERE node = ? AND seq = ?"), id.node, id.seq);
-  return q.step();
-}
-
-void Store::appendOp(const Op& op, std::string_view encoded) {
-  Stmt& s = impl_->stmt("INSERT INTO ops(node, seq, hlc, body) VALUES(?, ?, ?, ?)");
+bool Store::appendOp(const Op& op, std::string_view encoded) {
+  Stmt& s = impl_->stmt("INSERT INTO ops(node, seq, hlc, body) VALUES(?, ?, ?, ?) ON CONFLICT DO NOTHING");
   Query q(s, op.id.node, op.id.seq, op.hlc);
   s.bindBlob(4, encoded);
   q.run();
+  return sqlite3_changes(impl_->db) > 0;
 }
 
 std::uint64_t Store::opCount() {
@@ -251,7 +258,7 @@ std::uint64_t Store::opCount() {
 
 void Store::forEachOp(const std::function<void(const Op&)>& fn) {
   // A statement of its own: fn may run other queries.
-  Stmt s(impl_->db, "SELECT body FROM ops ORDER BY rowid");
+  Stmt s(impl_->db, "SELECT body FROM ops ORDER BY node, seq");
   while (s.step()) fn(impl_->opFromBody(s, 0));
 }
 
@@ -314,7 +321,11 @@ std::vector<Id> Store::entityIds(sync::EntityType type) {
 }
 
 std::vector<Id> Store::findEntities(sync::EntityType type, FieldId field, const Value& value) {
-  Stmt& s = impl_->stmt("SELECT entity FROM registers WHERE entity_type = ? AND field = ? AND value = ? ORDER BY entity");
+  const auto t = static_cast<std::uint32_t>(type);
+  if (t < 4 || t > 7) throw StoreError("findEntities: entity type " + std::to_string(t) + " has no value index", false);
+  Stmt& s = impl_->stmt(
+      "SELECT entity FROM registers WHERE entity_type IN (4, 5, 6, 7) AND entity_type = ? AND field = ? AND value = ? "
+      "ORDER BY entity");
   Query q(s, static_cast<std::int64_t>(type), field);
   if (const auto* text = std::get_if<std::string>(&value)) s.bind(3, std::string_view(*text));
   else if (const auto* blob = std::get_if<sync::Blob>(&value)) s.bindBlob(3, blob->bytes);

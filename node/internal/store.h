@@ -66,9 +66,8 @@ class Store {
   void setMeta(std::string_view key, std::string_view value);
   int schemaVersion();
 
-  // Op log, in arrival order.
-  bool hasOp(const sync::OpId& id);
-  void appendOp(const sync::Op& op, std::string_view encoded);
+  // Op log, keyed by op id. appendOp returns false if the op was already there.
+  bool appendOp(const sync::Op& op, std::string_view encoded);
   std::uint64_t opCount();
   void forEachOp(const std::function<void(const sync::Op&)>& fn);
   // Ops of one node with seq > after, in seq order (for sync).
@@ -78,7 +77,8 @@ class Store {
   void writeRegister(const sync::RegisterKey& key, const sync::Register& reg);
   Attributes entity(sync::EntityType type, const sync::Id& id);
   std::vector<sync::Id> entityIds(sync::EntityType type);
-  // Entities whose register `field` holds `value` (text or blob).
+  // Cases, visits, shipments or stock documents whose register `field`
+  // holds `value` (text or blob).
   std::vector<sync::Id> findEntities(sync::EntityType type, FieldId field, const sync::Value& value);
   void forEachRegister(const std::function<void(const sync::RegisterKey&, const sync::Register&)>& fn);
 
