@@ -1,0 +1,159 @@
+// Crypto: long-term keys, the authenticated handshake and the encrypted
+// channel of the sync protocol (docs/protocol.md). Only libsodium
+// primitives, composed as the protocol document describes:
+//  - Ed25519 (crypto_sign) long-term keys for the server and each device;
+//  - X25519 ephemeral keys and crypto_kx session keys, one per direction;
+//  - crypto_secretstream_xchacha20poly1305 for every frame after the
+//    handshake: tampering, reordering, replay and truncation are detected.
+// Secret keys live in types that wipe their memory (sodium_memzero).
+// No socket here: the handshake and channel turn bytes into bytes.
+// Thread-compatible: one object per session and direction.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "sync/id.h"
+#include "sync/result.h"
+
+namespace fieldsync::sync {
+
+using PublicKey = std::array<std::uint8_t, 32>;
+using Seed = std::array<std::uint8_t, 32>;
+using Hash = std::array<std::uint8_t, 32>;
+
+std::string toHex(std::string_view bytes);
+template <std::size_t N>
+std::string toHex(const std::array<std::uint8_t, N>& a) {
+  return toHex(std::string_view(reinterpret_cast<const char*>(a.data()), N));
+}
+Result<std::string> fromHex(std::string_view hex);
+
+// 32 secret bytes, wiped when destroyed.
+class SecretKey {
+ public:
+  SecretKey() = default;
+  explicit SecretKey(const std::uint8_t* bytes);
+  SecretKey(const SecretKey&);
+  SecretKey& operator=(const SecretKey&);
+  ~SecretKey();
+  const std::uint8_t* data() const { return bytes_.data(); }
+  std::uint8_t* data() { return bytes_.data(); }
+
+ private:
+  std::array<std::uint8_t, 32> bytes_{};
+};
+
+// An Ed25519 key pair; the secret half is wiped when destroyed.
+class SigningKey {
+ public:
+  static SigningKey generate();
+  static SigningKey fromSeed(const Seed& seed);     // deterministic, for test vectors
+  static Result<SigningKey> fromSeedHex(std::string_view hex);
+  SigningKey(const SigningKey&);
+  SigningKey& operator=(const SigningKey&);
+  ~SigningKey();
+
+  const PublicKey& publicKey() const { return public_; }
+  std::string sign(std::string_view message) const;  // 64 bytes
+  std::string seedHex() const;                       // for storage in a 0600 file
+
+ private:
+  SigningKey() = default;
+  SecretKey seed_;
+  std::array<std::uint8_t, 64> secret_{};
+  PublicKey public_{};
+};
+
+bool verifySignature(const PublicKey& key, std::string_view message, std::string_view signature);
+Result<PublicKey> publicKeyFromBytes(std::string_view bytes);
+
+struct SessionKeys {
+  SecretKey rx, tx;  // what this side decrypts with, and encrypts with
+};
+
+// The device's side of the handshake. hello() -> send ClientHello; give the
+// ServerHello to onServerHello(), which checks the server's signature with
+// the pinned key and derives the session keys; then sign the transcript
+// with clientSignature() inside ClientAuth or Enroll.
+class ClientHandshake {
+ public:
+  ClientHandshake(const PublicKey& pinned_server_key, bool enroll, std::optional<Seed> ephemeral_seed = {});
+  ~ClientHandshake();
+  std::string hello() const;
+  Result<SessionKeys> onServerHello(std::string_view bytes);
+  std::string clientSignature(const SigningKey& device) const;
+  std::uint64_t serverTimeMs() const { return server_time_ms_; }
+  const Hash& clientTranscript() const { return client_transcript_; }
+
+ private:
+  PublicKey pinned_, eph_pk_{};
+  SecretKey eph_sk_;
+  bool enroll_;
+  std::string hello_;
+  Hash client_transcript_{};
+  std::uint64_t server_time_ms_ = 0;
+};
+
+// The server's side: onClientHello() returns the ServerHello to send and
+// derives the session keys; verifyClient() checks the device's signature.
+class ServerHandshake {
+ public:
+  explicit ServerHandshake(const SigningKey& server_key, std::optional<Seed> ephemeral_seed = {});
+  ~ServerHandshake();
+  Result<std::string> onClientHello(std::string_view bytes, std::uint64_t server_time_ms);
+  const SessionKeys& keys() const { return keys_; }
+  bool enroll() const { return enroll_; }
+  bool verifyClient(const PublicKey& device_key, std::string_view signature) const;
+  const Hash& clientTranscript() const { return client_transcript_; }
+
+ private:
+  const SigningKey& key_;
+  PublicKey eph_pk_{};
+  SecretKey eph_sk_;
+  SessionKeys keys_;
+  bool enroll_ = false;
+  Hash client_transcript_{};
+};
+
+// One direction of the encrypted channel. The sender's header (24 bytes)
+// goes first, in clear; every message after it is sealed. A message sealed
+// as final ends the stream; after it, or after any failure, the stream is
+// dead and the session must end.
+class StreamSender {
+ public:
+  explicit StreamSender(const SecretKey& key);
+  ~StreamSender();
+  const std::string& header() const { return header_; }
+  std::string seal(std::string_view plaintext, bool final = false);
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+  std::string header_;
+};
+
+class StreamReceiver {
+ public:
+  static Result<std::unique_ptr<StreamReceiver>> open(const SecretKey& key, std::string_view header);
+  ~StreamReceiver();
+  Result<std::string> unseal(std::string_view ciphertext);  // Errc::malformed if forged, replayed, reordered
+  bool finished() const { return finished_; }                // the final message was received
+
+ private:
+  StreamReceiver();
+  struct State;
+  std::unique_ptr<State> state_;
+  bool finished_ = false, broken_ = false;
+};
+
+// Frames: a 4-byte big-endian length, then that many bytes.
+constexpr std::size_t kMaxFrame = (1u << 20) + (64u << 10);  // a 1 MiB batch plus its envelope
+std::string frame(std::string_view payload);
+Result<std::uint32_t> frameLength(const std::uint8_t header[4]);  // refuses lengths over kMaxFrame
+
+}  // namespace fieldsync::sync
