@@ -1,7 +1,7 @@
 // All of the node's SQL, and the only place that touches sqlite3 handles.
 #include "node/internal/store.h"
 
-#include <sqlite3.h>
+#include "node/internal/sqlite.h"
 
 #include <cstring>
 #include <mutex>
@@ -52,127 +52,13 @@ CREATE TABLE statuses(entity_type INTEGER NOT NULL, entity BLOB NOT NULL, status
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
-[[noreturn]] void throwError(sqlite3* db, int rc, std::string_view context) {
-  const bool busy = rc == SQLITE_BUSY || rc == SQLITE_LOCKED;
-  throw StoreError(std::string(context) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)), busy);
-}
-
-std::string_view blobView(const Id& id) { return id.view(); }
-
-// A prepared statement, finalized on destruction.
-class Stmt {
- public:
-  Stmt(sqlite3* db, const char* sql) : db_(db) {
-    if (int rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s_, nullptr); rc != SQLITE_OK)
-      throwError(db, rc, "prepare");
-  }
-  ~Stmt() { sqlite3_finalize(s_); }
-  Stmt(const Stmt&) = delete;
-  Stmt& operator=(const Stmt&) = delete;
-
-  void bind(int i, std::int64_t v) { check(sqlite3_bind_int64(s_, i, v)); }
-  void bind(int i, std::uint64_t v) { bind(i, static_cast<std::int64_t>(v)); }
-  void bind(int i, int v) { bind(i, static_cast<std::int64_t>(v)); }
-  void bind(int i, std::uint32_t v) { bind(i, static_cast<std::int64_t>(v)); }
-  void bind(int i, bool v) { bind(i, static_cast<std::int64_t>(v ? 1 : 0)); }
-  void bind(int i, std::nullopt_t) { check(sqlite3_bind_null(s_, i)); }
-  void bind(int i, const Id& id) { bindBlob(i, blobView(id)); }
-  void bind(int i, const std::optional<Id>& id) { id ? bind(i, *id) : bind(i, std::nullopt); }
-  // Text and blobs are bound without a copy: the bytes must stay alive until
-  // the statement is reset (Query resets at the end of its scope).
-  void bind(int i, std::string_view text) {
-    check(sqlite3_bind_text(s_, i, text.data(), static_cast<int>(text.size()), SQLITE_STATIC));
-  }
-  void bindBlob(int i, std::string_view bytes) {
-    check(sqlite3_bind_blob(s_, i, bytes.data(), static_cast<int>(bytes.size()), SQLITE_STATIC));
-  }
-
-  bool step() {
-    const int rc = sqlite3_step(s_);
-    if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
-    throwError(db_, rc, "step");
-  }
-  void reset() {
-    sqlite3_reset(s_);
-    sqlite3_clear_bindings(s_);
-  }
-
-  std::int64_t i64(int col) const { return sqlite3_column_int64(s_, col); }
-  bool isNull(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
-  std::string blob(int col) const {
-    const void* p = sqlite3_column_blob(s_, col);
-    return p ? std::string(static_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(s_, col))) : "";
-  }
-  std::string text(int col) const {
-    const unsigned char* p = sqlite3_column_text(s_, col);
-    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(s_, col)))
-             : "";
-  }
-  Id id(int col) const {
-    auto r = Id::fromBytes(blob(col));
-    if (!r) throw StoreError("a stored id is not 16 bytes", false);
-    return *r;
-  }
-  std::optional<Id> optId(int col) const { return isNull(col) ? std::nullopt : std::optional<Id>(id(col)); }
-
- private:
-  void check(int rc) {
-    if (rc != SQLITE_OK) throwError(db_, rc, "bind");
-  }
-  sqlite3* db_;
-  sqlite3_stmt* s_ = nullptr;
-};
-
-// A statement in use: bound on construction, reset when it goes out of scope.
-// The arguments must outlive the Query (they are bound without copying).
-class Query {
- public:
-  template <class... Args>
-  Query(Stmt& s, const Args&... args) : s_(s) {
-    int i = 0;
-    (s_.bind(++i, args), ...);
-  }
-  ~Query() { s_.reset(); }
-  Query(const Query&) = delete;
-  Query& operator=(const Query&) = delete;
-  bool step() { return s_.step(); }
-  const Stmt* operator->() const { return &s_; }
-  const Stmt& row() const { return s_; }
-  void run() {
-    while (s_.step()) {
-    }
-  }
-
- private:
-  Stmt& s_;
-};
-
 }  // namespace
 
 struct Store::Impl {
-  sqlite3* db = nullptr;
-  std::unordered_map<const char*, std::unique_ptr<Stmt>> stmts;
-
-  ~Impl() {
-    stmts.clear();
-    sqlite3_close_v2(db);
-  }
-
-  Stmt& stmt(const char* sql) {
-    auto& slot = stmts[sql];
-    if (!slot) slot = std::make_unique<Stmt>(db, sql);
-    return *slot;
-  }
-  void exec(const char* sql) {
-    char* err = nullptr;
-    if (int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err); rc != SQLITE_OK) {
-      std::string msg = err ? err : sqlite3_errstr(rc);
-      sqlite3_free(err);
-      throw StoreError("exec: " + msg, rc == SQLITE_BUSY);
-    }
-  }
-
+  Db db;
+  explicit Impl(const std::string& path, bool create) : db(path, create) {}
+  Stmt& stmt(const char* sql) { return db.stmt(sql); }
+  void exec(const char* sql) { db.exec(sql); }
   Op opFromBody(const Stmt& s, int col);
 };
 
@@ -188,47 +74,16 @@ Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Store::~Store() = default;
 
 std::unique_ptr<Store> Store::open(const std::string& path, bool create) {
-  static std::once_flag configured;
-  std::call_once(configured, [] {
-    // Memory statistics take a global mutex on every allocation; we read none.
-    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-  });
-  auto impl = std::make_unique<Impl>();
-  const int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
-  if (int rc = sqlite3_open_v2(path.c_str(), &impl->db, flags, nullptr); rc != SQLITE_OK)
-    throwError(impl->db, rc, "open " + path);
-  sqlite3_busy_timeout(impl->db, 5000);
-  impl->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; PRAGMA temp_store=FILE; PRAGMA cache_size=-16384;");
-  std::unique_ptr<Store> store(new Store(std::move(impl)));
-  const int version = store->schemaVersion();
-  if (version > kSchemaVersion)
-    throw StoreError("the database has schema version " + std::to_string(version) + ", newer than this program's " +
-                         std::to_string(kSchemaVersion) + "; use a newer fieldsync",
-                     false);
-  if (version < kSchemaVersion) {
-    store->impl_->exec("BEGIN IMMEDIATE");
-    try {
-      for (int v = version; v < kSchemaVersion; ++v) store->impl_->exec(kMigrations[v]);
-      store->impl_->exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str());
-      store->impl_->exec("COMMIT");
-    } catch (...) {
-      store->impl_->exec("ROLLBACK");
-      throw;
-    }
-  }
+  std::unique_ptr<Store> store(new Store(std::make_unique<Impl>(path, create)));
+  store->impl_->db.migrate(kMigrations, kSchemaVersion);
   return store;
 }
 
-int Store::schemaVersion() {
-  Query q(impl_->stmt("PRAGMA user_version"));
-  return q.step() ? static_cast<int>(q->i64(0)) : 0;
-}
+int Store::schemaVersion() { return impl_->db.userVersion(); }
 
-void Store::begin() { impl_->exec("BEGIN IMMEDIATE"); }
-void Store::commit() { impl_->exec("COMMIT"); }
-void Store::rollback() {
-  if (!sqlite3_get_autocommit(impl_->db)) impl_->exec("ROLLBACK");
-}
+void Store::begin() { impl_->db.begin(); }
+void Store::commit() { impl_->db.commit(); }
+void Store::rollback() { impl_->db.rollback(); }
 
 std::optional<std::string> Store::meta(std::string_view key) {
   Query q(impl_->stmt("SELECT value FROM meta WHERE key = ?"), key);
@@ -247,7 +102,7 @@ bool Store::appendOp(const Op& op, std::string_view encoded) {
   Query q(s, op.id.node, op.id.seq, op.hlc);
   s.bindBlob(4, encoded);
   q.run();
-  return sqlite3_changes(impl_->db) > 0;
+  return impl_->db.changes() > 0;
 }
 
 std::uint64_t Store::opCount() {
@@ -258,7 +113,7 @@ std::uint64_t Store::opCount() {
 
 void Store::forEachOp(const std::function<void(const Op&)>& fn) {
   // A statement of its own: fn may run other queries.
-  Stmt s(impl_->db, "SELECT body FROM ops ORDER BY node, seq");
+  Stmt s(impl_->db.handle(), "SELECT body FROM ops ORDER BY node, seq");
   while (s.step()) fn(impl_->opFromBody(s, 0));
 }
 
@@ -336,7 +191,7 @@ std::vector<Id> Store::findEntities(sync::EntityType type, FieldId field, const 
 }
 
 void Store::forEachRegister(const std::function<void(const sync::RegisterKey&, const sync::Register&)>& fn) {
-  Stmt s(impl_->db,
+  Stmt s(impl_->db.handle(),
          "SELECT entity_type, entity, field, tag, value, hlc, node, seq FROM registers "
          "ORDER BY entity_type, entity, field");
   while (s.step()) {
@@ -364,7 +219,7 @@ std::vector<Op> Store::facts(sync::FactKind kind, const Id& entity) {
 }
 
 void Store::forEachFact(const std::function<void(const Op&)>& fn) {
-  Stmt s(impl_->db, "SELECT body FROM facts ORDER BY node, seq");
+  Stmt s(impl_->db.handle(), "SELECT body FROM facts ORDER BY node, seq");
   while (s.step()) fn(impl_->opFromBody(s, 0));
 }
 

@@ -18,15 +18,12 @@
 #include <string_view>
 #include <vector>
 
+#include "node/internal/store_error.h"
 #include "node/model.h"
 #include "sync/replica.h"
 
 namespace fieldsync::node {
 
-struct StoreError : std::runtime_error {
-  bool busy = false;  // another process holds the database: retry
-  StoreError(const std::string& what, bool is_busy) : std::runtime_error(what), busy(is_busy) {}
-};
 
 using Attributes = std::map<FieldId, sync::Value>;
 
