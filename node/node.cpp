@@ -57,6 +57,15 @@ Op Node::Core::emit(EntityType type, const Id& entity, FactKind kind, std::vecto
   return op;
 }
 
+Result<bool> Node::Core::applyAll(std::span<const Op> ops) {
+  for (const Op& op : ops) {
+    if (auto ok = sync::validate(op); !ok) return sync::fail(Errc::malformed, ok.error().message);
+    hlc.receive(op.hlc);
+    apply(op);
+  }
+  return true;
+}
+
 bool Node::Core::apply(const Op& op) {
   if (!store->appendOp(op, sync::encodeOp(op))) return false;
   project(op);
@@ -197,7 +206,8 @@ Result<std::unique_ptr<Node>> Node::init(const std::string& path, std::string_vi
   if (!store) return store.error();
   auto core = std::make_unique<Core>(std::move(store).value(), std::move(wall), 0);
   core->node = sync::randomId();
-  core->company = sync::naturalId("company", {sync::normaliseSerial(company)});
+  core->company_name = sync::normaliseSerial(company);
+  core->company = sync::naturalId("company", {core->company_name});
   auto made = core->command<bool>([&]() -> Result<bool> {
     core->store->setMeta("node", core->node.hex());
     core->store->setMeta("company", sync::normaliseSerial(company));
@@ -224,6 +234,7 @@ Result<std::unique_ptr<Node>> Node::open(const std::string& path, sync::Hlc::Wal
     auto core = std::make_unique<Core>(std::move(store).value(), std::move(wall), hlc ? std::stoull(*hlc) : 0);
     core->node = *Id::fromHex(*node);
     core->company = sync::naturalId("company", {*company});
+    core->company_name = *company;
     core->seq = seq ? std::stoull(*seq) : 0;
     return std::unique_ptr<Node>(new Node(std::move(core)));
   } catch (const StoreError& e) {
@@ -244,6 +255,14 @@ Result<Table> Node::status() {
     row("ops", static_cast<std::int64_t>(s.opCount()));
     row("own_ops", static_cast<std::int64_t>(core_->seq));
     row("clock", Time{static_cast<std::int64_t>(sync::hlcMillis(core_->hlc.last()))});
+    const auto setting = [&](const char* key) { return s.meta(key).value_or(""); };
+    const std::string acked = setting("sync.acked"), last = setting("sync.last");
+    row("server", setting("sync.server"));
+    row("branch", setting("sync.branch"));
+    row("role", setting("sync.role"));
+    row("pending_ops", static_cast<std::int64_t>(core_->seq - (acked.empty() ? 0 : std::stoull(acked))));
+    row("last_sync", last.empty() ? Cell{} : Cell{Time{std::stoll(last)}});
+    row("cursor", setting("sync.cursor"));
     for (auto [name, type] : {std::pair{"items", EntityType::item}, {"locations", EntityType::location},
                               {"units", EntityType::unit}, {"cases", EntityType::service_case},
                               {"shipments", EntityType::shipment}})
@@ -300,17 +319,37 @@ Status Node::writeRegisters(std::span<const Write> writes) {
 }
 
 Status Node::applyRemote(std::span<const Op> ops) {
+  auto r = core_->command<bool>([&]() -> Result<bool> { return core_->applyAll(ops); });
+  if (!r) return r.error();
+  return {};
+}
+
+Status Node::applyPulled(std::span<const Op> ops, std::uint64_t cursor) {
   auto r = core_->command<bool>([&]() -> Result<bool> {
-    for (const Op& op : ops) {
-      if (auto ok = sync::validate(op); !ok) return sync::fail(Errc::malformed, ok.error().message);
-      core_->hlc.receive(op.hlc);
-      core_->apply(op);
-    }
+    auto applied = core_->applyAll(ops);
+    if (applied) core_->store->setMeta("sync.cursor", std::to_string(cursor));
+    return applied;
+  });
+  if (!r) return r.error();
+  return {};
+}
+
+Result<std::string> Node::setting(std::string_view key) {
+  return core_->query<std::string>([&]() -> Result<std::string> { return core_->store->meta(key).value_or(""); });
+}
+
+Status Node::setSetting(std::string_view key, std::string_view value) {
+  auto r = core_->command<bool>([&]() -> Result<bool> {
+    core_->store->setMeta(key, value);
     return true;
   });
   if (!r) return r.error();
   return {};
 }
+
+Result<std::uint64_t> Node::ownSeq() { return core_->seq; }
+
+std::string_view Node::company() const { return core_->company_name; }
 
 Result<std::uint64_t> Node::mergeFrom(const std::string& other_path) {
   auto other = Node::open(other_path);

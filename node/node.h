@@ -161,6 +161,16 @@ class Node {
 
   // Sync.
   Status applyRemote(std::span<const sync::Op> ops);
+  // Applies a batch pulled from the server and records `cursor` (the
+  // server sequence it reaches) in the same transaction.
+  Status applyPulled(std::span<const sync::Op> ops, std::uint64_t cursor);
+  // Local settings that never replicate: sync configuration and progress
+  // ("sync.server", "sync.cursor", ...). Empty when unset.
+  Result<std::string> setting(std::string_view key);
+  Status setSetting(std::string_view key, std::string_view value);
+  Result<std::uint64_t> ownSeq();  // the seq of this node's newest op
+  std::string_view company() const;
+
   // Applies every op of another node's database (e.g. carried on a USB
   // stick); returns how many were new here.
   Result<std::uint64_t> mergeFrom(const std::string& other_path);

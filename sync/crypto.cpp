@@ -144,6 +144,13 @@ std::string SigningKey::sign(std::string_view message) const {
 
 std::string SigningKey::seedHex() const { return toHex(view(seed_.data(), 32)); }
 
+Hash hashBytes(std::string_view data) {
+  ensureSodium();
+  Hash h;
+  crypto_generichash(h.data(), h.size(), reinterpret_cast<const unsigned char*>(data.data()), data.size(), nullptr, 0);
+  return h;
+}
+
 bool verifySignature(const PublicKey& key, std::string_view message, std::string_view signature) {
   ensureSodium();
   return signature.size() == crypto_sign_BYTES &&
@@ -169,13 +176,15 @@ void ephemeral(PublicKey& pk, SecretKey& sk, const std::optional<Seed>& seed) {
 }
 }  // namespace
 
-ClientHandshake::ClientHandshake(const PublicKey& pinned_server_key, bool enroll, std::optional<Seed> ephemeral_seed)
+ClientHandshake::ClientHandshake(const PublicKey& pinned_server_key, bool enroll, std::uint64_t client_time_ms,
+                                 std::optional<Seed> ephemeral_seed)
     : pinned_(pinned_server_key), enroll_(enroll) {
   ephemeral(eph_pk_, eph_sk_, ephemeral_seed);
   pb::ClientHello m;
   m.set_version(1);
   m.set_ephemeral_pk(std::string(view(eph_pk_)));
   m.set_enroll(enroll_);
+  m.set_client_time_ms(client_time_ms);
   hello_ = m.SerializeAsString();
 }
 
@@ -224,6 +233,7 @@ Result<std::string> ServerHandshake::onClientHello(std::string_view bytes, std::
   auto client_eph = publicKeyFromBytes(m.ephemeral_pk());
   if (!client_eph) return malformed("the client's ephemeral key is not 32 bytes");
   enroll_ = m.enroll();
+  client_time_ms_ = m.client_time_ms();
   if (crypto_kx_server_session_keys(keys_.rx.data(), keys_.tx.data(), eph_pk_.data(), eph_sk_.data(),
                                     client_eph->data()) != 0)
     return malformed("the client's ephemeral key is not usable");

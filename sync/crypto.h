@@ -69,6 +69,7 @@ class SigningKey {
   PublicKey public_{};
 };
 
+Hash hashBytes(std::string_view data);  // BLAKE2b-256
 bool verifySignature(const PublicKey& key, std::string_view message, std::string_view signature);
 Result<PublicKey> publicKeyFromBytes(std::string_view bytes);
 
@@ -82,7 +83,8 @@ struct SessionKeys {
 // with clientSignature() inside ClientAuth or Enroll.
 class ClientHandshake {
  public:
-  ClientHandshake(const PublicKey& pinned_server_key, bool enroll, std::optional<Seed> ephemeral_seed = {});
+  ClientHandshake(const PublicKey& pinned_server_key, bool enroll, std::uint64_t client_time_ms = 0,
+                  std::optional<Seed> ephemeral_seed = {});
   ~ClientHandshake();
   std::string hello() const;
   Result<SessionKeys> onServerHello(std::string_view bytes);
@@ -108,6 +110,7 @@ class ServerHandshake {
   Result<std::string> onClientHello(std::string_view bytes, std::uint64_t server_time_ms);
   const SessionKeys& keys() const { return keys_; }
   bool enroll() const { return enroll_; }
+  std::uint64_t clientTimeMs() const { return client_time_ms_; }
   bool verifyClient(const PublicKey& device_key, std::string_view signature) const;
   const Hash& clientTranscript() const { return client_transcript_; }
 
@@ -117,6 +120,7 @@ class ServerHandshake {
   SecretKey eph_sk_;
   SessionKeys keys_;
   bool enroll_ = false;
+  std::uint64_t client_time_ms_ = 0;
   Hash client_transcript_{};
 };
 

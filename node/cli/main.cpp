@@ -3,8 +3,13 @@
 // One table (kCommands) declares every command, its arguments and options;
 // the parser, the help at every level and the dispatch all read it, so
 // --help is always the truth. Exit codes: 0 success, 1 internal error,
-// 2 usage error, 3 input refused (validation or a business rule).
+// 2 usage error, 3 input refused (validation, a business rule, or the server
+// refused this device), 4 the server could not be reached (retry later).
 #include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <thread>
 
 #include <cstdio>
 #include <cstdlib>
@@ -17,6 +22,7 @@
 #include <vector>
 
 #include "node/node.h"
+#include "node/sync_client.h"
 
 using namespace fieldsync::node;
 using fieldsync::sync::Errc;
@@ -24,7 +30,7 @@ using fieldsync::sync::Error;
 
 namespace {
 
-constexpr int kOk = 0, kInternal = 1, kUsage = 2, kRefused = 3;
+constexpr int kOk = 0, kInternal = 1, kUsage = 2, kRefused = 3, kUnavailable = 4;
 
 struct Option {
   std::string name;  // without the leading --
@@ -110,7 +116,11 @@ std::vector<Command> commands() {
   std::vector<Command> c;
   c.push_back({"init", "", {}, "create a new node database", {{"company", "NAME", "the company this node works for", true}},
                nullptr, true});
-  c.push_back({"status", "", {}, "node id, clock, op and entity counts", {}, [](Node& n, const Args&) { return n.status(); }});
+  c.push_back({"status", "", {}, "node id, clock, counts, and sync state (server, pending ops, last sync, cursor)", {},
+               [](Node& n, const Args&) { return n.status(); }});
+  c.push_back({"enroll", "", {"STRING"}, "enroll with a server (creates the database if needed)", {}, nullptr, true});
+  c.push_back({"sync", "", {}, "push local ops, then pull until caught up",
+               {{"watch", "", "stay connected: sync every second, reconnect with backoff; stop with Ctrl-C"}}, nullptr});
   c.push_back({"export", "", {}, "canonical JSON of every projection (identical on converged nodes)", {}, nullptr});
   c.push_back({"merge", "", {"FILE"}, "apply every op of another node database (sneakernet sync)", {},
                [](Node& n, const Args& a) -> Result<Table> {
@@ -323,7 +333,8 @@ const char* kGlobal =
     "  --db FILE   the node database (or set FIELDSYNC_DB)\n"
     "  --json      print results as JSON\n"
     "  --help      help for fieldsync, a noun or a command\n\n"
-    "exit codes: 0 ok, 1 internal error, 2 usage error, 3 input refused\n";
+    "exit codes: 0 ok, 1 internal error, 2 usage error, 3 input refused,\n"
+    "            4 the server could not be reached (local work is kept; retry later)\n";
 
 std::string title(const Command& c) { return c.verb.empty() ? c.noun : c.noun + " " + c.verb; }
 
@@ -353,7 +364,9 @@ int fail(const Error& e) {
   switch (e.code) {
     case Errc::invalid_input:
     case Errc::refused:
-    case Errc::not_found: return kRefused;
+    case Errc::not_found:
+    case Errc::denied: return kRefused;
+    case Errc::unavailable: return kUnavailable;
     default: return kInternal;
   }
 }
@@ -394,6 +407,75 @@ int runImport(Node& n, const Args& a, bool json) {
     std::fprintf(stderr, "fieldsync: %llu invalid rows were skipped%s\n", static_cast<unsigned long long>(sum->invalid),
                  a.has("dry-run") ? "" : "; the valid rows were imported");
     return kRefused;
+  }
+  return kOk;
+}
+
+std::atomic<bool> g_stop{false};
+
+void progressLine(const SyncProgress& p) {
+  std::fprintf(stderr, "\rpushed %llu/%llu, pulled %llu ", static_cast<unsigned long long>(p.pushed),
+               static_cast<unsigned long long>(p.to_push), static_cast<unsigned long long>(p.pulled));
+}
+
+Table reportTable(const SyncReport& r) {
+  return Table{{"pushed", "pulled", "acked", "cursor", "clock_offset_ms"},
+               {{static_cast<std::int64_t>(r.pushed), static_cast<std::int64_t>(r.pulled),
+                 static_cast<std::int64_t>(r.watermark), static_cast<std::int64_t>(r.cursor), r.clock_offset_ms}}};
+}
+
+int runSync(Node& n, const std::string& db, bool watch, bool json) {
+  const bool tty = isatty(2) != 0;
+  const ProgressFn progress = tty ? ProgressFn(progressLine) : ProgressFn();
+  if (!watch) {
+    auto session = SyncSession::connect(n, db);
+    if (!session) {
+      auto own = n.ownSeq();
+      auto acked = n.setting("sync.acked");
+      const std::uint64_t pending = own && acked ? *own - (acked->empty() ? 0 : std::stoull(*acked)) : 0;
+      Error e = session.error();
+      if (e.code == Errc::unavailable) e.message += "; " + std::to_string(pending) + " local ops are kept for the next sync";
+      return fail(e);
+    }
+    auto report = (*session)->round(progress);
+    if (tty) std::fprintf(stderr, "\n");
+    if (!report) return fail(report.error());
+    (*session)->close();
+    return print(reportTable(*report), json);
+  }
+  std::signal(SIGINT, [](int) { g_stop = true; });
+  std::signal(SIGTERM, [](int) { g_stop = true; });
+  auto sleepFor = [](std::chrono::milliseconds d) {
+    for (auto left = d; left.count() > 0 && !g_stop; left -= std::chrono::milliseconds(100))
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  };
+  std::chrono::milliseconds backoff(1000);
+  while (!g_stop) {
+    auto session = SyncSession::connect(n, db);
+    if (!session) {
+      std::fprintf(stderr, "fieldsync: %s; retrying in %llds\n", session.error().message.c_str(),
+                   static_cast<long long>(backoff.count() / 1000));
+      if (session.error().code == Errc::denied) return fail(session.error());
+      sleepFor(backoff);
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(30'000));
+      continue;
+    }
+    backoff = std::chrono::milliseconds(1000);
+    std::fprintf(stderr, "fieldsync: connected; syncing every second (Ctrl-C stops)\n");
+    while (!g_stop) {
+      auto report = (*session)->round(progress);
+      if (!report) {
+        std::fprintf(stderr, "\nfieldsync: %s; reconnecting\n", report.error().message.c_str());
+        break;
+      }
+      if (report->pushed || report->pulled) {
+        if (tty) std::fprintf(stderr, "\n");
+        std::fprintf(stderr, "fieldsync: pushed %llu, pulled %llu\n", static_cast<unsigned long long>(report->pushed),
+                     static_cast<unsigned long long>(report->pulled));
+      }
+      sleepFor(std::chrono::milliseconds(1000));
+    }
+    (*session)->close();
   }
   return kOk;
 }
@@ -472,6 +554,10 @@ int main(int argc, char** argv) {
     if (o.required && !args.has(o.name)) return usage(title(*cmd) + ": --" + o.name + " is required");
   if (db.empty()) return usage("--db FILE is required");
 
+  if (cmd->noun == "enroll") {
+    auto enrolled = enroll(db, args.pos[0]);
+    return enrolled ? print(*enrolled, json) : fail(enrolled.error());
+  }
   if (cmd->creates) {
     auto node = Node::init(db, args.get("company"));
     if (!node) return fail(node.error());
@@ -487,6 +573,7 @@ int main(int argc, char** argv) {
     return kOk;
   }
   if (cmd->noun == "unit" && cmd->verb == "import") return runImport(**node, args, json);
+  if (cmd->noun == "sync") return runSync(**node, db, args.has("watch"), json);
   auto result = cmd->run(**node, args);
   return result ? print(*result, json) : fail(result.error());
 }

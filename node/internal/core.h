@@ -78,6 +78,7 @@ struct Node::Core {
   sync::Hlc::WallClock wall;
   sync::Hlc hlc;
   Id node, company;
+  std::string company_name;
   std::uint64_t seq = 0;
 
   Core(std::unique_ptr<Store> s, sync::Hlc::WallClock w, sync::HlcTime last);
@@ -92,6 +93,7 @@ struct Node::Core {
   // Makes a local op, applies it, and returns it.
   Op emit(EntityType type, const Id& entity, FactKind kind, std::vector<Field> fields);
   bool apply(const Op& op);  // false if already applied
+  Result<bool> applyAll(std::span<const Op> ops);  // remote ops: validated, clock advanced
   void project(const Op& op);
 
   std::int64_t now() const { return static_cast<std::int64_t>(wall()); }

@@ -35,7 +35,7 @@ TEST_CASE("the handshake matches the documented test vector", "[sync][crypto]") 
   const SigningKey server = SigningKey::fromSeed(seed(1)), device = SigningKey::fromSeed(seed(4));
   CHECK(toHex(server.publicKey()) == "8a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf3748801b40f6f5c");
   CHECK(toHex(device.publicKey()) == "ca93ac1705187071d67b83c7ff0efe8108e8ec4530575d7726879333dbdabe7c");
-  ClientHandshake client(server.publicKey(), false, seed(3));
+  ClientHandshake client(server.publicKey(), false, 0, seed(3));
   ServerHandshake srv(server, seed(2));
   CHECK(toHex(client.hello()) == "0801122085788f6e8c1818fd4314b841a87ffb91af60d95aa98338496cd17ba1cbf1532b");
   auto server_hello = srv.onClientHello(client.hello(), 1'700'000'000'000);

@@ -1,0 +1,374 @@
+#include "node/sync_client.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "fieldsync.pb.h"
+#include "sync/codec.h"
+#include "sync/crypto.h"
+#include "sync/net.h"
+#include "sync/ticket.h"
+
+namespace fieldsync::node {
+
+namespace pb = fieldsync::v1;
+using namespace fieldsync::net;
+using sync::Errc;
+using sync::Error;
+
+namespace {
+
+constexpr std::size_t kMaxBatchBytes = 1u << 20;
+
+std::uint64_t nowMs() {
+  using namespace std::chrono;
+  return static_cast<std::uint64_t>(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
+}
+
+Errc fromWire(pb::ErrorCode c) {
+  switch (c) {
+    case pb::INVALID_INPUT: return Errc::invalid_input;
+    case pb::REFUSED: return Errc::refused;
+    case pb::NOT_FOUND: return Errc::not_found;
+    case pb::MALFORMED: return Errc::malformed;
+    case pb::UNAVAILABLE: return Errc::unavailable;
+    case pb::DENIED: return Errc::denied;
+    default: return Errc::internal;
+  }
+}
+
+// A blocking connection with a timeout on every operation.
+class Connection {
+ public:
+  explicit Connection(std::chrono::milliseconds timeout) : timeout_(timeout) {}
+
+  sync::Status connect(const std::string& host, std::uint16_t port) {
+    boost::system::error_code ec;
+    tcp::resolver resolver(io_);
+    const auto endpoints = resolver.resolve(host, std::to_string(port), ec);
+    if (ec) return sync::fail(Errc::unavailable, "cannot resolve " + host + ": " + ec.message());
+    ec = run([&](auto done) { asio::async_connect(socket_, endpoints, [done](auto e, const auto&) { done(e); }); });
+    if (ec) return sync::fail(Errc::unavailable, "cannot reach the server at " + host + ":" + std::to_string(port) +
+                                                     " (" + ec.message() + ")");
+    return {};
+  }
+
+  sync::Status write(std::string_view payload) {
+    const std::string f = sync::frame(payload);
+    const auto ec = run([&](auto done) {
+      asio::async_write(socket_, asio::buffer(f), [done](auto e, std::size_t) { done(e); });
+    });
+    if (ec) return sync::fail(Errc::unavailable, "the connection broke while sending (" + ec.message() + ")");
+    return {};
+  }
+
+  sync::Result<std::string> read() {
+    std::uint8_t header[4];
+    auto ec = run([&](auto done) {
+      asio::async_read(socket_, asio::buffer(header), [done](auto e, std::size_t) { done(e); });
+    });
+    if (ec) return sync::fail(Errc::unavailable, "the connection broke while receiving (" + ec.message() + ")");
+    auto len = sync::frameLength(header);
+    if (!len) return len.error();
+    std::string body(*len, '\0');
+    ec = run([&](auto done) {
+      asio::async_read(socket_, asio::buffer(body), [done](auto e, std::size_t) { done(e); });
+    });
+    if (ec) return sync::fail(Errc::unavailable, "the connection broke while receiving (" + ec.message() + ")");
+    return body;
+  }
+
+  void close() {
+    boost::system::error_code ec;
+    socket_.close(ec);
+  }
+
+ private:
+  // Starts one async operation and runs it to completion or the timeout.
+  template <class Start>
+  boost::system::error_code run(Start start) {
+    std::optional<boost::system::error_code> result;
+    start([&result](boost::system::error_code e) { result = e; });
+    io_.restart();
+    io_.run_for(timeout_);
+    if (!result) {
+      close();
+      io_.restart();
+      io_.run();
+      return asio::error::timed_out;
+    }
+    return *result;
+  }
+
+  std::chrono::milliseconds timeout_;
+  asio::io_context io_;
+  tcp::socket socket_{io_};
+};
+
+// The part common to enrolling and syncing: connect, handshake, channel.
+struct Channel {
+  Connection conn;
+  std::unique_ptr<sync::StreamSender> tx;
+  std::unique_ptr<sync::StreamReceiver> rx;
+  std::unique_ptr<sync::ClientHandshake> hs;
+
+  explicit Channel(std::chrono::milliseconds timeout) : conn(timeout) {}
+
+  sync::Status open(const std::string& host, std::uint16_t port, const sync::PublicKey& server_key, bool enroll) {
+    if (auto ok = conn.connect(host, port); !ok) return ok;
+    hs = std::make_unique<sync::ClientHandshake>(server_key, enroll, nowMs());
+    if (auto ok = conn.write(hs->hello()); !ok) return ok;
+    auto server_hello = conn.read();
+    if (!server_hello) return server_hello.error();
+    auto keys = hs->onServerHello(*server_hello);
+    if (!keys) return keys.error();
+    auto header = conn.read();
+    if (!header) return header.error();
+    auto receiver = sync::StreamReceiver::open(keys->rx, *header);
+    if (!receiver) return receiver.error();
+    rx = std::move(receiver).value();
+    tx = std::make_unique<sync::StreamSender>(keys->tx);
+    return conn.write(tx->header());
+  }
+
+  sync::Status send(const pb::Envelope& e, bool final = false) { return conn.write(tx->seal(e.SerializeAsString(), final)); }
+
+  // The next message; an Error from the server becomes an error here.
+  sync::Result<pb::Envelope> recv() {
+    auto sealed = conn.read();
+    if (!sealed) return sealed.error();
+    auto plain = rx->unseal(*sealed);
+    if (!plain) return plain.error();
+    pb::Envelope e;
+    if (!e.ParseFromString(*plain)) return sync::fail(Errc::malformed, "a message from the server does not parse");
+    if (e.has_error()) return sync::fail(fromWire(e.error().code()), "the server says: " + e.error().message());
+    return e;
+  }
+};
+
+sync::Result<pb::Welcome> expectWelcome(Channel& ch) {
+  auto e = ch.recv();
+  if (!e) return e.error();
+  if (!e->has_welcome()) return sync::fail(Errc::malformed, "the server did not welcome this device");
+  return e->welcome();
+}
+
+sync::Status writeKey(const std::string& path, const sync::SigningKey& key) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0) return sync::fail(Errc::internal, "cannot create the key file " + path);
+  const std::string text = key.seedHex() + "\n";
+  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) return sync::fail(Errc::internal, "cannot write the key file " + path);
+  return {};
+}
+
+sync::Result<sync::SigningKey> readKey(const std::string& path) {
+  std::ifstream in(path);
+  std::string hex;
+  if (!(in >> hex)) return sync::fail(Errc::internal, "cannot read this device's key file " + path);
+  return sync::SigningKey::fromSeedHex(hex);
+}
+
+std::string address(const std::string& host, std::uint16_t port) { return host + ":" + std::to_string(port); }
+
+}  // namespace
+
+std::string keyPathFor(const std::string& db_path) { return db_path + ".key"; }
+
+Result<Table> enroll(const std::string& db_path, std::string_view ticket_text, std::chrono::milliseconds timeout) {
+  auto ticket = sync::decodeTicket(ticket_text);
+  if (!ticket) return ticket.error();
+  const bool existed = std::filesystem::exists(db_path);
+  auto opened = existed ? Node::open(db_path) : Node::init(db_path, ticket->company);
+  if (!opened) return opened.error();
+  Node& node = **opened;
+  const std::string key_path = keyPathFor(db_path);
+  auto undo = [&] {
+    std::filesystem::remove(key_path);
+    if (!existed) {
+      opened->reset();
+      for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db_path + suffix);
+    }
+  };
+  if (existed) {
+    auto server = node.setting("sync.server");
+    if (!server) return server.error();
+    if (!server->empty()) return sync::fail(Errc::refused, "this node is already enrolled with " + *server);
+    if (sync::normaliseSerial(ticket->company) != node.company())
+      return sync::fail(Errc::refused, "the enrollment is for company " + ticket->company + ", this node works for " +
+                                           std::string(node.company()));
+  }
+  const sync::SigningKey key = sync::SigningKey::generate();
+  if (auto ok = writeKey(key_path, key); !ok) {
+    undo();
+    return ok.error();
+  }
+  Channel ch(timeout);
+  auto fail = [&](const Error& e) -> Result<Table> {
+    undo();
+    return e;
+  };
+  if (auto ok = ch.open(ticket->host, ticket->port, ticket->server_key, true); !ok) return fail(ok.error());
+  pb::Envelope e;
+  auto* en = e.mutable_enroll();
+  en->set_token(ticket->token);
+  en->set_node(std::string(node.nodeId().view()));
+  en->set_sign_pk(std::string(reinterpret_cast<const char*>(key.publicKey().data()), key.publicKey().size()));
+  en->set_signature(ch.hs->clientSignature(key));
+  if (auto ok = ch.send(e); !ok) return fail(ok.error());
+  auto welcome = expectWelcome(ch);
+  if (!welcome) return fail(welcome.error());
+  for (auto [k, v] : {std::pair<const char*, std::string>{"sync.server", address(ticket->host, ticket->port)},
+                      {"sync.server_key", sync::toHex(ticket->server_key)},
+                      {"sync.branch", welcome->branch()},
+                      {"sync.role", welcome->role()}})
+    if (auto ok = node.setSetting(k, v); !ok) return fail(ok.error());
+  pb::Envelope bye;
+  bye.mutable_bye();
+  (void)ch.send(bye, true);
+  ch.conn.close();
+  return Table{{"node", "server", "company", "branch", "role"},
+               {{node.nodeId().hex(), address(ticket->host, ticket->port), std::string(node.company()),
+                 welcome->branch(), welcome->role()}}};
+}
+
+struct SyncSession::Impl {
+  Node& node;
+  sync::SigningKey key;
+  Channel ch;
+  pb::Welcome welcome;
+  std::int64_t clock_offset_ms = 0;
+  bool closed = false;
+
+  Impl(Node& n, sync::SigningKey k, std::chrono::milliseconds timeout) : node(n), key(std::move(k)), ch(timeout) {}
+
+  Result<std::uint64_t> push(std::uint64_t& watermark, SyncProgress& p, const ProgressFn& progress);
+  Result<std::uint64_t> pull(std::uint64_t& cursor, SyncProgress& p, const ProgressFn& progress);
+};
+
+SyncSession::SyncSession(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SyncSession::~SyncSession() { close(); }
+
+Result<std::unique_ptr<SyncSession>> SyncSession::connect(Node& node, const std::string& db_path,
+                                                          std::chrono::milliseconds timeout) {
+  auto server = node.setting("sync.server");
+  auto server_key_hex = node.setting("sync.server_key");
+  if (!server) return server.error();
+  if (!server_key_hex) return server_key_hex.error();
+  if (server->empty())
+    return sync::fail(Errc::refused, "this node is not enrolled: run 'fieldsync --db FILE enroll STRING' with a "
+                                     "string from 'fieldsync-server enroll-token'");
+  const auto colon = server->rfind(':');
+  auto key_bytes = sync::fromHex(*server_key_hex);
+  if (colon == std::string::npos || !key_bytes) return sync::fail(Errc::internal, "the sync settings are damaged");
+  auto server_key = sync::publicKeyFromBytes(*key_bytes);
+  if (!server_key) return server_key.error();
+  auto key = readKey(keyPathFor(db_path));
+  if (!key) return key.error();
+  auto impl = std::make_unique<Impl>(node, std::move(key).value(), timeout);
+  const std::string host = server->substr(0, colon);
+  const auto port = static_cast<std::uint16_t>(std::stoul(server->substr(colon + 1)));
+  if (auto ok = impl->ch.open(host, port, *server_key, false); !ok) return ok.error();
+  pb::Envelope auth;
+  auth.mutable_client_auth()->set_node(std::string(node.nodeId().view()));
+  auth.mutable_client_auth()->set_signature(impl->ch.hs->clientSignature(impl->key));
+  if (auto ok = impl->ch.send(auth); !ok) return ok.error();
+  auto welcome = expectWelcome(impl->ch);
+  if (!welcome) return welcome.error();
+  impl->welcome = *welcome;
+  impl->clock_offset_ms = static_cast<std::int64_t>(impl->ch.hs->serverTimeMs()) - static_cast<std::int64_t>(nowMs());
+  return std::unique_ptr<SyncSession>(new SyncSession(std::move(impl)));
+}
+
+Result<std::uint64_t> SyncSession::Impl::push(std::uint64_t& watermark, SyncProgress& p, const ProgressFn& progress) {
+  auto own = node.ownSeq();
+  if (!own) return own.error();
+  p.to_push = *own > watermark ? *own - watermark : 0;
+  std::uint64_t pushed = 0;
+  while (watermark < *own) {
+    auto ops = node.opsOf(node.nodeId(), watermark, 4000);
+    if (!ops) return ops.error();
+    if (ops->empty()) break;
+    std::size_t n = ops->size();
+    std::string batch;
+    for (;;) {
+      batch = sync::encodeBatch(std::span(*ops).subspan(0, n));
+      if (batch.size() <= kMaxBatchBytes || n <= 1) break;
+      n /= 2;
+    }
+    pb::Envelope e;
+    e.mutable_push()->set_batch(batch);
+    e.mutable_push()->set_signature(key.sign(batch));
+    if (auto ok = ch.send(e); !ok) return ok.error();
+    auto reply = ch.recv();
+    if (!reply) return reply.error();
+    if (!reply->has_push_ack()) return sync::fail(Errc::malformed, "the server did not acknowledge a push");
+    const std::uint64_t acked = reply->push_ack().watermark();
+    if (acked <= watermark) return sync::fail(Errc::malformed, "the server's watermark did not advance");
+    pushed += acked - watermark;
+    watermark = acked;
+    if (auto ok = node.setSetting("sync.acked", std::to_string(watermark)); !ok) return ok.error();
+    p.pushed = pushed;
+    if (progress) progress(p);
+  }
+  return pushed;
+}
+
+Result<std::uint64_t> SyncSession::Impl::pull(std::uint64_t& cursor, SyncProgress& p, const ProgressFn& progress) {
+  std::uint64_t pulled = 0;
+  for (;;) {
+    pb::Envelope e;
+    e.mutable_pull()->set_cursor(cursor);
+    e.mutable_pull()->set_max_bytes(static_cast<std::uint32_t>(kMaxBatchBytes));
+    if (auto ok = ch.send(e); !ok) return ok.error();
+    auto reply = ch.recv();
+    if (!reply) return reply.error();
+    if (!reply->has_pull_batch()) return sync::fail(Errc::malformed, "the server did not answer a pull");
+    auto ops = sync::decodeBatch(reply->pull_batch().batch());
+    if (!ops) return ops.error();
+    if (auto ok = node.applyPulled(*ops, reply->pull_batch().cursor()); !ok) return ok.error();
+    cursor = reply->pull_batch().cursor();
+    pulled += ops->size();
+    p.pulled = pulled;
+    if (progress) progress(p);
+    if (!reply->pull_batch().more()) return pulled;
+  }
+}
+
+Result<SyncReport> SyncSession::round(const ProgressFn& progress) {
+  if (impl_->closed) return sync::fail(Errc::internal, "the session is closed");
+  SyncReport r;
+  SyncProgress p;
+  r.watermark = impl_->welcome.watermark();
+  auto cursor_text = impl_->node.setting("sync.cursor");
+  if (!cursor_text) return cursor_text.error();
+  r.cursor = cursor_text->empty() ? 0 : std::stoull(*cursor_text);
+  auto pushed = impl_->push(r.watermark, p, progress);
+  if (!pushed) return pushed.error();
+  impl_->welcome.set_watermark(r.watermark);
+  auto pulled = impl_->pull(r.cursor, p, progress);
+  if (!pulled) return pulled.error();
+  r.pushed = *pushed;
+  r.pulled = *pulled;
+  r.clock_offset_ms = impl_->clock_offset_ms;
+  for (auto [k, v] : {std::pair<const char*, std::string>{"sync.last", std::to_string(nowMs())},
+                      {"sync.clock_offset_ms", std::to_string(r.clock_offset_ms)}})
+    if (auto ok = impl_->node.setSetting(k, v); !ok) return ok.error();
+  return r;
+}
+
+void SyncSession::close() {
+  if (!impl_ || impl_->closed) return;
+  impl_->closed = true;
+  pb::Envelope bye;
+  bye.mutable_bye();
+  if (impl_->ch.send(bye, true)) (void)impl_->ch.recv();
+  impl_->ch.conn.close();
+}
+
+}  // namespace fieldsync::node

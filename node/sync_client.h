@@ -1,0 +1,57 @@
+// The node's side of the sync protocol (docs/protocol.md).
+//
+// enroll() makes the device's Ed25519 key pair (kept beside the database in
+// FILE.key, mode 0600), pins the server's key from the enrollment string
+// and registers with its single-use token. A SyncSession is one
+// authenticated connection: round() pushes this node's ops the server does
+// not have yet (signed batches of at most 1 MiB, acknowledged one by one)
+// and then pulls until caught up, applying each batch together with its
+// cursor in one transaction. Every step is idempotent, so an interrupted
+// sync resumes where it stopped. Blocking, with timeouts; one thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "node/node.h"
+
+namespace fieldsync::node {
+
+struct SyncProgress {
+  std::uint64_t pushed = 0, to_push = 0, pulled = 0;
+};
+using ProgressFn = std::function<void(const SyncProgress&)>;
+
+struct SyncReport {
+  std::uint64_t pushed = 0, pulled = 0, watermark = 0, cursor = 0;
+  std::int64_t clock_offset_ms = 0;  // server clock minus ours, as seen at the handshake
+};
+
+std::string keyPathFor(const std::string& db_path);
+
+// Enrolls the node in `db_path` (created if missing, for the ticket's company).
+Result<Table> enroll(const std::string& db_path, std::string_view ticket,
+                     std::chrono::milliseconds timeout = std::chrono::seconds(15));
+
+class SyncSession {
+ public:
+  // Connects and authenticates; Errc::unavailable when the server cannot be
+  // reached, Errc::denied when it refuses this device or is not the pinned one.
+  static Result<std::unique_ptr<SyncSession>> connect(Node& node, const std::string& db_path,
+                                                      std::chrono::milliseconds timeout = std::chrono::seconds(15));
+  ~SyncSession();
+  Result<SyncReport> round(const ProgressFn& progress = {});
+  void close();  // says goodbye; the session is finished
+
+  struct Impl;
+
+ private:
+  explicit SyncSession(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace fieldsync::node

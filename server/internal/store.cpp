@@ -1,0 +1,213 @@
+// All of the server's SQL.
+#include "server/internal/store.h"
+
+#include "node/internal/sqlite.h"
+#include "sync/codec.h"
+
+namespace fieldsync::server {
+
+using node::Db;
+using node::Query;
+using node::Stmt;
+using node::StoreError;
+using sync::Id;
+using sync::Op;
+
+namespace {
+
+constexpr const char* kMigrations[] = {
+    R"sql(
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE tokens(hash BLOB PRIMARY KEY, branch TEXT NOT NULL, role TEXT NOT NULL, expires_at INTEGER NOT NULL,
+                    used_at INTEGER, used_by BLOB) WITHOUT ROWID;
+CREATE TABLE devices(node BLOB PRIMARY KEY, sign_pk BLOB NOT NULL, branch TEXT NOT NULL, role TEXT NOT NULL,
+                     enrolled_at INTEGER NOT NULL, last_contact INTEGER NOT NULL DEFAULT 0,
+                     clock_offset_ms INTEGER NOT NULL DEFAULT 0, ops_received INTEGER NOT NULL DEFAULT 0,
+                     watermark INTEGER NOT NULL DEFAULT 0, cursor INTEGER NOT NULL DEFAULT 0,
+                     revoked_at INTEGER) WITHOUT ROWID;
+-- server_seq is the order the server learnt each op: pulls and cursors use it.
+CREATE TABLE ops(server_seq INTEGER PRIMARY KEY AUTOINCREMENT, node BLOB NOT NULL, seq INTEGER NOT NULL,
+                 body BLOB NOT NULL, UNIQUE(node, seq));
+-- Every push as received, with the device's signature over the batch bytes.
+CREATE TABLE batches(id INTEGER PRIMARY KEY, node BLOB NOT NULL, received_at INTEGER NOT NULL,
+                     first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL, batch BLOB NOT NULL,
+                     signature BLOB NOT NULL);
+)sql",
+};
+
+Device deviceAt(const Stmt& s) {
+  Device d;
+  d.node = s.id(0);
+  auto key = sync::publicKeyFromBytes(s.blob(1));
+  if (!key) throw StoreError("a stored device key is not 32 bytes", false);
+  d.key = *key;
+  d.branch = s.text(2);
+  d.role = s.text(3);
+  d.enrolled_at = s.i64(4);
+  d.last_contact = s.i64(5);
+  d.clock_offset_ms = s.i64(6);
+  d.ops_received = static_cast<std::uint64_t>(s.i64(7));
+  d.watermark = static_cast<std::uint64_t>(s.i64(8));
+  d.cursor = static_cast<std::uint64_t>(s.i64(9));
+  if (!s.isNull(10)) d.revoked_at = s.i64(10);
+  return d;
+}
+
+constexpr const char* kDeviceColumns =
+    "SELECT node, sign_pk, branch, role, enrolled_at, last_contact, clock_offset_ms, ops_received, watermark, "
+    "cursor, revoked_at FROM devices ";
+
+std::string_view bytes(const sync::Hash& h) { return {reinterpret_cast<const char*>(h.data()), h.size()}; }
+
+}  // namespace
+
+ServerStore::ServerStore(std::unique_ptr<Db> db) : db_(std::move(db)) {}
+ServerStore::~ServerStore() = default;
+
+std::unique_ptr<ServerStore> ServerStore::open(const std::string& path) {
+  auto db = std::make_unique<Db>(path, true);
+  db->migrate(kMigrations, static_cast<int>(std::size(kMigrations)));
+  return std::unique_ptr<ServerStore>(new ServerStore(std::move(db)));
+}
+
+void ServerStore::begin() { db_->begin(); }
+void ServerStore::commit() { db_->commit(); }
+void ServerStore::rollback() { db_->rollback(); }
+
+std::optional<std::string> ServerStore::meta(const std::string& key) {
+  Query q(db_->stmt("SELECT value FROM meta WHERE key = ?"), std::string_view(key));
+  if (!q.step()) return std::nullopt;
+  return q->text(0);
+}
+
+void ServerStore::setMeta(const std::string& key, const std::string& value) {
+  Query(db_->stmt("INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
+        std::string_view(key), std::string_view(value))
+      .run();
+}
+
+void ServerStore::addToken(const sync::Hash& token_hash, const std::string& branch, const std::string& role,
+                           std::int64_t expires_at) {
+  Stmt& s = db_->stmt("INSERT INTO tokens(hash, branch, role, expires_at) VALUES(?, ?, ?, ?)");
+  Query q(s);
+  s.bindBlob(1, bytes(token_hash));
+  s.bind(2, std::string_view(branch));
+  s.bind(3, std::string_view(role));
+  s.bind(4, expires_at);
+  q.run();
+}
+
+std::optional<Token> ServerStore::token(const sync::Hash& token_hash) {
+  Stmt& s = db_->stmt("SELECT branch, role, expires_at, used_at IS NOT NULL FROM tokens WHERE hash = ?");
+  Query q(s);
+  s.bindBlob(1, bytes(token_hash));
+  if (!q.step()) return std::nullopt;
+  return Token{q->text(0), q->text(1), q->i64(2), q->i64(3) != 0};
+}
+
+void ServerStore::useToken(const sync::Hash& token_hash, const Id& node, std::int64_t at) {
+  Stmt& s = db_->stmt("UPDATE tokens SET used_at = ?, used_by = ? WHERE hash = ? AND used_at IS NULL");
+  Query q(s, at, node);
+  s.bindBlob(3, bytes(token_hash));
+  q.run();
+  if (db_->changes() != 1) throw StoreError("the token was used concurrently", false);
+}
+
+void ServerStore::addDevice(const Device& d) {
+  Stmt& s = db_->stmt("INSERT INTO devices(node, sign_pk, branch, role, enrolled_at) VALUES(?, ?, ?, ?, ?)");
+  Query q(s, d.node);
+  s.bindBlob(2, std::string_view(reinterpret_cast<const char*>(d.key.data()), d.key.size()));
+  s.bind(3, std::string_view(d.branch));
+  s.bind(4, std::string_view(d.role));
+  s.bind(5, d.enrolled_at);
+  q.run();
+}
+
+std::optional<Device> ServerStore::device(const Id& node) {
+  static const std::string sql = std::string(kDeviceColumns) + "WHERE node = ?";
+  Query q(db_->stmt(sql.c_str()), node);
+  if (!q.step()) return std::nullopt;
+  return deviceAt(q.row());
+}
+
+std::vector<Device> ServerStore::devices() {
+  static const std::string sql = std::string(kDeviceColumns) + "ORDER BY branch, role, enrolled_at";
+  Query q(db_->stmt(sql.c_str()));
+  std::vector<Device> out;
+  while (q.step()) out.push_back(deviceAt(q.row()));
+  return out;
+}
+
+void ServerStore::touch(const Id& node, std::int64_t at, std::int64_t clock_offset_ms) {
+  Query(db_->stmt("UPDATE devices SET last_contact = ?, clock_offset_ms = ? WHERE node = ?"), at, clock_offset_ms, node)
+      .run();
+}
+
+bool ServerStore::revoke(const Id& node, std::int64_t at) {
+  Query(db_->stmt("UPDATE devices SET revoked_at = coalesce(revoked_at, ?) WHERE node = ?"), at, node).run();
+  return db_->changes() == 1;
+}
+
+void ServerStore::setCursor(const Id& node, std::uint64_t cursor) {
+  Query(db_->stmt("UPDATE devices SET cursor = ? WHERE node = ?"), cursor, node).run();
+}
+
+std::uint64_t ServerStore::appendPush(const Id& node, const std::vector<Op>& ops, const std::string& batch,
+                                      const std::string& signature, std::int64_t at) {
+  std::uint64_t watermark = 0;
+  {
+    Query q(db_->stmt("SELECT watermark FROM devices WHERE node = ?"), node);
+    if (!q.step()) throw StoreError("push from an unknown device", false);
+    watermark = static_cast<std::uint64_t>(q->i64(0));
+  }
+  std::uint64_t added = 0, first = 0;
+  for (const Op& op : ops) {
+    if (op.id.seq <= watermark) continue;  // already here: a re-sent batch
+    if (!first) first = op.id.seq;
+    const std::string body = sync::encodeOp(op);
+    Stmt& s = db_->stmt("INSERT INTO ops(node, seq, body) VALUES(?, ?, ?)");
+    Query q(s, op.id.node, op.id.seq);
+    s.bindBlob(3, body);
+    q.run();
+    watermark = op.id.seq;
+    ++added;
+  }
+  if (added) {
+    Stmt& s = db_->stmt(
+        "INSERT INTO batches(node, received_at, first_seq, last_seq, batch, signature) VALUES(?, ?, ?, ?, ?, ?)");
+    Query q(s, node, at, first, watermark);
+    s.bindBlob(5, batch);
+    s.bindBlob(6, signature);
+    q.run();
+    Query(db_->stmt("UPDATE devices SET watermark = ?, ops_received = ops_received + ? WHERE node = ?"), watermark,
+          added, node)
+        .run();
+  }
+  return watermark;
+}
+
+std::vector<LoggedOp> ServerStore::opsAfter(std::uint64_t cursor, const Id& exclude, std::size_t limit) {
+  Query q(db_->stmt("SELECT server_seq, body FROM ops WHERE server_seq > ? AND node != ? ORDER BY server_seq LIMIT ?"),
+          cursor, exclude, static_cast<std::int64_t>(limit));
+  std::vector<LoggedOp> out;
+  while (q.step()) {
+    auto op = sync::decodeOp(q->blob(1), sync::DecodeLimits{.max_bytes = 64u << 20, .max_fields = 4096});
+    if (!op) throw StoreError("a stored op does not decode: " + op.error().message, false);
+    out.push_back({static_cast<std::uint64_t>(q->i64(0)), std::move(op).value()});
+  }
+  return out;
+}
+
+std::uint64_t ServerStore::head() {
+  Query q(db_->stmt("SELECT coalesce(max(server_seq), 0) FROM ops"));
+  q.step();
+  return static_cast<std::uint64_t>(q->i64(0));
+}
+
+std::uint64_t ServerStore::opCount() {
+  Query q(db_->stmt("SELECT count(*) FROM ops"));
+  q.step();
+  return static_cast<std::uint64_t>(q->i64(0));
+}
+
+}  // namespace fieldsync::server

@@ -1,0 +1,85 @@
+// ServerStore: the server's SQLite file (WAL). Internal to fieldsync::server.
+//
+// Holds the enrolled devices, the enrollment tokens (hashed), the global op
+// log in the server's own sequence (the order it learnt each op; pulls and
+// cursors use it), each device's watermark (its highest seq held here,
+// contiguous from 1), and every pushed batch with the device's signature as
+// received: the audit trail of who changed what. All SQL of the server is in
+// store.cpp. Failures throw node::StoreError. One thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sync/crypto.h"
+#include "sync/op.h"
+
+namespace fieldsync::node {
+class Db;
+}
+
+namespace fieldsync::server {
+
+struct Device {
+  sync::Id node;
+  sync::PublicKey key{};
+  std::string branch, role;
+  std::int64_t enrolled_at = 0, last_contact = 0, clock_offset_ms = 0;
+  std::uint64_t ops_received = 0, watermark = 0, cursor = 0;
+  std::optional<std::int64_t> revoked_at;
+};
+
+struct Token {
+  std::string branch, role;
+  std::int64_t expires_at = 0;
+  bool used = false;
+};
+
+struct LoggedOp {
+  std::uint64_t server_seq = 0;
+  sync::Op op;
+};
+
+class ServerStore {
+ public:
+  static std::unique_ptr<ServerStore> open(const std::string& path);
+  ~ServerStore();
+
+  void begin();
+  void commit();
+  void rollback();
+
+  std::optional<std::string> meta(const std::string& key);
+  void setMeta(const std::string& key, const std::string& value);
+
+  void addToken(const sync::Hash& token_hash, const std::string& branch, const std::string& role,
+                std::int64_t expires_at);
+  std::optional<Token> token(const sync::Hash& token_hash);
+  void useToken(const sync::Hash& token_hash, const sync::Id& node, std::int64_t at);
+
+  void addDevice(const Device& d);
+  std::optional<Device> device(const sync::Id& node);
+  std::vector<Device> devices();
+  void touch(const sync::Id& node, std::int64_t at, std::int64_t clock_offset_ms);
+  bool revoke(const sync::Id& node, std::int64_t at);  // false if unknown
+  void setCursor(const sync::Id& node, std::uint64_t cursor);
+
+  // Appends a device's ops that are new here (seq > watermark), records the
+  // signed batch, and returns the new watermark. Precondition: the ops are
+  // the device's own, in seq order, with no gap after the watermark.
+  std::uint64_t appendPush(const sync::Id& node, const std::vector<sync::Op>& ops, const std::string& batch,
+                           const std::string& signature, std::int64_t at);
+  // Ops after `cursor` in server order, not made by `exclude`, at most `limit`.
+  std::vector<LoggedOp> opsAfter(std::uint64_t cursor, const sync::Id& exclude, std::size_t limit);
+  std::uint64_t head();
+  std::uint64_t opCount();
+
+ private:
+  explicit ServerStore(std::unique_ptr<node::Db> db);
+  std::unique_ptr<node::Db> db_;
+};
+
+}  // namespace fieldsync::server

@@ -1,0 +1,60 @@
+// Server: the central replica that every node syncs with (design.md §4).
+//
+// A data directory holds server.key (the long-term Ed25519 key, 0600),
+// server.db (devices, tokens, the global op log, signed batches) and
+// merged.db (a node replica of everything, kept up to date from the log
+// with the node's own merge rules: docs/server.md says why). Devices enroll
+// with single-use, expiring tokens and then sync over the protocol of
+// docs/protocol.md: a push is acknowledged only after it is committed, so a
+// crash or a stop never loses an acknowledged op.
+// Threads: serve() runs the network on the calling thread; stop() may be
+// called from any thread; the admin calls must not run while serve() does.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "node/table.h"
+#include "sync/result.h"
+
+namespace fieldsync::server {
+
+template <class T>
+using Result = sync::Result<T>;
+using sync::Status;
+
+class Server {
+ public:
+  // Opens the data directory, creating it, the key and the stores on first
+  // start; `company` is required then and must match afterwards if given.
+  static Result<std::unique_ptr<Server>> open(const std::string& data_dir, std::string_view company);
+  ~Server();
+
+  // Admin. An empty host means the address the server last listened on.
+  Result<std::string> enrollToken(std::string_view branch, std::string_view role, std::int64_t valid_ms,
+                                  std::string_view host, std::uint16_t port);
+  Result<node::Table> devices();
+  Status revoke(std::string_view device_hex);
+  Result<std::string> exportJson();  // the merged state, as `fieldsync export` prints it
+  Result<std::string> digest();
+  Result<std::uint64_t> opCount();
+  std::string publicKeyHex() const;
+
+  // Network. listen() binds (port 0: any free port) and returns the port.
+  Result<std::uint16_t> listen(const std::string& host, std::uint16_t port);
+  // Serves until stop() or, with stop_on_signals, SIGINT/SIGTERM.
+  Status serve(bool stop_on_signals = false);
+  void stop();
+  // Where session events go (one line each); stderr by default.
+  void setLog(std::function<void(const std::string&)> log);
+
+ private:
+  struct Impl;
+  explicit Server(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace fieldsync::server
