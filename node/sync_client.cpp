@@ -248,6 +248,7 @@ struct SyncSession::Impl {
   Impl(Node& n, sync::SigningKey k, std::chrono::milliseconds timeout) : node(n), key(std::move(k)), ch(timeout) {}
 
   Result<std::uint64_t> push(std::uint64_t& watermark, SyncProgress& p, const ProgressFn& progress);
+  Result<std::uint64_t> send(const std::string& batch);
   Result<std::uint64_t> pull(std::uint64_t& cursor, SyncProgress& p, const ProgressFn& progress);
 };
 
@@ -301,14 +302,9 @@ Result<std::uint64_t> SyncSession::Impl::push(std::uint64_t& watermark, SyncProg
       if (batch.size() <= kMaxBatchBytes || n <= 1) break;
       n /= 2;
     }
-    pb::Envelope e;
-    e.mutable_push()->set_batch(batch);
-    e.mutable_push()->set_signature(key.sign(batch));
-    if (auto ok = ch.send(e); !ok) return ok.error();
-    auto reply = ch.recv();
-    if (!reply) return reply.error();
-    if (!reply->has_push_ack()) return sync::fail(Errc::malformed, "the server did not acknowledge a push");
-    const std::uint64_t acked = reply->push_ack().watermark();
+    auto sent = send(batch);
+    if (!sent) return sent.error();
+    const std::uint64_t acked = *sent;
     if (acked <= watermark) return sync::fail(Errc::malformed, "the server's watermark did not advance");
     pushed += acked - watermark;
     watermark = acked;
@@ -317,6 +313,21 @@ Result<std::uint64_t> SyncSession::Impl::push(std::uint64_t& watermark, SyncProg
     if (progress) progress(p);
   }
   return pushed;
+}
+
+Result<std::uint64_t> SyncSession::Impl::send(const std::string& batch) {
+  pb::Envelope e;
+  e.mutable_push()->set_batch(batch);
+  e.mutable_push()->set_signature(key.sign(batch));
+  if (auto ok = ch.send(e); !ok) return ok.error();
+  auto reply = ch.recv();
+  if (!reply) return reply.error();
+  if (!reply->has_push_ack()) return sync::fail(Errc::malformed, "the server did not acknowledge a push");
+  return reply->push_ack().watermark();
+}
+
+Result<std::uint64_t> SyncSession::pushBatch(std::span<const sync::Op> ops) {
+  return impl_->send(sync::encodeBatch(ops));
 }
 
 Result<std::uint64_t> SyncSession::Impl::pull(std::uint64_t& cursor, SyncProgress& p, const ProgressFn& progress) {

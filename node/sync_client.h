@@ -45,6 +45,9 @@ class SyncSession {
                                                       std::chrono::milliseconds timeout = std::chrono::seconds(15));
   ~SyncSession();
   Result<SyncReport> round(const ProgressFn& progress = {});
+  // Sends `ops` as one signed batch and returns the server's new watermark
+  // for this device (round() pushes this way).
+  Result<std::uint64_t> pushBatch(std::span<const sync::Op> ops);
   void close();  // says goodbye; the session is finished
 
   struct Impl;

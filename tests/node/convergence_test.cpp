@@ -40,38 +40,6 @@ void deliver(std::mt19937_64& rng, Node& from, Node& to, const std::vector<field
   }
 }
 
-// One random command; refusals are part of the game.
-void randomCommand(std::mt19937_64& rng, Node& n, int serial_base) {
-  const char* locs[] = {"WH1", "WH2", "VAN-A"};
-  auto loc = [&] { return std::string(locs[rng() % 3]); };
-  auto serial = [&] { return "S" + std::to_string(serial_base + static_cast<int>(rng() % 6)); };
-  auto pickCase = [&]() -> std::string {
-    auto cases = n.cases();
-    if (!cases || cases->rows.empty()) return "none";
-    return cellText(cases->rows[rng() % cases->rows.size()][0]);
-  };
-  switch (rng() % 9) {
-    case 0: (void)n.moveStock(qtyMove(MoveKind::receipt, "SEAL", "", loc(), static_cast<double>(1 + rng() % 5))); break;
-    case 1: (void)n.moveStock(qtyMove(MoveKind::transfer, "SEAL", loc(), loc(), 1)); break;
-    case 2: {
-      MoveSpec issue = qtyMove(MoveKind::issue, "SEAL", loc(), "", 2);
-      issue.force = rng() % 2;
-      (void)n.moveStock(issue);
-      break;
-    }
-    case 3: (void)n.moveStock(serialMove(MoveKind::receipt, "PUMP", "", loc(), {serial()})); break;
-    case 4: (void)n.moveStock(serialMove(MoveKind::transfer, "PUMP", loc(), loc(), {serial()})); break;
-    case 5: (void)n.openCase({"Bakery", "", "", "", "leak", Priority::normal, {}}); break;
-    case 6: {
-      const CaseStatus to = static_cast<CaseStatus>(1 + rng() % 8);
-      (void)n.setCaseStatus(pickCase(), to, {});
-      break;
-    }
-    case 7: (void)n.registerUnit({"PUMP", serial(), "B" + std::to_string(rng() % 3)}); break;
-    default: (void)n.addItem({"SEAL", "Seal kit v" + std::to_string(rng() % 3), false, 0, 5000}); break;
-  }
-}
-
 std::string runScenario(std::uint64_t seed) {
   std::mt19937_64 rng(seed);
   TempDir dir;

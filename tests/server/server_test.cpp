@@ -1,0 +1,290 @@
+// End to end over loopback: a server and nodes in one process, the real
+// protocol on 127.0.0.1 with ephemeral ports.
+#include "server/server.h"
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include "node/node_fixture.h"
+#include "node/sync_client.h"
+#include "support/ops.h"
+#include "support/proxy.h"
+#include "sync/crypto.h"
+
+using namespace fieldsync::test;
+using fieldsync::server::Server;
+using fieldsync::sync::Errc;
+
+namespace {
+
+// A server serving on 127.0.0.1:0 in a thread of its own.
+struct TestServer {
+  TempDir dir;
+  std::unique_ptr<Server> server;
+  std::uint16_t port = 0;
+  std::thread thread;
+  std::vector<std::string> log;
+  std::mutex log_mutex;
+
+  TestServer() { start(); }
+  ~TestServer() { stop(); }
+
+  void start() {
+    auto s = Server::open(dir.file("data"), "ACME Service");
+    REQUIRE(s);
+    server = std::move(s).value();
+    server->setLog([this](const std::string& line) {
+      std::lock_guard lock(log_mutex);
+      log.push_back(line);
+    });
+    auto p = server->listen("127.0.0.1", port);  // the same port again after a restart
+    REQUIRE(p);
+    port = *p;
+    thread = std::thread([this] { (void)server->serve(); });
+  }
+  void stop() {
+    if (!server) return;
+    server->stop();
+    thread.join();
+    server.reset();
+  }
+  bool logged(const std::string& text) {
+    std::lock_guard lock(log_mutex);
+    return std::any_of(log.begin(), log.end(), [&](const std::string& l) { return l.find(text) != std::string::npos; });
+  }
+  std::uint64_t ops() { return *server->opCount(); }
+  std::string ticket(const std::string& role, std::int64_t valid_ms = 3'600'000) {
+    auto t = server->enrollToken("north", role, valid_ms, "127.0.0.1", port);
+    REQUIRE(t);
+    return *t;
+  }
+};
+
+struct Device {
+  std::string path;
+  std::unique_ptr<Node> node;
+  Device(TestServer& s, const TempDir& dir, const std::string& name, const std::string& role)
+      : path(dir.file(name)) {
+    auto enrolled = fieldsync::node::enroll(path, s.ticket(role));
+    INFO((enrolled ? "" : enrolled.error().message));
+    REQUIRE(enrolled);
+    auto n = Node::open(path);
+    REQUIRE(n);
+    node = std::move(n).value();
+  }
+  fieldsync::sync::Result<fieldsync::node::SyncReport> sync() {
+    auto session = fieldsync::node::SyncSession::connect(*node, path, std::chrono::seconds(5));
+    if (!session) return session.error();
+    auto report = (*session)->round();
+    (*session)->close();
+    return report;
+  }
+  void pointAt(std::uint16_t port) { REQUIRE(node->setSetting("sync.server", "127.0.0.1:" + std::to_string(port))); }
+};
+
+std::string exportOf(Node& n) { return *n.exportJson(); }
+
+}  // namespace
+
+TEST_CASE("a server and three nodes working offline converge to identical exports, and the server agrees",
+          "[server][converge]") {
+  TestServer s;
+  TempDir dir;
+  Device tech(s, dir, "tech.db", "technician"), wh(s, dir, "wh.db", "warehouse"), driver(s, dir, "driver.db", "driver");
+  std::vector<Device*> all{&tech, &wh, &driver};
+  addCatalogue(*wh.node);
+  for (Device* d : {&wh, &tech, &driver}) REQUIRE(d->sync());
+
+  std::mt19937_64 rng(2026);
+  for (int round = 0; round < 6; ++round) {
+    for (std::size_t i = 0; i < all.size(); ++i)
+      for (int k = 0; k < 8; ++k) randomCommand(rng, *all[i]->node, static_cast<int>(i) * 3);
+    std::shuffle(all.begin(), all.end(), rng);  // sync in varying orders
+    for (Device* d : all)
+      if (rng() % 3) REQUIRE(d->sync());
+  }
+  for (int pass = 0; pass < 2; ++pass)
+    for (Device* d : all) REQUIRE(d->sync());
+
+  const std::string expected = exportOf(*tech.node);
+  CHECK(exportOf(*wh.node) == expected);
+  CHECK(exportOf(*driver.node) == expected);
+  CHECK(*s.server->exportJson() == expected);
+  std::uint64_t made = 0;
+  for (Device* d : all) made += *d->node->ownSeq();
+  CHECK(s.ops() == made);
+  CHECK(*tech.node->setting("sync.acked") == std::to_string(*tech.node->ownSeq()));
+}
+
+TEST_CASE("a connection cut at any byte offset of a push or pull loses and duplicates nothing",
+          "[server][faults]") {
+  TestServer s;
+  TempDir dir;
+  Device a(s, dir, "a.db", "technician"), b(s, dir, "b.db", "warehouse");
+  addCatalogue(*a.node);
+  REQUIRE(a.sync());
+  REQUIRE(b.sync());
+  Proxy proxy(s.port);
+  a.pointAt(proxy.port());
+  b.pointAt(proxy.port());
+  std::mt19937_64 rng(7);
+  int failures = 0;
+  for (std::size_t cut = 0; cut < 3000; cut += 37) {
+    for (int k = 0; k < 3; ++k) {
+      randomCommand(rng, *a.node, 0);
+      randomCommand(rng, *b.node, 3);
+    }
+    proxy.cutAfter(cut);
+    failures += !a.sync().ok();
+    failures += !b.sync().ok();
+  }
+  CHECK(failures > 20);  // the cuts really interrupted exchanges
+  proxy.cutAfter(SIZE_MAX);
+  for (int pass = 0; pass < 2; ++pass) {
+    REQUIRE(a.sync());
+    REQUIRE(b.sync());
+  }
+  CHECK(s.ops() == *a.node->ownSeq() + *b.node->ownSeq());  // nothing lost, nothing twice
+  CHECK(exportOf(*a.node) == exportOf(*b.node));
+  CHECK(*s.server->exportJson() == exportOf(*a.node));
+  auto devices = s.server->devices();
+  REQUIRE(devices);
+  for (const auto& row : devices->rows) CHECK(cellText(row[6]) == cellText(row[7]));  // ops received == watermark
+}
+
+TEST_CASE("what the server acknowledged survives a restart", "[server]") {
+  TestServer s;
+  TempDir dir;
+  Device a(s, dir, "a.db", "technician");
+  addCatalogue(*a.node);
+  REQUIRE(a.sync());
+  const std::string before = *s.server->exportJson();
+  s.stop();
+  auto offline = a.sync();
+  REQUIRE_FALSE(offline);
+  CHECK(offline.error().code == Errc::unavailable);
+  REQUIRE(a.node->moveStock(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 3)));
+  s.start();
+  CHECK(*s.server->exportJson() == before);
+  REQUIRE(a.sync());
+  CHECK(*s.server->exportJson() == exportOf(*a.node));
+}
+
+TEST_CASE("enrollment tokens are single-use and expire", "[server][security]") {
+  TestServer s;
+  TempDir dir;
+  const std::string ticket = s.ticket("driver");
+  REQUIRE(fieldsync::node::enroll(dir.file("first.db"), ticket));
+  auto again = fieldsync::node::enroll(dir.file("second.db"), ticket);
+  REQUIRE_FALSE(again);
+  CHECK(again.error().code == Errc::denied);
+  CHECK_THAT(again.error().message, Catch::Contains("already been used"));
+  CHECK_FALSE(std::filesystem::exists(dir.file("second.db")));  // nothing left behind
+
+  const std::string short_lived = s.ticket("driver", 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  auto late = fieldsync::node::enroll(dir.file("late.db"), short_lived);
+  REQUIRE_FALSE(late);
+  CHECK_THAT(late.error().message, Catch::Contains("expired"));
+  CHECK_FALSE(fieldsync::node::enroll(dir.file("bad.db"), "fs1:not-a-ticket"));
+}
+
+TEST_CASE("an unenrolled, revoked or impostor device is refused and changes nothing", "[server][security]") {
+  TestServer s;
+  TempDir dir;
+  Device a(s, dir, "a.db", "technician");
+  addCatalogue(*a.node);
+  REQUIRE(a.sync());
+  const std::uint64_t ops = s.ops();
+
+  SECTION("a device the server never enrolled") {
+    auto stranger = Node::init(dir.file("stranger.db"), "ACME Service");
+    REQUIRE(stranger);
+    for (auto [k, v] : {std::pair<const char*, std::string>{"sync.server", "127.0.0.1:" + std::to_string(s.port)},
+                        {"sync.server_key", s.server->publicKeyHex()}})
+      REQUIRE((*stranger)->setSetting(k, v));
+    std::filesystem::copy_file(fieldsync::node::keyPathFor(a.path), fieldsync::node::keyPathFor(dir.file("stranger.db")));
+    auto session = fieldsync::node::SyncSession::connect(**stranger, dir.file("stranger.db"));
+    REQUIRE_FALSE(session);
+    CHECK(session.error().code == Errc::denied);
+    CHECK_THAT(session.error().message, Catch::Contains("not enrolled"));
+  }
+  SECTION("a device whose key is not the enrolled one") {
+    std::filesystem::remove(fieldsync::node::keyPathFor(a.path));
+    std::ofstream(fieldsync::node::keyPathFor(a.path)) << fieldsync::sync::SigningKey::generate().seedHex() << "\n";
+    auto r = a.sync();
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == Errc::denied);
+  }
+  SECTION("a revoked device") {
+    REQUIRE(s.server->revoke(a.node->nodeId().hex()));
+    REQUIRE(a.node->moveStock(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 3)));
+    auto r = a.sync();
+    REQUIRE_FALSE(r);
+    CHECK_THAT(r.error().message, Catch::Contains("revoked"));
+  }
+  SECTION("a device pushing another device's ops") {
+    auto session = fieldsync::node::SyncSession::connect(*a.node, a.path);
+    REQUIRE(session);
+    Maker other;
+    const std::vector<fieldsync::sync::Op> forged{
+        other.write(fieldsync::sync::randomId(), 1, {fieldsync::test::integer(2, 1)})};
+    auto pushed = (*session)->pushBatch(forged);
+    REQUIRE_FALSE(pushed);
+    CHECK(pushed.error().code == Errc::denied);
+    CHECK_THAT(pushed.error().message, Catch::Contains("only its own ops"));
+  }
+  SECTION("a node talking to a server with the wrong key notices and stops") {
+    REQUIRE(a.node->setSetting("sync.server_key", fieldsync::sync::toHex(fieldsync::sync::SigningKey::generate().publicKey())));
+    REQUIRE(a.node->moveStock(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 3)));
+    auto r = a.sync();
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == Errc::denied);
+    CHECK_THAT(r.error().message, Catch::Contains("not the pinned key"));
+  }
+  CHECK(s.ops() == ops);
+}
+
+TEST_CASE("a tampered, replayed or truncated frame ends the session with an error and changes nothing",
+          "[server][security]") {
+  TestServer s;
+  TempDir dir;
+  Device a(s, dir, "a.db", "technician");
+  addCatalogue(*a.node);
+  REQUIRE(a.sync());
+  Proxy proxy(s.port);
+  a.pointAt(proxy.port());
+  REQUIRE(a.node->moveStock(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 3)));
+  const std::uint64_t ops = s.ops();
+  // Client frames: 0 hello, 1 stream header, 2 authentication, 3 the first push.
+  std::string saved_auth;
+  SECTION("a flipped bit in the push") {
+    proxy.onClientFrame([](int i, const std::string& f) -> std::optional<std::string> {
+      if (i != 3) return f;
+      std::string bad = f;
+      bad[bad.size() / 2] ^= 0x20;
+      return bad;
+    });
+  }
+  SECTION("the authentication replayed in place of the push") {
+    proxy.onClientFrame([&saved_auth](int i, const std::string& f) -> std::optional<std::string> {
+      if (i == 2) saved_auth = f;
+      return i == 3 ? saved_auth : f;
+    });
+  }
+  SECTION("the push truncated mid-frame") {
+    proxy.onClientFrame([](int i, const std::string& f) -> std::optional<std::string> {
+      if (i == 3) return std::nullopt;
+      return f;
+    });
+  }
+  auto r = a.sync();
+  REQUIRE_FALSE(r);
+  CHECK(s.ops() == ops);
+  proxy.onClientFrame({});
+  REQUIRE(a.sync());
+  CHECK(s.ops() == ops + 2);  // the receipt's document and movement, once
+}
