@@ -115,17 +115,21 @@ struct Channel {
   std::unique_ptr<sync::StreamSender> tx;
   std::unique_ptr<sync::StreamReceiver> rx;
   std::unique_ptr<sync::ClientHandshake> hs;
+  std::int64_t clock_offset_ms = 0;  // server clock minus ours, at the midpoint of the hello's round trip
 
   explicit Channel(std::chrono::milliseconds timeout) : conn(timeout) {}
 
   sync::Status open(const std::string& host, std::uint16_t port, const sync::PublicKey& server_key, bool enroll) {
     if (auto ok = conn.connect(host, port); !ok) return ok;
-    hs = std::make_unique<sync::ClientHandshake>(server_key, enroll, nowMs());
+    const std::uint64_t sent = nowMs();
+    hs = std::make_unique<sync::ClientHandshake>(server_key, enroll, sent);
     if (auto ok = conn.write(hs->hello()); !ok) return ok;
     auto server_hello = conn.read();
     if (!server_hello) return server_hello.error();
+    const std::uint64_t received = nowMs();
     auto keys = hs->onServerHello(*server_hello);
     if (!keys) return keys.error();
+    clock_offset_ms = static_cast<std::int64_t>(hs->serverTimeMs()) - static_cast<std::int64_t>((sent + received) / 2);
     auto header = conn.read();
     if (!header) return header.error();
     auto receiver = sync::StreamReceiver::open(keys->rx, *header);
@@ -282,7 +286,7 @@ Result<std::unique_ptr<SyncSession>> SyncSession::connect(Node& node, const std:
   auto welcome = expectWelcome(impl->ch);
   if (!welcome) return welcome.error();
   impl->welcome = *welcome;
-  impl->clock_offset_ms = static_cast<std::int64_t>(impl->ch.hs->serverTimeMs()) - static_cast<std::int64_t>(nowMs());
+  impl->clock_offset_ms = impl->ch.clock_offset_ms;
   return std::unique_ptr<SyncSession>(new SyncSession(std::move(impl)));
 }
 

@@ -1,30 +1,53 @@
 #!/usr/bin/env bash
-# A narrated day with two offline nodes, using only the fieldsync CLI:
-# the back office and warehouse on office.db, technician Alice's tablet on
-# alice.db. Each works offline, then they merge each other's ops (as a USB
-# stick would carry them) and end with byte-identical exports.
-# Environment: FIELDSYNC (the binary), DEMO_DIR (kept; default a new temp dir).
+# A narrated day with a server and two offline nodes, using only the
+# fieldsync and fieldsync-server programs: the back office and warehouse on
+# office.db, technician Alice's tablet on alice.db. Both enroll, work
+# offline, sync through the server, and end with byte-identical exports
+# (the server's merged state too). The demo's server runs on a free port
+# and stops at the end.
+# Environment: FIELDSYNC, FIELDSYNC_SERVER (the binaries), DEMO_DIR (kept;
+# default a new temp dir).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bin=${FIELDSYNC:-$root/build/node/fieldsync}
 bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+server_bin=${FIELDSYNC_SERVER:-$root/build/server/fieldsync-server}
+server_bin=$(cd "$(dirname "$server_bin")" && pwd)/$(basename "$server_bin")
 dir=${DEMO_DIR:-$(mktemp -d)}
 mkdir -p "$dir"
 cd "$dir"
-rm -f office.db* alice.db*
+rm -rf office.db* alice.db* server
+
+server_pid=""
+trap '[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; wait 2>/dev/null' EXIT
 
 say() { printf '\n## %s\n' "$*"; }
 show() {  # prints a command as one would type it
-  printf '$ fieldsync'
+  printf '$ %s' "${prog:-fieldsync}"
   for a in "$@"; do if [[ $a =~ [[:space:]] || -z $a ]]; then printf ' "%s"' "$a"; else printf ' %s' "$a"; fi; done
   printf '\n'
 }
-run() { show "$@"; "$bin" "$@"; }
+run() {
+  show "$@"
+  if [ "${prog:-fieldsync}" = fieldsync-server ]; then "$server_bin" "$@"; else "$bin" "$@"; fi
+}
 field() { "$bin" --json "$@" | sed -n "s/.*\"$FIELD\":\"\([^\"]*\)\".*/\1/p" | head -n 1; }
 
-say "The back office sets up its node and the catalogue"
-run --db office.db init --company "ACME Service" >/dev/null
+say "The server starts; an administrator makes one enrollment string per device"
+printf '$ fieldsync-server --data server --company "ACME Service" --listen 127.0.0.1:0 &\n'
+"$server_bin" --data server --company "ACME Service" --listen 127.0.0.1:0 > server.out 2> server.log &
+server_pid=$!
+for _ in $(seq 50); do grep -q listening server.out 2>/dev/null && break; sleep 0.1; done
+cat server.out
+prog=fieldsync-server show --data server enroll-token --branch north --role warehouse
+office_ticket=$("$server_bin" --data server enroll-token --branch north --role warehouse)
+prog=fieldsync-server show --data server enroll-token --branch north --role technician
+alice_ticket=$("$server_bin" --data server enroll-token --branch north --role technician)
+echo "${alice_ticket:0:40}..."
+
+say "The back office enrolls its node and sets up the catalogue"
+run --db office.db enroll "$office_ticket"
 run --db office.db item add PUMP-X1 --name "Pump X1" --serial --warranty-days 730
 run --db office.db item add SEAL-KIT --name "Seal kit" --low-stock 5
 run --db office.db location add WH1 --kind warehouse --name "Main warehouse"
@@ -33,9 +56,11 @@ run --db office.db location add VAN-ALICE --kind van --technician alice
 run --db office.db stock receive SEAL-KIT --to WH1 --qty 20
 run --db office.db stock transfer SEAL-KIT --from WH1 --to VAN-ALICE --qty 3
 
-say "Alice's tablet gets the catalogue once, then goes offline"
-run --db alice.db init --company "ACME Service" >/dev/null
-run --db alice.db merge office.db
+run --db office.db sync
+
+say "Alice's tablet enrolls, gets the catalogue, then goes offline"
+run --db alice.db enroll "$alice_ticket"
+run --db alice.db sync
 
 say "Technician, offline at the customer: register the device, open a case, fix it"
 run --db alice.db unit register PUMP-X1 " sn-1001 " --build B7
@@ -66,9 +91,12 @@ run --db office.db shipment add "$ship" SEAL-KIT --qty 2
 run --db office.db shipment dispatch "$ship"
 run --db office.db shipment deliver "$ship" --recipient "J. Doe" --proof sha256:9f2c --place "dock 3"
 
-say "Back online: each node takes the other's ops"
-run --db alice.db merge office.db
-run --db office.db merge alice.db
+say "Back online: each node syncs with the server"
+run --db alice.db sync
+run --db office.db sync
+run --db alice.db sync
+run --db alice.db status
+prog=fieldsync-server run --data server devices
 
 say "Both nodes now show the same picture"
 run --db office.db stock balance
@@ -79,8 +107,10 @@ run --db alice.db unit show PUMP-X1 SN-1001
 
 "$bin" --db office.db export > office.json
 "$bin" --db alice.db export > alice.json
-if cmp -s office.json alice.json; then
-  printf '\nConverged: both exports are identical (%s bytes). Databases kept in %s\n' "$(wc -c < office.json)" "$dir"
+"$server_bin" --data server export > server.json
+if cmp -s office.json alice.json && cmp -s office.json server.json; then
+  printf '\nConverged: both nodes and the server export identical bytes (%s). Files kept in %s\n' \
+    "$(wc -c < office.json)" "$dir"
 else
   printf '\nNOT converged: see %s/office.json and %s/alice.json\n' "$dir" "$dir" >&2
   exit 1

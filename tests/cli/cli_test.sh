@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # End to end through the real program: the README's demo runs and converges,
-# and exit codes mean what --help says. Usage: cli_test.sh FIELDSYNC_BINARY
+# and exit codes mean what --help says.
+# Usage: cli_test.sh FIELDSYNC_BINARY FIELDSYNC_SERVER_BINARY
 set -uo pipefail
 bin=$1
+server_bin=$2
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -18,9 +20,10 @@ expect_exit() {  # expect_exit CODE ARGS...
   [ "$got" -eq "$want" ] || { echo "  exit $got, wanted $want for: $*"; cat "$tmp/err"; return 1; }
 }
 
-FIELDSYNC=$bin DEMO_DIR=$tmp/demo "$root/scripts/demo.sh" > "$tmp/demo.out" 2>&1
+FIELDSYNC=$bin FIELDSYNC_SERVER=$server_bin DEMO_DIR=$tmp/demo "$root/scripts/demo.sh" > "$tmp/demo.out" 2>&1
 check "the demo exits 0" [ $? -eq 0 ]
-check "the demo converges" grep -q "^Converged: both exports are identical" "$tmp/demo.out"
+check "the demo converges, the server too" grep -q "^Converged: both nodes and the server export identical bytes" "$tmp/demo.out"
+check "each node enrolled with its role" grep -Eq "^[0-9a-f]{32} +127.0.0.1:[0-9]+ +ACME SERVICE +north +technician" "$tmp/demo.out"
 check "the case is resolved on both" grep -Eq "^C-[0-9a-f]{8}-0001 +Bakery Oy +Plant 2 +PUMP-X1/SN-1001 +high +resolved" "$tmp/demo.out"
 check "the shipment is delivered" grep -Eq "^S-[0-9a-f]{8}-0001 +Bakery Oy +Plant 3 +WH1 +delivered" "$tmp/demo.out"
 check "an illegal transition is refused with exit 3" grep -q "refused as it should be, exit code 3" "$tmp/demo.out"
@@ -35,6 +38,7 @@ check "an unknown option is a usage error" expect_exit 2 --db "$db" item add X -
 check "a missing argument is a usage error" expect_exit 2 --db "$db" item add
 check "a missing required option is a usage error" expect_exit 2 --db "$db" location add X
 check "a missing database is refused" expect_exit 3 --db "$db" status
+check "a damaged enrollment string is refused" expect_exit 3 --db "$tmp/e.db" enroll fs1:garbage
 check "init succeeds" expect_exit 0 --db "$db" init --company ACME
 check "init twice is refused" expect_exit 3 --db "$db" init --company ACME
 check "a bad quantity is refused" expect_exit 3 --db "$db" stock receive X --to WH1 --qty 1,5
@@ -42,6 +46,18 @@ check "an unknown item is refused" expect_exit 3 --db "$db" stock receive X --to
 check "--json gives JSON" bash -c "'$bin' --db '$db' --json location list | python3 -c 'import json,sys; assert len(json.load(sys.stdin)) == 6'"
 printf 'item,serial\nPUMP,A\n' > "$tmp/units.csv"
 check "an import with invalid rows exits 3" expect_exit 3 --db "$db" unit import "$tmp/units.csv"
+
+check "sync before enrolling is refused" expect_exit 3 --db "$db" sync
+"$server_bin" --data "$tmp/srv" --company ACME --listen 127.0.0.1:0 > "$tmp/srv.out" 2>/dev/null &
+srv=$!
+for _ in $(seq 50); do grep -q listening "$tmp/srv.out" 2>/dev/null && break; sleep 0.1; done
+ticket=$("$server_bin" --data "$tmp/srv" enroll-token --branch b --role driver)
+check "enroll exits 0" expect_exit 0 --db "$tmp/d.db" enroll "$ticket"
+check "sync exits 0" expect_exit 0 --db "$tmp/d.db" sync
+kill -TERM $srv; wait $srv
+check "the server stops cleanly on SIGTERM" [ $? -eq 0 ]
+check "an unreachable server exits 4" expect_exit 4 --db "$tmp/d.db" sync
+check "a wrong server role is a usage-level refusal" bash -c "'$server_bin' --data '$tmp/srv' enroll-token --branch b --role pilot 2>/dev/null; [ \$? -eq 3 ]"
 
 echo "$failures failed"
 [ "$failures" -eq 0 ]
