@@ -84,5 +84,8 @@ inline ChildRun runChild(const std::vector<std::string>& argv) {
 std::vector<Row> nodeCommands(const Options& o);
 std::vector<Row> nodeImport(const Options& o);
 std::vector<Row> peerW1(const Options& o);
+std::vector<Row> syncEndToEnd(const Options& o);
+std::vector<Row> serverIngest(const Options& o);
+std::vector<Row> crypto(const Options& o);
 
 }  // namespace fieldsync::bench

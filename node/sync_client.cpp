@@ -63,6 +63,7 @@ class Connection {
       asio::async_write(socket_, asio::buffer(f), [done](auto e, std::size_t) { done(e); });
     });
     if (ec) return sync::fail(Errc::unavailable, "the connection broke while sending (" + ec.message() + ")");
+    bytes_out += f.size();
     return {};
   }
 
@@ -79,6 +80,7 @@ class Connection {
       asio::async_read(socket_, asio::buffer(body), [done](auto e, std::size_t) { done(e); });
     });
     if (ec) return sync::fail(Errc::unavailable, "the connection broke while receiving (" + ec.message() + ")");
+    bytes_in += 4 + body.size();
     return body;
   }
 
@@ -86,6 +88,8 @@ class Connection {
     boost::system::error_code ec;
     socket_.close(ec);
   }
+
+  std::uint64_t bytes_out = 0, bytes_in = 0;
 
  private:
   // Starts one async operation and runs it to completion or the timeout.
@@ -359,6 +363,7 @@ Result<SyncReport> SyncSession::round(const ProgressFn& progress) {
   if (impl_->closed) return sync::fail(Errc::internal, "the session is closed");
   SyncReport r;
   SyncProgress p;
+  const std::uint64_t out_before = impl_->ch.conn.bytes_out, in_before = impl_->ch.conn.bytes_in;
   r.watermark = impl_->welcome.watermark();
   auto cursor_text = impl_->node.setting("sync.cursor");
   if (!cursor_text) return cursor_text.error();
@@ -371,6 +376,8 @@ Result<SyncReport> SyncSession::round(const ProgressFn& progress) {
   r.pushed = *pushed;
   r.pulled = *pulled;
   r.clock_offset_ms = impl_->clock_offset_ms;
+  r.bytes_out = impl_->ch.conn.bytes_out - out_before;
+  r.bytes_in = impl_->ch.conn.bytes_in - in_before;
   for (auto [k, v] : {std::pair<const char*, std::string>{"sync.last", std::to_string(nowMs())},
                       {"sync.clock_offset_ms", std::to_string(r.clock_offset_ms)}})
     if (auto ok = impl_->node.setSetting(k, v); !ok) return ok.error();

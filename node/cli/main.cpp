@@ -419,9 +419,10 @@ void progressLine(const SyncProgress& p) {
 }
 
 Table reportTable(const SyncReport& r) {
-  return Table{{"pushed", "pulled", "acked", "cursor", "clock_offset_ms"},
+  return Table{{"pushed", "pulled", "acked", "cursor", "bytes_out", "bytes_in", "clock_offset_ms"},
                {{static_cast<std::int64_t>(r.pushed), static_cast<std::int64_t>(r.pulled),
-                 static_cast<std::int64_t>(r.watermark), static_cast<std::int64_t>(r.cursor), r.clock_offset_ms}}};
+                 static_cast<std::int64_t>(r.watermark), static_cast<std::int64_t>(r.cursor),
+                 static_cast<std::int64_t>(r.bytes_out), static_cast<std::int64_t>(r.bytes_in), r.clock_offset_ms}}};
 }
 
 int runSync(Node& n, const std::string& db, bool watch, bool json) {
