@@ -1,13 +1,10 @@
 #include "node/sync_client.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 
 #include "fieldsync.pb.h"
+#include "node/key_file.h"
 #include "sync/codec.h"
 #include "sync/crypto.h"
 #include "sync/net.h"
@@ -23,6 +20,7 @@ using sync::Error;
 namespace {
 
 constexpr std::size_t kMaxBatchBytes = 1u << 20;
+constexpr std::size_t kMaxBatchOps = 40'000;  // halved until the batch fits in kMaxBatchBytes
 
 std::uint64_t nowMs() {
   using namespace std::chrono;
@@ -165,23 +163,6 @@ sync::Result<pb::Welcome> expectWelcome(Channel& ch) {
   return e->welcome();
 }
 
-sync::Status writeKey(const std::string& path, const sync::SigningKey& key) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  if (fd < 0) return sync::fail(Errc::internal, "cannot create the key file " + path);
-  const std::string text = key.seedHex() + "\n";
-  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok) return sync::fail(Errc::internal, "cannot write the key file " + path);
-  return {};
-}
-
-sync::Result<sync::SigningKey> readKey(const std::string& path) {
-  std::ifstream in(path);
-  std::string hex;
-  if (!(in >> hex)) return sync::fail(Errc::internal, "cannot read this device's key file " + path);
-  return sync::SigningKey::fromSeedHex(hex);
-}
-
 std::string address(const std::string& host, std::uint16_t port) { return host + ":" + std::to_string(port); }
 
 }  // namespace
@@ -212,7 +193,7 @@ Result<Table> enroll(const std::string& db_path, std::string_view ticket_text, s
                                            std::string(node.company()));
   }
   const sync::SigningKey key = sync::SigningKey::generate();
-  if (auto ok = writeKey(key_path, key); !ok) {
+  if (auto ok = writeKeyFile(key_path, key, true); !ok) {
     undo();
     return ok.error();
   }
@@ -277,7 +258,7 @@ Result<std::unique_ptr<SyncSession>> SyncSession::connect(Node& node, const std:
   if (colon == std::string::npos || !key_bytes) return sync::fail(Errc::internal, "the sync settings are damaged");
   auto server_key = sync::publicKeyFromBytes(*key_bytes);
   if (!server_key) return server_key.error();
-  auto key = readKey(keyPathFor(db_path));
+  auto key = readKeyFile(keyPathFor(db_path));
   if (!key) return key.error();
   auto impl = std::make_unique<Impl>(node, std::move(key).value(), timeout);
   const std::string host = server->substr(0, colon);
@@ -300,7 +281,7 @@ Result<std::uint64_t> SyncSession::Impl::push(std::uint64_t& watermark, SyncProg
   p.to_push = *own > watermark ? *own - watermark : 0;
   std::uint64_t pushed = 0;
   while (watermark < *own) {
-    auto ops = node.opsOf(node.nodeId(), watermark, 4000);
+    auto ops = node.opsOf(node.nodeId(), watermark, kMaxBatchOps);
     if (!ops) return ops.error();
     if (ops->empty()) break;
     std::size_t n = ops->size();

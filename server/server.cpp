@@ -1,19 +1,15 @@
 // The central server: data directory, admin, and one coroutine per session.
 #include "server/server.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <optional>
 
 #include "fieldsync.pb.h"
 #include "node/internal/store_error.h"
+#include "node/key_file.h"
 #include "node/node.h"
 #include "server/internal/store.h"
 #include "sync/codec.h"
@@ -122,25 +118,6 @@ class Channel {
   std::unique_ptr<sync::StreamReceiver> rx_;
 };
 
-Status writeKeyFile(const std::string& path, const sync::SigningKey& key) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
-  if (fd < 0) return sync::fail(Errc::internal, "cannot create " + path);
-  const std::string text = key.seedHex() + "\n";
-  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok) return sync::fail(Errc::internal, "cannot write " + path);
-  return {};
-}
-
-Result<sync::SigningKey> readKeyFile(const std::string& path) {
-  std::ifstream in(path);
-  std::string hex;
-  if (!(in >> hex)) return sync::fail(Errc::internal, "cannot read the key file " + path);
-  auto key = sync::SigningKey::fromSeedHex(hex);
-  if (!key) return sync::fail(Errc::internal, path + " does not hold a key");
-  return key;
-}
-
 }  // namespace
 
 struct Server::Impl {
@@ -209,9 +186,9 @@ Result<std::unique_ptr<Server>> Server::open(const std::string& data_dir, std::s
   const bool fresh = !std::filesystem::exists(key_path);
   if (fresh) {
     if (company.empty()) return sync::fail(Errc::invalid_input, "--company: a new server needs the company name");
-    if (auto ok = writeKeyFile(key_path, sync::SigningKey::generate()); !ok) return ok.error();
+    if (auto ok = node::writeKeyFile(key_path, sync::SigningKey::generate(), false); !ok) return ok.error();
   }
-  auto key = readKeyFile(key_path);
+  auto key = node::readKeyFile(key_path);
   if (!key) return key.error();
   auto impl = std::make_unique<Impl>(std::move(key).value());
   impl->dir = data_dir;
@@ -493,7 +470,7 @@ awaitable<void> Server::Impl::handlePull(Channel& ch, const Device& device, cons
   const std::size_t max_bytes = std::min<std::size_t>(pull.max_bytes() ? pull.max_bytes() : kMaxBatchBytes,
                                                       kMaxBatchBytes);
   store->setCursor(device.node, pull.cursor());
-  constexpr std::size_t kLimit = 4000;
+  constexpr std::size_t kLimit = 40'000;  // halved below until the batch fits
   std::vector<LoggedOp> ops = store->opsAfter(pull.cursor(), device.node, kLimit);
   const bool full = ops.size() == kLimit;
   // Halve until the batch fits; then the reply says where it stopped.
