@@ -29,6 +29,10 @@ constexpr FieldId item = 2, serial = 3, build_code = 4, customer = 5, site = 6, 
 }
 namespace case_f { constexpr FieldId number = 2, customer = 3, site = 4, unit = 5, problem = 6, priority = 7; }
 namespace visit_f { constexpr FieldId service_case = 2, technician = 3, window_from = 4, window_to = 5; }
+namespace exception_f {
+constexpr FieldId number = 2, kind = 3, subjects = 4, detail = 5, suggestion = 6, status = 7, note = 8,
+                  evidence = 9, raised_at = 10;
+}
 namespace doc_f { constexpr FieldId number = 2, kind = 3, reason = 4; }
 namespace shipment_f { constexpr FieldId number = 2, customer = 3, site = 4, origin = 5, transit = 6; }
 

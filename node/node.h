@@ -150,6 +150,22 @@ class Node {
   Status rebuild();                  // recompute registers, facts and projections from the op log
   Result<std::string> digest();      // equals sync::Replica::digest() over the same ops
 
+  // Reconciliation (docs/reconciliation.md): checks the business rules on
+  // the keys `ops` touched, against the merged state, and raises, reopens or
+  // closes exceptions (an exception's id derives from its kind and subjects,
+  // so checking again never duplicates it). Returns the ops it wrote.
+  Result<std::uint64_t> reconcile(std::span<const sync::Op> ops);
+  // Raises (or, with new evidence, reopens) one exception directly; for
+  // checks that only the server can make, such as clock skew.
+  Result<std::uint64_t> raiseException(std::string_view kind, std::span<const sync::Id> subjects,
+                                       std::string_view subjects_text, std::string_view detail,
+                                       std::string_view suggestion, std::int64_t evidence);
+  Result<Table> exceptions(bool include_resolved);
+  Result<Table> showException(std::string_view ref);
+  // Resolving is an ordinary op; `adjust` also posts a stock adjustment of
+  // that signed quantity at the exception's location (negative stock).
+  Result<Table> resolveException(std::string_view ref, std::string_view note, std::optional<std::int64_t> adjust);
+
   // Register writes without domain checks, one op each, in one transaction:
   // for bulk loads and benchmarks that know the model (docs/data-model.md).
   struct Write {

@@ -32,6 +32,7 @@ namespace {
 constexpr std::size_t kMaxBatchBytes = 1u << 20;
 constexpr auto kHandshakeTimeout = std::chrono::seconds(30);
 constexpr auto kIdleTimeout = std::chrono::minutes(5);
+constexpr std::int64_t kMaxClockAheadMs = 5 * 60 * 1000;  // ops stamped further ahead raise clock_skew
 
 std::int64_t nowMs() {
   using namespace std::chrono;
@@ -149,8 +150,28 @@ struct Server::Impl {
     }
   }
 
+  // Puts the merged replica's own ops (exceptions it raised) into the log,
+  // so that every node pulls them.
+  Status forward() {
+    auto done = guarded<std::string>([&]() -> Result<std::string> { return store->meta("forwarded").value_or("0"); });
+    if (!done) return done.error();
+    auto ops = merged->opsOf(merged->nodeId(), std::stoull(*done), 1'000'000);
+    if (!ops) return ops.error();
+    if (ops->empty()) return {};
+    auto ok = guarded<bool>([&]() -> Result<bool> {
+      store->begin();
+      store->appendOwn(*ops);
+      store->setMeta("forwarded", std::to_string(ops->back().id.seq));
+      store->commit();
+      return true;
+    });
+    if (!ok) return ok.error();
+    return {};
+  }
+
   // Brings the merged replica up to the head of the log (also after a crash
-  // between a committed push and the merge).
+  // between a committed push and the merge), checks the business rules on
+  // what each batch touched, and forwards the exceptions that raised.
   Status catchUp() {
     auto cursor_text = merged->setting("sync.cursor");
     if (!cursor_text) return cursor_text.error();
@@ -165,6 +186,8 @@ struct Server::Impl {
       for (LoggedOp& l : *ops) batch.push_back(std::move(l.op));
       cursor = ops->back().server_seq;
       if (auto ok = merged->applyPulled(batch, cursor); !ok) return ok;
+      if (auto checked = merged->reconcile(batch); !checked) return checked.error();
+      if (auto ok = forward(); !ok) return ok;
     }
   }
 
@@ -173,6 +196,7 @@ struct Server::Impl {
   awaitable<Device> authenticate(Channel& ch, const sync::ServerHandshake& hs, const std::string& who);
   awaitable<void> handlePush(Channel& ch, Device& device, const pb::Push& push);
   awaitable<void> handlePull(Channel& ch, const Device& device, const pb::Pull& pull);
+  void checkClock(const Device& device, const std::vector<Op>& ops);
 };
 
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -266,6 +290,16 @@ Status Server::revoke(std::string_view device_hex) {
   if (!r) return r.error();
   if (!*r) return sync::fail(Errc::not_found, "DEVICE: " + std::string(device_hex) + " is not an enrolled device");
   return {};
+}
+
+Result<node::Table> Server::exceptions(bool include_resolved) { return impl_->merged->exceptions(include_resolved); }
+Result<node::Table> Server::showException(std::string_view ref) { return impl_->merged->showException(ref); }
+Result<node::Table> Server::resolveException(std::string_view ref, std::string_view note,
+                                             std::optional<std::int64_t> adjust) {
+  auto r = impl_->merged->resolveException(ref, note, adjust);
+  if (!r) return r;
+  if (auto ok = impl_->forward(); !ok) return ok.error();
+  return r;
 }
 
 Result<std::string> Server::exportJson() { return impl_->merged->exportJson(); }
@@ -460,10 +494,36 @@ awaitable<void> Server::Impl::handlePush(Channel& ch, Device& device, const pb::
   store->begin();
   device.watermark = store->appendPush(device.node, *ops, push.batch(), push.signature(), nowMs());
   store->commit();
+  checkClock(device, *ops);
   if (auto ok = catchUp(); !ok) log("merging into merged.db failed (will retry): " + ok.error().message);
   pb::Envelope ack;
   ack.mutable_push_ack()->set_watermark(device.watermark);
   co_await ch.send(ack);
+}
+
+// Ops stamped too far ahead of the server's clock are applied all the same
+// (sync never stops for a bad clock) and raise one clock_skew per device.
+void Server::Impl::checkClock(const Device& device, const std::vector<Op>& ops) {
+  const std::int64_t now = nowMs();
+  std::int64_t worst = 0;
+  std::uint64_t count = 0, last = 0;
+  for (const Op& op : ops) {
+    const auto ahead = static_cast<std::int64_t>(sync::hlcMillis(op.hlc)) - now;
+    if (ahead <= kMaxClockAheadMs) continue;
+    worst = std::max(worst, ahead);
+    ++count;
+    last = op.id.seq;
+  }
+  if (!count) return;
+  const Id subject = device.node;
+  const std::string detail = std::to_string(count) + " ops up to seq " + std::to_string(last) + " stamped up to " +
+                             std::to_string(worst / 60'000) + " minutes ahead of the server's clock";
+  auto raised = merged->raiseException("clock_skew", std::span(&subject, 1),
+                                       "device " + device.node.hex() + " (" + device.branch + "/" + device.role + ")",
+                                       detail, "fix the device's clock (NTP, time zone); its ops were applied",
+                                       static_cast<std::int64_t>(last));
+  if (!raised) log("raising clock_skew failed: " + raised.error().message);
+  if (auto ok = forward(); !ok) log("forwarding exceptions failed: " + ok.error().message);
 }
 
 awaitable<void> Server::Impl::handlePull(Channel& ch, const Device& device, const pb::Pull& pull) {

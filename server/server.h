@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -39,6 +40,11 @@ class Server {
   Result<node::Table> devices();
   Status revoke(std::string_view device_hex);
   Result<std::string> exportJson();  // the merged state, as `fieldsync export` prints it
+  // The exception queue of the merged state (docs/reconciliation.md);
+  // resolving here is an op that every node pulls.
+  Result<node::Table> exceptions(bool include_resolved);
+  Result<node::Table> showException(std::string_view ref);
+  Result<node::Table> resolveException(std::string_view ref, std::string_view note, std::optional<std::int64_t> adjust);
   Result<std::string> digest();
   Result<std::uint64_t> opCount();
   std::string publicKeyHex() const;

@@ -294,6 +294,18 @@ std::vector<Command> commands() {
   c.push_back({"stock", "low", {}, "balances below their item's low-stock threshold", {},
                [](Node& n, const Args&) { return n.lowStock(); }});
 
+  c.push_back({"exceptions", "list", {}, "business-rule violations found when offline work merged (open ones)",
+               {{"all", "", "resolved ones too"}},
+               [](Node& n, const Args& a) { return n.exceptions(a.has("all")); }});
+  c.push_back({"exceptions", "show", {"EXCEPTION"}, "what an exception is about and what to do", {},
+               [](Node& n, const Args& a) { return n.showException(a.pos[0]); }});
+  c.push_back({"exceptions", "resolve", {"EXCEPTION"}, "resolve an exception (an op that syncs everywhere)",
+               {{"note", "TEXT", "how it was resolved", true},
+                {"adjust", "Q", "also post a stock adjustment of Q at the location (negative_stock)"}},
+               [](Node& n, const Args& a) -> Result<Table> {
+                 TRY(adjust, optQty(a, "adjust"));
+                 return n.resolveException(a.pos[0], a.get("note"), adjust);
+               }});
   c.push_back({"shipment", "create", {}, "create a shipment",
                {{"customer", "NAME", "recipient customer", true}, {"site", "NAME", "site"},
                 {"from", "LOC", "where the goods leave", true}},

@@ -49,6 +49,11 @@ CREATE TABLE statuses(entity_type INTEGER NOT NULL, entity BLOB NOT NULL, status
                       counted INTEGER NOT NULL, anomalies INTEGER NOT NULL, last_at INTEGER NOT NULL,
                       PRIMARY KEY(entity_type, entity)) WITHOUT ROWID;
 )sql",
+    // 2: reconciliation walks one (item, location)'s ledger in business-time order.
+    R"sql(
+CREATE INDEX moves_by_item_from ON moves(item, from_loc);
+CREATE INDEX moves_by_item_to ON moves(item, to_loc);
+)sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
@@ -271,6 +276,8 @@ namespace {
 constexpr const char* kMovesOfDoc = FIELDSYNC_MOVE_COLUMNS "WHERE doc = ?" FIELDSYNC_MOVE_ORDER;
 constexpr const char* kMovesOfUnit = FIELDSYNC_MOVE_COLUMNS "WHERE unit = ?" FIELDSYNC_MOVE_ORDER;
 constexpr const char* kMovesOfCase = FIELDSYNC_MOVE_COLUMNS "WHERE service_case = ?" FIELDSYNC_MOVE_ORDER;
+constexpr const char* kMovesAt =
+    FIELDSYNC_MOVE_COLUMNS "WHERE item = ?1 AND (from_loc = ?2 OR to_loc = ?2)" FIELDSYNC_MOVE_ORDER;
 #undef FIELDSYNC_MOVE_COLUMNS
 #undef FIELDSYNC_MOVE_ORDER
 
@@ -303,6 +310,13 @@ std::vector<MoveRow> Store::movesWhere(const char* sql, const Id& key) {
 std::vector<MoveRow> Store::movesOfDoc(const Id& doc) { return movesWhere(kMovesOfDoc, doc); }
 std::vector<MoveRow> Store::movesOfUnit(const Id& unit) { return movesWhere(kMovesOfUnit, unit); }
 std::vector<MoveRow> Store::movesOfCase(const Id& service_case) { return movesWhere(kMovesOfCase, service_case); }
+
+std::vector<MoveRow> Store::movesAt(const Id& item, const Id& location) {
+  Query q(impl_->stmt(kMovesAt), item, location);
+  std::vector<MoveRow> out;
+  while (q.step()) out.push_back(moveAt(q.row()));
+  return out;
+}
 
 void Store::setStatus(sync::EntityType type, const Id& id, const Folded& f) {
   Query(impl_->stmt("INSERT INTO statuses(entity_type, entity, status, counted, anomalies, last_at) "

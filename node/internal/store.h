@@ -74,7 +74,7 @@ class Store {
   void writeRegister(const sync::RegisterKey& key, const sync::Register& reg);
   Attributes entity(sync::EntityType type, const sync::Id& id);
   std::vector<sync::Id> entityIds(sync::EntityType type);
-  // Cases, visits, shipments or stock documents whose register `field`
+  // Cases, visits, shipments, stock documents or exceptions whose register `field`
   // holds `value` (text or blob).
   std::vector<sync::Id> findEntities(sync::EntityType type, FieldId field, const sync::Value& value);
   void forEachRegister(const std::function<void(const sync::RegisterKey&, const sync::Register&)>& fn);
@@ -92,6 +92,7 @@ class Store {
   std::vector<MoveRow> movesOfDoc(const sync::Id& doc);
   std::vector<MoveRow> movesOfUnit(const sync::Id& unit);
   std::vector<MoveRow> movesOfCase(const sync::Id& service_case);
+  std::vector<MoveRow> movesAt(const sync::Id& item, const sync::Id& location);  // in or out, business-time order
   void setStatus(sync::EntityType type, const sync::Id& id, const Folded& f);
   std::optional<Folded> status(sync::EntityType type, const sync::Id& id);
   void noteInstalled(const sync::Id& unit, std::int64_t at);   // keeps the earliest

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "node/model.h"
 #include "server/server.h"
 
 using namespace fieldsync;
@@ -21,6 +22,7 @@ constexpr const char* kHelp =
     "       fieldsync-server --data DIR devices [--json]\n"
     "       fieldsync-server --data DIR revoke DEVICE\n"
     "       fieldsync-server --data DIR export\n"
+    "       fieldsync-server --data DIR exceptions [list [--all] | show EXCEPTION | resolve EXCEPTION --note TEXT [--adjust Q]]\n"
     "\n"
     "Without a command, serves: creates DIR, its key pair and stores on first start\n"
     "(--company is needed then), listens (default 127.0.0.1:7420; port 0 picks a free\n"
@@ -34,6 +36,8 @@ constexpr const char* kHelp =
     "  devices       enrolled devices: branch, role, last contact, ops received, cursor\n"
     "  revoke        a revoked device can no longer connect\n"
     "  export        the merged state as canonical JSON (as 'fieldsync export')\n"
+    "  exceptions    the business-rule violations found when offline work merged;\n"
+    "                resolving one is an op that every node pulls\n"
     "\n"
     "exit codes: 0 ok, 1 internal error, 2 usage error, 3 input refused, 4 cannot listen\n";
 
@@ -84,8 +88,8 @@ bool splitAddress(const std::string& text, std::string& host, std::uint16_t& por
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string data, company, listen = "127.0.0.1:7420", branch, role, expires = "24h", address;
-  bool json = false;
+  std::string data, company, listen = "127.0.0.1:7420", branch, role, expires = "24h", address, note, adjust;
+  bool json = false, all = false;
   std::vector<std::string> words;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -99,9 +103,10 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (a == "--json") { json = true; continue; }
+    if (a == "--all") { all = true; continue; }
     std::string* target = a == "--data" ? &data : a == "--company" ? &company : a == "--listen" ? &listen
                         : a == "--branch" ? &branch : a == "--role" ? &role : a == "--expires" ? &expires
-                        : a == "--address" ? &address : nullptr;
+                        : a == "--address" ? &address : a == "--note" ? &note : a == "--adjust" ? &adjust : nullptr;
     if (target) {
       if (!value(*target)) return usage(a + " needs a value");
       continue;
@@ -112,11 +117,16 @@ int main(int argc, char** argv) {
   if (data.empty()) return usage("--data DIR is required");
   const std::string command = words.empty() ? "" : words[0];
   const std::size_t args = words.empty() ? 0 : words.size() - 1;
-  if (command == "revoke" ? args != 1 : args != 0)
+  const std::string verb = command == "exceptions" ? (args ? words[1] : "list") : "";
+  const std::size_t wanted = command == "revoke" ? 1 : command != "exceptions" ? 0 : verb == "list" ? (args ? 1 : 0) : 2;
+  if (args != wanted)
     return usage(command.empty() ? "unexpected argument '" + words[0] + "'" : command + ": wrong number of arguments");
   if (!command.empty() && command != "enroll-token" && command != "devices" && command != "revoke" &&
-      command != "export")
+      command != "export" && command != "exceptions")
     return usage("'" + command + "' is not a command");
+  if (command == "exceptions" && verb != "list" && verb != "show" && verb != "resolve")
+    return usage("exceptions: '" + verb + "' is not list, show or resolve");
+  if (verb == "resolve" && note.empty()) return usage("exceptions resolve needs --note");
 
   auto server = server::Server::open(data, company);
   if (!server) return fail(server.error());
@@ -143,6 +153,18 @@ int main(int argc, char** argv) {
   if (command == "revoke") {
     if (auto ok = s.revoke(words[1]); !ok) return fail(ok.error());
     std::printf("revoked %s\n", words[1].c_str());
+    return 0;
+  }
+  if (command == "exceptions") {
+    std::optional<std::int64_t> qty;
+    if (!adjust.empty()) {
+      auto q = node::parseQty(adjust, "--adjust");
+      if (!q) return fail(q.error());
+      qty = *q;
+    }
+    auto t = verb == "list" ? s.exceptions(all) : verb == "show" ? s.showException(words[2]) : s.resolveException(words[2], note, qty);
+    if (!t) return fail(t.error());
+    std::fputs((json ? node::toJson(*t) + "\n" : node::toText(*t)).c_str(), stdout);
     return 0;
   }
   if (command == "export") {

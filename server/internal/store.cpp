@@ -186,6 +186,16 @@ std::uint64_t ServerStore::appendPush(const Id& node, const std::vector<Op>& ops
   return watermark;
 }
 
+void ServerStore::appendOwn(const std::vector<Op>& ops) {
+  for (const Op& op : ops) {
+    const std::string body = sync::encodeOp(op);
+    Stmt& s = db_->stmt("INSERT INTO ops(node, seq, body) VALUES(?, ?, ?) ON CONFLICT DO NOTHING");
+    Query q(s, op.id.node, op.id.seq);
+    s.bindBlob(3, body);
+    q.run();
+  }
+}
+
 std::vector<LoggedOp> ServerStore::opsAfter(std::uint64_t cursor, const Id& exclude, std::size_t limit) {
   Query q(db_->stmt("SELECT server_seq, body FROM ops WHERE server_seq > ? AND node != ? ORDER BY server_seq LIMIT ?"),
           cursor, exclude, static_cast<std::int64_t>(limit));

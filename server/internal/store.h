@@ -72,6 +72,8 @@ class ServerStore {
   // the device's own, in seq order, with no gap after the watermark.
   std::uint64_t appendPush(const sync::Id& node, const std::vector<sync::Op>& ops, const std::string& batch,
                            const std::string& signature, std::int64_t at);
+  // Appends ops the server itself made (exceptions); ops already here are skipped.
+  void appendOwn(const std::vector<sync::Op>& ops);
   // Ops after `cursor` in server order, not made by `exclude`, at most `limit`.
   std::vector<LoggedOp> opsAfter(std::uint64_t cursor, const sync::Id& exclude, std::size_t limit);
   std::uint64_t head();

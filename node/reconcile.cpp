@@ -1,0 +1,320 @@
+// Server reconciliation: business rules checked on merged data, and the
+// exception queue (docs/reconciliation.md).
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "node/internal/core.h"
+
+namespace fieldsync::node {
+namespace {
+
+struct Violation {
+  std::string kind;
+  std::vector<Id> subjects;
+  std::string subjects_text, detail, suggestion;
+  std::int64_t evidence = 0;  // how many facts break the rule: more means new facts broke it again
+  bool violated = false;
+};
+
+Id exceptionId(std::string_view kind, std::span<const Id> subjects) {
+  std::string key(kind);
+  for (const Id& s : subjects) key += std::string(s.view());
+  return sync::naturalId("exception", {key});
+}
+
+std::string doc(Node::Core& core, const MoveRow& m) { return core.codeOf(EntityType::stock_doc, m.doc); }
+
+// Stock of an item at a location, in business-time order, never below zero.
+Violation negativeStock(Node::Core& core, const Id& item, const LocationRef& loc) {
+  Violation v{"negative_stock", {item, loc.id}, core.codeOf(EntityType::item, item) + " at " + loc.code, {}, {}, 0, false};
+  std::int64_t balance = 0, lowest = 0;
+  std::vector<std::string> culprits;
+  const auto moves = core.store->movesAt(item, loc.id);
+  for (const MoveRow& m : moves) {
+    balance += m.to == loc.id ? m.qty : -m.qty;
+    if (balance < 0 && m.from == loc.id) {
+      culprits.push_back(doc(core, m) + " (" + formatTime(m.at) + ")");
+      lowest = std::min(lowest, balance);
+    }
+  }
+  v.evidence = static_cast<std::int64_t>(culprits.size());
+  if (lowest < 0) {
+    v.violated = true;
+    std::string list;
+    for (const auto& c : culprits) list += (list.empty() ? "" : ", ") + c;
+    v.detail = v.subjects_text + " went down to " + formatQty(lowest) + " in business-time order (now " +
+               formatQty(balance) + "); the movements that took it below zero: " + list;
+    v.suggestion = "count " + loc.code + " and post an adjustment (resolve with --adjust), or record the receipt "
+                   "or transfer that is missing";
+  }
+  return v;
+}
+
+// A serial is in one place: each movement leaves from where the last one put it.
+Violation serialConflict(Node::Core& core, const Id& unit) {
+  const Attributes u = core.store->entity(EntityType::unit, unit);
+  const auto item = idOf(u, unit_f::item);
+  Violation v{"serial_conflict", {unit}, (item ? core.codeOf(EntityType::item, *item) : std::string("?")) + " " +
+                                             textOf(u, unit_f::serial), {}, {}, 0, false};
+  std::optional<Id> at;
+  for (const MoveRow& m : core.store->movesOfUnit(unit)) {
+    if (at && m.from != *at) {
+      v.violated = true;
+      ++v.evidence;
+      v.detail += (v.detail.empty() ? "" : "; ") + doc(core, m) + " moved it out of " +
+                  core.codeOf(EntityType::location, m.from) + " on " + formatTime(m.at) + " while it was at " +
+                  core.codeOf(EntityType::location, *at);
+    }
+    at = m.to;
+  }
+  if (v.violated)
+    v.suggestion = "find where " + v.subjects_text + " really is, then post the transfer that puts it there";
+  return v;
+}
+
+// Case transitions that are illegal once merged, and parts used after the end.
+Violation caseConflict(Node::Core& core, const Id& id) {
+  const Attributes c = core.store->entity(EntityType::service_case, id);
+  Violation v{"case_conflict", {id}, "case " + textOf(c, case_f::number), {}, {}, 0, false};
+  std::vector<Transition> events = core.transitions(FactKind::case_transition, id);
+  std::sort(events.begin(), events.end(),
+            [](const Transition& a, const Transition& b) { return std::tie(a.at, a.stamp) < std::tie(b.at, b.stamp); });
+  CaseStatus status = CaseStatus::new_case;
+  std::optional<std::int64_t> ended;
+  std::vector<std::string> problems;
+  for (const Transition& t : events) {
+    const auto to = static_cast<CaseStatus>(t.to);
+    const auto next = nextStatuses(status);
+    if (std::find(next.begin(), next.end(), to) == next.end()) {
+      problems.push_back(std::string(name(to)) + " on " + formatTime(t.at) + " after " + std::string(name(status)));
+      continue;
+    }
+    status = to;
+    ended = (to == CaseStatus::closed || to == CaseStatus::cancelled) ? std::optional(t.at) : std::nullopt;
+  }
+  const auto parts = core.store->movesOfCase(id);
+  for (const MoveRow& m : parts)
+    if (ended && m.at > *ended) problems.push_back("part " + doc(core, m) + " used on " + formatTime(m.at) + " after the case ended");
+  v.evidence = static_cast<std::int64_t>(problems.size());
+  if (!problems.empty()) {
+    v.violated = true;
+    v.detail = "the merged history is " + std::string(name(status)) + "; not applied: ";
+    for (std::size_t i = 0; i < problems.size(); ++i) v.detail += (i ? "; " : "") + problems[i];
+    v.suggestion = "decide the outcome with the technician and dispatcher, then set the case's status; "
+                   "reverse parts that were not used";
+  }
+  return v;
+}
+
+Violation shipmentConflict(Node::Core& core, const Id& id) {
+  const Attributes s = core.store->entity(EntityType::shipment, id);
+  Violation v{"shipment_conflict", {id}, "shipment " + textOf(s, shipment_f::number), {}, {}, 0, false};
+  std::vector<Transition> events = core.transitions(FactKind::tracking, id);
+  std::sort(events.begin(), events.end(),
+            [](const Transition& a, const Transition& b) { return std::tie(a.at, a.stamp) < std::tie(b.at, b.stamp); });
+  ShipmentStatus status = ShipmentStatus::created;
+  std::vector<std::string> problems;
+  for (const Transition& t : events) {
+    const auto to = static_cast<ShipmentStatus>(t.to);
+    const auto next = nextStatuses(status);
+    if (std::find(next.begin(), next.end(), to) == next.end()) {
+      problems.push_back(std::string(name(to)) + " on " + formatTime(t.at) + " after " + std::string(name(status)));
+      continue;
+    }
+    status = to;
+  }
+  v.evidence = static_cast<std::int64_t>(problems.size());
+  if (!problems.empty()) {
+    v.violated = true;
+    v.detail = "the merged tracking says " + std::string(name(status)) + "; not applied: ";
+    for (std::size_t i = 0; i < problems.size(); ++i) v.detail += (i ? "; " : "") + problems[i];
+    v.suggestion = "confirm with the driver what happened to the goods, then record it";
+  }
+  return v;
+}
+
+// A part used on a case comes from the van of a technician who visits it.
+Violation vanMismatch(Node::Core& core, const Id& case_id, const LocationRef& van) {
+  const Attributes c = core.store->entity(EntityType::service_case, case_id);
+  Violation v{"van_mismatch", {case_id, van.id}, "case " + textOf(c, case_f::number) + ", van " + van.code, {}, {}, 0,
+              false};
+  std::set<std::string> technicians;
+  const auto visits = core.store->findEntities(EntityType::visit, visit_f::service_case,
+                                               sync::Blob{std::string(case_id.view())});
+  for (const Id& visit : visits) technicians.insert(textOf(core.store->entity(EntityType::visit, visit), visit_f::technician));
+  std::size_t parts = 0;
+  for (const MoveRow& m : core.store->movesOfCase(case_id))
+    if (m.from == van.id) ++parts;
+  v.evidence = static_cast<std::int64_t>(parts);
+  if (parts && !technicians.empty() && !technicians.contains(van.technician)) {
+    v.violated = true;
+    std::string who;
+    for (const auto& t : technicians) who += (who.empty() ? "" : ", ") + t;
+    v.detail = std::to_string(parts) + " part(s) came from " + van.code + " (" + van.technician +
+               "'s van), but the case's visits are " + who + "'s";
+    v.suggestion = "record a handover between the technicians' vans, or correct the visit";
+  }
+  return v;
+}
+
+}  // namespace
+
+// Writes what changed about one exception: raise, reopen with new
+// evidence, refresh, or close when the rule holds again.
+static std::uint64_t settle(Node::Core& core, const Violation& v) {
+  const Id id = exceptionId(v.kind, v.subjects);
+  const Attributes old = core.store->entity(EntityType::exception, id);
+  const std::string status = textOf(old, exception_f::status);
+  const std::int64_t evidence = intOf(old, exception_f::evidence, -1);
+  std::vector<Field> f;
+  if (v.violated) {
+    if (old.empty()) {
+      std::string subjects;
+      for (const Id& s : v.subjects) subjects += s.hex();
+      f = {{exception_f::number, "X-" + id.hex().substr(0, 10)}, {exception_f::kind, v.kind},
+           {exception_f::subjects, v.subjects_text}, {exception_f::raised_at, core.now()}};
+    }
+    const bool reopen = status == "resolved" && v.evidence > evidence;
+    if (old.empty() || reopen || (status == "open" && (v.evidence != evidence ||
+                                                       textOf(old, exception_f::detail) != v.detail))) {
+      f.insert(f.end(), {{exception_f::status, std::string("open")}, {exception_f::detail, v.detail},
+                         {exception_f::suggestion, v.suggestion}, {exception_f::evidence, v.evidence}});
+    }
+  } else if (status == "open") {
+    f = {{exception_f::status, std::string("resolved")},
+         {exception_f::note, std::string("the rule holds again after new facts")},
+         {exception_f::evidence, v.evidence}};
+  }
+  if (f.empty()) return 0;
+  core.emit(EntityType::exception, id, FactKind::none, std::move(f));
+  return 1;
+}
+
+Result<std::uint64_t> Node::reconcile(std::span<const Op> ops) {
+  return core_->command<std::uint64_t>([&]() -> Result<std::uint64_t> {
+    std::set<std::pair<Id, Id>> stock, vans;  // (item, location), (case, van)
+    std::set<Id> units, cases, shipments;
+    for (const Op& op : ops) {
+      const Attributes a = fieldsOf(op);
+      if (op.fact == FactKind::stock_move) {
+        const auto item = idOf(a, fact_f::item), from = idOf(a, fact_f::from), to = idOf(a, fact_f::to);
+        if (item && from) stock.insert({*item, *from});
+        if (item && to) stock.insert({*item, *to});
+        if (auto u = idOf(a, fact_f::unit)) units.insert(*u);
+        if (auto c = idOf(a, fact_f::service_case)) {
+          cases.insert(*c);
+          if (from) vans.insert({*c, *from});
+        }
+      } else if (op.fact == FactKind::case_transition) {
+        cases.insert(op.entity);
+      } else if (op.fact == FactKind::tracking) {
+        shipments.insert(op.entity);
+      } else if (op.entity_type == EntityType::visit) {
+        const auto c = idOf(core_->store->entity(EntityType::visit, op.entity), visit_f::service_case);
+        if (c)
+          for (const MoveRow& m : core_->store->movesOfCase(*c)) vans.insert({*c, m.from});
+      }
+    }
+    std::uint64_t written = 0;
+    for (const auto& [item, location] : stock) {
+      auto loc = core_->locationById(location);
+      if (loc && holdsStock(loc->kind) && !loc->allow_negative) written += settle(*core_, negativeStock(*core_, item, *loc));
+    }
+    for (const Id& u : units) written += settle(*core_, serialConflict(*core_, u));
+    for (const Id& c : cases)
+      if (!core_->store->entity(EntityType::service_case, c).empty()) written += settle(*core_, caseConflict(*core_, c));
+    for (const Id& s : shipments)
+      if (!core_->store->entity(EntityType::shipment, s).empty()) written += settle(*core_, shipmentConflict(*core_, s));
+    for (const auto& [c, van] : vans) {
+      auto loc = core_->locationById(van);
+      if (loc && loc->kind == LocationKind::van && !core_->store->entity(EntityType::service_case, c).empty())
+        written += settle(*core_, vanMismatch(*core_, c, *loc));
+    }
+    return written;
+  });
+}
+
+Result<std::uint64_t> Node::raiseException(std::string_view kind, std::span<const Id> subjects,
+                                           std::string_view subjects_text, std::string_view detail,
+                                           std::string_view suggestion, std::int64_t evidence) {
+  return core_->command<std::uint64_t>([&]() -> Result<std::uint64_t> {
+    Violation v{std::string(kind), {subjects.begin(), subjects.end()}, std::string(subjects_text), std::string(detail),
+                std::string(suggestion), evidence, true};
+    return settle(*core_, v);
+  });
+}
+
+namespace {
+Result<Id> findException(Node::Core& core, std::string_view ref) {
+  for (const Id& id : core.store->entityIds(EntityType::exception))
+    if (id.hex() == ref || textOf(core.store->entity(EntityType::exception, id), exception_f::number) == ref) return id;
+  return sync::fail(Errc::not_found, "exception: '" + std::string(ref) + "' is not a known exception number or id");
+}
+
+std::vector<Cell> exceptionRow(const Attributes& a) {
+  return {textOf(a, exception_f::number), textOf(a, exception_f::kind), textOf(a, exception_f::status),
+          textOf(a, exception_f::subjects), Time{intOf(a, exception_f::raised_at)}};
+}
+}  // namespace
+
+Result<Table> Node::exceptions(bool include_resolved) {
+  return core_->query<Table>([&]() -> Result<Table> {
+    Table t{{"exception", "kind", "status", "subjects", "raised"}, {}};
+    for (const Id& id : core_->store->entityIds(EntityType::exception)) {
+      const Attributes a = core_->store->entity(EntityType::exception, id);
+      if (include_resolved || textOf(a, exception_f::status) == "open") t.rows.push_back(exceptionRow(a));
+    }
+    std::sort(t.rows.begin(), t.rows.end(), [](const auto& x, const auto& y) {
+      return std::pair(cellText(x[1]), cellText(x[3])) < std::pair(cellText(y[1]), cellText(y[3]));
+    });
+    return t;
+  });
+}
+
+Result<Table> Node::showException(std::string_view ref) {
+  return core_->query<Table>([&]() -> Result<Table> {
+    auto id = findException(*core_, ref);
+    if (!id) return id.error();
+    const Attributes a = core_->store->entity(EntityType::exception, *id);
+    Table t{{"field", "value"}, {}};
+    for (auto [label, f] : {std::pair{"exception", exception_f::number}, {"kind", exception_f::kind},
+                            {"status", exception_f::status}, {"subjects", exception_f::subjects},
+                            {"detail", exception_f::detail}, {"suggestion", exception_f::suggestion},
+                            {"note", exception_f::note}})
+      t.rows.push_back({std::string(label), textOf(a, f)});
+    t.rows.push_back({std::string("id"), id->hex()});
+    return t;
+  });
+}
+
+Result<Table> Node::resolveException(std::string_view ref, std::string_view note, std::optional<std::int64_t> adjust) {
+  if (note.empty()) return invalid("--note", "say how it was resolved");
+  return core_->command<Table>([&]() -> Result<Table> {
+    auto id = findException(*core_, ref);
+    if (!id) return id.error();
+    const Attributes a = core_->store->entity(EntityType::exception, *id);
+    if (adjust) {
+      if (textOf(a, exception_f::kind) != "negative_stock")
+        return invalid("--adjust", "only a negative_stock exception is resolved with an adjustment");
+      if (*adjust == 0) return invalid("--adjust", "an adjustment cannot be 0");
+      // Its subjects are (item, location): the natural ids of their codes.
+      const std::string subjects = textOf(a, exception_f::subjects);
+      const auto sep = subjects.find(" at ");
+      auto item = core_->item(subjects.substr(0, sep));
+      auto loc = core_->location(subjects.substr(sep + 4));
+      auto loss = core_->location("LOSS");
+      if (!item || !loc || !loss) return sync::fail(Errc::not_found, "the exception's item or location is unknown here");
+      const std::vector<MoveLine> line{{item->id, item->code, *adjust > 0 ? *adjust : -*adjust, std::nullopt, {}}};
+      const MoveContext ctx{{}, {}, {}, "resolves " + textOf(a, exception_f::number) + ": " + std::string(note), true};
+      auto posted = *adjust > 0 ? core_->postMoves(MoveKind::adjustment, *loss, *loc, line, core_->now(), ctx)
+                                : core_->postMoves(MoveKind::adjustment, *loc, *loss, line, core_->now(), ctx);
+      if (!posted) return posted.error();
+    }
+    core_->emit(EntityType::exception, *id, FactKind::none,
+                {{exception_f::status, std::string("resolved")}, {exception_f::note, std::string(note)}});
+    return Table{{"exception", "status", "note"}, {{textOf(a, exception_f::number), std::string("resolved"), std::string(note)}}};
+  });
+}
+
+}  // namespace fieldsync::node
