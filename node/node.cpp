@@ -274,6 +274,7 @@ Result<Table> Node::status() {
 Result<std::string> Node::exportJson() {
   const std::pair<const char*, std::function<Result<Table>()>> sections[] = {
       {"balances", [this] { return balances(); }}, {"cases", [this] { return cases(); }},
+      {"exceptions", [this] { return exceptions(true); }},
       {"items", [this] { return items(); }},       {"locations", [this] { return locations(); }},
       {"shipments", [this] { return shipments(); }}, {"units", [this] { return units(); }},
   };
