@@ -1,0 +1,191 @@
+// Business rules that only the merge can break: each check is made to fail
+// by two nodes working offline, neither of which could see it alone.
+#include <catch2/catch.hpp>
+
+#include "server/server_fixture.h"
+
+using namespace fieldsync::test;
+
+namespace {
+
+// The server, two field devices and a supervisor's node, all on one catalogue.
+struct Field {
+  TestServer s;
+  TempDir dir;
+  Device a{s, dir, "a.db", "technician"}, b{s, dir, "b.db", "technician"}, sup{s, dir, "sup.db", "supervisor"};
+
+  Field() {
+    addCatalogue(*a.node);
+    REQUIRE(a.node->addLocation({"VAN-B", "", LocationKind::van, "bob", false}));
+    syncAll();
+  }
+  void syncAll() {
+    for (int pass = 0; pass < 2; ++pass)
+      for (Device* d : {&a, &b, &sup}) {
+        auto r = d->sync();
+        INFO((r ? "" : r.error().message));
+        REQUIRE(r);
+      }
+  }
+  // The one open exception of `kind`, the same on the server and on the
+  // supervisor's node; its number.
+  std::string onlyException(const std::string& kind, const std::string& subjects) {
+    auto on_server = s.server->exceptions(false);
+    auto on_sup = sup.node->exceptions(false);
+    REQUIRE(on_server);
+    REQUIRE(on_sup);
+    CHECK(toJson(*on_server) == toJson(*on_sup));
+    std::vector<std::string> found;
+    for (const auto& row : on_server->rows)
+      if (cellText(row[1]) == kind) {
+        CHECK(cellText(row[3]) == subjects);
+        found.push_back(cellText(row[0]));
+      }
+    REQUIRE(found.size() == 1);
+    return found[0];
+  }
+  // Resolves on the supervisor's node and checks it is resolved everywhere.
+  void resolve(const std::string& number, std::optional<std::int64_t> adjust = {}) {
+    REQUIRE(sup.node->resolveException(number, "checked on site", adjust));
+    syncAll();
+    for (Node* n : {a.node.get(), b.node.get(), sup.node.get()}) {
+      auto open = n->exceptions(false);
+      REQUIRE(open);
+      for (const auto& row : open->rows) CHECK(cellText(row[0]) != number);
+    }
+    auto on_server = s.server->exceptions(false);
+    REQUIRE(on_server);
+    for (const auto& row : on_server->rows) CHECK(cellText(row[0]) != number);
+    CHECK(exportOf(*a.node) == exportOf(*b.node));
+    CHECK(*s.server->exportJson() == exportOf(*sup.node));
+  }
+};
+
+}  // namespace
+
+TEST_CASE("two technicians who use the last unit offline make one negative-stock exception", "[server][reconcile]") {
+  Field f;
+  REQUIRE(f.a.node->moveStock(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 1)));
+  f.syncAll();
+  REQUIRE(f.a.node->moveStock(qtyMove(MoveKind::issue, "SEAL", "WH1", "", 1)));  // each is fine alone
+  REQUIRE(f.b.node->moveStock(qtyMove(MoveKind::issue, "SEAL", "WH1", "", 1)));
+  f.syncAll();
+  const std::string x = f.onlyException("negative_stock", "SEAL at WH1");
+  f.syncAll();  // checking again never duplicates it
+  CHECK(f.onlyException("negative_stock", "SEAL at WH1") == x);
+  f.resolve(x, 1000);
+  CHECK(balance(*f.a.node, "SEAL", "WH1") == "0");  // both issues stand, plus the adjustment
+  auto moves = f.a.node->opCount();
+  REQUIRE(moves);
+
+  SECTION("a resolved exception stays resolved until new facts break the rule again") {
+    f.syncAll();
+    CHECK(f.s.server->exceptions(false)->rows.empty());
+    MoveSpec again = qtyMove(MoveKind::issue, "SEAL", "WH1", "", 1);
+    again.force = true;
+    REQUIRE(f.b.node->moveStock(again));
+    f.syncAll();
+    CHECK(f.onlyException("negative_stock", "SEAL at WH1") == x);
+  }
+}
+
+TEST_CASE("a back-dated receipt that covers the shortfall closes the exception by itself", "[server][reconcile]") {
+  Field f;
+  MoveSpec issue = qtyMove(MoveKind::issue, "SEAL", "WH1", "", 2);
+  issue.force = true;
+  issue.at = *parseTime("2026-01-10", "t");
+  REQUIRE(f.a.node->moveStock(issue));
+  f.syncAll();
+  f.onlyException("negative_stock", "SEAL at WH1");
+  MoveSpec receipt = qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 2);
+  receipt.at = *parseTime("2026-01-09", "t");  // it arrived the day before, recorded late
+  REQUIRE(f.b.node->moveStock(receipt));
+  f.syncAll();
+  CHECK(f.s.server->exceptions(false)->rows.empty());
+  CHECK(f.sup.node->exceptions(false)->rows.empty());
+}
+
+TEST_CASE("a serial moved from the same place by two nodes is a serial conflict", "[server][reconcile]") {
+  Field f;
+  REQUIRE(f.a.node->moveStock(serialMove(MoveKind::receipt, "PUMP", "", "WH1", {"P-1"})));
+  f.syncAll();
+  REQUIRE(f.a.node->moveStock(serialMove(MoveKind::transfer, "PUMP", "WH1", "WH2", {"P-1"})));
+  REQUIRE(f.b.node->moveStock(serialMove(MoveKind::issue, "PUMP", "WH1", "", {"P-1"})));
+  f.syncAll();
+  const std::string x = f.onlyException("serial_conflict", "PUMP P-1");
+  CHECK(f.s.server->exceptions(false)->rows.size() == 2);  // and WH1 went below zero once
+  f.resolve(x);
+}
+
+TEST_CASE("completed on one tablet and cancelled on another is a case conflict", "[server][reconcile]") {
+  Field f;
+  const std::string c = cell(f.a.node->openCase({"Bakery", "", "", "", "leak", Priority::normal, {}}), "case");
+  REQUIRE(f.a.node->setCaseStatus(c, CaseStatus::in_progress, {}));
+  f.syncAll();
+  REQUIRE(f.a.node->setCaseStatus(c, CaseStatus::resolved, {}));
+  REQUIRE(f.b.node->setCaseStatus(c, CaseStatus::cancelled, {}));
+  f.syncAll();
+  const std::string x = f.onlyException("case_conflict", "case " + c);
+  auto shown = f.sup.node->showException(x);
+  REQUIRE(shown);
+  CHECK_THAT(cellText(shown->rows[4][1]), Catch::Contains("cancelled"));
+  f.resolve(x);
+}
+
+TEST_CASE("a part used after the case was closed elsewhere is a case conflict", "[server][reconcile]") {
+  Field f;
+  REQUIRE(f.b.node->moveStock(qtyMove(MoveKind::receipt, "SEAL", "", "VAN-B", 2)));
+  const std::string c = cell(f.a.node->openCase({"Bakery", "", "", "", "leak", Priority::normal, {}}), "case");
+  REQUIRE(f.a.node->setCaseStatus(c, CaseStatus::in_progress, {}));
+  f.syncAll();
+  REQUIRE(f.a.node->setCaseStatus(c, CaseStatus::cancelled, {}));
+  REQUIRE(f.b.node->usePart(c, qtyMove(MoveKind::consumption, "SEAL", "VAN-B", "", 1)));
+  f.syncAll();
+  f.resolve(f.onlyException("case_conflict", "case " + c));
+}
+
+TEST_CASE("a shipment cancelled on one device after it was dispatched on another is a shipment conflict",
+          "[server][reconcile]") {
+  Field f;
+  REQUIRE(f.a.node->moveStock(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 5)));
+  const std::string sh = cell(f.a.node->createShipment("Bakery", "", "WH1"), "shipment");
+  REQUIRE(f.a.node->addShipmentLine(sh, "SEAL", 1000, {}, false));
+  f.syncAll();
+  REQUIRE(f.a.node->track(sh, {ShipmentStatus::dispatched}));
+  REQUIRE(f.b.node->track(sh, {ShipmentStatus::cancelled}));
+  f.syncAll();
+  f.resolve(f.onlyException("shipment_conflict", "shipment " + sh));
+}
+
+TEST_CASE("a part taken from a van that is not the visiting technician's is flagged", "[server][reconcile]") {
+  Field f;
+  REQUIRE(f.b.node->moveStock(qtyMove(MoveKind::receipt, "SEAL", "", "VAN-B", 2)));
+  const std::string c = cell(f.a.node->openCase({"Bakery", "", "", "", "leak", Priority::normal, {}}), "case");
+  f.syncAll();
+  REQUIRE(f.a.node->scheduleVisit(c, "alice", 1000, 2000));                         // the office sends alice
+  REQUIRE(f.b.node->usePart(c, qtyMove(MoveKind::consumption, "SEAL", "VAN-B", "", 1)));  // bob's van
+  f.syncAll();
+  f.resolve(f.onlyException("van_mismatch", "case " + c + ", van VAN-B"));
+}
+
+TEST_CASE("ops from a device whose clock is hours ahead are applied and flagged", "[server][reconcile]") {
+  Field f;
+  const std::string path = f.dir.file("skewed.db");
+  {
+    auto skewed = Node::init(path, "ACME Service", [] {
+      return fieldsync::sync::Hlc::systemClock()() + 3 * 3'600'000;  // three hours ahead
+    });
+    REQUIRE(skewed);
+  }
+  REQUIRE(fieldsync::node::enroll(path, f.s.ticket("driver")));
+  auto n = Node::open(path, [] { return fieldsync::sync::Hlc::systemClock()() + 3 * 3'600'000; });
+  REQUIRE(n);
+  auto session = fieldsync::node::SyncSession::connect(**n, path);
+  REQUIRE(session);
+  REQUIRE((*session)->round());
+  (*session)->close();
+  f.syncAll();
+  const std::string x = f.onlyException("clock_skew", "device " + (*n)->nodeId().hex() + " (north/driver)");
+  CHECK(*f.s.server->exportJson() != "");  // the skewed ops are in the merged state
+  f.resolve(x);
+}
