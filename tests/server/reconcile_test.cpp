@@ -138,8 +138,11 @@ TEST_CASE("a part used after the case was closed elsewhere is a case conflict", 
   const std::string c = cell(f.a.node->openCase({"Bakery", "", "", "", "leak", Priority::normal, {}}), "case");
   REQUIRE(f.a.node->setCaseStatus(c, CaseStatus::in_progress, {}));
   f.syncAll();
-  REQUIRE(f.a.node->setCaseStatus(c, CaseStatus::cancelled, {}));
-  REQUIRE(f.b.node->usePart(c, qtyMove(MoveKind::consumption, "SEAL", "VAN-B", "", 1)));
+  const auto now = static_cast<std::int64_t>(fieldsync::sync::Hlc::systemClock()());
+  REQUIRE(f.a.node->setCaseStatus(c, CaseStatus::cancelled, now + 60'000));  // the office cancels at 10:01
+  MoveSpec part = qtyMove(MoveKind::consumption, "SEAL", "VAN-B", "", 1);
+  part.at = now + 120'000;  // bob, offline, fits a seal at 10:02
+  REQUIRE(f.b.node->usePart(c, part));
   f.syncAll();
   f.resolve(f.onlyException("case_conflict", "case " + c));
 }
