@@ -3,7 +3,9 @@
 # fieldsync and fieldsync-server programs: the back office and warehouse on
 # office.db, technician Alice's tablet on alice.db. Both enroll, work
 # offline, sync through the server, and end with byte-identical exports
-# (the server's merged state too). The demo's server runs on a free port
+# (the server's merged state too). Then both use the last seal kits in
+# Alice's van offline, and a supervisor resolves the exception the server
+# raises. The demo's server runs on a free port
 # and stops at the end.
 # Environment: FIELDSYNC, FIELDSYNC_SERVER (the binaries), DEMO_DIR (kept;
 # default a new temp dir).
@@ -17,7 +19,7 @@ server_bin=$(cd "$(dirname "$server_bin")" && pwd)/$(basename "$server_bin")
 dir=${DEMO_DIR:-$(mktemp -d)}
 mkdir -p "$dir"
 cd "$dir"
-rm -rf office.db* alice.db* server
+rm -rf office.db* alice.db* sup.db* server
 
 server_pid=""
 trap '[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; wait 2>/dev/null' EXIT
@@ -104,6 +106,31 @@ run --db office.db case list
 run --db office.db shipment list
 run --db office.db unit list
 run --db alice.db unit show PUMP-X1 SN-1001
+
+say "A conflict no device could see: both use the last seal kits in Alice's van, offline"
+run --db alice.db stock balance --item SEAL-KIT --location VAN-ALICE
+FIELD=case mill_case=$(field --db alice.db case open --customer "Mill Ltd" --problem "noisy pump")
+show --db alice.db case open --customer "Mill Ltd" --problem "noisy pump"
+echo "(case $mill_case)"
+run --db alice.db case part "$mill_case" SEAL-KIT --from VAN-ALICE --qty 2
+run --db office.db stock issue SEAL-KIT --from VAN-ALICE --qty 1
+run --db alice.db sync
+run --db office.db sync
+
+say "The supervisor enrolls, sees the exception, counts the van and resolves it"
+prog=fieldsync-server show --data server enroll-token --branch north --role supervisor
+sup_ticket=$("$server_bin" --data server enroll-token --branch north --role supervisor)
+run --db sup.db enroll "$sup_ticket"
+run --db sup.db sync
+run --db sup.db exceptions list
+FIELD=exception exception=$(field --db sup.db exceptions list)
+run --db sup.db exceptions show "$exception"
+run --db sup.db exceptions resolve "$exception" --note "van counted empty: the kit handed out was a return never booked" --adjust 1
+run --db sup.db sync
+run --db alice.db sync
+run --db office.db sync
+run --db office.db exceptions list --all
+run --db office.db stock balance --item SEAL-KIT
 
 "$bin" --db office.db export > office.json
 "$bin" --db alice.db export > alice.json
