@@ -99,7 +99,7 @@ namespace {
 // The fields a registration of `spec` writes: item and serial always, the
 // others when given.
 std::vector<Field> unitFields(const ItemRef& item, const std::string& serial, const UnitSpec& spec) {
-  std::vector<Field> f{idField(unit_f::item, item.id), {unit_f::serial, serial}};
+  std::vector<Field> f{idField(unit_f::item, item.id), {unit_f::serial, serial}, {unit_f::registered, true}};
   if (!spec.build_code.empty()) f.push_back({unit_f::build_code, spec.build_code});
   if (!spec.customer.empty()) f.push_back({unit_f::customer, spec.customer});
   if (!spec.site.empty()) f.push_back({unit_f::site, spec.site});

@@ -25,7 +25,8 @@ using sync::FieldId;
 namespace item_f { constexpr FieldId code = 2, name = 3, serial_tracked = 4, warranty_days = 5, low_stock = 6; }
 namespace location_f { constexpr FieldId code = 2, name = 3, kind = 4, technician = 5, allow_negative = 6; }
 namespace unit_f {
-constexpr FieldId item = 2, serial = 3, build_code = 4, customer = 5, site = 6, parent = 7, manufactured_on = 8;
+constexpr FieldId item = 2, serial = 3, build_code = 4, customer = 5, site = 6, parent = 7, manufactured_on = 8,
+                  registered = 9;  // true on a registration write: what this node claims the unit is
 }
 namespace case_f { constexpr FieldId number = 2, customer = 3, site = 4, unit = 5, problem = 6, priority = 7; }
 namespace visit_f { constexpr FieldId service_case = 2, technician = 3, window_from = 4, window_to = 5; }

@@ -76,6 +76,11 @@ void Node::Core::project(const Op& op) {
   if (!op.isFact()) {
     const sync::Stamp stamp = sync::stampOf(op);
     for (const Field& f : op.fields) store->writeRegister({op.entity_type, op.entity, f.id}, {f.value, stamp});
+    if (op.entity_type == EntityType::unit) {
+      const Attributes a = fieldsOf(op);
+      if (flagOf(a, unit_f::registered))
+        store->addClaim(op.entity, stamp, textOf(a, unit_f::build_code), textOf(a, unit_f::customer));
+    }
     return;
   }
   const Attributes a = fieldsOf(op);

@@ -73,6 +73,30 @@ Violation serialConflict(Node::Core& core, const Id& unit) {
   return v;
 }
 
+// One serial registered by two nodes that disagree on what it is.
+Violation duplicateRegistration(Node::Core& core, const Id& unit) {
+  const Attributes u = core.store->entity(EntityType::unit, unit);
+  const auto item = idOf(u, unit_f::item);
+  Violation v{"duplicate_registration", {unit}, (item ? core.codeOf(EntityType::item, *item) : std::string("?")) + " " +
+                                                    textOf(u, unit_f::serial), {}, {}, 0, false};
+  const auto claims = core.store->claims(unit);
+  std::set<std::string> builds, customers;
+  std::string said;
+  for (const Store::Claim& c : claims) {
+    if (!c.build_code.empty()) builds.insert(c.build_code);
+    if (!c.customer.empty()) customers.insert(c.customer);
+    said += (said.empty() ? "" : "; ") + std::string("node ") + c.node.hex().substr(0, 8) + " registered it with build " +
+            (c.build_code.empty() ? "-" : c.build_code) + ", customer " + (c.customer.empty() ? "-" : c.customer);
+  }
+  if (builds.size() > 1 || customers.size() > 1) {
+    v.violated = true;
+    v.evidence = static_cast<std::int64_t>(claims.size());
+    v.detail = std::to_string(claims.size()) + " registrations disagree: " + said + " (the last writer's values hold)";
+    v.suggestion = "check the plate on the device, then register it again with the right build code and customer";
+  }
+  return v;
+}
+
 // Case transitions that are illegal once merged, and parts used after the end.
 Violation caseConflict(Node::Core& core, const Id& id) {
   const Attributes c = core.store->entity(EntityType::service_case, id);
@@ -194,7 +218,7 @@ static std::uint64_t settle(Node::Core& core, const Violation& v) {
 Result<std::uint64_t> Node::reconcile(std::span<const Op> ops) {
   return core_->command<std::uint64_t>([&]() -> Result<std::uint64_t> {
     std::set<std::pair<Id, Id>> stock, vans;  // (item, location), (case, van)
-    std::set<Id> units, cases, shipments;
+    std::set<Id> units, cases, shipments, registered;
     for (const Op& op : ops) {
       const Attributes a = fieldsOf(op);
       if (op.fact == FactKind::stock_move) {
@@ -210,6 +234,8 @@ Result<std::uint64_t> Node::reconcile(std::span<const Op> ops) {
         cases.insert(op.entity);
       } else if (op.fact == FactKind::tracking) {
         shipments.insert(op.entity);
+      } else if (op.entity_type == EntityType::unit && !op.isFact() && flagOf(a, unit_f::registered)) {
+        registered.insert(op.entity);
       } else if (op.entity_type == EntityType::visit) {
         const auto c = idOf(core_->store->entity(EntityType::visit, op.entity), visit_f::service_case);
         if (c)
@@ -222,6 +248,7 @@ Result<std::uint64_t> Node::reconcile(std::span<const Op> ops) {
       if (loc && holdsStock(loc->kind) && !loc->allow_negative) written += settle(*core_, negativeStock(*core_, item, *loc));
     }
     for (const Id& u : units) written += settle(*core_, serialConflict(*core_, u));
+    for (const Id& u : registered) written += settle(*core_, duplicateRegistration(*core_, u));
     for (const Id& c : cases)
       if (!core_->store->entity(EntityType::service_case, c).empty()) written += settle(*core_, caseConflict(*core_, c));
     for (const Id& s : shipments)

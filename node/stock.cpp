@@ -28,7 +28,8 @@ Result<std::vector<MoveLine>> Node::Core::lines(const ItemRef& item, std::option
     if (store->entity(EntityType::unit, unit).empty()) {
       if (!register_unknown)
         return sync::fail(Errc::not_found, "--serial: " + serial + " is not a registered unit of " + item.code);
-      emit(EntityType::unit, unit, FactKind::none, {idField(unit_f::item, item.id), {unit_f::serial, serial}});
+      emit(EntityType::unit, unit, FactKind::none,
+           {idField(unit_f::item, item.id), {unit_f::serial, serial}, {unit_f::registered, true}});
     }
     out.push_back({item.id, item.code, 1000, unit, serial});
   }

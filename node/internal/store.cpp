@@ -54,6 +54,11 @@ CREATE TABLE statuses(entity_type INTEGER NOT NULL, entity BLOB NOT NULL, status
 CREATE INDEX moves_by_item_from ON moves(item, from_loc);
 CREATE INDEX moves_by_item_to ON moves(item, to_loc);
 )sql",
+    // 3: each node's latest registration claim per unit, for duplicate registrations.
+    R"sql(
+CREATE TABLE unit_claims(unit BLOB NOT NULL, node BLOB NOT NULL, build_code TEXT, customer TEXT,
+                         hlc INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY(unit, node)) WITHOUT ROWID;
+)sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
@@ -251,6 +256,27 @@ void Store::addMove(const MoveRow& m) {
   }
 }
 
+void Store::addClaim(const Id& unit, const sync::Stamp& stamp, const std::string& build_code,
+                     const std::string& customer) {
+  Stmt& s = impl_->stmt(
+      "INSERT INTO unit_claims(unit, node, build_code, customer, hlc, seq) VALUES(?, ?, ?, ?, ?, ?) "
+      "ON CONFLICT(unit, node) DO UPDATE SET build_code = excluded.build_code, customer = excluded.customer, "
+      "hlc = excluded.hlc, seq = excluded.seq WHERE (excluded.hlc, excluded.seq) > (unit_claims.hlc, unit_claims.seq)");
+  Query q(s, unit, stamp.node);
+  build_code.empty() ? s.bind(3, std::nullopt) : s.bind(3, std::string_view(build_code));
+  customer.empty() ? s.bind(4, std::nullopt) : s.bind(4, std::string_view(customer));
+  s.bind(5, stamp.hlc);
+  s.bind(6, stamp.seq);
+  q.run();
+}
+
+std::vector<Store::Claim> Store::claims(const Id& unit) {
+  Query q(impl_->stmt("SELECT node, build_code, customer FROM unit_claims WHERE unit = ? ORDER BY node"), unit);
+  std::vector<Claim> out;
+  while (q.step()) out.push_back({q->id(0), q->text(1), q->text(2)});
+  return out;
+}
+
 std::int64_t Store::balance(const Id& item, const Id& location) {
   Query q(impl_->stmt("SELECT qty FROM balances WHERE item = ? AND location = ?"), item, location);
   return q.step() ? q->i64(0) : 0;
@@ -363,7 +389,7 @@ Store::UnitDates Store::unitDates(const Id& unit) {
 void Store::clearProjections() {
   impl_->exec(
       "DELETE FROM registers; DELETE FROM facts; DELETE FROM moves; DELETE FROM balances; "
-      "DELETE FROM unit_places; DELETE FROM unit_dates; DELETE FROM statuses;");
+      "DELETE FROM unit_places; DELETE FROM unit_dates; DELETE FROM statuses; DELETE FROM unit_claims;");
 }
 
 void Store::importSeenReset() {

@@ -98,6 +98,14 @@ class Store {
   void noteInstalled(const sync::Id& unit, std::int64_t at);   // keeps the earliest
   void noteDelivered(const sync::Id& unit, std::int64_t at);   // keeps the earliest
   struct UnitDates { std::optional<std::int64_t> installed, delivered; };
+  // Registration claims: each node's latest build code and customer for a unit.
+  struct Claim {
+    sync::Id node;
+    std::string build_code, customer;  // empty when the claim did not say
+  };
+  void addClaim(const sync::Id& unit, const sync::Stamp& stamp, const std::string& build_code,
+                const std::string& customer);
+  std::vector<Claim> claims(const sync::Id& unit);
   UnitDates unitDates(const sync::Id& unit);
   void clearProjections();  // registers, facts and projections; keeps the op log and meta
 

@@ -192,3 +192,23 @@ TEST_CASE("ops from a device whose clock is hours ahead are applied and flagged"
   CHECK(*f.s.server->exportJson() != "");  // the skewed ops are in the merged state
   f.resolve(x);
 }
+
+TEST_CASE("one serial registered offline by two nodes with different build codes is flagged once",
+          "[server][reconcile]") {
+  Field f;
+  REQUIRE(f.a.node->registerUnit({"PUMP", "SN-9", "B1", "Bakery"}));
+  REQUIRE(f.b.node->registerUnit({"PUMP", " sn-9", "B2", "Bakery"}));  // the same unit, a different plate reading
+  f.syncAll();
+  const std::string x = f.onlyException("duplicate_registration", "PUMP SN-9");
+  auto units = f.a.node->units();
+  REQUIRE(units);
+  CHECK(units->rows.size() == 1);  // one unit, not two rows
+  f.resolve(x);
+
+  SECTION("agreeing registrations are not a conflict") {
+    REQUIRE(f.a.node->registerUnit({"PUMP", "SN-10", "B1"}));
+    REQUIRE(f.b.node->registerUnit({"PUMP", "SN-10", "B1"}));
+    f.syncAll();
+    CHECK(f.s.server->exceptions(false)->rows.empty());
+  }
+}
