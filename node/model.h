@@ -46,6 +46,7 @@ constexpr FieldId at = 2,  // business time: ms since the epoch, when it happene
 }
 
 enum class LocationKind { warehouse, bin, van, transit, supplier, customer, consumed, scrap, loss, repair };
+// The numbers are stored; node/internal/store.cpp names transit_out (3) and transit_in (4).
 enum class MoveKind {
   receipt, issue, transfer, transit_out, transit_in, consumption, customer_return, adjustment, count, scrap,
   shipment_out, shipment_delivery, shipment_return,

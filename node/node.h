@@ -150,11 +150,16 @@ class Node {
   Status rebuild();                  // recompute registers, facts and projections from the op log
   Result<std::string> digest();      // equals sync::Replica::digest() over the same ops
 
+  static constexpr std::int64_t kDefaultMaxTransitMs = 3 * 86'400'000;
   // Reconciliation (docs/reconciliation.md): checks the business rules on
   // the keys `ops` touched, against the merged state, and raises, reopens or
   // closes exceptions (an exception's id derives from its kind and subjects,
   // so checking again never duplicates it). Returns the ops it wrote.
-  Result<std::uint64_t> reconcile(std::span<const sync::Op> ops);
+  Result<std::uint64_t> reconcile(std::span<const sync::Op> ops, std::int64_t max_transit_ms = kDefaultMaxTransitMs);
+  // Transfers via transit still open after `max_transit_ms` (as of the
+  // node's clock) are exceptions even when no new fact arrives: the
+  // server sweeps with this. Returns the ops it wrote.
+  Result<std::uint64_t> reconcileTransit(std::int64_t max_transit_ms);
   // Raises (or, with new evidence, reopens) one exception directly; for
   // checks that only the server can make, such as clock skew.
   Result<std::uint64_t> raiseException(std::string_view kind, std::span<const sync::Id> subjects,

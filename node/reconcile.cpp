@@ -97,6 +97,30 @@ Violation duplicateRegistration(Node::Core& core, const Id& unit) {
   return v;
 }
 
+// Transit is conserved: what was sent arrives, within a time bound, and no
+// more than was sent.
+Violation transitConserved(Node::Core& core, const Id& doc, const std::vector<Store::TransitLine>& lines,
+                           std::int64_t max_transit_ms) {
+  Violation v{"transit_not_conserved", {doc}, "transfer " + core.codeOf(EntityType::stock_doc, doc), {}, {}, 0, false};
+  for (const Store::TransitLine& l : lines) {
+    std::string what = core.codeOf(EntityType::item, l.item);
+    if (l.unit) what += " " + textOf(core.store->entity(EntityType::unit, *l.unit), unit_f::serial);
+    if (l.open < 0) {
+      v.detail += (v.detail.empty() ? "" : "; ") + formatQty(-l.open) + " " + what + " arrived that were never sent";
+      ++v.evidence;
+    } else if (core.now() - l.sent_at > max_transit_ms) {
+      v.detail += (v.detail.empty() ? "" : "; ") + formatQty(l.open) + " " + what + " sent on " + formatTime(l.sent_at) +
+                  " have not arrived";
+      ++v.evidence;
+    }
+  }
+  if (v.evidence) {
+    v.violated = true;
+    v.suggestion = "find the goods: record their arrival, or write the loss off with an adjustment at the transit location";
+  }
+  return v;
+}
+
 // Case transitions that are illegal once merged, and parts used after the end.
 Violation caseConflict(Node::Core& core, const Id& id) {
   const Attributes c = core.store->entity(EntityType::service_case, id);
@@ -215,10 +239,10 @@ static std::uint64_t settle(Node::Core& core, const Violation& v) {
   return 1;
 }
 
-Result<std::uint64_t> Node::reconcile(std::span<const Op> ops) {
+Result<std::uint64_t> Node::reconcile(std::span<const Op> ops, std::int64_t max_transit_ms) {
   return core_->command<std::uint64_t>([&]() -> Result<std::uint64_t> {
     std::set<std::pair<Id, Id>> stock, vans;  // (item, location), (case, van)
-    std::set<Id> units, cases, shipments, registered;
+    std::set<Id> units, cases, shipments, registered, transfers;
     for (const Op& op : ops) {
       const Attributes a = fieldsOf(op);
       if (op.fact == FactKind::stock_move) {
@@ -226,6 +250,8 @@ Result<std::uint64_t> Node::reconcile(std::span<const Op> ops) {
         if (item && from) stock.insert({*item, *from});
         if (item && to) stock.insert({*item, *to});
         if (auto u = idOf(a, fact_f::unit)) units.insert(*u);
+        const auto kind = static_cast<MoveKind>(intOf(a, fact_f::move_kind));
+        if (kind == MoveKind::transit_out || kind == MoveKind::transit_in) transfers.insert(op.entity);
         if (auto c = idOf(a, fact_f::service_case)) {
           cases.insert(*c);
           if (from) vans.insert({*c, *from});
@@ -249,6 +275,8 @@ Result<std::uint64_t> Node::reconcile(std::span<const Op> ops) {
     }
     for (const Id& u : units) written += settle(*core_, serialConflict(*core_, u));
     for (const Id& u : registered) written += settle(*core_, duplicateRegistration(*core_, u));
+    for (const Id& d : transfers)
+      written += settle(*core_, transitConserved(*core_, d, core_->store->unbalancedTransit(d), max_transit_ms));
     for (const Id& c : cases)
       if (!core_->store->entity(EntityType::service_case, c).empty()) written += settle(*core_, caseConflict(*core_, c));
     for (const Id& s : shipments)
@@ -258,6 +286,16 @@ Result<std::uint64_t> Node::reconcile(std::span<const Op> ops) {
       if (loc && loc->kind == LocationKind::van && !core_->store->entity(EntityType::service_case, c).empty())
         written += settle(*core_, vanMismatch(*core_, c, *loc));
     }
+    return written;
+  });
+}
+
+Result<std::uint64_t> Node::reconcileTransit(std::int64_t max_transit_ms) {
+  return core_->command<std::uint64_t>([&]() -> Result<std::uint64_t> {
+    std::map<Id, std::vector<Store::TransitLine>> by_doc;
+    for (Store::TransitLine& l : core_->store->unbalancedTransit(std::nullopt)) by_doc[l.doc].push_back(std::move(l));
+    std::uint64_t written = 0;
+    for (const auto& [doc, lines] : by_doc) written += settle(*core_, transitConserved(*core_, doc, lines, max_transit_ms));
     return written;
   });
 }

@@ -130,6 +130,7 @@ struct Server::Impl {
     std::fprintf(stderr, "%s\n", line.c_str());
   };
   std::uint64_t sessions = 0;
+  std::int64_t max_transit_ms = node::Node::kDefaultMaxTransitMs;
   // Declared last: destroyed first, with every pending session, while the
   // members above are still alive.
   asio::io_context io{1};
@@ -186,11 +187,22 @@ struct Server::Impl {
       for (LoggedOp& l : *ops) batch.push_back(std::move(l.op));
       cursor = ops->back().server_seq;
       if (auto ok = merged->applyPulled(batch, cursor); !ok) return ok;
-      if (auto checked = merged->reconcile(batch); !checked) return checked.error();
+      if (auto checked = merged->reconcile(batch, max_transit_ms); !checked) return checked.error();
       if (auto ok = forward(); !ok) return ok;
     }
   }
 
+  // Goods can become overdue in transit with no new fact: sweep now and then.
+  awaitable<void> sweepLoop() {
+    asio::steady_timer timer(io);
+    for (;;) {
+      auto swept = merged->reconcileTransit(max_transit_ms);
+      if (!swept) log("transit sweep failed: " + swept.error().message);
+      else if (*swept && !forward()) log("forwarding exceptions failed");
+      timer.expires_after(std::chrono::minutes(10));
+      co_await timer.async_wait(use_awaitable);
+    }
+  }
   awaitable<void> acceptLoop();
   awaitable<void> session(tcp::socket socket, std::uint64_t number);
   awaitable<Device> authenticate(Channel& ch, const sync::ServerHandshake& hs, const std::string& who);
@@ -348,9 +360,14 @@ Status Server::serve(bool stop_on_signals) {
       impl_->log(std::string("accept loop ended: ") + ex.what());
     }
   });
+  asio::co_spawn(impl_->io, impl_->sweepLoop(), [this](std::exception_ptr e) {
+    if (e) impl_->log("the transit sweep stopped");
+  });
   impl_->io.run();
   return {};
 }
+
+void Server::setMaxTransit(std::int64_t ms) { impl_->max_transit_ms = ms; }
 
 void Server::stop() { impl_->io.stop(); }
 

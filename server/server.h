@@ -54,6 +54,9 @@ class Server {
   // Serves until stop() or, with stop_on_signals, SIGINT/SIGTERM.
   Status serve(bool stop_on_signals = false);
   void stop();
+  // How long goods may stay in transit before transit_not_conserved
+  // (default 3 days); checked after each push and swept every 10 minutes.
+  void setMaxTransit(std::int64_t ms);
   // Where session events go (one line each); stderr by default.
   void setLog(std::function<void(const std::string&)> log);
 

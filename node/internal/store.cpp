@@ -54,10 +54,12 @@ CREATE TABLE statuses(entity_type INTEGER NOT NULL, entity BLOB NOT NULL, status
 CREATE INDEX moves_by_item_from ON moves(item, from_loc);
 CREATE INDEX moves_by_item_to ON moves(item, to_loc);
 )sql",
-    // 3: each node's latest registration claim per unit, for duplicate registrations.
+    // 3: each node's latest registration claim per unit (duplicate registrations), transit lines.
     R"sql(
 CREATE TABLE unit_claims(unit BLOB NOT NULL, node BLOB NOT NULL, build_code TEXT, customer TEXT,
                          hlc INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY(unit, node)) WITHOUT ROWID;
+-- Transit movements (transit_out 3, transit_in 4), for the conservation sweep.
+CREATE INDEX moves_in_transit ON moves(doc, item, unit) WHERE kind IN (3, 4);
 )sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
@@ -341,6 +343,18 @@ std::vector<MoveRow> Store::movesAt(const Id& item, const Id& location) {
   Query q(impl_->stmt(kMovesAt), item, location);
   std::vector<MoveRow> out;
   while (q.step()) out.push_back(moveAt(q.row()));
+  return out;
+}
+
+std::vector<Store::TransitLine> Store::unbalancedTransit(const std::optional<Id>& doc) {
+  // Movement kinds 3 and 4 are transit_out and transit_in (node/model.h).
+  Query q(impl_->stmt("SELECT doc, item, unit, sum(CASE kind WHEN 3 THEN qty ELSE -qty END) AS open, "
+                      "coalesce(min(CASE kind WHEN 3 THEN at END), 0) FROM moves "
+                      "WHERE kind IN (3, 4) AND (?1 IS NULL OR doc = ?1) GROUP BY doc, item, unit HAVING open != 0 "
+                      "ORDER BY doc, item"),
+          doc);
+  std::vector<TransitLine> out;
+  while (q.step()) out.push_back({q->id(0), q->id(1), q->optId(2), q->i64(3), q->i64(4)});
   return out;
 }
 

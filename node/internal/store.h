@@ -93,6 +93,14 @@ class Store {
   std::vector<MoveRow> movesOfUnit(const sync::Id& unit);
   std::vector<MoveRow> movesOfCase(const sync::Id& service_case);
   std::vector<MoveRow> movesAt(const sync::Id& item, const sync::Id& location);  // in or out, business-time order
+  // Transfers via transit whose (item, unit) lines do not balance: sent
+  // minus arrived, and when they were first sent. Only unbalanced lines.
+  struct TransitLine {
+    sync::Id doc, item;
+    std::optional<sync::Id> unit;
+    std::int64_t open = 0, sent_at = 0;
+  };
+  std::vector<TransitLine> unbalancedTransit(const std::optional<sync::Id>& doc);
   void setStatus(sync::EntityType type, const sync::Id& id, const Folded& f);
   std::optional<Folded> status(sync::EntityType type, const sync::Id& id);
   void noteInstalled(const sync::Id& unit, std::int64_t at);   // keeps the earliest

@@ -17,7 +17,7 @@ using sync::Errc;
 namespace {
 
 constexpr const char* kHelp =
-    "usage: fieldsync-server --data DIR [--company NAME] [--listen HOST:PORT]\n"
+    "usage: fieldsync-server --data DIR [--company NAME] [--listen HOST:PORT] [--max-transit DURATION]\n"
     "       fieldsync-server --data DIR enroll-token --branch B --role ROLE [--expires DURATION] [--address HOST:PORT]\n"
     "       fieldsync-server --data DIR devices [--json]\n"
     "       fieldsync-server --data DIR revoke DEVICE\n"
@@ -27,6 +27,7 @@ constexpr const char* kHelp =
     "Without a command, serves: creates DIR, its key pair and stores on first start\n"
     "(--company is needed then), listens (default 127.0.0.1:7420; port 0 picks a free\n"
     "one), logs one line per session event, and stops cleanly on SIGINT or SIGTERM.\n"
+    "--max-transit: how long goods may stay in transit before an exception (default 3d).\n"
     "\n"
     "commands:\n"
     "  enroll-token  print a single-use enrollment string for one device; ROLE is\n"
@@ -88,7 +89,7 @@ bool splitAddress(const std::string& text, std::string& host, std::uint16_t& por
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string data, company, listen = "127.0.0.1:7420", branch, role, expires = "24h", address, note, adjust;
+  std::string data, company, listen = "127.0.0.1:7420", branch, role, expires = "24h", address, note, adjust, max_transit = "3d";
   bool json = false, all = false;
   std::vector<std::string> words;
   for (int i = 1; i < argc; ++i) {
@@ -106,7 +107,8 @@ int main(int argc, char** argv) {
     if (a == "--all") { all = true; continue; }
     std::string* target = a == "--data" ? &data : a == "--company" ? &company : a == "--listen" ? &listen
                         : a == "--branch" ? &branch : a == "--role" ? &role : a == "--expires" ? &expires
-                        : a == "--address" ? &address : a == "--note" ? &note : a == "--adjust" ? &adjust : nullptr;
+                        : a == "--address" ? &address : a == "--note" ? &note : a == "--adjust" ? &adjust
+                        : a == "--max-transit" ? &max_transit : nullptr;
     if (target) {
       if (!value(*target)) return usage(a + " needs a value");
       continue;
@@ -176,6 +178,9 @@ int main(int argc, char** argv) {
   std::string host;
   std::uint16_t port = 0;
   if (!splitAddress(listen, host, port)) return usage("--listen: expected HOST:PORT");
+  const std::int64_t transit_ms = duration(max_transit);
+  if (transit_ms <= 0) return usage("--max-transit: '" + max_transit + "' is not a duration like 12h or 3d");
+  s.setMaxTransit(transit_ms);
   auto bound = s.listen(host, port);
   if (!bound) return fail(bound.error());
   std::printf("fieldsync-server listening on %s:%u, key %s\n", host.c_str(), static_cast<unsigned>(*bound),

@@ -212,3 +212,28 @@ TEST_CASE("one serial registered offline by two nodes with different build codes
     CHECK(f.s.server->exceptions(false)->rows.empty());
   }
 }
+
+TEST_CASE("goods received twice from transit, or never, are transit not conserved", "[server][reconcile]") {
+  Field f;
+  REQUIRE(f.a.node->moveStock(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 5)));
+  const std::string doc = cell(f.a.node->moveStock(qtyMove(MoveKind::transit_out, "SEAL", "WH1", "", 2)), "doc");
+  f.syncAll();
+
+  SECTION("two nodes each record the arrival") {
+    REQUIRE(f.a.node->arrive(doc, "WH2", {}));
+    REQUIRE(f.b.node->arrive(doc, "WH2", {}));
+    f.syncAll();
+    f.resolve(f.onlyException("transit_not_conserved", "transfer " + doc));
+  }
+  SECTION("nothing arrives in time") {
+    CHECK(f.s.server->exceptions(false)->rows.empty());  // in transit, not late yet
+    // The server's sweep makes this call on its replica every 10 minutes;
+    // any replica can, and with a bound of 0 the goods are late already.
+    REQUIRE(f.sup.node->reconcileTransit(0));
+    f.syncAll();
+    f.onlyException("transit_not_conserved", "transfer " + doc);
+    REQUIRE(f.b.node->arrive(doc, "WH2", {}));         // then it arrives
+    f.syncAll();
+    CHECK(f.s.server->exceptions(false)->rows.empty());  // the server closed it by itself
+  }
+}
