@@ -87,5 +87,6 @@ std::vector<Row> peerW1(const Options& o);
 std::vector<Row> syncEndToEnd(const Options& o);
 std::vector<Row> serverIngest(const Options& o);
 std::vector<Row> crypto(const Options& o);
+std::vector<Row> reconciliation(const Options& o);
 
 }  // namespace fieldsync::bench

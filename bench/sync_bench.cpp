@@ -158,6 +158,108 @@ std::vector<Row> serverIngest(const Options& o) {
   return rows;
 }
 
+// R1: what reconciliation costs. A day of domain work from 20 devices
+// (stock moves with some forced shortfalls, cases with transitions), pushed
+// to a server with checks on and off; and one back-dated movement at the
+// start of an (item, location) with a long ledger.
+std::vector<Row> reconciliation(const Options& o) {
+  std::vector<Row> rows;
+  const std::size_t devices = 20, per_device = o.quick ? 100 : 600;
+  double rate[2] = {0, 0};
+  for (int checks = 0; checks < 2; ++checks) {
+    LocalServer s(o.dir + "/r1-server");
+    s.server->setChecks(checks == 1);
+    std::vector<std::unique_ptr<Node>> nodes;
+    std::vector<std::string> paths;
+    for (std::size_t i = 0; i < devices; ++i) {
+      paths.push_back(o.dir + "/r1-" + std::to_string(i) + ".db");
+      nodes.push_back(s.device(paths.back()));
+    }
+    Node& office = *nodes[0];
+    for (const char* code : {"WH1", "WH2", "WH3"})
+      (void)office.addLocation({code, "", node::LocationKind::warehouse, "", false});
+    for (int i = 0; i < 50; ++i) (void)office.addItem({"PART-" + std::to_string(i), "", false, 0, 0});
+    syncOnce(office, paths[0]);
+    for (std::size_t i = 1; i < devices; ++i) syncOnce(*nodes[i], paths[i]);
+    std::mt19937_64 rng(42);
+    for (std::size_t i = 0; i < devices; ++i) {
+      Node& n = *nodes[i];
+      std::string last_case;
+      for (std::size_t k = 0; k < per_device; ++k) {
+        const std::string item = "PART-" + std::to_string(rng() % 50);
+        const char* wh[] = {"WH1", "WH2", "WH3"};
+        switch (rng() % 5) {
+          case 0: (void)n.moveStock({node::MoveKind::receipt, item, "", wh[rng() % 3], 5000, {}, {}, {}, false}); break;
+          case 1: (void)n.moveStock({node::MoveKind::transfer, item, wh[rng() % 3], wh[rng() % 3], 1000, {}, {}, {}, true}); break;
+          case 2: (void)n.moveStock({node::MoveKind::issue, item, wh[rng() % 3], "", 2000, {}, {}, {}, true}); break;
+          case 3: {
+            auto c = n.openCase({"Customer", "", "", "", "noise", node::Priority::normal, {}});
+            if (c) last_case = node::cellText(c->rows[0][0]);
+            break;
+          }
+          default:
+            if (!last_case.empty()) (void)n.setCaseStatus(last_case, static_cast<node::CaseStatus>(1 + rng() % 8), {});
+        }
+      }
+    }
+    std::uint64_t ops = 0;
+    std::vector<std::unique_ptr<node::SyncSession>> sessions;
+    std::vector<std::vector<sync::Op>> pending;
+    for (std::size_t i = 0; i < devices; ++i) {
+      auto session = node::SyncSession::connect(*nodes[i], paths[i], std::chrono::seconds(60));
+      if (!session) die(session.error().message);
+      sessions.push_back(std::move(session).value());
+      auto acked = nodes[i]->setting("sync.acked");
+      pending.push_back(*nodes[i]->opsOf(nodes[i]->nodeId(), acked->empty() ? 0 : std::stoull(*acked), 1'000'000));
+      ops += pending.back().size();
+    }
+    const double secs = timeIt([&] {  // ingest only: pushes over open sessions
+      for (std::size_t i = 0; i < devices; ++i)
+        if (!sessions[i]->pushBatch(pending[i])) die("R1: a push failed");
+    });
+    for (auto& session : sessions) session->close();
+    rate[checks] = static_cast<double>(ops) / secs;
+  }
+  rows.push_back({"R1 reconciliation (20 devices, a day of stock and case work)", "server ingest with checks",
+                  rate[1], "ops/s", "the same ingest with checks off", rate[0]});
+
+  // One back-dated movement at the start of a long (item, location) ledger.
+  const std::size_t history = o.quick ? 10'000 : 100'000;
+  auto n = Node::init(o.dir + "/r1-ledger.db", "BENCH");
+  if (!n) die(n.error().message);
+  Node& node = **n;
+  (void)node.addItem({"HOT", "", false, 0, 0});
+  (void)node.addLocation({"DC", "", node::LocationKind::warehouse, "", false});
+  const std::int64_t day0 = *node::parseTime("2026-01-01", "t");
+  for (std::size_t i = 0; i < history; i += 2) {
+    (void)node.moveStock({node::MoveKind::receipt, "HOT", "", "DC", 1000, {}, day0 + static_cast<std::int64_t>(i) * 1000, {}, false});
+    (void)node.moveStock({node::MoveKind::issue, "HOT", "DC", "", 1000, {}, day0 + static_cast<std::int64_t>(i + 1) * 1000, {}, true});
+  }
+  auto timeOne = [&](std::int64_t at) {
+    const std::uint64_t before = *node.ownSeq();
+    node::MoveSpec m{node::MoveKind::issue, "HOT", "DC", "", 1000, {}, at, {}, true};
+    if (!node.moveStock(m)) die("R1: the back-dated issue failed");
+    auto ops = node.opsOf(node.nodeId(), before, 10);
+    return timeIt([&] { (void)node.reconcile(*ops); }) * 1000;
+  };
+  const double backdated = timeOne(day0 - 1000);
+  const double present = timeOne(day0 + static_cast<std::int64_t>(history) * 1000 + 1000);
+  auto small = Node::init(o.dir + "/r1-small.db", "BENCH");
+  if (!small) die(small.error().message);
+  (void)(*small)->addItem({"HOT", "", false, 0, 0});
+  (void)(*small)->addLocation({"DC", "", node::LocationKind::warehouse, "", false});
+  for (int i = 0; i < 100; ++i)
+    (void)(*small)->moveStock({node::MoveKind::receipt, "HOT", "", "DC", 1000, {}, day0 + i * 1000, {}, false});
+  const std::uint64_t before = *(*small)->ownSeq();
+  (void)(*small)->moveStock({node::MoveKind::issue, "HOT", "DC", "", 1000, {}, day0 - 1000, {}, true});
+  auto small_ops = (*small)->opsOf((*small)->nodeId(), before, 10);
+  const double small_ms = timeIt([&] { (void)(*small)->reconcile(*small_ops); }) * 1000;
+  const std::string w = "R1 reconciliation, one (item, location) with " + std::to_string(history / 1000) + "k ledger rows";
+  rows.push_back({w, "check after one back-dated fact at the start", backdated, "ms", "the same on a 100-row ledger", small_ms});
+  rows.push_back({w, "check after one fact at the end", present, "ms", "", NAN});
+  return rows;
+}
+
 std::vector<Row> crypto(const Options& o) {
   if (sodium_init() < 0) die("sodium_init");
   const int handshakes = o.quick ? 200 : 2000;

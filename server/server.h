@@ -57,6 +57,8 @@ class Server {
   // How long goods may stay in transit before transit_not_conserved
   // (default 3 days); checked after each push and swept every 10 minutes.
   void setMaxTransit(std::int64_t ms);
+  // Business-rule checks after each merge (on by default; off for benchmarks).
+  void setChecks(bool on);
   // Where session events go (one line each); stderr by default.
   void setLog(std::function<void(const std::string&)> log);
 
