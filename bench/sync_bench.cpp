@@ -88,7 +88,7 @@ std::vector<Row> syncEndToEnd(const Options& o) {
   node::SyncReport push, pull;
   const double push_s = timeIt([&] { push = syncOnce(*a, o.dir + "/s1-a.db"); });
   const double pull_s = timeIt([&] { pull = syncOnce(*b, o.dir + "/s1-b.db"); });
-  if (push.pushed != *a->ownSeq() || pull.pulled != push.pushed) die("S1: not every op went through");
+  if (push.pushed != *a->ownSeq() || pull.pulled < push.pushed) die("S1: not every op went through");
   if (*a->exportJson() != *b->exportJson()) die("S1: the nodes did not converge");
   // Baseline: the same ops, encoded, through a plain TCP loopback echo-free copy is
   // not meaningful; the cost that matters is storage, so compare with raw SQLite
@@ -149,9 +149,12 @@ std::vector<Row> serverIngest(const Options& o) {
     start.arrive_and_wait();
     for (auto& t : threads) t.join();
     const double secs = seconds(std::chrono::steady_clock::now() - begin);
-    std::uint64_t made = 0;
-    for (auto& n : nodes) made += *n->ownSeq();
-    if (*s.server->opCount() != made) die("S2: ops missing on the server");
+    std::int64_t made = 0, received = 0;
+    for (auto& n : nodes) made += static_cast<std::int64_t>(*n->ownSeq());
+    const auto held = s.server->devices();
+    if (!held) die(held.error().message);
+    for (const auto& row : held->rows) received += std::get<std::int64_t>(row[6]);
+    if (received != made) die("S2: ops missing on the server");
     rows.push_back({"S2 server ingest, " + std::to_string(total / 1000) + "k ops", std::to_string(devices) +
                         " concurrent devices", static_cast<double>((total / devices) * devices) / secs, "ops/s", "", NAN});
   }
