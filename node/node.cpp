@@ -50,6 +50,12 @@ Attributes fieldsOf(const Op& op) {
 Node::Core::Core(std::unique_ptr<Store> s, sync::Hlc::WallClock w, sync::HlcTime last)
     : store(std::move(s)), wall(w), hlc(std::move(w), sync::Hlc::kDefaultMaxAheadMs, last) {}
 
+void Node::Core::refresh() {
+  const auto stored_seq = store->meta("seq");
+  seq = stored_seq ? std::stoull(*stored_seq) : 0;
+  if (const auto stored_hlc = store->meta("hlc")) hlc.receive(std::stoull(*stored_hlc));
+}
+
 Op Node::Core::emit(EntityType type, const Id& entity, FactKind kind, std::vector<Field> fields) {
   Op op{{node, ++seq}, hlc.now(), type, entity, kind, std::move(fields)};
   if (auto ok = sync::validate(op); !ok) throw StoreError("a command made an invalid op: " + ok.error().message, false);
@@ -258,14 +264,16 @@ Result<Table> Node::status() {
     row("company", s.meta("company").value_or(""));
     row("schema_version", static_cast<std::int64_t>(s.schemaVersion()));
     row("ops", static_cast<std::int64_t>(s.opCount()));
-    row("own_ops", static_cast<std::int64_t>(core_->seq));
+    const auto own = s.meta("seq");
+    const std::uint64_t own_ops = own ? std::stoull(*own) : 0;
+    row("own_ops", static_cast<std::int64_t>(own_ops));
     row("clock", Time{static_cast<std::int64_t>(sync::hlcMillis(core_->hlc.last()))});
     const auto setting = [&](const char* key) { return s.meta(key).value_or(""); };
     const std::string acked = setting("sync.acked"), last = setting("sync.last");
     row("server", setting("sync.server"));
     row("branch", setting("sync.branch"));
     row("role", setting("sync.role"));
-    row("pending_ops", static_cast<std::int64_t>(core_->seq - (acked.empty() ? 0 : std::stoull(acked))));
+    row("pending_ops", static_cast<std::int64_t>(own_ops - (acked.empty() ? 0 : std::stoull(acked))));
     row("last_sync", last.empty() ? Cell{} : Cell{Time{std::stoll(last)}});
     row("cursor", setting("sync.cursor"));
     for (auto [name, type] : {std::pair{"items", EntityType::item}, {"locations", EntityType::location},
@@ -353,7 +361,12 @@ Status Node::setSetting(std::string_view key, std::string_view value) {
   return {};
 }
 
-Result<std::uint64_t> Node::ownSeq() { return core_->seq; }
+Result<std::uint64_t> Node::ownSeq() {
+  return core_->query<std::uint64_t>([&]() -> Result<std::uint64_t> {
+    const auto stored = core_->store->meta("seq");
+    return stored ? std::stoull(*stored) : 0;
+  });
+}
 
 std::string_view Node::company() const { return core_->company_name; }
 

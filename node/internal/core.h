@@ -90,6 +90,7 @@ struct Node::Core {
   template <class T>
   Result<T> query(const std::function<Result<T>()>& body);
 
+  void refresh();  // seq and clock from the store; call inside a write transaction
   // Makes a local op, applies it, and returns it.
   Op emit(EntityType type, const Id& entity, FactKind kind, std::vector<Field> fields);
   bool apply(const Op& op);  // false if already applied
@@ -135,9 +136,13 @@ Result<T> Node::Core::query(const std::function<Result<T>()>& body) {
 
 template <class T>
 Result<T> Node::Core::command(const std::function<Result<T>()>& body, bool commit) {
-  const std::uint64_t seq_before = seq;
+  std::uint64_t seq_before = seq;
   try {
     store->begin();
+    // Another process may have written since: take the sequence and clock
+    // from the store, under the write lock, so no op id is ever reused.
+    refresh();
+    seq_before = seq;
     Result<T> r = body();
     if (!r || !commit) {
       store->rollback();

@@ -56,8 +56,27 @@ for _ in $(seq 50); do grep -q listening "$tmp/srv.out" 2>/dev/null && break; sl
 ticket=$("$server_bin" --data "$tmp/srv" enroll-token --branch b --role driver)
 check "enroll exits 0" expect_exit 0 --db "$tmp/d.db" enroll "$ticket"
 check "sync exits 0" expect_exit 0 --db "$tmp/d.db" sync
+# sync --watch: pushes a new local change promptly, and reconnects after the server restarts.
+ops_received() { "$server_bin" --data "$tmp/srv" --json devices | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["ops_received"])'; }
+"$bin" --db "$tmp/d.db" sync --watch > /dev/null 2> "$tmp/watch.err" &
+watcher=$!
+sleep 1.5
+before=$(ops_received)
+"$bin" --db "$tmp/d.db" item add WATCHED > /dev/null
+for _ in $(seq 50); do [ "$(ops_received)" -gt "$before" ] && break; sleep 0.2; done
+check "sync --watch pushes a new local change within seconds" [ "$(ops_received)" -gt "$before" ]
 kill -TERM $srv; wait $srv
 check "the server stops cleanly on SIGTERM" [ $? -eq 0 ]
+"$bin" --db "$tmp/d.db" item add WHILE-DOWN > /dev/null
+before=$(ops_received)
+port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$tmp/srv.out")
+"$server_bin" --data "$tmp/srv" --listen "127.0.0.1:$port" > /dev/null 2>&1 &
+srv=$!
+for _ in $(seq 100); do [ "$(ops_received)" -gt "$before" ] && break; sleep 0.2; done
+check "sync --watch reconnects after the server restarts and pushes what waited" [ "$(ops_received)" -gt "$before" ]
+kill -INT $watcher; wait $watcher
+check "sync --watch stops cleanly on SIGINT" [ $? -eq 0 ]
+kill -TERM $srv; wait $srv
 check "an unreachable server exits 4" expect_exit 4 --db "$tmp/d.db" sync
 check "a wrong server role is a usage-level refusal" bash -c "'$server_bin' --data '$tmp/srv' enroll-token --branch b --role pilot 2>/dev/null; [ \$? -eq 3 ]"
 

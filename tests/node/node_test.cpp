@@ -350,3 +350,18 @@ TEST_CASE("a CSV import reports created, updated, unchanged, duplicate and inval
     CHECK_THAT(sum.error().message, Catch::Contains("unknown column 'colour'"));
   }
 }
+
+TEST_CASE("two processes writing to one database never reuse an op id", "[node]") {
+  TempDir dir;
+  auto first = newNode(dir, "shared.db");
+  addCatalogue(*first);
+  auto second = Node::open(dir.file("shared.db"));  // as another process would
+  REQUIRE(second);
+  REQUIRE((*second)->moveStock(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 1)));
+  REQUIRE(first->moveStock(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 2)));  // first's cached seq is stale
+  CHECK(*first->ownSeq() == *(*second)->ownSeq());
+  auto ops = first->opsOf(first->nodeId(), 0, 1000);
+  REQUIRE(ops);
+  CHECK(ops->size() == *first->ownSeq());  // none was dropped as a duplicate
+  CHECK(balance(*first, "SEAL", "WH1") == "3");
+}
