@@ -88,5 +88,7 @@ std::vector<Row> syncEndToEnd(const Options& o);
 std::vector<Row> serverIngest(const Options& o);
 std::vector<Row> crypto(const Options& o);
 std::vector<Row> reconciliation(const Options& o);
+std::vector<Row> bootstrap(const Options& o);
+std::vector<Row> idleSessions(const Options& o);
 
 }  // namespace fieldsync::bench

@@ -52,6 +52,7 @@ class Connection {
     ec = run([&](auto done) { asio::async_connect(socket_, endpoints, [done](auto e, const auto&) { done(e); }); });
     if (ec) return sync::fail(Errc::unavailable, "cannot reach the server at " + host + ":" + std::to_string(port) +
                                                      " (" + ec.message() + ")");
+    socket_.set_option(tcp::no_delay(true), ec);  // small frames in lockstep: no Nagle delay
     return {};
   }
 

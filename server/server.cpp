@@ -377,6 +377,8 @@ void Server::stop() { impl_->io.stop(); }
 awaitable<void> Server::Impl::acceptLoop() {
   for (;;) {
     tcp::socket socket = co_await acceptor->async_accept(use_awaitable);
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);  // small frames in lockstep: no Nagle delay
     const std::uint64_t n = ++sessions;
     asio::co_spawn(io, session(std::move(socket), n), [this, n](std::exception_ptr e) {
       if (!e) return;
