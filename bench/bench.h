@@ -90,5 +90,6 @@ std::vector<Row> crypto(const Options& o);
 std::vector<Row> reconciliation(const Options& o);
 std::vector<Row> bootstrap(const Options& o);
 std::vector<Row> idleSessions(const Options& o);
+std::vector<Row> mProfileDay(const Options& o);
 
 }  // namespace fieldsync::bench

@@ -27,13 +27,70 @@ std::string enrollTicket(server::Server& s, std::uint16_t port) {
   return *t;
 }
 
-double rssMiB(pid_t pid) {
+// A figure from /proc/PID/status, in MiB: "VmRSS:" now, "VmHWM:" the peak.
+double statusMiB(pid_t pid, const std::string& key) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
   std::string line;
   while (std::getline(in, line))
-    if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+    if (line.rfind(key, 0) == 0) return std::stod(line.substr(key.size())) / 1024.0;
   return NAN;
 }
+
+void raiseFdLimit(rlim_t want) {
+  rlimit lim{};
+  getrlimit(RLIMIT_NOFILE, &lim);
+  if (lim.rlim_cur >= want) return;
+  lim.rlim_cur = want;
+  lim.rlim_max = std::max(lim.rlim_max, want);
+  if (setrlimit(RLIMIT_NOFILE, &lim) != 0) die("cannot raise the file descriptor limit to " + std::to_string(want));
+}
+
+// The real fieldsync-server program as a child, with an admin handle on its
+// data directory for enrollment tokens.
+struct ChildServer {
+  pid_t pid = -1;
+  std::uint16_t port = 0;
+  std::unique_ptr<server::Server> admin;
+
+  ChildServer(const Options& o, const std::string& dir) {
+    const std::string bin = (std::filesystem::path(o.fieldsync).parent_path().parent_path() / "server" /
+                             "fieldsync-server").string();
+    const std::string out = dir + "/server.out";
+    pid = fork();
+    if (pid == 0) {
+      if (!std::freopen(out.c_str(), "w", stdout) || !std::freopen("/dev/null", "w", stderr)) _exit(126);
+      execl(bin.c_str(), bin.c_str(), "--data", (dir + "/server").c_str(), "--company", "BENCH", "--listen",
+            "127.0.0.1:0", nullptr);
+      _exit(127);
+    }
+    for (int i = 0; i < 100 && !port; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      std::ifstream in(out);
+      std::string line;
+      std::getline(in, line);
+      if (auto at = line.find("127.0.0.1:"); at != std::string::npos)
+        port = static_cast<std::uint16_t>(std::stoi(line.substr(at + 10)));
+    }
+    if (!port) die("the server did not start");
+    auto a = server::Server::open(dir + "/server", "");
+    if (!a) die(a.error().message);
+    admin = std::move(a).value();
+  }
+  ~ChildServer() {
+    admin.reset();
+    kill(pid, SIGTERM);
+    int status = 0;
+    waitpid(pid, &status, 0);
+  }
+  std::unique_ptr<Node> device(const std::string& path, const std::string& role = "technician") {
+    auto t = admin->enrollToken("bench", role, 3'600'000, "127.0.0.1", port);
+    if (!t) die(t.error().message);
+    if (auto ok = node::enroll(path, *t); !ok) die(ok.error().message);
+    auto n = Node::open(path);
+    if (!n) die(n.error().message);
+    return std::move(n).value();
+  }
+};
 
 }  // namespace
 
@@ -91,49 +148,16 @@ std::vector<Row> bootstrap(const Options& o) {
 
 std::vector<Row> idleSessions(const Options& o) {
   const std::size_t sessions = o.quick ? 200 : 2000;
-  rlimit lim{};
-  getrlimit(RLIMIT_NOFILE, &lim);
-  const rlim_t want = sessions * 6 + 1024;
-  if (lim.rlim_cur < want) {
-    lim.rlim_cur = want;
-    lim.rlim_max = std::max(lim.rlim_max, want);
-    if (setrlimit(RLIMIT_NOFILE, &lim) != 0) die("W4: cannot raise the file descriptor limit to " + std::to_string(want));
-  }
+  raiseFdLimit(sessions * 6 + 1024);
   const std::string dir = o.dir + "/w4";
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
-  const std::string server_bin = (std::filesystem::path(o.fieldsync).parent_path().parent_path() / "server" /
-                                  "fieldsync-server").string();
-  const std::string out = dir + "/server.out";
-  const pid_t pid = fork();
-  if (pid == 0) {
-    if (!std::freopen(out.c_str(), "w", stdout) || !std::freopen("/dev/null", "w", stderr)) _exit(126);
-    execl(server_bin.c_str(), server_bin.c_str(), "--data", (dir + "/server").c_str(), "--company", "BENCH",
-          "--listen", "127.0.0.1:0", nullptr);
-    _exit(127);
-  }
-  std::uint16_t port = 0;
-  for (int i = 0; i < 100 && !port; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    std::ifstream in(out);
-    std::string line;
-    std::getline(in, line);
-    if (auto at = line.find("127.0.0.1:"); at != std::string::npos) port = static_cast<std::uint16_t>(std::stoi(line.substr(at + 10)));
-  }
-  if (!port) die("W4: the server did not start");
-  auto admin = server::Server::open(dir + "/server", "");
-  if (!admin) die(admin.error().message);
+  ChildServer srv(o, dir);
   std::vector<std::unique_ptr<Node>> nodes;
   std::vector<std::unique_ptr<node::SyncSession>> open;
-  for (std::size_t i = 0; i < sessions; ++i) {
-    const std::string path = dir + "/d" + std::to_string(i) + ".db";
-    if (!node::enroll(path, enrollTicket(**admin, port))) die("W4: enroll failed");
-    auto n = Node::open(path);
-    if (!n) die(n.error().message);
-    nodes.push_back(std::move(n).value());
-  }
+  for (std::size_t i = 0; i < sessions; ++i) nodes.push_back(srv.device(dir + "/d" + std::to_string(i) + ".db"));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  const double before = rssMiB(pid);
+  const double before = statusMiB(srv.pid, "VmRSS:");
   const double secs = timeIt([&] {
     for (std::size_t i = 0; i < sessions; ++i) {
       auto s = node::SyncSession::connect(*nodes[i], dir + "/d" + std::to_string(i) + ".db", std::chrono::seconds(30));
@@ -142,17 +166,157 @@ std::vector<Row> idleSessions(const Options& o) {
     }
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  const double after = rssMiB(pid);
+  const double after = statusMiB(srv.pid, "VmRSS:");
   open.clear();  // says goodbye on each
-  kill(pid, SIGTERM);
-  int status = 0;
-  waitpid(pid, &status, 0);
   const std::string w = "W4 sessions (" + std::to_string(sessions) + " devices, real server process)";
   return {
       {w, "idle authenticated sessions held", static_cast<double>(sessions), "sessions", "", NAN},
       {w, "handshakes to open them all", static_cast<double>(sessions) / secs, "1/s", "", NAN},
       {w, "server memory per idle session", (after - before) * 1024.0 / static_cast<double>(sessions), "KiB", "", NAN},
       {w, "server RSS with all sessions open", after, "MiB", "server RSS before", before},
+  };
+}
+
+// W2: a day of the M profile (docs: domain.md section 4.3): technicians,
+// warehouse handhelds and drivers, each its own node, working offline and
+// syncing through the real server with reconciliation on.
+std::vector<Row> mProfileDay(const Options& o) {
+  using node::MoveKind;
+  using node::MoveSpec;
+  const int techs = o.quick ? 15 : 150, handhelds = o.quick ? 4 : 40, drivers = o.quick ? 3 : 30;
+  const int branches = o.quick ? 1 : 10, parts = 200;
+  raiseFdLimit(static_cast<rlim_t>((techs + handhelds + drivers) * 8 + 1024));
+  const std::string dir = o.dir + "/w2";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  ChildServer srv(o, dir);
+  struct Dev {
+    std::string path;
+    std::unique_ptr<Node> node;
+  };
+  std::vector<Dev> all;
+  auto add = [&](const std::string& name, const std::string& role) -> Dev& {
+    all.push_back({dir + "/" + name + ".db", nullptr});
+    all.back().node = srv.device(all.back().path, role);
+    return all.back();
+  };
+  auto sync = [&](Dev& d) {
+    auto session = node::SyncSession::connect(*d.node, d.path, std::chrono::seconds(120));
+    if (!session) die("W2: " + session.error().message);
+    auto r = (*session)->round();
+    if (!r) die("W2: " + r.error().message);
+    (*session)->close();
+    return *r;
+  };
+  auto wh = [](int b) { return "WH-" + std::to_string(b); };
+  auto van = [](int t) { return "VAN-" + std::to_string(t); };
+  auto part = [](std::uint64_t p) { return "P-" + std::to_string(p); };
+
+  // The back office sets up the catalogue and opening stock; everyone takes it.
+  Dev& office = add("office", "supervisor");
+  for (int p = 0; p < parts; ++p) (void)office.node->addItem({part(static_cast<std::uint64_t>(p)), "", false, 0, 0});
+  for (int b = 0; b < branches; ++b) (void)office.node->addLocation({wh(b), "", node::LocationKind::warehouse, "", false});
+  for (int t = 0; t < techs; ++t)
+    (void)office.node->addLocation({van(t), "", node::LocationKind::van, "tech" + std::to_string(t), false});
+  for (int p = 0; p < parts; ++p)
+    for (int b = 0; b < branches; ++b)
+      (void)office.node->moveStock({MoveKind::receipt, part(static_cast<std::uint64_t>(p)), "", wh(b), 50'000, {}, {}, {}, false});
+  sync(office);
+  for (int t = 0; t < techs; ++t) add("tech" + std::to_string(t), "technician");
+  for (int h = 0; h < handhelds; ++h) add("hh" + std::to_string(h), "warehouse");
+  for (int d = 0; d < drivers; ++d) add("drv" + std::to_string(d), "driver");
+  for (std::size_t i = 1; i < all.size(); ++i) sync(all[i]);
+  std::uint64_t before_day = 0;
+  for (Dev& d : all) before_day += *d.node->ownSeq();
+
+  // Morning, offline: handhelds fill vans, move goods, and dispatch shipments.
+  std::mt19937_64 rng(2);
+  std::vector<std::string> shipments;
+  for (int h = 0; h < handhelds; ++h) {
+    Node& n = *all[static_cast<std::size_t>(1 + techs + h)].node;
+    const int b = h % branches;
+    for (int t = h; t < techs; t += handhelds)  // ten replenishment lines per van
+      for (int k = 0; k < 10; ++k)
+        (void)n.moveStock({MoveKind::transfer, part(rng() % parts), wh(t % branches), van(t), 1000, {}, {}, {}, false});
+    for (int k = 0; k < 200; ++k) {  // warehouse lines
+      const std::string p = part(rng() % parts);
+      if (k % 2) (void)n.moveStock({MoveKind::receipt, p, "", wh(b), 3000, {}, {}, {}, false});
+      else (void)n.moveStock({MoveKind::issue, p, wh(b), "", 2000, {}, {}, {}, true});
+    }
+    for (int k = 0; k < 8; ++k) {  // shipments of three lines
+      auto s = n.createShipment("Customer " + std::to_string(rng() % 500), "", wh(b));
+      if (!s) continue;
+      const std::string number = node::cellText(s->rows[0][0]);
+      for (int l = 0; l < 3; ++l) (void)n.addShipmentLine(number, part(rng() % parts), 1000, {}, true);
+      if (n.track(number, {node::ShipmentStatus::dispatched, {}, {}, {}, {}, {}, true})) shipments.push_back(number);
+    }
+  }
+  for (int h = 0; h < handhelds; ++h) sync(all[static_cast<std::size_t>(1 + techs + h)]);
+  for (int d = 0; d < drivers; ++d) sync(all[static_cast<std::size_t>(1 + techs + handhelds + d)]);
+
+  // The day, offline: technicians' visits, drivers' deliveries.
+  for (int t = 0; t < techs; ++t) {
+    Node& n = *all[static_cast<std::size_t>(1 + t)].node;
+    for (int v = 0; v < 5 + (t % 2); ++v) {
+      auto c = n.openCase({"Customer " + std::to_string(rng() % 500), "", "", "", "fault", node::Priority::normal, {}});
+      if (!c) continue;
+      const std::string number = node::cellText(c->rows[0][0]);
+      (void)n.scheduleVisit(number, "tech" + std::to_string(t), 1, 2);
+      (void)n.setCaseStatus(number, node::CaseStatus::in_progress, {});
+      for (int k = 0; k < 1 + (v % 2); ++k)
+        (void)n.usePart(number, {MoveKind::consumption, part(rng() % parts), van(t), "", 1000, {}, {}, {}, true});
+      (void)n.logActivity(number, "replaced the worn part", {});
+      (void)n.signOff(number, "customer", {});
+      (void)n.setCaseStatus(number, node::CaseStatus::resolved, {});
+    }
+  }
+  for (std::size_t i = 0; i < shipments.size(); ++i) {
+    Node& n = *all[static_cast<std::size_t>(1 + techs + handhelds) + i % static_cast<std::size_t>(drivers)].node;
+    (void)n.track(shipments[i], {node::ShipmentStatus::out_for_delivery, {}, {}, {}, {}, {}, false});
+    if (i % 10 == 0) (void)n.track(shipments[i], {node::ShipmentStatus::attempt_failed, {}, "", "", "", "closed", false});
+    (void)n.track(shipments[i], {node::ShipmentStatus::delivered, {}, "recipient", "sha256:00", "dock", {}, false});
+  }
+
+  // Evening: everyone pushes (ingest, over open sessions), then pulls until
+  // every node has converged.
+  std::uint64_t made = 0, pushed = 0;
+  for (Dev& d : all) made += *d.node->ownSeq();
+  made -= before_day;
+  std::vector<std::unique_ptr<node::SyncSession>> sessions;
+  std::vector<std::vector<sync::Op>> pending;
+  for (Dev& d : all) {
+    auto session = node::SyncSession::connect(*d.node, d.path, std::chrono::seconds(120));
+    if (!session) die("W2: " + session.error().message);
+    sessions.push_back(std::move(session).value());
+    const std::string acked = *d.node->setting("sync.acked");
+    pending.push_back(*d.node->opsOf(d.node->nodeId(), acked.empty() ? 0 : std::stoull(acked), 1'000'000));
+    pushed += pending.back().size();
+  }
+  const double ingest_s = timeIt([&] {
+    for (std::size_t i = 0; i < all.size(); ++i)
+      if (!pending[i].empty() && !sessions[i]->pushBatch(pending[i])) die("W2: a push failed");
+  });
+  sessions.clear();
+  const double converge_s = timeIt([&] {  // two pullers, one per core; each node stays on one thread
+    std::thread other([&] {
+      for (std::size_t i = 1; i < all.size(); i += 2) sync(all[i]);
+    });
+    for (std::size_t i = 0; i < all.size(); i += 2) sync(all[i]);
+    other.join();
+  }) + ingest_s;
+  const std::string expected = *all[0].node->digest();
+  for (Dev& d : all)
+    if (*d.node->digest() != expected) die("W2: " + d.path + " did not converge");
+  auto exceptions = srv.admin->exceptions(false);
+  const double peak = statusMiB(srv.pid, "VmHWM:");
+  const std::string w = "W2 a day of the M profile (" + std::to_string(techs) + " technicians, " +
+                        std::to_string(handhelds) + " handhelds, " + std::to_string(drivers) + " drivers)";
+  return {
+      {w, "ops made during the day", static_cast<double>(made), "ops", "", NAN},
+      {w, "server ingest with reconciliation", static_cast<double>(pushed) / ingest_s, "ops/s", "", NAN},
+      {w, "seconds until every node has converged", converge_s, "s", "", NAN},
+      {w, "open exceptions raised", exceptions ? static_cast<double>(exceptions->rows.size()) : NAN, "", "", NAN},
+      {w, "server peak RSS", peak, "MiB", "", NAN},
   };
 }
 

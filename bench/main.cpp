@@ -13,7 +13,7 @@ using namespace fieldsync::bench;
 namespace {
 
 const char* kUsage =
-    "usage: fieldsync-bench --fieldsync PATH [--quick] [--only N1,N2,W1,S1,S2,R1,W3,W4,C1] [--json FILE] [--dir DIR]\n"
+    "usage: fieldsync-bench --fieldsync PATH [--quick] [--only N1,N2,W1,S1,S2,R1,W2,W3,W4,C1] [--json FILE] [--dir DIR]\n"
     "  --fieldsync PATH  the fieldsync program (N2 runs it as a user would)\n"
     "  --quick           smaller sizes, for a smoke run\n"
     "  --only LIST       run only these workloads\n"
@@ -72,7 +72,8 @@ int main(int argc, char** argv) {
 
   const std::vector<std::pair<std::string, Workload>> all{{"N1", nodeCommands}, {"N2", nodeImport}, {"W1", peerW1},
                                                           {"S1", syncEndToEnd},  {"S2", serverIngest}, {"R1", reconciliation},
-                                                          {"W3", bootstrap},     {"W4", idleSessions}, {"C1", crypto}};
+                                                          {"W2", mProfileDay},   {"W3", bootstrap},    {"W4", idleSessions},
+                                                          {"C1", crypto}};
   std::vector<Row> rows;
   for (const auto& [name, run] : all) {
     if (!only.empty() && ("," + only + ",").find("," + name + ",") == std::string::npos) continue;
