@@ -56,11 +56,12 @@ template <class S>
 Folded fold(std::vector<Transition> events, S initial, int counted_status) {
   std::sort(events.begin(), events.end(),
             [](const Transition& a, const Transition& b) { return std::tie(a.at, a.stamp) < std::tie(b.at, b.stamp); });
-  Folded f{static_cast<int>(initial), 0, 0, 0};
+  Folded f{static_cast<int>(initial), 0, 0, 0, {}};
   for (const Transition& e : events) {
     const auto next = nextStatuses(static_cast<S>(f.status));
     if (std::find(next.begin(), next.end(), static_cast<S>(e.to)) == next.end()) {
       ++f.anomalies;
+      f.skipped.push_back({e.at, f.status, e.to});
       continue;
     }
     f.status = e.to;

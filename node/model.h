@@ -96,7 +96,12 @@ struct Folded {
   int status = 0;
   int counted = 0;       // entries into the counted status (reopened, attempt_failed)
   int anomalies = 0;     // transitions that were illegal once merged
-  std::int64_t last_at = 0;
+  std::int64_t last_at = 0;  // when the final status was entered
+  struct Skipped {
+    std::int64_t at = 0;
+    int from = 0, to = 0;
+  };
+  std::vector<Skipped> skipped;  // the illegal transitions, in order
 };
 
 // Sorts by (at, stamp) and walks the machine from its initial status;

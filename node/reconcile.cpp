@@ -121,64 +121,47 @@ Violation transitConserved(Node::Core& core, const Id& doc, const std::vector<St
   return v;
 }
 
+template <class Status>
+std::vector<std::string> skippedText(const Folded& f) {
+  std::vector<std::string> out;
+  for (const Folded::Skipped& k : f.skipped)
+    out.push_back(std::string(name(static_cast<Status>(k.to))) + " on " + formatTime(k.at) + " after " +
+                  std::string(name(static_cast<Status>(k.from))));
+  return out;
+}
+
+void describe(Violation& v, const std::vector<std::string>& problems, std::string_view merged, std::string suggestion) {
+  v.evidence = static_cast<std::int64_t>(problems.size());
+  if (problems.empty()) return;
+  v.violated = true;
+  v.detail = "the merged history is " + std::string(merged) + "; not applied: ";
+  for (std::size_t i = 0; i < problems.size(); ++i) v.detail += (i ? "; " : "") + problems[i];
+  v.suggestion = std::move(suggestion);
+}
+
 // Case transitions that are illegal once merged, and parts used after the end.
 Violation caseConflict(Node::Core& core, const Id& id) {
   const Attributes c = core.store->entity(EntityType::service_case, id);
   Violation v{"case_conflict", {id}, "case " + textOf(c, case_f::number), {}, {}, 0, false};
-  std::vector<Transition> events = core.transitions(FactKind::case_transition, id);
-  std::sort(events.begin(), events.end(),
-            [](const Transition& a, const Transition& b) { return std::tie(a.at, a.stamp) < std::tie(b.at, b.stamp); });
-  CaseStatus status = CaseStatus::new_case;
-  std::optional<std::int64_t> ended;
-  std::vector<std::string> problems;
-  for (const Transition& t : events) {
-    const auto to = static_cast<CaseStatus>(t.to);
-    const auto next = nextStatuses(status);
-    if (std::find(next.begin(), next.end(), to) == next.end()) {
-      problems.push_back(std::string(name(to)) + " on " + formatTime(t.at) + " after " + std::string(name(status)));
-      continue;
-    }
-    status = to;
-    ended = (to == CaseStatus::closed || to == CaseStatus::cancelled) ? std::optional(t.at) : std::nullopt;
-  }
-  const auto parts = core.store->movesOfCase(id);
-  for (const MoveRow& m : parts)
-    if (ended && m.at > *ended) problems.push_back("part " + doc(core, m) + " used on " + formatTime(m.at) + " after the case ended");
-  v.evidence = static_cast<std::int64_t>(problems.size());
-  if (!problems.empty()) {
-    v.violated = true;
-    v.detail = "the merged history is " + std::string(name(status)) + "; not applied: ";
-    for (std::size_t i = 0; i < problems.size(); ++i) v.detail += (i ? "; " : "") + problems[i];
-    v.suggestion = "decide the outcome with the technician and dispatcher, then set the case's status; "
-                   "reverse parts that were not used";
-  }
+  const Folded f = foldCase(core.transitions(FactKind::case_transition, id));
+  const auto status = static_cast<CaseStatus>(f.status);
+  std::vector<std::string> problems = skippedText<CaseStatus>(f);
+  if (status == CaseStatus::closed || status == CaseStatus::cancelled)
+    for (const MoveRow& m : core.store->movesOfCase(id))
+      if (m.at > f.last_at)
+        problems.push_back("part " + doc(core, m) + " used on " + formatTime(m.at) + " after the case ended");
+  describe(v, problems, name(status),
+           "decide the outcome with the technician and dispatcher, then set the case's status; reverse parts that "
+           "were not used");
   return v;
 }
 
 Violation shipmentConflict(Node::Core& core, const Id& id) {
   const Attributes s = core.store->entity(EntityType::shipment, id);
   Violation v{"shipment_conflict", {id}, "shipment " + textOf(s, shipment_f::number), {}, {}, 0, false};
-  std::vector<Transition> events = core.transitions(FactKind::tracking, id);
-  std::sort(events.begin(), events.end(),
-            [](const Transition& a, const Transition& b) { return std::tie(a.at, a.stamp) < std::tie(b.at, b.stamp); });
-  ShipmentStatus status = ShipmentStatus::created;
-  std::vector<std::string> problems;
-  for (const Transition& t : events) {
-    const auto to = static_cast<ShipmentStatus>(t.to);
-    const auto next = nextStatuses(status);
-    if (std::find(next.begin(), next.end(), to) == next.end()) {
-      problems.push_back(std::string(name(to)) + " on " + formatTime(t.at) + " after " + std::string(name(status)));
-      continue;
-    }
-    status = to;
-  }
-  v.evidence = static_cast<std::int64_t>(problems.size());
-  if (!problems.empty()) {
-    v.violated = true;
-    v.detail = "the merged tracking says " + std::string(name(status)) + "; not applied: ";
-    for (std::size_t i = 0; i < problems.size(); ++i) v.detail += (i ? "; " : "") + problems[i];
-    v.suggestion = "confirm with the driver what happened to the goods, then record it";
-  }
+  const Folded f = foldShipment(core.transitions(FactKind::tracking, id));
+  describe(v, skippedText<ShipmentStatus>(f), name(static_cast<ShipmentStatus>(f.status)),
+           "confirm with the driver what happened to the goods, then record it");
   return v;
 }
 

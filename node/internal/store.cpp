@@ -371,7 +371,7 @@ std::optional<Folded> Store::status(sync::EntityType type, const Id& id) {
   Query q(impl_->stmt("SELECT status, counted, anomalies, last_at FROM statuses WHERE entity_type = ? AND entity = ?"),
           static_cast<std::int64_t>(type), id);
   if (!q.step()) return std::nullopt;
-  return Folded{static_cast<int>(q->i64(0)), static_cast<int>(q->i64(1)), static_cast<int>(q->i64(2)), q->i64(3)};
+  return Folded{static_cast<int>(q->i64(0)), static_cast<int>(q->i64(1)), static_cast<int>(q->i64(2)), q->i64(3), {}};
 }
 
 void Store::noteInstalled(const Id& unit, std::int64_t at) {

@@ -43,6 +43,10 @@ TEST_CASE("completed and cancelled offline: the earlier in business time wins, t
   const Folded tech_first = with({step(3, cs(CaseStatus::resolved)), step(4, cs(CaseStatus::cancelled))});
   CHECK(tech_first.status == cs(CaseStatus::resolved));
   CHECK(tech_first.anomalies == 1);
+  REQUIRE(tech_first.skipped.size() == 1);  // what was not applied, and where it would have gone
+  CHECK(tech_first.skipped[0].from == cs(CaseStatus::resolved));
+  CHECK(tech_first.skipped[0].to == cs(CaseStatus::cancelled));
+  CHECK(tech_first.skipped[0].at == 4);
   const Folded office_first = with({step(4, cs(CaseStatus::resolved)), step(3, cs(CaseStatus::cancelled))});
   CHECK(office_first.status == cs(CaseStatus::cancelled));
   CHECK(office_first.anomalies == 1);
