@@ -33,6 +33,11 @@ struct Options {
 
 using Workload = std::function<std::vector<Row>(const Options&)>;
 
+[[noreturn]] inline void die(const std::string& what) {
+  std::fprintf(stderr, "bench: %s\n", what.c_str());
+  std::exit(1);
+}
+
 inline double seconds(std::chrono::steady_clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
 template <class F>

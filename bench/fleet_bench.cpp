@@ -16,11 +16,6 @@ namespace {
 
 using node::Node;
 
-[[noreturn]] void die(const std::string& what) {
-  std::fprintf(stderr, "bench: %s\n", what.c_str());
-  std::exit(1);
-}
-
 std::string enrollTicket(server::Server& s, std::uint16_t port) {
   auto t = s.enrollToken("bench", "technician", 3'600'000, "127.0.0.1", port);
   if (!t) die(t.error().message);

@@ -20,11 +20,6 @@ namespace {
 
 using node::Node;
 
-[[noreturn]] void die(const std::string& what) {
-  std::fprintf(stderr, "bench: %s\n", what.c_str());
-  std::exit(1);
-}
-
 struct LocalServer {
   std::unique_ptr<server::Server> server;
   std::uint16_t port = 0;
