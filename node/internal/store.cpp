@@ -30,8 +30,9 @@ CREATE TABLE registers(entity_type INTEGER NOT NULL, entity BLOB NOT NULL, field
 -- Lookups by value exist for cases, visits, shipments and stock documents
 -- only (numbers and references); units, items and locations are not indexed.
 CREATE INDEX registers_by_value ON registers(entity_type, field, value) WHERE entity_type IN (4, 5, 6, 7);
+-- An index of the facts in the op log (their bodies stay in ops).
 CREATE TABLE facts(node BLOB NOT NULL, seq INTEGER NOT NULL, kind INTEGER NOT NULL, entity BLOB NOT NULL,
-                   at INTEGER NOT NULL, body BLOB NOT NULL, PRIMARY KEY(node, seq)) WITHOUT ROWID;
+                   at INTEGER NOT NULL, PRIMARY KEY(node, seq)) WITHOUT ROWID;
 CREATE INDEX facts_by_entity ON facts(kind, entity);
 CREATE TABLE moves(node BLOB NOT NULL, seq INTEGER NOT NULL, hlc INTEGER NOT NULL, at INTEGER NOT NULL,
                    kind INTEGER NOT NULL, doc BLOB NOT NULL, item BLOB NOT NULL, from_loc BLOB NOT NULL,
@@ -215,15 +216,14 @@ void Store::forEachRegister(const std::function<void(const sync::RegisterKey&, c
 }
 
 void Store::addFact(const Op& fact, std::int64_t at) {
-  Stmt& s = impl_->stmt("INSERT INTO facts(node, seq, kind, entity, at, body) VALUES(?, ?, ?, ?, ?, ?)");
-  Query q(s, fact.id.node, fact.id.seq, static_cast<std::int64_t>(fact.fact), fact.entity, at);
-  const std::string body = sync::encodeOp(fact);
-  s.bindBlob(6, body);
-  q.run();
+  Query(impl_->stmt("INSERT INTO facts(node, seq, kind, entity, at) VALUES(?, ?, ?, ?, ?)"), fact.id.node, fact.id.seq,
+        static_cast<std::int64_t>(fact.fact), fact.entity, at)
+      .run();
 }
 
 std::vector<Op> Store::facts(sync::FactKind kind, const Id& entity) {
-  Query q(impl_->stmt("SELECT body FROM facts WHERE kind = ? AND entity = ? ORDER BY at, node, seq"),
+  Query q(impl_->stmt("SELECT o.body FROM facts f JOIN ops o ON o.node = f.node AND o.seq = f.seq "
+                      "WHERE f.kind = ? AND f.entity = ? ORDER BY f.at, f.node, f.seq"),
           static_cast<std::int64_t>(kind), entity);
   std::vector<Op> out;
   while (q.step()) out.push_back(impl_->opFromBody(q.row(), 0));
@@ -231,7 +231,8 @@ std::vector<Op> Store::facts(sync::FactKind kind, const Id& entity) {
 }
 
 void Store::forEachFact(const std::function<void(const Op&)>& fn) {
-  Stmt s(impl_->db.handle(), "SELECT body FROM facts ORDER BY node, seq");
+  Stmt s(impl_->db.handle(),
+         "SELECT o.body FROM facts f JOIN ops o ON o.node = f.node AND o.seq = f.seq ORDER BY f.node, f.seq");
   while (s.step()) fn(impl_->opFromBody(s, 0));
 }
 
