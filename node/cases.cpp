@@ -33,10 +33,7 @@ sync::Status transition(Node::Core& core, const EntityRef& c, CaseStatus to, std
 
 std::string unitLabel(Node::Core& core, const Attributes& case_attrs) {
   const auto unit = idOf(case_attrs, case_f::unit);
-  if (!unit) return {};
-  const Attributes u = core.store->entity(EntityType::unit, *unit);
-  const auto item = idOf(u, unit_f::item);
-  return (item ? core.codeOf(EntityType::item, *item) : std::string("?")) + "/" + textOf(u, unit_f::serial);
+  return unit ? core.unitLabel(*unit, "/") : std::string();
 }
 
 }  // namespace
@@ -202,12 +199,13 @@ Result<Table> Node::showCase(std::string_view ref) {
                      [](const auto& x, const auto& y) { return std::get<Time>(x[0]).ms < std::get<Time>(y[0]).ms; });
     const auto st = s.status(EntityType::service_case, c->id);
     const Attributes& a = c->attrs;
+    const std::string unit = unitLabel(*core_, a);
     t.rows.insert(t.rows.begin(),
                   {std::monostate{}, std::string("case"),
                    c->number + " " + std::string(name(static_cast<CaseStatus>(st ? st->status : 0))) + ", " +
                        std::string(name(static_cast<Priority>(intOf(a, case_f::priority)))) + " priority, " +
                        textOf(a, case_f::customer) + (textOf(a, case_f::site).empty() ? "" : " / " + textOf(a, case_f::site)) +
-                       (unitLabel(*core_, a).empty() ? "" : ", unit " + unitLabel(*core_, a)) + ": " +
+                       (unit.empty() ? "" : ", unit " + unit) + ": " +
                        textOf(a, case_f::problem)});
     return t;
   });

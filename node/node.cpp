@@ -101,12 +101,12 @@ void Node::Core::project(const Op& op) {
                 idOf(a, fact_f::shipment), flagOf(a, fact_f::forced)};
       store->addMove(m);
       if (m.unit && (m.kind == MoveKind::shipment_delivery || m.kind == MoveKind::issue))
-        store->noteDelivered(*m.unit, at);
+        store->noteDate(*m.unit, Store::UnitDate::delivered, at);
       break;
     }
     case FactKind::case_transition: refold(EntityType::service_case, op.entity); break;
     case FactKind::tracking: refold(EntityType::shipment, op.entity); break;
-    case FactKind::unit_event: store->noteInstalled(op.entity, at); break;
+    case FactKind::unit_event: store->noteDate(op.entity, Store::UnitDate::installed, at); break;
     default: break;
   }
 }
@@ -173,6 +173,12 @@ std::string Node::Core::codeOf(EntityType type, const Id& id) {
   const Attributes a = store->entity(type, id);
   const std::string code = textOf(a, 2);  // code or number is field 2 of every named entity
   return code.empty() ? id.hex() : code;
+}
+
+std::string Node::Core::unitLabel(const Id& unit, std::string_view separator) {
+  const Attributes u = store->entity(EntityType::unit, unit);
+  const auto item = idOf(u, unit_f::item);
+  return (item ? codeOf(EntityType::item, *item) : std::string("?")) + std::string(separator) + textOf(u, unit_f::serial);
 }
 
 Result<EntityRef> Node::Core::findNumbered(EntityType type, FieldId number_field, std::string_view ref,

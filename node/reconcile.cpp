@@ -53,10 +53,7 @@ Violation negativeStock(Node::Core& core, const Id& item, const LocationRef& loc
 
 // A serial is in one place: each movement leaves from where the last one put it.
 Violation serialConflict(Node::Core& core, const Id& unit) {
-  const Attributes u = core.store->entity(EntityType::unit, unit);
-  const auto item = idOf(u, unit_f::item);
-  Violation v{"serial_conflict", {unit}, (item ? core.codeOf(EntityType::item, *item) : std::string("?")) + " " +
-                                             textOf(u, unit_f::serial), {}, {}, 0, false};
+  Violation v{"serial_conflict", {unit}, core.unitLabel(unit, " "), {}, {}, 0, false};
   std::optional<Id> at;
   for (const MoveRow& m : core.store->movesOfUnit(unit)) {
     if (at && m.from != *at) {
@@ -75,10 +72,7 @@ Violation serialConflict(Node::Core& core, const Id& unit) {
 
 // One serial registered by two nodes that disagree on what it is.
 Violation duplicateRegistration(Node::Core& core, const Id& unit) {
-  const Attributes u = core.store->entity(EntityType::unit, unit);
-  const auto item = idOf(u, unit_f::item);
-  Violation v{"duplicate_registration", {unit}, (item ? core.codeOf(EntityType::item, *item) : std::string("?")) + " " +
-                                                    textOf(u, unit_f::serial), {}, {}, 0, false};
+  Violation v{"duplicate_registration", {unit}, core.unitLabel(unit, " "), {}, {}, 0, false};
   const auto claims = core.store->claims(unit);
   std::set<std::string> builds, customers;
   std::string said;

@@ -107,6 +107,7 @@ struct Node::Core {
   Result<LocationRef> location(std::string_view code);
   Result<LocationRef> locationById(const Id& id);
   std::string codeOf(EntityType type, const Id& id);  // a code or number for display
+  std::string unitLabel(const Id& unit, std::string_view separator);  // "ITEM SERIAL"
   Result<EntityRef> findNumbered(EntityType type, FieldId number_field, std::string_view ref, std::string_view what);
 
   // Resolves serials of an item to units (registering unknown ones when

@@ -375,20 +375,13 @@ std::optional<Folded> Store::status(sync::EntityType type, const Id& id) {
   return Folded{static_cast<int>(q->i64(0)), static_cast<int>(q->i64(1)), static_cast<int>(q->i64(2)), q->i64(3), {}};
 }
 
-void Store::noteInstalled(const Id& unit, std::int64_t at) {
-  Query(impl_->stmt("INSERT INTO unit_dates(unit, installed) VALUES(?, ?) ON CONFLICT(unit) DO UPDATE SET "
-                    "installed = CASE WHEN installed IS NULL OR excluded.installed < installed "
-                    "THEN excluded.installed ELSE installed END"),
-        unit, at)
-      .run();
-}
-
-void Store::noteDelivered(const Id& unit, std::int64_t at) {
-  Query(impl_->stmt("INSERT INTO unit_dates(unit, delivered) VALUES(?, ?) ON CONFLICT(unit) DO UPDATE SET "
-                    "delivered = CASE WHEN delivered IS NULL OR excluded.delivered < delivered "
-                    "THEN excluded.delivered ELSE delivered END"),
-        unit, at)
-      .run();
+void Store::noteDate(const Id& unit, UnitDate which, std::int64_t at) {
+#define FIELDSYNC_EARLIEST(col)                                                                        \
+  "INSERT INTO unit_dates(unit, " col ") VALUES(?, ?) ON CONFLICT(unit) DO UPDATE SET " col " = CASE " \
+  "WHEN " col " IS NULL OR excluded." col " < " col " THEN excluded." col " ELSE " col " END"
+  static constexpr const char* kSql[] = {FIELDSYNC_EARLIEST("installed"), FIELDSYNC_EARLIEST("delivered")};
+#undef FIELDSYNC_EARLIEST
+  Query(impl_->stmt(kSql[static_cast<int>(which)]), unit, at).run();
 }
 
 Store::UnitDates Store::unitDates(const Id& unit) {

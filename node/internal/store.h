@@ -103,8 +103,8 @@ class Store {
   std::vector<TransitLine> unbalancedTransit(const std::optional<sync::Id>& doc);
   void setStatus(sync::EntityType type, const sync::Id& id, const Folded& f);
   std::optional<Folded> status(sync::EntityType type, const sync::Id& id);
-  void noteInstalled(const sync::Id& unit, std::int64_t at);   // keeps the earliest
-  void noteDelivered(const sync::Id& unit, std::int64_t at);   // keeps the earliest
+  enum class UnitDate { installed, delivered };
+  void noteDate(const sync::Id& unit, UnitDate which, std::int64_t at);  // keeps the earliest
   struct UnitDates { std::optional<std::int64_t> installed, delivered; };
   // Registration claims: each node's latest build code and customer for a unit.
   struct Claim {
