@@ -40,8 +40,6 @@ constexpr NextStep nextStep(Errc code) {
   return NextStep::stop;
 }
 
-const char* toString(Errc code);
-
 struct Error {
   Errc code = Errc::internal;
   std::string message;

@@ -466,9 +466,12 @@ int runSync(Node& n, const std::string& db, bool watch, bool json) {
   while (!g_stop) {
     auto session = SyncSession::connect(n, db);
     if (!session) {
+      // Only what a retry can cure is retried: refused, denied and internal errors end the watch.
+      const auto next = fieldsync::sync::nextStep(session.error().code);
+      if (next != fieldsync::sync::NextStep::retry && next != fieldsync::sync::NextStep::restart)
+        return fail(session.error());
       std::fprintf(stderr, "fieldsync: %s; retrying in %llds\n", session.error().message.c_str(),
                    static_cast<long long>(backoff.count() / 1000));
-      if (session.error().code == Errc::denied) return fail(session.error());
       sleepFor(backoff);
       backoff = std::min(backoff * 2, std::chrono::milliseconds(30'000));
       continue;

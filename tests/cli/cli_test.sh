@@ -50,6 +50,8 @@ printf 'item,serial\nPUMP,A\n' > "$tmp/units.csv"
 check "an import with invalid rows exits 3" expect_exit 3 --db "$db" unit import "$tmp/units.csv"
 
 check "sync before enrolling is refused" expect_exit 3 --db "$db" sync
+check "sync --watch before enrolling is refused, not retried forever" \
+  bash -c "timeout 10 '$bin' --db '$db' sync --watch 2>/dev/null; [ \$? -eq 3 ]"
 "$server_bin" --data "$tmp/srv" --company ACME --listen 127.0.0.1:0 > "$tmp/srv.out" 2>/dev/null &
 srv=$!
 for _ in $(seq 50); do grep -q listening "$tmp/srv.out" 2>/dev/null && break; sleep 0.1; done
