@@ -441,6 +441,10 @@ awaitable<void> Server::Impl::session(tcp::socket socket, std::uint64_t number) 
     failure = e;
   } catch (const node::StoreError& e) {
     failure = SessionError{e.busy ? Errc::unavailable : Errc::internal, e.what()};
+    try {  // a push or an enrollment may have been mid-transaction on the shared connection
+      store->rollback();
+    } catch (const node::StoreError&) {
+    }
   } catch (const boost::system::system_error& e) {
     log(who + ": disconnected (" + e.code().message() + ")");
   }
