@@ -26,25 +26,39 @@ Id exceptionId(std::string_view kind, std::span<const Id> subjects) {
 std::string doc(Node::Core& core, const MoveRow& m) { return core.codeOf(EntityType::stock_doc, m.doc); }
 
 // Stock of an item at a location, in business-time order, never below zero.
+// Walks the ledger's blocks, not its movements: only blocks that go below
+// zero are opened, to count (and name the first few of) the movements out
+// that took the balance below zero.
 Violation negativeStock(Node::Core& core, const Id& item, const LocationRef& loc) {
+  constexpr std::size_t kNamed = 5;
   Violation v{"negative_stock", {item, loc.id}, core.codeOf(EntityType::item, item) + " at " + loc.code, {}, {}, 0, false};
+  const std::vector<LedgerBlock> blocks = core.store->ledger(item, loc.id);
   std::int64_t balance = 0, lowest = 0;
-  std::vector<std::string> culprits;
-  const auto moves = core.store->movesAt(item, loc.id);
-  for (const MoveRow& m : moves) {
-    balance += m.to == loc.id ? m.qty : -m.qty;
-    if (balance < 0 && m.from == loc.id) {
-      culprits.push_back(doc(core, m) + " (" + formatTime(m.at) + ")");
-      lowest = std::min(lowest, balance);
+  std::string named;
+  for (const LedgerBlock& b : blocks) {
+    if (balance + b.low < 0) {
+      lowest = std::min(lowest, balance + b.low);
+      const auto outs = core.store->ledgerOuts(item, loc.id, b.start);
+      const auto below = std::lower_bound(outs.begin(), outs.end(), -balance) - outs.begin();
+      if (v.evidence < static_cast<std::int64_t>(kNamed)) {
+        std::int64_t running = balance, n = v.evidence;
+        for (const MoveRow& m : core.store->movesAt(item, loc.id, b.start, b.end)) {
+          const std::int64_t d = ledgerDelta(m, loc.id);
+          running += d;
+          if (running < 0 && d < 0 && n++ < static_cast<std::int64_t>(kNamed))
+            named += (named.empty() ? "" : ", ") + doc(core, m) + " (" + formatTime(m.at) + ")";
+        }
+      }
+      v.evidence += below;
     }
+    balance += b.net;
   }
-  v.evidence = static_cast<std::int64_t>(culprits.size());
   if (lowest < 0) {
     v.violated = true;
-    std::string list;
-    for (const auto& c : culprits) list += (list.empty() ? "" : ", ") + c;
+    const std::int64_t more = v.evidence - static_cast<std::int64_t>(kNamed);
     v.detail = v.subjects_text + " went down to " + formatQty(lowest) + " in business-time order (now " +
-               formatQty(balance) + "); the movements that took it below zero: " + list;
+               formatQty(balance) + "); " + std::to_string(v.evidence) + " movement" + (v.evidence == 1 ? "" : "s") +
+               " took it below zero: " + named + (more > 0 ? " and " + std::to_string(more) + " more" : "");
     v.suggestion = "count " + loc.code + " and post an adjustment (resolve with --adjust), or record the receipt "
                    "or transfer that is missing";
   }

@@ -3,6 +3,7 @@
 
 #include "node/internal/sqlite.h"
 
+#include <algorithm>
 #include <cstring>
 #include <mutex>
 #include <type_traits>
@@ -61,6 +62,23 @@ CREATE TABLE unit_claims(unit BLOB NOT NULL, node BLOB NOT NULL, build_code TEXT
                          hlc INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY(unit, node)) WITHOUT ROWID;
 -- Transit movements (transit_out 3, transit_in 4), for the conservation sweep.
 CREATE INDEX moves_in_transit ON moves(doc, item, unit) WHERE kind IN (3, 4);
+)sql",
+    // 4: ledger blocks, so that a back-dated movement re-checks only its own
+    // block of an (item, location) (docs/reconciliation.md, "Long ledgers").
+    // Existing ledgers start as one block each, recomputed and split on first use.
+    R"sql(
+DROP INDEX moves_by_item_from;
+DROP INDEX moves_by_item_to;
+CREATE INDEX moves_by_item_from ON moves(item, from_loc, at, hlc);
+CREATE INDEX moves_by_item_to ON moves(item, to_loc, at, hlc);
+CREATE TABLE ledger_blocks(item BLOB NOT NULL, location BLOB NOT NULL, at INTEGER NOT NULL, hlc INTEGER NOT NULL,
+                           node BLOB NOT NULL, seq INTEGER NOT NULL, net INTEGER NOT NULL, low INTEGER NOT NULL,
+                           dirty INTEGER NOT NULL, outs BLOB NOT NULL,
+                           PRIMARY KEY(item, location, at, hlc, node, seq)) WITHOUT ROWID;
+INSERT INTO ledger_blocks
+  SELECT item, location, -9223372036854775807 - 1, 0, zeroblob(16), 0, sum(delta), 0, 1, x'' FROM
+    (SELECT item, from_loc AS location, -qty AS delta FROM moves UNION ALL SELECT item, to_loc, qty FROM moves)
+  GROUP BY item, location;
 )sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
@@ -247,6 +265,8 @@ void Store::addMove(const MoveRow& m) {
       "ON CONFLICT(item, location) DO UPDATE SET qty = qty + excluded.qty");
   Query(bal, m.item, m.from, -m.qty).run();
   Query(bal, m.item, m.to, m.qty).run();
+  addToLedger(m, m.from, -m.qty);
+  addToLedger(m, m.to, m.qty);
   if (m.unit) {
     // A unit is where its latest move (by business time, then stamp) took it.
     Query(impl_->stmt("INSERT INTO unit_places(unit, location, at, hlc, node, seq) VALUES(?, ?, ?, ?, ?, ?) "
@@ -305,8 +325,13 @@ namespace {
 constexpr const char* kMovesOfDoc = FIELDSYNC_MOVE_COLUMNS "WHERE doc = ?" FIELDSYNC_MOVE_ORDER;
 constexpr const char* kMovesOfUnit = FIELDSYNC_MOVE_COLUMNS "WHERE unit = ?" FIELDSYNC_MOVE_ORDER;
 constexpr const char* kMovesOfCase = FIELDSYNC_MOVE_COLUMNS "WHERE service_case = ?" FIELDSYNC_MOVE_ORDER;
+// The two halves use the (item, from_loc | to_loc, at, hlc) indexes; UNION
+// keeps a movement once even if it were from and to the same location.
 constexpr const char* kMovesAt =
-    FIELDSYNC_MOVE_COLUMNS "WHERE item = ?1 AND (from_loc = ?2 OR to_loc = ?2)" FIELDSYNC_MOVE_ORDER;
+    FIELDSYNC_MOVE_COLUMNS "WHERE item = ?1 AND from_loc = ?2 AND (at, hlc, node, seq) >= (?3, ?4, ?5, ?6) "
+    "AND (at, hlc, node, seq) < (?7, ?8, ?9, ?10) UNION " FIELDSYNC_MOVE_COLUMNS
+    "WHERE item = ?1 AND to_loc = ?2 AND (at, hlc, node, seq) >= (?3, ?4, ?5, ?6) "
+    "AND (at, hlc, node, seq) < (?7, ?8, ?9, ?10)" FIELDSYNC_MOVE_ORDER;
 #undef FIELDSYNC_MOVE_COLUMNS
 #undef FIELDSYNC_MOVE_ORDER
 
@@ -340,10 +365,102 @@ std::vector<MoveRow> Store::movesOfDoc(const Id& doc) { return movesWhere(kMoves
 std::vector<MoveRow> Store::movesOfUnit(const Id& unit) { return movesWhere(kMovesOfUnit, unit); }
 std::vector<MoveRow> Store::movesOfCase(const Id& service_case) { return movesWhere(kMovesOfCase, service_case); }
 
-std::vector<MoveRow> Store::movesAt(const Id& item, const Id& location) {
-  Query q(impl_->stmt(kMovesAt), item, location);
+std::vector<MoveRow> Store::movesAt(const Id& item, const Id& location, const LedgerKey& from, const LedgerKey& to) {
+  Query q(impl_->stmt(kMovesAt), item, location, from.at, from.hlc, from.op.node, from.op.seq, to.at, to.hlc,
+          to.op.node, to.op.seq);
   std::vector<MoveRow> out;
   while (q.step()) out.push_back(moveAt(q.row()));
+  return out;
+}
+
+// Ledger blocks (docs/reconciliation.md, "Long ledgers"). Adding a movement
+// updates the net of the block it falls in and marks it dirty; ledger()
+// recomputes dirty blocks. A block's outs are little-endian int64 running sums.
+namespace {
+constexpr std::size_t kBlockMoves = 256;  // a block is split when it holds more than twice this
+}  // namespace
+
+void Store::addToLedger(const MoveRow& m, const Id& location, std::int64_t delta) {
+  Query(impl_->stmt("UPDATE ledger_blocks SET net = net + ?3, dirty = 1 WHERE item = ?1 AND location = ?2 AND "
+                    "(at, hlc, node, seq) = (SELECT at, hlc, node, seq FROM ledger_blocks WHERE item = ?1 AND "
+                    "location = ?2 AND (at, hlc, node, seq) <= (?4, ?5, ?6, ?7) "
+                    "ORDER BY at DESC, hlc DESC, node DESC, seq DESC LIMIT 1)"),
+        m.item, location, delta, m.at, m.hlc, m.op.node, m.op.seq)
+      .run();
+  if (impl_->db.changes() > 0) return;
+  const LedgerKey first;  // the first block starts before every movement
+  Query(impl_->stmt("INSERT INTO ledger_blocks(item, location, at, hlc, node, seq, net, low, dirty, outs) "
+                    "VALUES(?, ?, ?, ?, ?, ?, ?, 0, 1, x'')"),
+        m.item, location, first.at, first.hlc, first.op.node, first.op.seq, delta)
+      .run();
+}
+
+void Store::rewriteBlock(const Id& item, const Id& location, const LedgerKey& start, const LedgerKey& end) {
+  const std::vector<MoveRow> moves = movesAt(item, location, start, end);
+  Query(impl_->stmt("DELETE FROM ledger_blocks WHERE item = ? AND location = ? AND (at, hlc, node, seq) = (?, ?, ?, ?)"),
+        item, location, start.at, start.hlc, start.op.node, start.op.seq)
+      .run();
+  const std::size_t pieces = moves.size() > 2 * kBlockMoves ? moves.size() / kBlockMoves : 1;
+  for (std::size_t p = 0; p < pieces; ++p) {
+    const std::size_t first = p * moves.size() / pieces, last = (p + 1) * moves.size() / pieces;
+    LedgerKey key = start;
+    if (p > 0) key = {moves[first].at, moves[first].hlc, moves[first].op};
+    std::int64_t sum = 0;
+    std::vector<std::int64_t> outs;
+    for (std::size_t i = first; i < last; ++i) {
+      const std::int64_t d = ledgerDelta(moves[i], location);
+      sum += d;
+      if (d < 0) outs.push_back(sum);
+    }
+    std::sort(outs.begin(), outs.end());
+    std::string bytes;
+    for (std::int64_t v : outs)
+      for (int b = 0; b < 8; ++b) bytes.push_back(static_cast<char>(static_cast<std::uint64_t>(v) >> (8 * b)));
+    Stmt& s = impl_->stmt("INSERT INTO ledger_blocks(item, location, at, hlc, node, seq, net, low, dirty, outs) "
+                          "VALUES(?, ?, ?, ?, ?, ?, ?, ?, 0, ?)");
+    Query q(s, item, location, key.at, key.hlc, key.op.node, key.op.seq, sum, outs.empty() ? 0 : std::min<std::int64_t>(0, outs.front()));
+    s.bindBlob(9, bytes);
+    q.run();
+  }
+}
+
+std::vector<LedgerBlock> Store::ledger(const Id& item, const Id& location) {
+  auto read = [&](std::vector<bool>* dirty) {
+    Query q(impl_->stmt("SELECT at, hlc, node, seq, net, low, dirty FROM ledger_blocks WHERE item = ? AND location = ? "
+                        "ORDER BY at, hlc, node, seq"),
+            item, location);
+    std::vector<LedgerBlock> out;
+    while (q.step()) {
+      const LedgerKey start{q->i64(0), static_cast<sync::HlcTime>(q->i64(1)), {q->id(2), static_cast<std::uint64_t>(q->i64(3))}};
+      if (!out.empty()) out.back().end = start;
+      out.push_back({start, kEndOfLedger, q->i64(4), q->i64(5)});
+      if (dirty) dirty->push_back(q->i64(6) != 0);
+    }
+    return out;
+  };
+  std::vector<bool> dirty;
+  std::vector<LedgerBlock> blocks = read(&dirty);
+  bool rewritten = false;
+  for (std::size_t i = 0; i < blocks.size(); ++i) {
+    if (!dirty[i]) continue;
+    rewriteBlock(item, location, blocks[i].start, blocks[i].end);
+    rewritten = true;
+  }
+  return rewritten ? read(nullptr) : blocks;
+}
+
+std::vector<std::int64_t> Store::ledgerOuts(const Id& item, const Id& location, const LedgerKey& start) {
+  Query q(impl_->stmt("SELECT outs FROM ledger_blocks WHERE item = ? AND location = ? AND (at, hlc, node, seq) = "
+                      "(?, ?, ?, ?)"),
+          item, location, start.at, start.hlc, start.op.node, start.op.seq);
+  std::vector<std::int64_t> out;
+  if (!q.step()) return out;
+  const std::string bytes = q->blob(0);
+  for (std::size_t i = 0; i + 8 <= bytes.size(); i += 8) {
+    std::uint64_t v = 0;
+    for (int b = 0; b < 8; ++b) v |= static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[i + b])) << (8 * b);
+    out.push_back(static_cast<std::int64_t>(v));
+  }
   return out;
 }
 
@@ -396,7 +513,7 @@ Store::UnitDates Store::unitDates(const Id& unit) {
 
 void Store::clearProjections() {
   impl_->exec(
-      "DELETE FROM registers; DELETE FROM facts; DELETE FROM moves; DELETE FROM balances; "
+      "DELETE FROM registers; DELETE FROM facts; DELETE FROM moves; DELETE FROM balances; DELETE FROM ledger_blocks; "
       "DELETE FROM unit_places; DELETE FROM unit_dates; DELETE FROM statuses; DELETE FROM unit_claims;");
 }
 

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -43,6 +44,27 @@ struct MoveRow {
 struct UnitPlace {
   sync::Id location;
   std::int64_t at = 0;
+};
+
+// Where a movement sits in business-time order: time, then HLC, then op id.
+struct LedgerKey {
+  std::int64_t at = std::numeric_limits<std::int64_t>::min();  // by default before every movement
+  sync::HlcTime hlc = 0;
+  sync::OpId op;
+};
+inline constexpr LedgerKey kEndOfLedger{std::numeric_limits<std::int64_t>::max(), 0, {}};
+
+// What a movement does to the balance of a location: in positive, out negative.
+inline std::int64_t ledgerDelta(const MoveRow& m, const sync::Id& location) {
+  return (m.to == location ? m.qty : 0) - (m.from == location ? m.qty : 0);
+}
+
+// A block of one (item, location)'s ledger: the movements from its start up
+// to the next block's start (docs/reconciliation.md, "Long ledgers").
+struct LedgerBlock {
+  LedgerKey start, end;
+  std::int64_t net = 0;  // their sum: in positive, out negative
+  std::int64_t low = 0;  // the lowest running sum after one of them, from 0 at the start; <= 0
 };
 
 struct BalanceRow {
@@ -92,7 +114,16 @@ class Store {
   std::vector<MoveRow> movesOfDoc(const sync::Id& doc);
   std::vector<MoveRow> movesOfUnit(const sync::Id& unit);
   std::vector<MoveRow> movesOfCase(const sync::Id& service_case);
-  std::vector<MoveRow> movesAt(const sync::Id& item, const sync::Id& location);  // in or out, business-time order
+  // In or out of a location, business-time order, from <= key < to.
+  std::vector<MoveRow> movesAt(const sync::Id& item, const sync::Id& location, const LedgerKey& from,
+                               const LedgerKey& to);
+  // The ledger of (item, location) in blocks, in order; recomputes the
+  // blocks that movements were added to since the last call, splitting
+  // long ones.
+  std::vector<LedgerBlock> ledger(const sync::Id& item, const sync::Id& location);
+  // The running sums (from 0 at the block's start) after each movement out
+  // of the location in the block that starts at `start`, ascending.
+  std::vector<std::int64_t> ledgerOuts(const sync::Id& item, const sync::Id& location, const LedgerKey& start);
   // Transfers via transit whose (item, unit) lines do not balance: sent
   // minus arrived, and when they were first sent. Only unbalanced lines.
   struct TransitLine {
@@ -123,6 +154,8 @@ class Store {
 
  private:
   std::vector<MoveRow> movesWhere(const char* sql, const sync::Id& key);
+  void addToLedger(const MoveRow& m, const sync::Id& location, std::int64_t delta);
+  void rewriteBlock(const sync::Id& item, const sync::Id& location, const LedgerKey& start, const LedgerKey& end);
   struct Impl;
   explicit Store(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
