@@ -184,7 +184,7 @@ std::vector<Row> mProfileDay(const Options& o) {
   const std::string dir = o.dir + "/w2";
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
-  ChildServer srv(o, dir);
+  auto srv = std::make_unique<ChildServer>(o, dir);
   struct Dev {
     std::string path;
     std::unique_ptr<Node> node;
@@ -192,7 +192,7 @@ std::vector<Row> mProfileDay(const Options& o) {
   std::vector<Dev> all;
   auto add = [&](const std::string& name, const std::string& role) -> Dev& {
     all.push_back({dir + "/" + name + ".db", nullptr});
-    all.back().node = srv.device(all.back().path, role);
+    all.back().node = srv->device(all.back().path, role);
     return all.back();
   };
   auto sync = [&](Dev& d) {
@@ -277,21 +277,49 @@ std::vector<Row> mProfileDay(const Options& o) {
   std::uint64_t made = 0, pushed = 0;
   for (Dev& d : all) made += *d.node->ownSeq();
   made -= before_day;
-  std::vector<std::unique_ptr<node::SyncSession>> sessions;
   std::vector<std::vector<sync::Op>> pending;
   for (Dev& d : all) {
-    auto session = node::SyncSession::connect(*d.node, d.path, std::chrono::seconds(120));
-    if (!session) die("W2: " + session.error().message);
-    sessions.push_back(std::move(session).value());
     const std::string acked = *d.node->setting("sync.acked");
     pending.push_back(*d.node->opsOf(d.node->nodeId(), acked.empty() ? 0 : std::stoull(acked), 1'000'000));
     pushed += pending.back().size();
   }
-  const double ingest_s = timeIt([&] {
-    for (std::size_t i = 0; i < all.size(); ++i)
-      if (!pending[i].empty() && !sessions[i]->pushBatch(pending[i])) die("W2: a push failed");
-  });
-  sessions.clear();
+  auto pointAt = [&](std::uint16_t port) {
+    for (Dev& d : all) (void)d.node->setSetting("sync.server", "127.0.0.1:" + std::to_string(port));
+  };
+  auto ingest = [&] {  // seconds to push the evening's ops over open sessions
+    std::vector<std::unique_ptr<node::SyncSession>> sessions;
+    for (Dev& d : all) {
+      auto session = node::SyncSession::connect(*d.node, d.path, std::chrono::seconds(120));
+      if (!session) die("W2: " + session.error().message);
+      sessions.push_back(std::move(session).value());
+    }
+    return timeIt([&] {
+      for (std::size_t i = 0; i < all.size(); ++i)
+        if (!pending[i].empty() && !sessions[i]->pushBatch(pending[i])) die("W2: a push failed");
+    });
+  };
+  // Checks on against off: the same evening pushed into two copies of the
+  // server as it stood, each run in this process.
+  srv.reset();
+  double copy_rate[2] = {0, 0};
+  for (int checks = 0; checks < 2; ++checks) {
+    const std::string copy = dir + "/server-copy-" + std::to_string(checks);
+    std::filesystem::copy(dir + "/server", copy, std::filesystem::copy_options::recursive);
+    auto s = server::Server::open(copy, "");
+    if (!s) die(s.error().message);
+    (*s)->setLog([](const std::string&) {});
+    (*s)->setChecks(checks == 1);
+    auto port = (*s)->listen("127.0.0.1", 0);
+    if (!port) die(port.error().message);
+    std::thread serving([&] { (void)(*s)->serve(); });
+    pointAt(*port);
+    copy_rate[checks] = static_cast<double>(pushed) / ingest();
+    (*s)->stop();
+    serving.join();
+  }
+  srv = std::make_unique<ChildServer>(o, dir);
+  pointAt(srv->port);
+  const double ingest_s = ingest();
   const double converge_s = timeIt([&] {  // two pullers, one per core; each node stays on one thread
     std::thread other([&] {
       for (std::size_t i = 1; i < all.size(); i += 2) sync(all[i]);
@@ -302,13 +330,14 @@ std::vector<Row> mProfileDay(const Options& o) {
   const std::string expected = *all[0].node->digest();
   for (Dev& d : all)
     if (*d.node->digest() != expected) die("W2: " + d.path + " did not converge");
-  auto exceptions = srv.admin->exceptions(false);
-  const double peak = statusMiB(srv.pid, "VmHWM:");
+  auto exceptions = srv->admin->exceptions(false);
+  const double peak = statusMiB(srv->pid, "VmHWM:");
   const std::string w = "W2 a day of the M profile (" + std::to_string(techs) + " technicians, " +
                         std::to_string(handhelds) + " handhelds, " + std::to_string(drivers) + " drivers)";
   return {
       {w, "ops made during the day", static_cast<double>(made), "ops", "", NAN},
       {w, "server ingest with reconciliation", static_cast<double>(pushed) / ingest_s, "ops/s", "", NAN},
+      {w, "server ingest with checks (in-process copy)", copy_rate[1], "ops/s", "the same with checks off", copy_rate[0]},
       {w, "seconds until every node has converged", converge_s, "s", "", NAN},
       {w, "open exceptions raised", exceptions ? static_cast<double>(exceptions->rows.size()) : NAN, "", "", NAN},
       {w, "server peak RSS", peak, "MiB", "", NAN},
