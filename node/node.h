@@ -167,9 +167,17 @@ class Node {
                                        std::string_view suggestion, std::int64_t evidence);
   Result<Table> exceptions(bool include_resolved);
   Result<Table> showException(std::string_view ref);
-  // Resolving is an ordinary op; `adjust` also posts a stock adjustment of
-  // that signed quantity at the exception's location (negative stock).
-  Result<Table> resolveException(std::string_view ref, std::string_view note, std::optional<std::int64_t> adjust);
+  // Resolving is an ordinary op. A negative_stock exception can also be
+  // resolved with one compensating fact, in the same transaction: an
+  // adjustment of a signed quantity at its location, now; or a retroactive
+  // transfer of the deepest shortfall from another location, dated just
+  // before the first movement that took the balance below zero.
+  struct Resolution {
+    std::string note;
+    std::optional<std::int64_t> adjust;
+    std::string transfer_from;  // a location code
+  };
+  Result<Table> resolveException(std::string_view ref, const Resolution& how);
 
   // Register writes without domain checks, one op each, in one transaction:
   // for bulk loads and benchmarks that know the model (docs/data-model.md).

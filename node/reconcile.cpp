@@ -1,6 +1,7 @@
 // Server reconciliation: business rules checked on merged data, and the
 // exception queue (docs/reconciliation.md).
 #include <algorithm>
+#include <cstdlib>
 #include <map>
 #include <set>
 
@@ -25,42 +26,55 @@ Id exceptionId(std::string_view kind, std::span<const Id> subjects) {
 
 std::string doc(Node::Core& core, const MoveRow& m) { return core.codeOf(EntityType::stock_doc, m.doc); }
 
-// Stock of an item at a location, in business-time order, never below zero.
-// Walks the ledger's blocks, not its movements: only blocks that go below
-// zero are opened, to count (and name the first few of) the movements out
-// that took the balance below zero.
-Violation negativeStock(Node::Core& core, const Id& item, const LocationRef& loc) {
-  constexpr std::size_t kNamed = 5;
-  Violation v{"negative_stock", {item, loc.id}, core.codeOf(EntityType::item, item) + " at " + loc.code, {}, {}, 0, false};
-  const std::vector<LedgerBlock> blocks = core.store->ledger(item, loc.id);
-  std::int64_t balance = 0, lowest = 0;
-  std::string named;
-  for (const LedgerBlock& b : blocks) {
-    if (balance + b.low < 0) {
-      lowest = std::min(lowest, balance + b.low);
-      const auto outs = core.store->ledgerOuts(item, loc.id, b.start);
-      const auto below = std::lower_bound(outs.begin(), outs.end(), -balance) - outs.begin();
-      if (v.evidence < static_cast<std::int64_t>(kNamed)) {
-        std::int64_t running = balance, n = v.evidence;
-        for (const MoveRow& m : core.store->movesAt(item, loc.id, b.start, b.end)) {
-          const std::int64_t d = ledgerDelta(m, loc.id);
+// An (item, location)'s ledger in business-time order: how low it went and
+// which movements out took it below zero. Walks the ledger's blocks, not
+// its movements: only blocks that go below zero are opened, to count (and
+// name the first few of) those movements (docs/reconciliation.md).
+constexpr std::int64_t kNamed = 5;  // movements named in a negative-stock exception's detail
+
+struct Shortfall {
+  std::int64_t lowest = 0, balance = 0, below = 0;  // below: how many movements out left it below zero
+  std::optional<std::int64_t> first_at;             // when the first of them happened
+  std::string named;                                // the first few, as "document (time)"
+};
+
+Shortfall shortfall(Node::Core& core, const Id& item, const Id& loc) {
+  Shortfall s;
+  for (const LedgerBlock& b : core.store->ledger(item, loc)) {
+    if (s.balance + b.low < 0) {
+      s.lowest = std::min(s.lowest, s.balance + b.low);
+      const auto outs = core.store->ledgerOuts(item, loc, b.start);
+      const auto below = std::lower_bound(outs.begin(), outs.end(), -s.balance) - outs.begin();
+      if (s.below < kNamed) {
+        std::int64_t running = s.balance, n = s.below;
+        for (const MoveRow& m : core.store->movesAt(item, loc, b.start, b.end)) {
+          const std::int64_t d = ledgerDelta(m, loc);
           running += d;
-          if (running < 0 && d < 0 && n++ < static_cast<std::int64_t>(kNamed))
-            named += (named.empty() ? "" : ", ") + doc(core, m) + " (" + formatTime(m.at) + ")";
+          if (running >= 0 || d >= 0) continue;
+          if (!s.first_at) s.first_at = m.at;
+          if (n++ < kNamed) s.named += (s.named.empty() ? "" : ", ") + doc(core, m) + " (" + formatTime(m.at) + ")";
         }
       }
-      v.evidence += below;
+      s.below += below;
     }
-    balance += b.net;
+    s.balance += b.net;
   }
-  if (lowest < 0) {
+  return s;
+}
+
+// Stock of an item at a location, in business-time order, never below zero.
+Violation negativeStock(Node::Core& core, const Id& item, const LocationRef& loc) {
+  Violation v{"negative_stock", {item, loc.id}, core.codeOf(EntityType::item, item) + " at " + loc.code, {}, {}, 0, false};
+  const Shortfall s = shortfall(core, item, loc.id);
+  v.evidence = s.below;
+  if (s.lowest < 0) {
     v.violated = true;
-    const std::int64_t more = v.evidence - static_cast<std::int64_t>(kNamed);
-    v.detail = v.subjects_text + " went down to " + formatQty(lowest) + " in business-time order (now " +
-               formatQty(balance) + "); " + std::to_string(v.evidence) + " movement" + (v.evidence == 1 ? "" : "s") +
-               " took it below zero: " + named + (more > 0 ? " and " + std::to_string(more) + " more" : "");
-    v.suggestion = "count " + loc.code + " and post an adjustment (resolve with --adjust), or record the receipt "
-                   "or transfer that is missing";
+    const std::int64_t more = s.below - kNamed;
+    v.detail = v.subjects_text + " went down to " + formatQty(s.lowest) + " in business-time order (now " +
+               formatQty(s.balance) + "); " + std::to_string(s.below) + " movement" + (s.below == 1 ? "" : "s") +
+               " took it below zero: " + s.named + (more > 0 ? " and " + std::to_string(more) + " more" : "");
+    v.suggestion = "count " + loc.code + " and post an adjustment (resolve with --adjust), record the receipt that "
+                   "is missing, or, if the stock came from elsewhere, resolve with --transfer-from that location";
   }
   return v;
 }
@@ -224,6 +238,10 @@ static std::uint64_t settle(Node::Core& core, const Violation& v) {
     f = {{exception_f::status, std::string("resolved")},
          {exception_f::note, std::string("the rule holds again after new facts")},
          {exception_f::evidence, v.evidence}};
+  } else if (!old.empty() && v.evidence != evidence) {
+    // Resolved, and the rule holds again (a retroactive transfer, say): from
+    // now on, any new breach is new evidence.
+    f = {{exception_f::evidence, v.evidence}};
   }
   if (f.empty()) return 0;
   core.emit(EntityType::exception, id, FactKind::none, std::move(f));
@@ -344,32 +362,61 @@ Result<Table> Node::showException(std::string_view ref) {
   });
 }
 
-Result<Table> Node::resolveException(std::string_view ref, std::string_view note, std::optional<std::int64_t> adjust) {
-  if (note.empty()) return invalid("--note", "say how it was resolved");
+Result<Table> Node::resolveException(std::string_view ref, const Resolution& how) {
+  if (how.note.empty()) return invalid("--note", "say how it was resolved");
+  if (how.adjust && !how.transfer_from.empty())
+    return invalid("--transfer-from", "choose one compensating fact: --adjust or --transfer-from");
+  if (how.adjust && *how.adjust == 0) return invalid("--adjust", "an adjustment cannot be 0");
   return core_->command<Table>([&]() -> Result<Table> {
     auto id = findException(*core_, ref);
     if (!id) return id.error();
     const Attributes a = core_->store->entity(EntityType::exception, *id);
-    if (adjust) {
+    const std::string number = textOf(a, exception_f::number);
+    Table posted;
+    if (how.adjust || !how.transfer_from.empty()) {
+      const char* option = how.adjust ? "--adjust" : "--transfer-from";
       if (textOf(a, exception_f::kind) != "negative_stock")
-        return invalid("--adjust", "only a negative_stock exception is resolved with an adjustment");
-      if (*adjust == 0) return invalid("--adjust", "an adjustment cannot be 0");
+        return invalid(option, "only a negative_stock exception is resolved with a stock movement");
       // Its subjects are (item, location): the natural ids of their codes.
       const std::string subjects = textOf(a, exception_f::subjects);
       const auto sep = subjects.find(" at ");
       auto item = core_->item(subjects.substr(0, sep));
       auto loc = core_->location(subjects.substr(sep + 4));
-      auto loss = core_->location("LOSS");
-      if (!item || !loc || !loss) return sync::fail(Errc::not_found, "the exception's item or location is unknown here");
-      const std::vector<MoveLine> line{{item->id, item->code, *adjust > 0 ? *adjust : -*adjust, std::nullopt, {}}};
-      const MoveContext ctx{{}, {}, {}, "resolves " + textOf(a, exception_f::number) + ": " + std::string(note), true};
-      auto posted = *adjust > 0 ? core_->postMoves(MoveKind::adjustment, *loss, *loc, line, core_->now(), ctx)
+      if (!item || !loc) return sync::fail(Errc::not_found, "the exception's item or location is unknown here");
+      const MoveContext ctx{{}, {}, {}, "resolves " + number + ": " + how.note, true};
+      Result<Table> moved = Table{};
+      if (how.adjust) {
+        auto loss = core_->location("LOSS");
+        if (!loss) return loss.error();
+        const std::vector<MoveLine> line{{item->id, item->code, std::abs(*how.adjust), std::nullopt, {}}};
+        moved = *how.adjust > 0 ? core_->postMoves(MoveKind::adjustment, *loss, *loc, line, core_->now(), ctx)
                                 : core_->postMoves(MoveKind::adjustment, *loc, *loss, line, core_->now(), ctx);
-      if (!posted) return posted.error();
+      } else {
+        // A retroactive transfer: the deepest shortfall, from where the stock
+        // really came, just before the first movement that went below zero.
+        auto from = core_->location(how.transfer_from);
+        if (!from) return from.error();
+        if (from->id == loc->id) return invalid("--transfer-from", "is the exception's own location (" + loc->code + ")");
+        const Shortfall s = shortfall(*core_, item->id, loc->id);
+        if (!s.first_at)
+          return sync::fail(Errc::refused, "--transfer-from: " + subjects + " no longer goes below zero; resolve "
+                                           "without a stock movement");
+        const std::vector<MoveLine> line{{item->id, item->code, -s.lowest, std::nullopt, {}}};
+        moved = core_->postMoves(MoveKind::transfer, *from, *loc, line, *s.first_at - 1, ctx);
+      }
+      if (!moved) return moved.error();
+      posted = std::move(moved).value();
     }
     core_->emit(EntityType::exception, *id, FactKind::none,
-                {{exception_f::status, std::string("resolved")}, {exception_f::note, std::string(note)}});
-    return Table{{"exception", "status", "note"}, {{textOf(a, exception_f::number), std::string("resolved"), std::string(note)}}};
+                {{exception_f::status, std::string("resolved")}, {exception_f::note, how.note}});
+    // With the compensating movement's document and business time, if any.
+    auto postedCell = [&](std::string_view column) -> Cell {
+      for (std::size_t c = 0; c < posted.columns.size() && !posted.rows.empty(); ++c)
+        if (posted.columns[c] == column) return posted.rows[0][c];
+      return std::string();
+    };
+    return Table{{"exception", "status", "note", "movement", "at"},
+                 {{number, std::string("resolved"), how.note, postedCell("doc"), postedCell("at")}}};
   });
 }
 

@@ -308,9 +308,8 @@ Status Server::revoke(std::string_view device_hex) {
 
 Result<node::Table> Server::exceptions(bool include_resolved) { return impl_->merged->exceptions(include_resolved); }
 Result<node::Table> Server::showException(std::string_view ref) { return impl_->merged->showException(ref); }
-Result<node::Table> Server::resolveException(std::string_view ref, std::string_view note,
-                                             std::optional<std::int64_t> adjust) {
-  auto r = impl_->merged->resolveException(ref, note, adjust);
+Result<node::Table> Server::resolveException(std::string_view ref, const node::Node::Resolution& how) {
+  auto r = impl_->merged->resolveException(ref, how);
   if (!r) return r;
   if (auto ok = impl_->forward(); !ok) return ok.error();
   return r;

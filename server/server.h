@@ -18,7 +18,7 @@
 #include <string>
 #include <string_view>
 
-#include "node/table.h"
+#include "node/node.h"
 #include "sync/result.h"
 
 namespace fieldsync::server {
@@ -44,7 +44,7 @@ class Server {
   // resolving here is an op that every node pulls.
   Result<node::Table> exceptions(bool include_resolved);
   Result<node::Table> showException(std::string_view ref);
-  Result<node::Table> resolveException(std::string_view ref, std::string_view note, std::optional<std::int64_t> adjust);
+  Result<node::Table> resolveException(std::string_view ref, const node::Node::Resolution& how);
   Result<std::string> digest();
   Result<std::uint64_t> opCount();
   std::string publicKeyHex() const;

@@ -301,10 +301,11 @@ std::vector<Command> commands() {
                [](Node& n, const Args& a) { return n.showException(a.pos[0]); }});
   c.push_back({"exceptions", "resolve", {"EXCEPTION"}, "resolve an exception (an op that syncs everywhere)",
                {{"note", "TEXT", "how it was resolved", true},
-                {"adjust", "Q", "also post a stock adjustment of Q at the location (negative_stock)"}},
+                {"adjust", "Q", "also post a stock adjustment of Q at the location, now (negative_stock)"},
+                {"transfer-from", "LOC", "or a transfer of the shortfall from LOC, dated before it went below zero"}},
                [](Node& n, const Args& a) -> Result<Table> {
                  TRY(adjust, optQty(a, "adjust"));
-                 return n.resolveException(a.pos[0], a.get("note"), adjust);
+                 return n.resolveException(a.pos[0], {a.get("note"), adjust, a.get("transfer-from")});
                }});
   c.push_back({"shipment", "create", {}, "create a shipment",
                {{"customer", "NAME", "recipient customer", true}, {"site", "NAME", "site"},

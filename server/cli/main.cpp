@@ -22,7 +22,7 @@ constexpr const char* kHelp =
     "       fieldsync-server --data DIR devices [--json]\n"
     "       fieldsync-server --data DIR revoke DEVICE\n"
     "       fieldsync-server --data DIR export\n"
-    "       fieldsync-server --data DIR exceptions [list [--all] | show EXCEPTION | resolve EXCEPTION --note TEXT [--adjust Q]]\n"
+    "       fieldsync-server --data DIR exceptions [list [--all] | show EXCEPTION | resolve EXCEPTION --note TEXT [--adjust Q | --transfer-from LOC]]\n"
     "\n"
     "Without a command, serves: creates DIR, its key pair and stores on first start\n"
     "(--company is needed then), listens (default 127.0.0.1:7420; port 0 picks a free\n"
@@ -38,7 +38,9 @@ constexpr const char* kHelp =
     "  revoke        a revoked device can no longer connect\n"
     "  export        the merged state as canonical JSON (as 'fieldsync export')\n"
     "  exceptions    the business-rule violations found when offline work merged;\n"
-    "                resolving one is an op that every node pulls\n"
+    "                resolving one is an op that every node pulls; a negative_stock\n"
+    "                one may also post an adjustment (--adjust Q, now) or a transfer\n"
+    "                of the shortfall from LOC, dated before it went below zero\n"
     "\n"
     "exit codes: 0 ok, 1 internal error, 2 usage error, 3 input refused, 4 cannot listen\n";
 
@@ -89,7 +91,7 @@ bool splitAddress(const std::string& text, std::string& host, std::uint16_t& por
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string data, company, listen = "127.0.0.1:7420", branch, role, expires = "24h", address, note, adjust, max_transit = "3d";
+  std::string data, company, listen = "127.0.0.1:7420", branch, role, expires = "24h", address, note, adjust, transfer_from, max_transit = "3d";
   bool json = false, all = false;
   std::vector<std::string> words;
   for (int i = 1; i < argc; ++i) {
@@ -108,7 +110,7 @@ int main(int argc, char** argv) {
     std::string* target = a == "--data" ? &data : a == "--company" ? &company : a == "--listen" ? &listen
                         : a == "--branch" ? &branch : a == "--role" ? &role : a == "--expires" ? &expires
                         : a == "--address" ? &address : a == "--note" ? &note : a == "--adjust" ? &adjust
-                        : a == "--max-transit" ? &max_transit : nullptr;
+                        : a == "--transfer-from" ? &transfer_from : a == "--max-transit" ? &max_transit : nullptr;
     if (target) {
       if (!value(*target)) return usage(a + " needs a value");
       continue;
@@ -164,7 +166,7 @@ int main(int argc, char** argv) {
       if (!q) return fail(q.error());
       qty = *q;
     }
-    auto t = verb == "list" ? s.exceptions(all) : verb == "show" ? s.showException(words[2]) : s.resolveException(words[2], note, qty);
+    auto t = verb == "list" ? s.exceptions(all) : verb == "show" ? s.showException(words[2]) : s.resolveException(words[2], {note, qty, transfer_from});
     if (!t) return fail(t.error());
     std::fputs((json ? node::toJson(*t) + "\n" : node::toText(*t)).c_str(), stdout);
     return 0;

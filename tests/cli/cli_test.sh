@@ -45,6 +45,8 @@ check "init succeeds" expect_exit 0 --db "$db" init --company ACME
 check "init twice is refused" expect_exit 3 --db "$db" init --company ACME
 check "a bad quantity is refused" expect_exit 3 --db "$db" stock receive X --to WH1 --qty 1,5
 check "an unknown item is refused" expect_exit 3 --db "$db" stock receive X --to WH1 --qty 1
+check "resolving with two compensating facts is refused" \
+  expect_exit 3 --db "$db" exceptions resolve X-0 --note n --adjust 1 --transfer-from WH1
 check "--json gives JSON" bash -c "'$bin' --db '$db' --json location list | python3 -c 'import json,sys; assert len(json.load(sys.stdin)) == 6'"
 printf 'item,serial\nPUMP,A\n' > "$tmp/units.csv"
 check "an import with invalid rows exits 3" expect_exit 3 --db "$db" unit import "$tmp/units.csv"

@@ -45,8 +45,8 @@ struct Field {
     return found[0];
   }
   // Resolves on the supervisor's node and checks it is resolved everywhere.
-  void resolve(const std::string& number, std::optional<std::int64_t> adjust = {}) {
-    REQUIRE(sup.node->resolveException(number, "checked on site", adjust));
+  void resolve(const std::string& number, std::optional<std::int64_t> adjust = {}, std::string transfer_from = {}) {
+    REQUIRE(sup.node->resolveException(number, {"checked on site", adjust, std::move(transfer_from)}));
     syncAll();
     for (Node* n : {a.node.get(), b.node.get(), sup.node.get()}) {
       auto open = n->exceptions(false);
@@ -81,6 +81,54 @@ TEST_CASE("two technicians who use the last unit offline make one negative-stock
   SECTION("a resolved exception stays resolved until new facts break the rule again") {
     f.syncAll();
     CHECK(f.s.server->exceptions(false)->rows.empty());
+    MoveSpec again = qtyMove(MoveKind::issue, "SEAL", "WH1", "", 1);
+    again.force = true;
+    REQUIRE(f.b.node->moveStock(again));
+    f.syncAll();
+    CHECK(f.onlyException("negative_stock", "SEAL at WH1") == x);
+  }
+}
+
+TEST_CASE("a shortfall resolved by a retroactive transfer from where the stock really came", "[server][reconcile]") {
+  Field f;
+  for (auto [loc, qty] : {std::pair{"WH1", 1}, {"WH2", 5}}) {
+    MoveSpec receipt = qtyMove(MoveKind::receipt, "SEAL", "", loc, qty);
+    receipt.at = *parseTime("2026-03-01", "t");
+    REQUIRE(f.a.node->moveStock(receipt));
+  }
+  f.syncAll();
+  MoveSpec first = qtyMove(MoveKind::issue, "SEAL", "WH1", "", 1), second = first;
+  first.at = *parseTime("2026-03-02T10:00:00Z", "t");
+  second.at = *parseTime("2026-03-02T11:00:00Z", "t");
+  REQUIRE(f.a.node->moveStock(first));
+  REQUIRE(f.b.node->moveStock(second));
+  f.syncAll();
+  const std::string x = f.onlyException("negative_stock", "SEAL at WH1");
+
+  using Resolution = Node::Resolution;
+  auto refused = [&](const Resolution& how) {
+    auto r = f.sup.node->resolveException(x, how);
+    REQUIRE(!r);
+    return r.error().message;
+  };
+  const Snapshot before = snapshot(*f.sup.node);
+  CHECK_THAT(refused({"x", 1000, "WH2"}), Catch::Contains("choose one"));
+  CHECK_THAT(refused({"x", {}, "WH1"}), Catch::Contains("the exception's own location"));
+  CHECK_THAT(refused({"x", {}, "NOWHERE"}), Catch::Contains("NOWHERE"));
+  CHECK(snapshot(*f.sup.node) == before);
+
+  // Dated just before the second issue, the first to go below zero.
+  CHECK(cell(f.sup.node->resolveException(x, {"the kit came from WH2", {}, "WH2"}), "at") == "2026-03-02T10:59:59Z");
+  f.resolve(x);  // again: it syncs everywhere
+  CHECK(balance(*f.a.node, "SEAL", "WH1") == "0");  // both issues stand
+  CHECK(balance(*f.a.node, "SEAL", "WH2") == "4");
+  // Dated before the first issue, the transfer means WH1 never went below
+  // zero, and WH2 had the stock: nothing is open anywhere.
+  f.syncAll();
+  CHECK(f.s.server->exceptions(false)->rows.empty());
+  CHECK(f.sup.node->exceptions(false)->rows.empty());
+
+  SECTION("a new shortfall after it reopens the same exception") {
     MoveSpec again = qtyMove(MoveKind::issue, "SEAL", "WH1", "", 1);
     again.force = true;
     REQUIRE(f.b.node->moveStock(again));
