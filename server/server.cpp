@@ -1,6 +1,7 @@
 // The central server: data directory, admin, and one coroutine per session.
 #include "server/server.h"
 
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -32,7 +33,6 @@ namespace {
 constexpr std::size_t kMaxBatchBytes = 1u << 20;
 constexpr auto kHandshakeTimeout = std::chrono::seconds(30);
 constexpr auto kIdleTimeout = std::chrono::minutes(5);
-constexpr std::int64_t kMaxClockAheadMs = 5 * 60 * 1000;  // ops stamped further ahead raise clock_skew
 
 std::int64_t nowMs() {
   using namespace std::chrono;
@@ -130,8 +130,10 @@ struct Server::Impl {
     std::fprintf(stderr, "%s\n", line.c_str());
   };
   std::uint64_t sessions = 0;
-  std::int64_t max_transit_ms = node::Node::kDefaultMaxTransitMs;
-  bool checks = true;
+  // Settings; atomic, since they may be changed while another thread serves.
+  std::atomic<std::int64_t> max_transit_ms = node::Node::kDefaultMaxTransitMs;
+  std::atomic<std::int64_t> max_clock_ahead_ms = Server::kDefaultMaxClockAheadMs;
+  std::atomic<bool> checks = true;
   // Declared last: destroyed first, with every pending session, while the
   // members above are still alive.
   asio::io_context io{1};
@@ -369,6 +371,7 @@ Status Server::serve(bool stop_on_signals) {
 }
 
 void Server::setMaxTransit(std::int64_t ms) { impl_->max_transit_ms = ms; }
+void Server::setMaxClockAhead(std::int64_t ms) { impl_->max_clock_ahead_ms = ms; }
 void Server::setChecks(bool on) { impl_->checks = on; }
 
 void Server::stop() { impl_->io.stop(); }
@@ -534,7 +537,7 @@ void Server::Impl::checkClock(const Device& device, const std::vector<Op>& ops) 
   std::uint64_t count = 0, last = 0;
   for (const Op& op : ops) {
     const auto ahead = static_cast<std::int64_t>(sync::hlcMillis(op.hlc)) - now;
-    if (ahead <= kMaxClockAheadMs) continue;
+    if (ahead <= max_clock_ahead_ms) continue;
     worst = std::max(worst, ahead);
     ++count;
     last = op.id.seq;

@@ -18,6 +18,7 @@ namespace {
 
 constexpr const char* kHelp =
     "usage: fieldsync-server --data DIR [--company NAME] [--listen HOST:PORT] [--max-transit DURATION]\n"
+    "                        [--max-clock-ahead DURATION]\n"
     "       fieldsync-server --data DIR enroll-token --branch B --role ROLE [--expires DURATION] [--address HOST:PORT]\n"
     "       fieldsync-server --data DIR devices [--json]\n"
     "       fieldsync-server --data DIR revoke DEVICE\n"
@@ -28,6 +29,8 @@ constexpr const char* kHelp =
     "(--company is needed then), listens (default 127.0.0.1:7420; port 0 picks a free\n"
     "one), logs one line per session event, and stops cleanly on SIGINT or SIGTERM.\n"
     "--max-transit: how long goods may stay in transit before an exception (default 3d).\n"
+    "--max-clock-ahead: how far ahead of the server's clock a device may stamp its ops\n"
+    "before a clock_skew exception (default 5m; the ops are applied all the same).\n"
     "\n"
     "commands:\n"
     "  enroll-token  print a single-use enrollment string for one device; ROLE is\n"
@@ -91,7 +94,8 @@ bool splitAddress(const std::string& text, std::string& host, std::uint16_t& por
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string data, company, listen = "127.0.0.1:7420", branch, role, expires = "24h", address, note, adjust, transfer_from, max_transit = "3d";
+  std::string data, company, listen = "127.0.0.1:7420", branch, role, expires = "24h", address, note, adjust, transfer_from, max_transit = "3d",
+              max_clock_ahead = "5m";
   bool json = false, all = false;
   std::vector<std::string> words;
   for (int i = 1; i < argc; ++i) {
@@ -110,7 +114,8 @@ int main(int argc, char** argv) {
     std::string* target = a == "--data" ? &data : a == "--company" ? &company : a == "--listen" ? &listen
                         : a == "--branch" ? &branch : a == "--role" ? &role : a == "--expires" ? &expires
                         : a == "--address" ? &address : a == "--note" ? &note : a == "--adjust" ? &adjust
-                        : a == "--transfer-from" ? &transfer_from : a == "--max-transit" ? &max_transit : nullptr;
+                        : a == "--transfer-from" ? &transfer_from : a == "--max-transit" ? &max_transit
+                        : a == "--max-clock-ahead" ? &max_clock_ahead : nullptr;
     if (target) {
       if (!value(*target)) return usage(a + " needs a value");
       continue;
@@ -131,6 +136,13 @@ int main(int argc, char** argv) {
   if (command == "exceptions" && verb != "list" && verb != "show" && verb != "resolve")
     return usage("exceptions: '" + verb + "' is not list, show or resolve");
   if (verb == "resolve" && note.empty()) return usage("exceptions resolve needs --note");
+  // Serving options are checked before anything is created.
+  std::string host;
+  std::uint16_t port = 0;
+  if (!splitAddress(listen, host, port)) return usage("--listen: expected HOST:PORT");
+  const std::int64_t transit_ms = duration(max_transit), ahead_ms = duration(max_clock_ahead);
+  if (transit_ms <= 0) return usage("--max-transit: '" + max_transit + "' is not a duration like 12h or 3d");
+  if (ahead_ms <= 0) return usage("--max-clock-ahead: '" + max_clock_ahead + "' is not a duration like 5m or 1h");
 
   auto server = server::Server::open(data, company);
   if (!server) return fail(server.error());
@@ -140,10 +152,10 @@ int main(int argc, char** argv) {
     if (branch.empty() || role.empty()) return usage("enroll-token needs --branch and --role");
     const std::int64_t valid = duration(expires);
     if (valid <= 0) return usage("--expires: '" + expires + "' is not a duration like 30m, 24h or 7d");
-    std::string host;
-    std::uint16_t port = 0;
-    if (!address.empty() && !splitAddress(address, host, port)) return usage("--address: expected HOST:PORT");
-    auto ticket = s.enrollToken(branch, role, valid, host, port);
+    std::string to_host;
+    std::uint16_t to_port = 0;
+    if (!address.empty() && !splitAddress(address, to_host, to_port)) return usage("--address: expected HOST:PORT");
+    auto ticket = s.enrollToken(branch, role, valid, to_host, to_port);
     if (!ticket) return fail(ticket.error());
     std::printf("%s\n", ticket->c_str());
     return 0;
@@ -177,12 +189,8 @@ int main(int argc, char** argv) {
     std::fputs(out->c_str(), stdout);
     return 0;
   }
-  std::string host;
-  std::uint16_t port = 0;
-  if (!splitAddress(listen, host, port)) return usage("--listen: expected HOST:PORT");
-  const std::int64_t transit_ms = duration(max_transit);
-  if (transit_ms <= 0) return usage("--max-transit: '" + max_transit + "' is not a duration like 12h or 3d");
   s.setMaxTransit(transit_ms);
+  s.setMaxClockAhead(ahead_ms);
   auto bound = s.listen(host, port);
   if (!bound) return fail(bound.error());
   std::printf("fieldsync-server listening on %s:%u, key %s\n", host.c_str(), static_cast<unsigned>(*bound),

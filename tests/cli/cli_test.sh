@@ -54,6 +54,7 @@ check "an import with invalid rows exits 3" expect_exit 3 --db "$db" unit import
 check "sync before enrolling is refused" expect_exit 3 --db "$db" sync
 check "sync --watch before enrolling is refused, not retried forever" \
   bash -c "timeout 10 '$bin' --db '$db' sync --watch 2>/dev/null; [ \$? -eq 3 ]"
+check "a bad --max-clock-ahead is a usage error, and nothing is created" bash -c "'$server_bin' --data '$tmp/srv0' --company ACME --listen 127.0.0.1:0 --max-clock-ahead soon 2>/dev/null; [ \$? -eq 2 ] && [ ! -e '$tmp/srv0' ]"
 "$server_bin" --data "$tmp/srv" --company ACME --listen 127.0.0.1:0 > "$tmp/srv.out" 2>/dev/null &
 srv=$!
 for _ in $(seq 50); do grep -q listening "$tmp/srv.out" 2>/dev/null && break; sleep 0.1; done
