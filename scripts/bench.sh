@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up (scripts/setup.sh), then runs every benchmark and prints a Markdown
 # table; the same figures go to build/bench.json. Each figure is compared
-# with a baseline measured in the same run. About 6 minutes on 2 cores.
+# with a baseline measured in the same run. About 7 minutes on 2 cores.
 # Usage: scripts/bench.sh [--quick]   (--quick: smaller sizes, a smoke run)
 set -euo pipefail
 

@@ -418,7 +418,8 @@ void Store::rewriteBlock(const Id& item, const Id& location, const LedgerKey& st
       for (int b = 0; b < 8; ++b) bytes.push_back(static_cast<char>(static_cast<std::uint64_t>(v) >> (8 * b)));
     Stmt& s = impl_->stmt("INSERT INTO ledger_blocks(item, location, at, hlc, node, seq, net, low, dirty, outs) "
                           "VALUES(?, ?, ?, ?, ?, ?, ?, ?, 0, ?)");
-    Query q(s, item, location, key.at, key.hlc, key.op.node, key.op.seq, sum, outs.empty() ? 0 : std::min<std::int64_t>(0, outs.front()));
+    const std::int64_t low = outs.empty() ? 0 : std::min<std::int64_t>(0, outs.front());
+    Query q(s, item, location, key.at, key.hlc, key.op.node, key.op.seq, sum, low);
     s.bindBlob(9, bytes);
     q.run();
   }
@@ -431,7 +432,8 @@ std::vector<LedgerBlock> Store::ledger(const Id& item, const Id& location) {
             item, location);
     std::vector<LedgerBlock> out;
     while (q.step()) {
-      const LedgerKey start{q->i64(0), static_cast<sync::HlcTime>(q->i64(1)), {q->id(2), static_cast<std::uint64_t>(q->i64(3))}};
+      const LedgerKey start{q->i64(0), static_cast<sync::HlcTime>(q->i64(1)),
+                            {q->id(2), static_cast<std::uint64_t>(q->i64(3))}};
       if (!out.empty()) out.back().end = start;
       out.push_back({start, kEndOfLedger, q->i64(4), q->i64(5)});
       if (dirty) dirty->push_back(q->i64(6) != 0);
