@@ -3,6 +3,7 @@
 #include "server/server.h"
 
 #include <catch2/catch.hpp>
+#include <sqlite3.h>
 
 #include <fstream>
 #include <random>
@@ -94,6 +95,47 @@ TEST_CASE("what the server acknowledged survives a restart", "[server]") {
   s.start();
   CHECK(*s.server->exportJson() == before);
   REQUIRE(a.sync());
+  CHECK(*s.server->exportJson() == exportOf(*a.node));
+}
+
+namespace {
+// Runs SQL on the server's log from another connection (the server sees
+// schema changes such as triggers at its next statement).
+void onServerLog(TestServer& s, const char* sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(s.dir.file("data/server.db").c_str(), &db) == SQLITE_OK);
+  sqlite3_busy_timeout(db, 5000);
+  const int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  REQUIRE(rc == SQLITE_OK);
+}
+}  // namespace
+
+TEST_CASE("a store error in the middle of a push rolls back, and later pushes still work", "[server]") {
+  TestServer s;
+  TempDir dir;
+  Device a(s, dir, "a.db", "technician"), b(s, dir, "b.db", "technician");
+  addCatalogue(*a.node);
+  REQUIRE(a.sync());
+  REQUIRE(b.sync());
+  const std::uint64_t held = s.ops();
+  // The next op written to the log fails, part-way through a's push.
+  onServerLog(s, "CREATE TRIGGER injected BEFORE INSERT ON ops BEGIN SELECT RAISE(ABORT, 'injected failure'); END;");
+  REQUIRE(a.node->moveStock(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 3)));
+  REQUIRE(a.node->moveStock(qtyMove(MoveKind::receipt, "SEAL", "", "WH2", 1)));
+  auto failed = a.sync();
+  REQUIRE_FALSE(failed);
+  CHECK_THAT(failed.error().message, Catch::Contains("injected failure"));
+  CHECK(s.ops() == held);  // nothing of that push was kept
+  onServerLog(s, "DROP TRIGGER injected;");
+  // The shared connection is not left inside the failed transaction.
+  REQUIRE(b.node->moveStock(qtyMove(MoveKind::receipt, "SEAL", "", "VAN-A", 2)));
+  REQUIRE(b.sync());
+  REQUIRE(a.sync());
+  REQUIRE(b.sync());
+  checkHeldOnce(s, a);
+  checkHeldOnce(s, b);
+  CHECK(exportOf(*a.node) == exportOf(*b.node));
   CHECK(*s.server->exportJson() == exportOf(*a.node));
 }
 
