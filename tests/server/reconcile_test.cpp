@@ -58,6 +58,11 @@ struct Field {
     for (const auto& row : on_server->rows) CHECK(cellText(row[0]) != number);
     CHECK(exportOf(*a.node) == exportOf(*b.node));
     CHECK(*s.server->exportJson() == exportOf(*sup.node));
+    // Every fact either device recorded is still there: the server holds
+    // all their ops, and every replica has the same facts and registers.
+    checkHeldOnce(s, a);
+    checkHeldOnce(s, b);
+    for (Node* n : {a.node.get(), b.node.get(), sup.node.get()}) CHECK(*n->digest() == *s.server->digest());
   }
 };
 
