@@ -99,5 +99,14 @@ inline void checkHeldOnce(TestServer& s, Device& d) {
   FAIL("the device is not enrolled");
 }
 
+// Nothing lost, nothing twice: the server holds every op of both devices
+// once, and both agree with it.
+inline void checkConverged(TestServer& s, Device& a, Device& b) {
+  checkHeldOnce(s, a);
+  checkHeldOnce(s, b);
+  CHECK(exportOf(*a.node) == exportOf(*b.node));
+  CHECK(*s.server->exportJson() == exportOf(*a.node));
+}
+
 
 }  // namespace fieldsync::test

@@ -74,10 +74,7 @@ TEST_CASE("a connection cut at any byte offset of a push or pull loses and dupli
     REQUIRE(a.sync());
     REQUIRE(b.sync());
   }
-  checkHeldOnce(s, a);  // nothing lost, nothing twice
-  checkHeldOnce(s, b);
-  CHECK(exportOf(*a.node) == exportOf(*b.node));
-  CHECK(*s.server->exportJson() == exportOf(*a.node));
+  checkConverged(s, a, b);
 }
 
 TEST_CASE("what the server acknowledged survives a restart", "[server]") {
@@ -133,10 +130,7 @@ TEST_CASE("a store error in the middle of a push rolls back, and later pushes st
   REQUIRE(b.sync());
   REQUIRE(a.sync());
   REQUIRE(b.sync());
-  checkHeldOnce(s, a);
-  checkHeldOnce(s, b);
-  CHECK(exportOf(*a.node) == exportOf(*b.node));
-  CHECK(*s.server->exportJson() == exportOf(*a.node));
+  checkConverged(s, a, b);
 }
 
 TEST_CASE("enrollment tokens are single-use and expire", "[server][security]") {
