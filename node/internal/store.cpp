@@ -327,11 +327,14 @@ constexpr const char* kMovesOfUnit = FIELDSYNC_MOVE_COLUMNS "WHERE unit = ?" FIE
 constexpr const char* kMovesOfCase = FIELDSYNC_MOVE_COLUMNS "WHERE service_case = ?" FIELDSYNC_MOVE_ORDER;
 // The two halves use the (item, from_loc | to_loc, at, hlc) indexes; UNION
 // keeps a movement once even if it were from and to the same location.
+#define FIELDSYNC_LEDGER_RANGE " AND (at, hlc, node, seq) >= (?3, ?4, ?5, ?6) AND (at, hlc, node, seq) < (?7, ?8, ?9, ?10)"
 constexpr const char* kMovesAt =
-    FIELDSYNC_MOVE_COLUMNS "WHERE item = ?1 AND from_loc = ?2 AND (at, hlc, node, seq) >= (?3, ?4, ?5, ?6) "
-    "AND (at, hlc, node, seq) < (?7, ?8, ?9, ?10) UNION " FIELDSYNC_MOVE_COLUMNS
-    "WHERE item = ?1 AND to_loc = ?2 AND (at, hlc, node, seq) >= (?3, ?4, ?5, ?6) "
-    "AND (at, hlc, node, seq) < (?7, ?8, ?9, ?10)" FIELDSYNC_MOVE_ORDER;
+    FIELDSYNC_MOVE_COLUMNS "WHERE item = ?1 AND from_loc = ?2" FIELDSYNC_LEDGER_RANGE " UNION "
+    FIELDSYNC_MOVE_COLUMNS "WHERE item = ?1 AND to_loc = ?2" FIELDSYNC_LEDGER_RANGE FIELDSYNC_MOVE_ORDER;
+constexpr const char* kCountMovesAt =
+    "SELECT count(*) FROM (SELECT node, seq FROM moves WHERE item = ?1 AND from_loc = ?2" FIELDSYNC_LEDGER_RANGE
+    " UNION SELECT node, seq FROM moves WHERE item = ?1 AND to_loc = ?2" FIELDSYNC_LEDGER_RANGE ")";
+#undef FIELDSYNC_LEDGER_RANGE
 #undef FIELDSYNC_MOVE_COLUMNS
 #undef FIELDSYNC_MOVE_ORDER
 
@@ -395,34 +398,49 @@ void Store::addToLedger(const MoveRow& m, const Id& location, std::int64_t delta
       .run();
 }
 
+// Reads the block's movements one at a time (a block never checked before
+// may hold a long history) and writes it back as one or more blocks.
 void Store::rewriteBlock(const Id& item, const Id& location, const LedgerKey& start, const LedgerKey& end) {
-  const std::vector<MoveRow> moves = movesAt(item, location, start, end);
+  auto range = [&](const char* sql) {
+    return std::make_unique<Query>(impl_->stmt(sql), item, location, start.at, start.hlc, start.op.node, start.op.seq,
+                                   end.at, end.hlc, end.op.node, end.op.seq);
+  };
+  std::size_t count = 0;
+  if (auto c = range(kCountMovesAt); c->step()) count = static_cast<std::size_t>((*c)->i64(0));
   Query(impl_->stmt("DELETE FROM ledger_blocks WHERE item = ? AND location = ? AND (at, hlc, node, seq) = (?, ?, ?, ?)"),
         item, location, start.at, start.hlc, start.op.node, start.op.seq)
       .run();
-  const std::size_t pieces = moves.size() > 2 * kBlockMoves ? moves.size() / kBlockMoves : 1;
-  for (std::size_t p = 0; p < pieces; ++p) {
-    const std::size_t first = p * moves.size() / pieces, last = (p + 1) * moves.size() / pieces;
-    LedgerKey key = start;
-    if (p > 0) key = {moves[first].at, moves[first].hlc, moves[first].op};
-    std::int64_t sum = 0;
-    std::vector<std::int64_t> outs;
-    for (std::size_t i = first; i < last; ++i) {
-      const std::int64_t d = ledgerDelta(moves[i], location);
-      sum += d;
-      if (d < 0) outs.push_back(sum);
-    }
+  const std::size_t pieces = count > 2 * kBlockMoves ? count / kBlockMoves : 1;
+  LedgerKey key = start;
+  std::int64_t sum = 0;
+  std::vector<std::int64_t> outs;
+  auto flush = [&] {
     std::sort(outs.begin(), outs.end());
     std::string bytes;
     for (std::int64_t v : outs)
       for (int b = 0; b < 8; ++b) bytes.push_back(static_cast<char>(static_cast<std::uint64_t>(v) >> (8 * b)));
+    const std::int64_t low = outs.empty() ? 0 : std::min<std::int64_t>(0, outs.front());
     Stmt& s = impl_->stmt("INSERT INTO ledger_blocks(item, location, at, hlc, node, seq, net, low, dirty, outs) "
                           "VALUES(?, ?, ?, ?, ?, ?, ?, ?, 0, ?)");
-    const std::int64_t low = outs.empty() ? 0 : std::min<std::int64_t>(0, outs.front());
     Query q(s, item, location, key.at, key.hlc, key.op.node, key.op.seq, sum, low);
     s.bindBlob(9, bytes);
     q.run();
+  };
+  auto moves = range(kMovesAt);
+  for (std::size_t i = 0, piece = 0; moves->step(); ++i) {
+    const MoveRow m = moveAt(moves->row());
+    if (i == (piece + 1) * count / pieces) {  // the next piece starts here
+      flush();
+      ++piece;
+      key = {m.at, m.hlc, m.op};
+      sum = 0;
+      outs.clear();
+    }
+    const std::int64_t d = ledgerDelta(m, location);
+    sum += d;
+    if (d < 0) outs.push_back(sum);
   }
+  flush();
 }
 
 std::vector<LedgerBlock> Store::ledger(const Id& item, const Id& location) {
