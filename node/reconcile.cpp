@@ -372,7 +372,7 @@ Result<Table> Node::resolveException(std::string_view ref, const Resolution& how
     if (!id) return id.error();
     const Attributes a = core_->store->entity(EntityType::exception, *id);
     const std::string number = textOf(a, exception_f::number);
-    Table posted;
+    Result<Table> posted = Table{};  // the compensating movement, if any
     if (how.adjust || !how.transfer_from.empty()) {
       const char* option = how.adjust ? "--adjust" : "--transfer-from";
       if (textOf(a, exception_f::kind) != "negative_stock")
@@ -384,13 +384,12 @@ Result<Table> Node::resolveException(std::string_view ref, const Resolution& how
       auto loc = core_->location(subjects.substr(sep + 4));
       if (!item || !loc) return sync::fail(Errc::not_found, "the exception's item or location is unknown here");
       const MoveContext ctx{{}, {}, {}, "resolves " + number + ": " + how.note, true};
-      Result<Table> moved = Table{};
       if (how.adjust) {
         auto loss = core_->location("LOSS");
         if (!loss) return loss.error();
         const std::vector<MoveLine> line{{item->id, item->code, std::abs(*how.adjust), std::nullopt, {}}};
-        moved = *how.adjust > 0 ? core_->postMoves(MoveKind::adjustment, *loss, *loc, line, core_->now(), ctx)
-                                : core_->postMoves(MoveKind::adjustment, *loc, *loss, line, core_->now(), ctx);
+        posted = *how.adjust > 0 ? core_->postMoves(MoveKind::adjustment, *loss, *loc, line, core_->now(), ctx)
+                                 : core_->postMoves(MoveKind::adjustment, *loc, *loss, line, core_->now(), ctx);
       } else {
         // A retroactive transfer: the deepest shortfall, from where the stock
         // really came, just before the first movement that went below zero.
@@ -402,17 +401,16 @@ Result<Table> Node::resolveException(std::string_view ref, const Resolution& how
           return sync::fail(Errc::refused, "--transfer-from: " + subjects + " no longer goes below zero; resolve "
                                            "without a stock movement");
         const std::vector<MoveLine> line{{item->id, item->code, -s.lowest, std::nullopt, {}}};
-        moved = core_->postMoves(MoveKind::transfer, *from, *loc, line, *s.first_at - 1, ctx);
+        posted = core_->postMoves(MoveKind::transfer, *from, *loc, line, *s.first_at - 1, ctx);
       }
-      if (!moved) return moved.error();
-      posted = std::move(moved).value();
+      if (!posted) return posted.error();
     }
     core_->emit(EntityType::exception, *id, FactKind::none,
                 {{exception_f::status, std::string("resolved")}, {exception_f::note, how.note}});
     // With the compensating movement's document and business time, if any.
     auto postedCell = [&](std::string_view column) -> Cell {
-      for (std::size_t c = 0; c < posted.columns.size() && !posted.rows.empty(); ++c)
-        if (posted.columns[c] == column) return posted.rows[0][c];
+      for (std::size_t c = 0; c < posted->columns.size() && !posted->rows.empty(); ++c)
+        if (posted->columns[c] == column) return posted->rows[0][c];
       return std::string();
     };
     return Table{{"exception", "status", "note", "movement", "at"},

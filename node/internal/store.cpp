@@ -65,7 +65,8 @@ CREATE INDEX moves_in_transit ON moves(doc, item, unit) WHERE kind IN (3, 4);
 )sql",
     // 4: ledger blocks, so that a back-dated movement re-checks only its own
     // block of an (item, location) (docs/reconciliation.md, "Long ledgers").
-    // Existing ledgers start as one block each, recomputed and split on first use.
+    // Existing ledgers start as one block each, recomputed and split on first use;
+    // its start is LedgerKey's default (minimum time, zero node, seq 0).
     R"sql(
 DROP INDEX moves_by_item_from;
 DROP INDEX moves_by_item_to;
@@ -444,29 +445,27 @@ void Store::rewriteBlock(const Id& item, const Id& location, const LedgerKey& st
 }
 
 std::vector<LedgerBlock> Store::ledger(const Id& item, const Id& location) {
-  auto read = [&](std::vector<bool>* dirty) {
+  std::vector<LedgerBlock> blocks;
+  std::vector<bool> dirty;
+  {
     Query q(impl_->stmt("SELECT at, hlc, node, seq, net, low, dirty FROM ledger_blocks WHERE item = ? AND location = ? "
                         "ORDER BY at, hlc, node, seq"),
             item, location);
-    std::vector<LedgerBlock> out;
     while (q.step()) {
       const LedgerKey start{q->i64(0), static_cast<sync::HlcTime>(q->i64(1)),
                             {q->id(2), static_cast<std::uint64_t>(q->i64(3))}};
-      if (!out.empty()) out.back().end = start;
-      out.push_back({start, kEndOfLedger, q->i64(4), q->i64(5)});
-      if (dirty) dirty->push_back(q->i64(6) != 0);
+      if (!blocks.empty()) blocks.back().end = start;
+      blocks.push_back({start, kEndOfLedger, q->i64(4), q->i64(5)});
+      dirty.push_back(q->i64(6) != 0);
     }
-    return out;
-  };
-  std::vector<bool> dirty;
-  std::vector<LedgerBlock> blocks = read(&dirty);
-  bool rewritten = false;
-  for (std::size_t i = 0; i < blocks.size(); ++i) {
-    if (!dirty[i]) continue;
-    rewriteBlock(item, location, blocks[i].start, blocks[i].end);
-    rewritten = true;
   }
-  return rewritten ? read(nullptr) : blocks;
+  bool rewritten = false;
+  for (std::size_t i = 0; i < blocks.size(); ++i)
+    if (dirty[i]) {
+      rewriteBlock(item, location, blocks[i].start, blocks[i].end);
+      rewritten = true;
+    }
+  return rewritten ? ledger(item, location) : blocks;  // read again: no block is dirty now
 }
 
 std::vector<std::int64_t> Store::ledgerOuts(const Id& item, const Id& location, const LedgerKey& start) {
