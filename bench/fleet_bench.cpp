@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "bench/bench.h"
+#include "bench/local_server.h"
 #include "node/sync_client.h"
 #include "server/server.h"
 
@@ -305,17 +306,10 @@ std::vector<Row> mProfileDay(const Options& o) {
   for (int checks = 0; checks < 2; ++checks) {
     const std::string copy = dir + "/server-copy-" + std::to_string(checks);
     std::filesystem::copy(dir + "/server", copy, std::filesystem::copy_options::recursive);
-    auto s = server::Server::open(copy, "");
-    if (!s) die(s.error().message);
-    (*s)->setLog([](const std::string&) {});
-    (*s)->setChecks(checks == 1);
-    auto port = (*s)->listen("127.0.0.1", 0);
-    if (!port) die(port.error().message);
-    std::thread serving([&] { (void)(*s)->serve(); });
-    pointAt(*port);
+    LocalServer s(copy, false);
+    s.server->setChecks(checks == 1);
+    pointAt(s.port);
     copy_rate[checks] = static_cast<double>(pushed) / ingest();
-    (*s)->stop();
-    serving.join();
   }
   srv = std::make_unique<ChildServer>(o, dir);
   pointAt(srv->port);

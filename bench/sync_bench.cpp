@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "bench/bench.h"
+#include "bench/local_server.h"
 #include "bench/raw_sqlite.h"
 #include "node/sync_client.h"
 #include "server/server.h"
@@ -20,36 +21,6 @@ namespace {
 
 using node::Node;
 
-struct LocalServer {
-  std::unique_ptr<server::Server> server;
-  std::uint16_t port = 0;
-  std::thread thread;
-
-  explicit LocalServer(const std::string& dir) {
-    std::filesystem::remove_all(dir);
-    auto s = server::Server::open(dir, "BENCH");
-    if (!s) die(s.error().message);
-    server = std::move(s).value();
-    server->setLog([](const std::string&) {});
-    auto p = server->listen("127.0.0.1", 0);
-    if (!p) die(p.error().message);
-    port = *p;
-    thread = std::thread([this] { (void)server->serve(); });
-  }
-  ~LocalServer() {
-    server->stop();
-    thread.join();
-  }
-  std::unique_ptr<Node> device(const std::string& path) {
-    for (const char* suffix : {"", "-wal", "-shm", ".key"}) std::filesystem::remove(path + suffix);
-    auto ticket = server->enrollToken("bench", "technician", 3'600'000, "127.0.0.1", port);
-    if (!ticket) die(ticket.error().message);
-    if (auto ok = node::enroll(path, *ticket); !ok) die(ok.error().message);
-    auto n = Node::open(path);
-    if (!n) die(n.error().message);
-    return std::move(n).value();
-  }
-};
 
 void write(Node& n, std::size_t count, std::uint64_t seed) {
   std::mt19937_64 rng(seed);
