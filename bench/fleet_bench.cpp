@@ -95,12 +95,9 @@ std::vector<Row> bootstrap(const Options& o) {
   const std::string dir = o.dir + "/w3";
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
-  auto opened = server::Server::open(dir + "/server", "BENCH");
-  if (!opened) die(opened.error().message);
-  server::Server& s = **opened;
-  s.setLog([](const std::string&) {});
-  const std::uint16_t port = *s.listen("127.0.0.1", 0);
-  std::thread serving([&] { (void)s.serve(); });
+  auto local = std::make_unique<LocalServer>(dir + "/server");
+  server::Server& s = *local->server;
+  const std::uint16_t port = local->port;
 
   if (!node::enroll(dir + "/branch.db", enrollTicket(s, port))) die("W3: enroll failed");
   auto branch = Node::open(dir + "/branch.db");
@@ -130,8 +127,7 @@ std::vector<Row> bootstrap(const Options& o) {
     report = *r;
     (*session)->close();
   });
-  s.stop();
-  serving.join();
+  local.reset();
   const double snapshot = static_cast<double>(std::filesystem::file_size(dir + "/server/merged.db")) / (1 << 20);
   const std::string w = "W3 bootstrap, a branch of " + std::to_string(rows / 1000) + "k rows (full pull)";
   return {

@@ -6,6 +6,8 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
+#include <mutex>
 #include <optional>
 
 #include "fieldsync.pb.h"
@@ -134,6 +136,11 @@ struct Server::Impl {
   std::atomic<std::int64_t> max_transit_ms = node::Node::kDefaultMaxTransitMs;
   std::atomic<std::int64_t> max_clock_ahead_ms = Server::kDefaultMaxClockAheadMs;
   std::atomic<bool> checks = true;
+  // The public methods may be called from another thread while serve()
+  // runs: they and the serving thread's work on the stores take this lock
+  // (the serving thread never holds it across a co_await).
+  std::recursive_mutex mutex;
+  std::unique_lock<std::recursive_mutex> lock() { return std::unique_lock(mutex); }
   // Declared last: destroyed first, with every pending session, while the
   // members above are still alive.
   asio::io_context io{1};
@@ -200,9 +207,12 @@ struct Server::Impl {
   awaitable<void> sweepLoop() {
     asio::steady_timer timer(io);
     for (;;) {
-      auto swept = merged->reconcileTransit(max_transit_ms);
-      if (!swept) log("transit sweep failed: " + swept.error().message);
-      else if (*swept && !forward()) log("forwarding exceptions failed");
+      {
+        auto held = lock();
+        auto swept = merged->reconcileTransit(max_transit_ms);
+        if (!swept) log("transit sweep failed: " + swept.error().message);
+        else if (*swept && !forward()) log("forwarding exceptions failed");
+      }
       timer.expires_after(std::chrono::minutes(10));
       co_await timer.async_wait(use_awaitable);
     }
@@ -259,6 +269,7 @@ Result<std::string> Server::enrollToken(std::string_view branch, std::string_vie
                                                "' is not one of: technician, warehouse, driver, supervisor");
   if (branch.empty()) return sync::fail(Errc::invalid_input, "--branch: must not be empty");
   if (valid_ms <= 0) return sync::fail(Errc::invalid_input, "--expires: must be positive");
+  auto held = impl_->lock();
   std::string address_host(host);
   std::uint16_t address_port = port;
   if (address_host.empty()) {  // where this server last listened
@@ -285,6 +296,7 @@ Result<std::string> Server::enrollToken(std::string_view branch, std::string_vie
 }
 
 Result<node::Table> Server::devices() {
+  auto held = impl_->lock();
   return impl_->guarded<node::Table>([&]() -> Result<node::Table> {
     node::Table t{{"device", "branch", "role", "enrolled", "last_contact", "clock_offset_ms", "ops_received",
                    "watermark", "cursor", "revoked"},
@@ -302,24 +314,39 @@ Result<node::Table> Server::devices() {
 Status Server::revoke(std::string_view device_hex) {
   auto id = Id::fromHex(device_hex);
   if (!id) return sync::fail(Errc::invalid_input, "DEVICE: " + id.error().message);
+  auto held = impl_->lock();
   auto r = impl_->guarded<bool>([&]() -> Result<bool> { return impl_->store->revoke(*id, nowMs()); });
   if (!r) return r.error();
   if (!*r) return sync::fail(Errc::not_found, "DEVICE: " + std::string(device_hex) + " is not an enrolled device");
   return {};
 }
 
-Result<node::Table> Server::exceptions(bool include_resolved) { return impl_->merged->exceptions(include_resolved); }
-Result<node::Table> Server::showException(std::string_view ref) { return impl_->merged->showException(ref); }
+Result<node::Table> Server::exceptions(bool include_resolved) {
+  auto held = impl_->lock();
+  return impl_->merged->exceptions(include_resolved);
+}
+Result<node::Table> Server::showException(std::string_view ref) {
+  auto held = impl_->lock();
+  return impl_->merged->showException(ref);
+}
 Result<node::Table> Server::resolveException(std::string_view ref, const node::Node::Resolution& how) {
+  auto held = impl_->lock();
   auto r = impl_->merged->resolveException(ref, how);
   if (!r) return r;
   if (auto ok = impl_->forward(); !ok) return ok.error();
   return r;
 }
 
-Result<std::string> Server::exportJson() { return impl_->merged->exportJson(); }
-Result<std::string> Server::digest() { return impl_->merged->digest(); }
+Result<std::string> Server::exportJson() {
+  auto held = impl_->lock();
+  return impl_->merged->exportJson();
+}
+Result<std::string> Server::digest() {
+  auto held = impl_->lock();
+  return impl_->merged->digest();
+}
 Result<std::uint64_t> Server::opCount() {
+  auto held = impl_->lock();
   return impl_->guarded<std::uint64_t>([&]() -> Result<std::uint64_t> { return impl_->store->opCount(); });
 }
 
@@ -337,6 +364,7 @@ Result<std::uint16_t> Server::listen(const std::string& host, std::uint16_t port
     return sync::fail(Errc::unavailable, "cannot listen on " + host + ":" + std::to_string(port) + ": " + ec.message());
   const std::uint16_t bound = acceptor.local_endpoint().port();
   impl_->acceptor.emplace(std::move(acceptor));
+  auto held = impl_->lock();
   auto saved = impl_->guarded<bool>([&]() -> Result<bool> {
     impl_->store->setMeta("address", host + ":" + std::to_string(bound));
     return true;
@@ -415,7 +443,10 @@ awaitable<void> Server::Impl::session(tcp::socket socket, std::uint64_t number) 
     pb::Envelope welcome;
     auto* w = welcome.mutable_welcome();
     w->set_watermark(device.watermark);
-    w->set_head(store->head());
+    w->set_head(std::invoke([&] {
+      auto held = lock();
+      return store->head();
+    }));
     w->set_server_time_ms(static_cast<std::uint64_t>(nowMs()));
     w->set_branch(device.branch);
     w->set_role(device.role);
@@ -444,6 +475,7 @@ awaitable<void> Server::Impl::session(tcp::socket socket, std::uint64_t number) 
   } catch (const node::StoreError& e) {
     failure = SessionError{e.busy ? Errc::unavailable : Errc::internal, e.what()};
     try {  // a push or an enrollment may have been mid-transaction on the shared connection
+      auto held = lock();
       store->rollback();
     } catch (const node::StoreError&) {
     }
@@ -467,6 +499,7 @@ awaitable<void> Server::Impl::session(tcp::socket socket, std::uint64_t number) 
 
 awaitable<Device> Server::Impl::authenticate(Channel& ch, const sync::ServerHandshake& hs, const std::string& who) {
   pb::Envelope e = co_await ch.recv(kHandshakeTimeout);
+  auto held = lock();  // no co_await below
   const std::int64_t now = nowMs();
   const std::int64_t offset = hs.clientTimeMs() ? static_cast<std::int64_t>(hs.clientTimeMs()) - now : 0;
   if (e.msg_case() == pb::Envelope::kClientAuth) {
@@ -519,11 +552,14 @@ awaitable<void> Server::Impl::handlePush(Channel& ch, Device& device, const pb::
                                               std::to_string(op.id.seq) + "; push again from the watermark"};
     if (op.id.seq == expect) ++expect;
   }
-  store->begin();
-  device.watermark = store->appendPush(device.node, *ops, push.batch(), push.signature(), nowMs());
-  store->commit();
-  checkClock(device, *ops);
-  if (auto ok = catchUp(); !ok) log("merging into merged.db failed (will retry): " + ok.error().message);
+  {
+    auto held = lock();
+    store->begin();
+    device.watermark = store->appendPush(device.node, *ops, push.batch(), push.signature(), nowMs());
+    store->commit();
+    checkClock(device, *ops);
+    if (auto ok = catchUp(); !ok) log("merging into merged.db failed (will retry): " + ok.error().message);
+  }
   pb::Envelope ack;
   ack.mutable_push_ack()->set_watermark(device.watermark);
   co_await ch.send(ack);
@@ -557,6 +593,7 @@ void Server::Impl::checkClock(const Device& device, const std::vector<Op>& ops) 
 awaitable<void> Server::Impl::handlePull(Channel& ch, const Device& device, const pb::Pull& pull) {
   const std::size_t max_bytes = std::min<std::size_t>(pull.max_bytes() ? pull.max_bytes() : kMaxBatchBytes,
                                                       kMaxBatchBytes);
+  auto held = lock();  // released before the reply is sent
   store->setCursor(device.node, pull.cursor());
   constexpr std::size_t kLimit = 40'000;  // halved below until the batch fits
   std::vector<LoggedOp> ops = store->opsAfter(pull.cursor(), device.node, kLimit);
@@ -579,6 +616,7 @@ awaitable<void> Server::Impl::handlePull(Channel& ch, const Device& device, cons
   // own ops are skipped, not sent).
   b->set_cursor(more ? ops[n - 1].server_seq : store->head());
   b->set_more(more);
+  held.unlock();
   co_await ch.send(reply);
 }
 
