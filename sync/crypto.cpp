@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "fieldsync.pb.h"
+#include "sync/internal/blake2b.h"
 
 namespace fieldsync::sync {
 namespace pb = fieldsync::v1;
@@ -22,34 +23,27 @@ std::string_view view(const std::uint8_t* p, std::size_t n) { return {reinterpre
 template <std::size_t N>
 std::string_view view(const std::array<std::uint8_t, N>& a) { return view(a.data(), N); }
 
-// BLAKE2b-256 over length-prefixed parts (8-byte big-endian lengths).
+// BLAKE2b-256 over length-prefixed parts; a number is a part of 8 big-endian bytes.
 class Transcript {
  public:
-  explicit Transcript(std::string_view label) {
-    crypto_generichash_init(&st_, nullptr, 0, crypto_generichash_BYTES);
-    add(label);
-  }
+  explicit Transcript(std::string_view label) { add(label); }
   Transcript& add(std::string_view part) {
-    std::uint8_t len[8];
-    std::uint64_t n = part.size();
-    for (int i = 7; i >= 0; --i, n >>= 8) len[i] = static_cast<std::uint8_t>(n & 0xFF);
-    crypto_generichash_update(&st_, len, 8);
-    crypto_generichash_update(&st_, reinterpret_cast<const unsigned char*>(part.data()), part.size());
+    hash_.part(part);
     return *this;
   }
   Transcript& add(std::uint64_t v) {
-    std::uint8_t b[8];
-    for (int i = 7; i >= 0; --i, v >>= 8) b[i] = static_cast<std::uint8_t>(v & 0xFF);
-    return add(view(b, 8));
+    std::string b;
+    appendBigEndian(b, v, 8);
+    return add(b);
   }
   Hash finish() {
     Hash h;
-    crypto_generichash_final(&st_, h.data(), h.size());
+    hash_.finish(h.data());
     return h;
   }
 
  private:
-  crypto_generichash_state st_;
+  Blake2b hash_{crypto_generichash_BYTES};
 };
 
 Hash makeServerTranscript(std::string_view client_hello, const PublicKey& server_eph, const PublicKey& server_sign,
@@ -69,26 +63,6 @@ Hash makeClientTranscript(const Hash& server_transcript, std::string_view server
 Error malformed(std::string what) { return fail(Errc::malformed, std::move(what)); }
 
 }  // namespace
-
-std::string toHex(std::string_view bytes) {
-  std::string out(bytes.size() * 2 + 1, '\0');
-  sodium_bin2hex(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
-  out.pop_back();
-  return out;
-}
-
-Result<std::string> fromHex(std::string_view hex) {
-  std::string out(hex.size() / 2, '\0');
-  std::size_t len = 0;
-  const char* end = nullptr;
-  if (hex.size() % 2 != 0 ||
-      sodium_hex2bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), hex.data(), hex.size(), nullptr, &len,
-                     &end) != 0 ||
-      end != hex.data() + hex.size())
-    return fail(Errc::invalid_input, "'" + std::string(hex.substr(0, 80)) + "' is not hex");
-  out.resize(len);
-  return out;
-}
 
 SecretKey::SecretKey(const std::uint8_t* bytes) { std::memcpy(bytes_.data(), bytes, bytes_.size()); }
 SecretKey::SecretKey(const SecretKey& o) : bytes_(o.bytes_) {}
@@ -317,15 +291,14 @@ Result<std::string> StreamReceiver::unseal(std::string_view ciphertext) {
 }
 
 std::string frame(std::string_view payload) {
-  std::string out(4, '\0');
-  const auto n = static_cast<std::uint32_t>(payload.size());
-  for (int i = 0; i < 4; ++i) out[static_cast<std::size_t>(i)] = static_cast<char>((n >> (24 - 8 * i)) & 0xFF);
+  std::string out;
+  out.reserve(4 + payload.size());
+  appendBigEndian(out, payload.size(), 4);
   return out.append(payload);
 }
 
 Result<std::uint32_t> frameLength(const std::uint8_t header[4]) {
-  const std::uint32_t n = (std::uint32_t{header[0]} << 24) | (std::uint32_t{header[1]} << 16) |
-                          (std::uint32_t{header[2]} << 8) | std::uint32_t{header[3]};
+  const auto n = static_cast<std::uint32_t>(readBigEndian(view(header, 4)));
   if (n > kMaxFrame) return malformed("a frame of " + std::to_string(n) + " bytes exceeds the limit of " +
                                       std::to_string(kMaxFrame));
   return n;

@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 
+#include "sync/bytes.h"
 #include "sync/id.h"
 #include "sync/result.h"
 
@@ -26,12 +27,10 @@ using PublicKey = std::array<std::uint8_t, 32>;
 using Seed = std::array<std::uint8_t, 32>;
 using Hash = std::array<std::uint8_t, 32>;
 
-std::string toHex(std::string_view bytes);
 template <std::size_t N>
 std::string toHex(const std::array<std::uint8_t, N>& a) {
   return toHex(std::string_view(reinterpret_cast<const char*>(a.data()), N));
 }
-Result<std::string> fromHex(std::string_view hex);
 
 // 32 secret bytes, wiped when destroyed.
 class SecretKey {

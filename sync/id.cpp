@@ -2,6 +2,9 @@
 
 #include <sodium.h>
 
+#include "sync/bytes.h"
+#include "sync/internal/blake2b.h"
+
 #include <cctype>
 #include <cstring>
 #include <mutex>
@@ -16,42 +19,15 @@ void ensureSodium() {
   });
 }
 
-void appendLengthPrefixed(crypto_generichash_state& st, std::string_view part) {
-  std::uint8_t len[8];
-  std::uint64_t n = part.size();
-  for (int i = 7; i >= 0; --i, n >>= 8) len[i] = static_cast<std::uint8_t>(n & 0xFF);
-  crypto_generichash_update(&st, len, sizeof len);
-  crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(part.data()), part.size());
-}
-
-int hexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 }  // namespace
 
-std::string Id::hex() const {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(32, '0');
-  for (std::size_t i = 0; i < bytes.size(); ++i) {
-    out[2 * i] = kDigits[bytes[i] >> 4];
-    out[2 * i + 1] = kDigits[bytes[i] & 0xF];
-  }
-  return out;
-}
+std::string Id::hex() const { return toHex(view()); }
 
 Result<Id> Id::fromHex(std::string_view hex) {
-  Id id;
   if (hex.size() != 32) return fail(Errc::invalid_input, "an id is 32 hex digits, got " + std::to_string(hex.size()) + " characters");
-  for (std::size_t i = 0; i < 16; ++i) {
-    int hi = hexDigit(hex[2 * i]), lo = hexDigit(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return fail(Errc::invalid_input, "an id is 32 hex digits, found '" + std::string(hex) + "'");
-    id.bytes[i] = static_cast<std::uint8_t>(hi * 16 + lo);
-  }
-  return id;
+  auto raw = sync::fromHex(hex);
+  if (!raw) return fail(Errc::invalid_input, "an id is 32 hex digits, found '" + std::string(hex) + "'");
+  return fromBytes(*raw);
 }
 
 Result<Id> Id::fromBytes(std::string_view raw) {
@@ -81,11 +57,10 @@ Id naturalId(std::string_view kind, std::initializer_list<std::string_view> part
   unsigned char key[crypto_generichash_KEYBYTES];
   crypto_generichash(key, sizeof key, reinterpret_cast<const unsigned char*>(label.data()), label.size(),
                      nullptr, 0);
-  crypto_generichash_state st;
-  crypto_generichash_init(&st, key, sizeof key, 16);
-  for (std::string_view part : parts) appendLengthPrefixed(st, part);
+  Blake2b hash(16, std::string_view(reinterpret_cast<const char*>(key), sizeof key));
+  for (std::string_view part : parts) hash.part(part);
   Id id;
-  crypto_generichash_final(&st, id.bytes.data(), id.bytes.size());
+  hash.finish(id.bytes.data());
   sodium_memzero(key, sizeof key);
   return id;
 }

@@ -2,25 +2,19 @@
 
 #include <sodium.h>
 
+#include "sync/internal/blake2b.h"
+
 namespace fieldsync::sync {
 
 // Canonical bytes: fixed-width big-endian integers, length-prefixed strings,
 // one tag byte per value kind. docs/op-model.md describes the layout.
 struct Digest::State {
-  crypto_generichash_state hash;
-  bool finished = false;
+  Blake2b hash{crypto_generichash_BYTES};
 
-  void bytes(const void* p, std::size_t n) {
-    crypto_generichash_update(&hash, static_cast<const unsigned char*>(p), n);
-  }
-  void u64(std::uint64_t v) {
-    unsigned char b[8];
-    for (int i = 7; i >= 0; --i, v >>= 8) b[i] = static_cast<unsigned char>(v & 0xFF);
-    bytes(b, 8);
-  }
-  void tag(char t) { bytes(&t, 1); }
-  void str(std::string_view s) { u64(s.size()); bytes(s.data(), s.size()); }
-  void id(const Id& v) { bytes(v.bytes.data(), v.bytes.size()); }
+  void u64(std::uint64_t v) { hash.u64(v); }
+  void tag(char t) { hash.raw(std::string_view(&t, 1)); }
+  void str(std::string_view s) { hash.part(s); }
+  void id(const Id& v) { hash.raw(v.view()); }
   void value(const Value& v) {
     tag(static_cast<char>('0' + v.index()));
     std::visit([this](const auto& x) {
@@ -33,10 +27,7 @@ struct Digest::State {
   }
 };
 
-Digest::Digest() : state_(std::make_unique<State>()) {
-  crypto_generichash_init(&state_->hash, nullptr, 0, crypto_generichash_BYTES);
-  state_->str("fieldsync.v1/digest");
-}
+Digest::Digest() : state_(std::make_unique<State>()) { state_->str("fieldsync.v1/digest"); }
 
 Digest::~Digest() = default;
 
@@ -70,10 +61,8 @@ void Digest::addFact(const Op& fact) {
 
 std::string Digest::hex() {
   unsigned char out[crypto_generichash_BYTES];
-  crypto_generichash_final(&state_->hash, out, sizeof out);
-  char text[2 * sizeof out + 1];
-  sodium_bin2hex(text, sizeof text, out, sizeof out);
-  return text;
+  state_->hash.finish(out);
+  return toHex(std::string_view(reinterpret_cast<const char*>(out), sizeof out));
 }
 
 bool Replica::apply(const Op& op) {
