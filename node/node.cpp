@@ -51,9 +51,8 @@ Node::Core::Core(std::unique_ptr<Store> s, sync::Hlc::WallClock w, sync::HlcTime
     : store(std::move(s)), wall(w), hlc(std::move(w), sync::Hlc::kDefaultMaxAheadMs, last) {}
 
 void Node::Core::refresh() {
-  const auto stored_seq = store->meta("seq");
-  seq = stored_seq ? std::stoull(*stored_seq) : 0;
-  if (const auto stored_hlc = store->meta("hlc")) hlc.receive(std::stoull(*stored_hlc));
+  seq = store->metaNumber("seq");
+  hlc.receive(store->metaNumber("hlc"));
 }
 
 Op Node::Core::emit(EntityType type, const Id& entity, FactKind kind, std::vector<Field> fields) {
@@ -129,8 +128,7 @@ void Node::Core::refold(EntityType type, const Id& id) {
 
 std::string Node::Core::nextNumber(std::string_view prefix) {
   const std::string key = "counter." + std::string(prefix);
-  const auto current = store->meta(key);
-  const std::uint64_t n = (current ? std::stoull(*current) : 0) + 1;
+  const std::uint64_t n = store->metaNumber(key) + 1;
   store->setMeta(key, std::to_string(n));
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*s-%.8s-%04llu", static_cast<int>(prefix.size()), prefix.data(),
@@ -209,7 +207,7 @@ Result<std::unique_ptr<Store>> openStore(const std::string& path, bool create) {
   try {
     return Store::open(path, create);
   } catch (const StoreError& e) {
-    return sync::fail(e.busy ? Errc::unavailable : Errc::internal, e.what());
+    return e.error();
   }
 }
 }  // namespace
@@ -247,15 +245,17 @@ Result<std::unique_ptr<Node>> Node::open(const std::string& path, sync::Hlc::Wal
     Store& s = **store;
     const auto node = s.meta("node"), company = s.meta("company");
     if (!node || !company) return sync::fail(Errc::internal, "'" + path + "' is not an initialised node database");
-    const auto hlc = s.meta("hlc"), seq = s.meta("seq");
-    auto core = std::make_unique<Core>(std::move(store).value(), std::move(wall), hlc ? std::stoull(*hlc) : 0);
-    core->node = *Id::fromHex(*node);
+    auto node_id = Id::fromHex(*node);
+    if (!node_id) return sync::fail(Errc::internal, "'" + path + "' is damaged: its node id " + node_id.error().message);
+    const std::uint64_t hlc = s.metaNumber("hlc"), seq = s.metaNumber("seq");
+    auto core = std::make_unique<Core>(std::move(store).value(), std::move(wall), hlc);
+    core->node = *node_id;
     core->company = sync::naturalId("company", {*company});
     core->company_name = *company;
-    core->seq = seq ? std::stoull(*seq) : 0;
+    core->seq = seq;
     return std::unique_ptr<Node>(new Node(std::move(core)));
   } catch (const StoreError& e) {
-    return sync::fail(Errc::internal, e.what());
+    return e.error();
   }
 }
 
@@ -270,17 +270,16 @@ Result<Table> Node::status() {
     row("company", s.meta("company").value_or(""));
     row("schema_version", static_cast<std::int64_t>(s.schemaVersion()));
     row("ops", static_cast<std::int64_t>(s.opCount()));
-    const auto own = s.meta("seq");
-    const std::uint64_t own_ops = own ? std::stoull(*own) : 0;
+    const std::uint64_t own_ops = s.metaNumber("seq");
     row("own_ops", static_cast<std::int64_t>(own_ops));
     row("clock", Time{static_cast<std::int64_t>(sync::hlcMillis(core_->hlc.last()))});
     const auto setting = [&](const char* key) { return s.meta(key).value_or(""); };
-    const std::string acked = setting("sync.acked"), last = setting("sync.last");
+    const std::string last = setting("sync.last");
     row("server", setting("sync.server"));
     row("branch", setting("sync.branch"));
     row("role", setting("sync.role"));
-    row("pending_ops", static_cast<std::int64_t>(own_ops - (acked.empty() ? 0 : std::stoull(acked))));
-    row("last_sync", last.empty() ? Cell{} : Cell{Time{std::stoll(last)}});
+    row("pending_ops", static_cast<std::int64_t>(own_ops - std::min(own_ops, s.metaNumber("sync.acked"))));
+    row("last_sync", last.empty() ? Cell{} : Cell{Time{static_cast<std::int64_t>(s.metaNumber("sync.last"))}});
     row("cursor", setting("sync.cursor"));
     for (auto [name, type] : {std::pair{"items", EntityType::item}, {"locations", EntityType::location},
                               {"units", EntityType::unit}, {"cases", EntityType::service_case},
@@ -358,6 +357,10 @@ Result<std::string> Node::setting(std::string_view key) {
   return core_->query<std::string>([&]() -> Result<std::string> { return core_->store->meta(key).value_or(""); });
 }
 
+Result<std::uint64_t> Node::settingNumber(std::string_view key) {
+  return core_->query<std::uint64_t>([&]() -> Result<std::uint64_t> { return core_->store->metaNumber(key); });
+}
+
 Status Node::setSetting(std::string_view key, std::string_view value) {
   auto r = core_->command<bool>([&]() -> Result<bool> {
     core_->store->setMeta(key, value);
@@ -369,8 +372,7 @@ Status Node::setSetting(std::string_view key, std::string_view value) {
 
 Result<std::uint64_t> Node::ownSeq() {
   return core_->query<std::uint64_t>([&]() -> Result<std::uint64_t> {
-    const auto stored = core_->store->meta("seq");
-    return stored ? std::stoull(*stored) : 0;
+    return core_->store->metaNumber("seq");
   });
 }
 

@@ -197,6 +197,7 @@ class Node {
   // ("sync.server", "sync.cursor", ...). Empty when unset.
   Result<std::string> setting(std::string_view key);
   Status setSetting(std::string_view key, std::string_view value);
+  Result<std::uint64_t> settingNumber(std::string_view key);  // a counter setting; 0 when unset
   Result<std::uint64_t> ownSeq();  // the seq of this node's newest op
   std::string_view company() const;
 

@@ -229,7 +229,7 @@ Result<Table> Node::balances(std::string_view item_code, std::string_view locati
     }
     Table t{{"item", "location", "qty"}, {}};
     std::map<Id, std::optional<LocationRef>> locs;
-    for (const BalanceRow& b : core_->store->balances()) {
+    for (const StoredBalance& b : core_->store->balances()) {
       if ((item && b.item != *item) || (location && b.location != *location)) continue;
       auto [it, fresh] = locs.try_emplace(b.location);
       if (fresh) {

@@ -164,7 +164,6 @@ sync::Result<pb::Welcome> expectWelcome(Channel& ch) {
   return e->welcome();
 }
 
-std::string address(const std::string& host, std::uint16_t port) { return host + ":" + std::to_string(port); }
 
 }  // namespace
 
@@ -213,7 +212,7 @@ Result<Table> enroll(const std::string& db_path, std::string_view ticket_text, s
   if (auto ok = ch.send(e); !ok) return fail(ok.error());
   auto welcome = expectWelcome(ch);
   if (!welcome) return fail(welcome.error());
-  for (auto [k, v] : {std::pair<const char*, std::string>{"sync.server", address(ticket->host, ticket->port)},
+  for (auto [k, v] : {std::pair<const char*, std::string>{"sync.server", sync::Address{ticket->host, ticket->port}.text()},
                       {"sync.server_key", sync::toHex(ticket->server_key)},
                       {"sync.branch", welcome->branch()},
                       {"sync.role", welcome->role()}})
@@ -223,7 +222,7 @@ Result<Table> enroll(const std::string& db_path, std::string_view ticket_text, s
   (void)ch.send(bye, true);
   ch.conn.close();
   return Table{{"node", "server", "company", "branch", "role"},
-               {{node.nodeId().hex(), address(ticket->host, ticket->port), std::string(node.company()),
+               {{node.nodeId().hex(), sync::Address{ticket->host, ticket->port}.text(), std::string(node.company()),
                  welcome->branch(), welcome->role()}}};
 }
 
@@ -254,17 +253,17 @@ Result<std::unique_ptr<SyncSession>> SyncSession::connect(Node& node, const std:
   if (server->empty())
     return sync::fail(Errc::refused, "this node is not enrolled: run 'fieldsync --db FILE enroll STRING' with a "
                                      "string from 'fieldsync-server enroll-token'");
-  const auto colon = server->rfind(':');
+  auto address = sync::parseAddress(*server);
   auto key_bytes = sync::fromHex(*server_key_hex);
-  if (colon == std::string::npos || !key_bytes) return sync::fail(Errc::internal, "the sync settings are damaged");
+  if (!address || !key_bytes)
+    return sync::fail(Errc::internal, "the sync settings are damaged (sync.server '" + *server +
+                                          "'); enroll this node again");
   auto server_key = sync::publicKeyFromBytes(*key_bytes);
   if (!server_key) return server_key.error();
   auto key = readKeyFile(keyPathFor(db_path));
   if (!key) return key.error();
   auto impl = std::make_unique<Impl>(node, std::move(key).value(), timeout);
-  const std::string host = server->substr(0, colon);
-  const auto port = static_cast<std::uint16_t>(std::stoul(server->substr(colon + 1)));
-  if (auto ok = impl->ch.open(host, port, *server_key, false); !ok) return ok.error();
+  if (auto ok = impl->ch.open(address->host, address->port, *server_key, false); !ok) return ok.error();
   pb::Envelope auth;
   auth.mutable_client_auth()->set_node(std::string(node.nodeId().view()));
   auth.mutable_client_auth()->set_signature(impl->ch.hs->clientSignature(impl->key));
@@ -347,9 +346,9 @@ Result<SyncReport> SyncSession::round(const ProgressFn& progress) {
   SyncProgress p;
   const std::uint64_t out_before = impl_->ch.conn.bytes_out, in_before = impl_->ch.conn.bytes_in;
   r.watermark = impl_->welcome.watermark();
-  auto cursor_text = impl_->node.setting("sync.cursor");
-  if (!cursor_text) return cursor_text.error();
-  r.cursor = cursor_text->empty() ? 0 : std::stoull(*cursor_text);
+  auto cursor = impl_->node.settingNumber("sync.cursor");
+  if (!cursor) return cursor.error();
+  r.cursor = *cursor;
   auto pushed = impl_->push(r.watermark, p, progress);
   if (!pushed) return pushed.error();
   impl_->welcome.set_watermark(r.watermark);

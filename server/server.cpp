@@ -11,10 +11,10 @@
 #include <optional>
 
 #include "fieldsync.pb.h"
-#include "node/internal/store_error.h"
 #include "node/key_file.h"
 #include "node/node.h"
 #include "server/internal/store.h"
+#include "storage/sqlite.h"
 #include "sync/codec.h"
 #include "sync/crypto.h"
 #include "sync/net.h"
@@ -152,28 +152,24 @@ struct Server::Impl {
   Result<T> guarded(const std::function<Result<T>()>& body) {
     try {
       return body();
-    } catch (const node::StoreError& e) {
-      try {
-        store->rollback();
-      } catch (const node::StoreError&) {
-      }
-      return sync::fail(e.busy ? Errc::unavailable : Errc::internal, e.what());
+    } catch (const storage::StoreError& e) {
+      return e.error();
     }
   }
 
   // Puts the merged replica's own ops (exceptions it raised) into the log,
   // so that every node pulls them.
   Status forward() {
-    auto done = guarded<std::string>([&]() -> Result<std::string> { return store->meta("forwarded").value_or("0"); });
+    auto done = guarded<std::uint64_t>([&]() -> Result<std::uint64_t> { return store->metaNumber("forwarded"); });
     if (!done) return done.error();
-    auto ops = merged->opsOf(merged->nodeId(), std::stoull(*done), 1'000'000);
+    auto ops = merged->opsOf(merged->nodeId(), *done, 1'000'000);
     if (!ops) return ops.error();
     if (ops->empty()) return {};
     auto ok = guarded<bool>([&]() -> Result<bool> {
-      store->begin();
+      auto tx = store->transaction();
       store->appendOwn(*ops);
       store->setMeta("forwarded", std::to_string(ops->back().id.seq));
-      store->commit();
+      tx.commit();
       return true;
     });
     if (!ok) return ok.error();
@@ -184,9 +180,9 @@ struct Server::Impl {
   // between a committed push and the merge), checks the business rules on
   // what each batch touched, and forwards the exceptions that raised.
   Status catchUp() {
-    auto cursor_text = merged->setting("sync.cursor");
-    if (!cursor_text) return cursor_text.error();
-    std::uint64_t cursor = cursor_text->empty() ? 0 : std::stoull(*cursor_text);
+    auto merged_cursor = merged->settingNumber("sync.cursor");
+    if (!merged_cursor) return merged_cursor.error();
+    std::uint64_t cursor = *merged_cursor;
     for (;;) {
       auto ops = guarded<std::vector<LoggedOp>>([&]() -> Result<std::vector<LoggedOp>> {
         return store->opsAfter(cursor, Id{}, 5000);
@@ -244,7 +240,7 @@ Result<std::unique_ptr<Server>> Server::open(const std::string& data_dir, std::s
   impl->dir = data_dir;
   try {
     impl->store = ServerStore::open(data_dir + "/server.db");
-  } catch (const node::StoreError& e) {
+  } catch (const storage::StoreError& e) {
     return sync::fail(Errc::internal, e.what());
   }
   auto merged = std::filesystem::exists(merged_path) ? node::Node::open(merged_path)
@@ -277,11 +273,12 @@ Result<std::string> Server::enrollToken(std::string_view branch, std::string_vie
       return impl_->store->meta("address").value_or("");
     });
     if (!saved) return saved.error();
-    const auto colon = saved->rfind(':');
-    if (colon == std::string::npos)
+    if (saved->empty())
       return sync::fail(Errc::invalid_input, "--address: the server has not listened yet; give HOST:PORT");
-    address_host = saved->substr(0, colon);
-    address_port = static_cast<std::uint16_t>(std::stoul(saved->substr(colon + 1)));
+    auto address = sync::parseAddress(*saved);
+    if (!address) return sync::fail(Errc::internal, "server.db is damaged: its address " + address.error().message);
+    address_host = address->host;
+    address_port = address->port;
   }
   const Id token = sync::randomId();
   const std::int64_t expires = nowMs() + valid_ms;
@@ -472,13 +469,8 @@ awaitable<void> Server::Impl::session(tcp::socket socket, std::uint64_t number) 
     }
   } catch (const SessionError& e) {
     failure = e;
-  } catch (const node::StoreError& e) {
+  } catch (const storage::StoreError& e) {
     failure = SessionError{e.busy ? Errc::unavailable : Errc::internal, e.what()};
-    try {  // a push or an enrollment may have been mid-transaction on the shared connection
-      auto held = lock();
-      store->rollback();
-    } catch (const node::StoreError&) {
-    }
   } catch (const boost::system::system_error& e) {
     log(who + ": disconnected (" + e.code().message() + ")");
   }
@@ -529,10 +521,10 @@ awaitable<Device> Server::Impl::authenticate(Channel& ch, const sync::ServerHand
     throw SessionError{Errc::denied, "the enrolling device does not hold its key"};
   if (store->device(*node)) throw SessionError{Errc::refused, "device " + node->hex() + " is already enrolled"};
   Device d{*node, *key_bytes, t->branch, t->role, now, now, offset, 0, 0, 0, std::nullopt};
-  store->begin();
+  auto tx = store->transaction();
   store->useToken(token, *node, now);
   store->addDevice(d);
-  store->commit();
+  tx.commit();
   log(who + ": enrolled device " + node->hex() + " as " + d.branch + "/" + d.role);
   co_return d;
 }
@@ -554,9 +546,9 @@ awaitable<void> Server::Impl::handlePush(Channel& ch, Device& device, const pb::
   }
   {
     auto held = lock();
-    store->begin();
+    auto tx = store->transaction();
     device.watermark = store->appendPush(device.node, *ops, push.batch(), push.signature(), nowMs());
-    store->commit();
+    tx.commit();
     checkClock(device, *ops);
     if (auto ok = catchUp(); !ok) log("merging into merged.db failed (will retry): " + ok.error().message);
   }

@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include <cassert>
+#include <charconv>
 
 namespace fieldsync::sync {
 
@@ -35,6 +36,14 @@ std::uint64_t readBigEndian(std::string_view bytes) {
   assert(!bytes.empty() && bytes.size() <= 8);
   std::uint64_t v = 0;
   for (char c : bytes) v = (v << 8) | static_cast<unsigned char>(c);
+  return v;
+}
+
+Result<std::uint64_t> parseUnsigned(std::string_view text, std::string_view what) {
+  std::uint64_t v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size())
+    return fail(Errc::malformed, std::string(what) + ": '" + std::string(text.substr(0, 40)) + "' is not a number");
   return v;
 }
 

@@ -1,7 +1,8 @@
-// Bytes: hex text and big-endian integers. The project's one hex codec
-// (libsodium's sodium_bin2hex / sodium_hex2bin underneath) and its one
-// writer and reader of fixed-width big-endian integers, used by ids, the
-// handshake transcript, digests and frames. Pure functions; thread-safe.
+// Bytes: hex text, big-endian integers and decimal counters. The project's
+// one hex codec (libsodium's sodium_bin2hex / sodium_hex2bin underneath),
+// its one writer and reader of fixed-width big-endian integers (ids, the
+// handshake transcript, digests, frames, ledger blocks), and the reader of
+// counters kept as text (stored sequences, cursors, ports). Pure; thread-safe.
 #pragma once
 
 #include <cstddef>
@@ -21,5 +22,8 @@ Result<std::string> fromHex(std::string_view hex);
 void appendBigEndian(std::string& out, std::uint64_t v, std::size_t width);
 // Reads `bytes` (1 to 8 of them) as one big-endian number.
 std::uint64_t readBigEndian(std::string_view bytes);
+
+// A decimal unsigned integer and nothing else; Errc::malformed naming `what`.
+Result<std::uint64_t> parseUnsigned(std::string_view text, std::string_view what);
 
 }  // namespace fieldsync::sync

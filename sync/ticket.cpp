@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include "fieldsync.pb.h"
+#include "sync/bytes.h"
 
 namespace fieldsync::sync {
 
@@ -10,6 +11,14 @@ namespace {
 constexpr std::string_view kPrefix = "fs1:";
 constexpr int kVariant = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
 }  // namespace
+
+Result<Address> parseAddress(std::string_view text, bool allow_any_port) {
+  const auto colon = text.rfind(':');
+  auto port = parseUnsigned(colon == std::string_view::npos ? "" : text.substr(colon + 1), "port");
+  if (colon == std::string_view::npos || colon == 0 || !port || *port > 65535 || (*port == 0 && !allow_any_port))
+    return fail(Errc::invalid_input, "'" + std::string(text.substr(0, 80)) + "' is not HOST:PORT");
+  return Address{std::string(text.substr(0, colon)), static_cast<std::uint16_t>(*port)};
+}
 
 std::string encodeTicket(const EnrollmentTicket& t) {
   fieldsync::v1::EnrollmentTicket m;

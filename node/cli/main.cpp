@@ -445,8 +445,8 @@ int runSync(Node& n, const std::string& db, bool watch, bool json) {
     auto session = SyncSession::connect(n, db);
     if (!session) {
       auto own = n.ownSeq();
-      auto acked = n.setting("sync.acked");
-      const std::uint64_t pending = own && acked ? *own - (acked->empty() ? 0 : std::stoull(*acked)) : 0;
+      auto acked = n.settingNumber("sync.acked");
+      const std::uint64_t pending = own && acked && *own > *acked ? *own - *acked : 0;
       Error e = session.error();
       if (e.code == Errc::unavailable) e.message += "; " + std::to_string(pending) + " local ops are kept for the next sync";
       return fail(e);

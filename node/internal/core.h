@@ -131,7 +131,7 @@ Result<T> Node::Core::query(const std::function<Result<T>()>& body) {
   try {
     return body();
   } catch (const StoreError& e) {
-    return sync::fail(e.busy ? Errc::unavailable : Errc::internal, e.what());
+    return e.error();
   }
 }
 
@@ -139,28 +139,23 @@ template <class T>
 Result<T> Node::Core::command(const std::function<Result<T>()>& body, bool commit) {
   std::uint64_t seq_before = seq;
   try {
-    store->begin();
+    auto tx = store->transaction();  // rolled back unless committed below
     // Another process may have written since: take the sequence and clock
     // from the store, under the write lock, so no op id is ever reused.
     refresh();
     seq_before = seq;
     Result<T> r = body();
     if (!r || !commit) {
-      store->rollback();
       seq = seq_before;
       return r;
     }
     store->setMeta("hlc", std::to_string(hlc.last()));
     if (seq != seq_before) store->setMeta("seq", std::to_string(seq));
-    store->commit();
+    tx.commit();
     return r;
   } catch (const StoreError& e) {
-    try {
-      store->rollback();
-    } catch (const StoreError&) {
-    }
     seq = seq_before;
-    return sync::fail(e.busy ? Errc::unavailable : Errc::internal, e.what());
+    return e.error();
   }
 }
 

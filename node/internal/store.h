@@ -2,10 +2,11 @@
 //
 // Holds the op log, the registers (LWW, resolved in SQL), the facts and the
 // materialised projections: stock balances, stock moves, each unit's place,
-// case and shipment statuses, warranty starts. All SQL of the node lives in
-// store.cpp, and sqlite3 handles only in its RAII wrappers; statements are
-// prepared once. Failures throw StoreError (caught by Node at its API).
-// One Store per thread; Node serialises access.
+// case and shipment statuses, warranty starts. The node's SQL lives in the
+// store files beside this header, one per seam: schema.cpp (migrations),
+// store.cpp (op log, registers, facts), projections.cpp, ledger_blocks.cpp.
+// Statements are prepared once (storage::Db). Failures throw StoreError
+// (caught by Node at its API). One Store per thread; Node serialises access.
 #pragma once
 
 #include <cstdint>
@@ -19,13 +20,13 @@
 #include <string_view>
 #include <vector>
 
-#include "node/internal/store_error.h"
 #include "node/model.h"
+#include "storage/sqlite.h"
 #include "sync/replica.h"
 
 namespace fieldsync::node {
 
-
+using storage::StoreError;
 using Attributes = std::map<FieldId, sync::Value>;
 
 // One row of the moves projection: one fact, one item, one serial at most.
@@ -67,7 +68,7 @@ struct LedgerBlock {
   std::int64_t low = 0;  // the lowest running sum after one of them, from 0 at the start; <= 0
 };
 
-struct BalanceRow {
+struct StoredBalance {
   sync::Id item, location;
   std::int64_t qty = 0;
 };
@@ -77,11 +78,12 @@ class Store {
   static std::unique_ptr<Store> open(const std::string& path, bool create);
   ~Store();
 
-  void begin();
-  void commit();
-  void rollback();
+  storage::Transaction transaction();  // a write transaction; rolled back unless committed
 
   std::optional<std::string> meta(std::string_view key);
+  // A meta value that is a counter (seq, hlc, cursor); 0 when unset. Throws
+  // StoreError when the stored text is not a number.
+  std::uint64_t metaNumber(std::string_view key);
   void setMeta(std::string_view key, std::string_view value);
   int schemaVersion();
 
@@ -109,7 +111,7 @@ class Store {
   // Projections.
   void addMove(const MoveRow& m);  // also updates balances and the unit's place
   std::int64_t balance(const sync::Id& item, const sync::Id& location);
-  std::vector<BalanceRow> balances();
+  std::vector<StoredBalance> balances();
   std::optional<UnitPlace> unitPlace(const sync::Id& unit);
   std::vector<MoveRow> movesOfDoc(const sync::Id& doc);
   std::vector<MoveRow> movesOfUnit(const sync::Id& unit);
@@ -153,10 +155,8 @@ class Store {
   bool importSeen(const sync::Id& id);  // true if seen before in this import
 
  private:
-  std::vector<MoveRow> movesWhere(const char* sql, const sync::Id& key);
-  void addToLedger(const MoveRow& m, const sync::Id& location, std::int64_t delta);
-  void rewriteBlock(const sync::Id& item, const sync::Id& location, const LedgerKey& start, const LedgerKey& end);
-  struct Impl;
+  std::vector<MoveRow> movesWhere(storage::Sql sql, const sync::Id& key);
+  struct Impl;  // internal/store_impl.h
   explicit Store(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

@@ -1,15 +1,16 @@
 // All of the server's SQL.
 #include "server/internal/store.h"
 
-#include "node/internal/sqlite.h"
+#include "storage/sqlite.h"
+#include "sync/bytes.h"
 #include "sync/codec.h"
 
 namespace fieldsync::server {
 
-using node::Db;
-using node::Query;
-using node::Stmt;
-using node::StoreError;
+using storage::Db;
+using storage::Query;
+using storage::Stmt;
+using storage::StoreError;
 using sync::Id;
 using sync::Op;
 
@@ -53,9 +54,9 @@ Device deviceAt(const Stmt& s) {
   return d;
 }
 
-constexpr const char* kDeviceColumns =
-    "SELECT node, sign_pk, branch, role, enrolled_at, last_contact, clock_offset_ms, ops_received, watermark, "
-    "cursor, revoked_at FROM devices ";
+#define FIELDSYNC_DEVICE_COLUMNS                                                                                        \
+  "SELECT node, sign_pk, branch, role, enrolled_at, last_contact, clock_offset_ms, ops_received, watermark, " \
+  "cursor, revoked_at FROM devices "
 
 std::string_view bytes(const sync::Hash& h) { return {reinterpret_cast<const char*>(h.data()), h.size()}; }
 
@@ -66,18 +67,24 @@ ServerStore::~ServerStore() = default;
 
 std::unique_ptr<ServerStore> ServerStore::open(const std::string& path) {
   auto db = std::make_unique<Db>(path, true);
-  db->migrate(kMigrations, static_cast<int>(std::size(kMigrations)));
+  db->migrate(kMigrations);
   return std::unique_ptr<ServerStore>(new ServerStore(std::move(db)));
 }
 
-void ServerStore::begin() { db_->begin(); }
-void ServerStore::commit() { db_->commit(); }
-void ServerStore::rollback() { db_->rollback(); }
+storage::Transaction ServerStore::transaction() { return storage::Transaction(*db_); }
 
 std::optional<std::string> ServerStore::meta(const std::string& key) {
   Query q(db_->stmt("SELECT value FROM meta WHERE key = ?"), std::string_view(key));
   if (!q.step()) return std::nullopt;
   return q->text(0);
+}
+
+std::uint64_t ServerStore::metaNumber(const std::string& key) {
+  const auto text = meta(key);
+  if (!text) return 0;
+  auto n = sync::parseUnsigned(*text, "meta " + key);
+  if (!n) throw StoreError("server.db is damaged: " + n.error().message, false);
+  return *n;
 }
 
 void ServerStore::setMeta(const std::string& key, const std::string& value) {
@@ -124,15 +131,13 @@ void ServerStore::addDevice(const Device& d) {
 }
 
 std::optional<Device> ServerStore::device(const Id& node) {
-  static const std::string sql = std::string(kDeviceColumns) + "WHERE node = ?";
-  Query q(db_->stmt(sql.c_str()), node);
+  Query q(db_->stmt(FIELDSYNC_DEVICE_COLUMNS "WHERE node = ?"), node);
   if (!q.step()) return std::nullopt;
   return deviceAt(q.row());
 }
 
 std::vector<Device> ServerStore::devices() {
-  static const std::string sql = std::string(kDeviceColumns) + "ORDER BY branch, role, enrolled_at";
-  Query q(db_->stmt(sql.c_str()));
+  Query q(db_->stmt(FIELDSYNC_DEVICE_COLUMNS "ORDER BY branch, role, enrolled_at"));
   std::vector<Device> out;
   while (q.step()) out.push_back(deviceAt(q.row()));
   return out;

@@ -5,7 +5,7 @@
 // cursors use it), each device's watermark (its highest seq held here,
 // contiguous from 1), and every pushed batch with the device's signature as
 // received: the audit trail of who changed what. All SQL of the server is in
-// store.cpp. Failures throw node::StoreError. One thread at a time.
+// store.cpp. Failures throw storage::StoreError. One thread at a time.
 #pragma once
 
 #include <cstdint>
@@ -17,9 +17,10 @@
 #include "sync/crypto.h"
 #include "sync/op.h"
 
-namespace fieldsync::node {
+namespace fieldsync::storage {
 class Db;
-}
+class Transaction;
+}  // namespace fieldsync::storage
 
 namespace fieldsync::server {
 
@@ -48,11 +49,10 @@ class ServerStore {
   static std::unique_ptr<ServerStore> open(const std::string& path);
   ~ServerStore();
 
-  void begin();
-  void commit();
-  void rollback();
+  storage::Transaction transaction();  // a write transaction; rolled back unless committed
 
   std::optional<std::string> meta(const std::string& key);
+  std::uint64_t metaNumber(const std::string& key);  // 0 when unset; throws StoreError when not a number
   void setMeta(const std::string& key, const std::string& value);
 
   void addToken(const sync::Hash& token_hash, const std::string& branch, const std::string& role,
@@ -80,8 +80,8 @@ class ServerStore {
   std::uint64_t opCount();
 
  private:
-  explicit ServerStore(std::unique_ptr<node::Db> db);
-  std::unique_ptr<node::Db> db_;
+  explicit ServerStore(std::unique_ptr<storage::Db> db);
+  std::unique_ptr<storage::Db> db_;
 };
 
 }  // namespace fieldsync::server

@@ -2,13 +2,12 @@
 // ledger in blocks (docs/reconciliation.md, "Long ledgers"). Whatever order
 // back-dated movements arrive in, it must say what a walk over every
 // movement says.
-#include <sqlite3.h>
-
 #include <algorithm>
 #include <map>
 #include <numeric>
 
 #include "node/node_fixture.h"
+#include "storage/sqlite.h"
 
 using namespace fieldsync::test;
 
@@ -122,14 +121,10 @@ TEST_CASE("a database from before ledger blocks gets them on upgrade", "[node][r
     ops = *n->opsOf(n->nodeId(), before, 100);
   }
   // Turn the file back into schema version 3: no blocks, the old indexes.
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(dir.file("old.db").c_str(), &db) == SQLITE_OK);
-  REQUIRE(sqlite3_exec(db,
-                       "DROP TABLE ledger_blocks; DROP INDEX moves_by_item_from; DROP INDEX moves_by_item_to; "
-                       "CREATE INDEX moves_by_item_from ON moves(item, from_loc); "
-                       "CREATE INDEX moves_by_item_to ON moves(item, to_loc); PRAGMA user_version = 3;",
-                       nullptr, nullptr, nullptr) == SQLITE_OK);
-  sqlite3_close(db);
+  fieldsync::storage::Db(dir.file("old.db"), false)
+      .exec("DROP TABLE ledger_blocks; DROP INDEX moves_by_item_from; DROP INDEX moves_by_item_to; "
+            "CREATE INDEX moves_by_item_from ON moves(item, from_loc); "
+            "CREATE INDEX moves_by_item_to ON moves(item, to_loc); PRAGMA user_version = 3;");
   auto reopened = Node::open(dir.file("old.db"));
   REQUIRE(reopened);
   Node& n = **reopened;

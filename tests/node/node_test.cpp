@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "node/node_fixture.h"
+#include "storage/sqlite.h"
 
 using namespace fieldsync::test;
 using fieldsync::sync::Errc;
@@ -364,4 +365,23 @@ TEST_CASE("two processes writing to one database never reuse an op id", "[node]"
   REQUIRE(ops);
   CHECK(ops->size() == *first->ownSeq());  // none was dropped as a duplicate
   CHECK(balance(*first, "SEAL", "WH1") == "3");
+}
+
+TEST_CASE("a damaged counter in the database is an error naming it, not a crash", "[node]") {
+  TempDir dir;
+  auto n = newNode(dir, "n.db");
+  addCatalogue(*n);
+  fieldsync::storage::Db(dir.file("n.db"), false).exec("UPDATE meta SET value = 'x17' WHERE key = 'seq'");
+  auto command = n->moveStock(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 1));
+  REQUIRE_FALSE(command);
+  CHECK(command.error().code == Errc::internal);
+  CHECK_THAT(command.error().message, Catch::Contains("meta seq: 'x17' is not a number"));
+  auto reopened = Node::open(dir.file("n.db"));
+  REQUIRE_FALSE(reopened);
+  CHECK_THAT(reopened.error().message, Catch::Contains("damaged"));
+  fieldsync::storage::Db(dir.file("n.db"), false).exec("UPDATE meta SET value = '12' WHERE key = 'seq'; "
+                                                       "INSERT INTO meta VALUES('sync.cursor', '-1')");
+  auto cursor = n->settingNumber("sync.cursor");
+  REQUIRE_FALSE(cursor);
+  CHECK_THAT(cursor.error().message, Catch::Contains("sync.cursor"));
 }

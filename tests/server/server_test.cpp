@@ -3,13 +3,13 @@
 #include "server/server.h"
 
 #include <catch2/catch.hpp>
-#include <sqlite3.h>
 
 #include <fstream>
 #include <random>
 #include <thread>
 
 #include "server/server_fixture.h"
+#include "storage/sqlite.h"
 #include "support/ops.h"
 #include "support/proxy.h"
 #include "sync/crypto.h"
@@ -99,12 +99,8 @@ namespace {
 // Runs SQL on the server's log from another connection (the server sees
 // schema changes such as triggers at its next statement).
 void onServerLog(TestServer& s, const char* sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(s.dir.file("data/server.db").c_str(), &db) == SQLITE_OK);
-  sqlite3_busy_timeout(db, 5000);
-  const int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
-  sqlite3_close(db);
-  REQUIRE(rc == SQLITE_OK);
+  fieldsync::storage::Db db(s.dir.file("data/server.db"), false);
+  REQUIRE_NOTHROW(db.exec(sql));
 }
 }  // namespace
 

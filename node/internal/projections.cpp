@@ -1,0 +1,163 @@
+// The node store's projections: movements, balances, unit places and
+// dates, registration claims, transit lines, folded statuses.
+#include "node/internal/store_impl.h"
+
+namespace fieldsync::node {
+
+void Store::addMove(const MoveRow& m) {
+  Query(impl_->db.stmt("INSERT INTO moves(node, seq, hlc, at, kind, doc, item, from_loc, to_loc, qty, unit, "
+                    "service_case, shipment, forced) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+        m.op.node, m.op.seq, m.hlc, m.at, static_cast<int>(m.kind), m.doc, m.item, m.from, m.to, m.qty, m.unit,
+        m.service_case, m.shipment, m.forced)
+      .run();
+  Stmt& bal = impl_->db.stmt(
+      "INSERT INTO balances(item, location, qty) VALUES(?, ?, ?) "
+      "ON CONFLICT(item, location) DO UPDATE SET qty = qty + excluded.qty");
+  Query(bal, m.item, m.from, -m.qty).run();
+  Query(bal, m.item, m.to, m.qty).run();
+  impl_->ledger.add(m, m.from, -m.qty);
+  impl_->ledger.add(m, m.to, m.qty);
+  if (m.unit) {
+    // A unit is where its latest move (by business time, then stamp) took it.
+    Query(impl_->db.stmt("INSERT INTO unit_places(unit, location, at, hlc, node, seq) VALUES(?, ?, ?, ?, ?, ?) "
+                      "ON CONFLICT(unit) DO UPDATE SET location = excluded.location, at = excluded.at, "
+                      "hlc = excluded.hlc, node = excluded.node, seq = excluded.seq "
+                      "WHERE (excluded.at, excluded.hlc, excluded.node, excluded.seq) > "
+                      "(unit_places.at, unit_places.hlc, unit_places.node, unit_places.seq)"),
+          *m.unit, m.to, m.at, m.hlc, m.op.node, m.op.seq)
+        .run();
+  }
+}
+
+void Store::addClaim(const Id& unit, const sync::Stamp& stamp, const std::string& build_code,
+                     const std::string& customer) {
+  Stmt& s = impl_->db.stmt(
+      "INSERT INTO unit_claims(unit, node, build_code, customer, hlc, seq) VALUES(?, ?, ?, ?, ?, ?) "
+      "ON CONFLICT(unit, node) DO UPDATE SET build_code = excluded.build_code, customer = excluded.customer, "
+      "hlc = excluded.hlc, seq = excluded.seq WHERE (excluded.hlc, excluded.seq) > (unit_claims.hlc, unit_claims.seq)");
+  Query q(s, unit, stamp.node);
+  build_code.empty() ? s.bind(3, std::nullopt) : s.bind(3, std::string_view(build_code));
+  customer.empty() ? s.bind(4, std::nullopt) : s.bind(4, std::string_view(customer));
+  s.bind(5, stamp.hlc);
+  s.bind(6, stamp.seq);
+  q.run();
+}
+
+std::vector<Store::Claim> Store::claims(const Id& unit) {
+  Query q(impl_->db.stmt("SELECT node, build_code, customer FROM unit_claims WHERE unit = ? ORDER BY node"), unit);
+  std::vector<Claim> out;
+  while (q.step()) out.push_back({q->id(0), q->text(1), q->text(2)});
+  return out;
+}
+
+std::int64_t Store::balance(const Id& item, const Id& location) {
+  Query q(impl_->db.stmt("SELECT qty FROM balances WHERE item = ? AND location = ?"), item, location);
+  return q.step() ? q->i64(0) : 0;
+}
+
+std::vector<StoredBalance> Store::balances() {
+  Query q(impl_->db.stmt("SELECT item, location, qty FROM balances WHERE qty != 0 ORDER BY item, location"));
+  std::vector<StoredBalance> out;
+  while (q.step()) out.push_back({q->id(0), q->id(1), q->i64(2)});
+  return out;
+}
+
+std::optional<UnitPlace> Store::unitPlace(const Id& unit) {
+  Query q(impl_->db.stmt("SELECT location, at FROM unit_places WHERE unit = ?"), unit);
+  if (!q.step()) return std::nullopt;
+  return UnitPlace{q->id(0), q->i64(1)};
+}
+
+namespace {
+constexpr storage::Sql kMovesOfDoc = FIELDSYNC_MOVE_COLUMNS "WHERE doc = ?" FIELDSYNC_MOVE_ORDER;
+constexpr storage::Sql kMovesOfUnit = FIELDSYNC_MOVE_COLUMNS "WHERE unit = ?" FIELDSYNC_MOVE_ORDER;
+constexpr storage::Sql kMovesOfCase = FIELDSYNC_MOVE_COLUMNS "WHERE service_case = ?" FIELDSYNC_MOVE_ORDER;
+}  // namespace
+
+MoveRow moveRow(const Stmt& s) {
+  MoveRow m;
+  m.op = {s.id(0), static_cast<std::uint64_t>(s.i64(1))};
+  m.hlc = static_cast<sync::HlcTime>(s.i64(2));
+  m.at = s.i64(3);
+  m.kind = static_cast<MoveKind>(s.i64(4));
+  m.doc = s.id(5);
+  m.item = s.id(6);
+  m.from = s.id(7);
+  m.to = s.id(8);
+  m.qty = s.i64(9);
+  m.unit = s.optId(10);
+  m.service_case = s.optId(11);
+  m.shipment = s.optId(12);
+  m.forced = s.i64(13) != 0;
+  return m;
+}
+
+std::vector<MoveRow> Store::movesWhere(storage::Sql sql, const Id& key) {
+  Query q(impl_->db.stmt(sql), key);
+  std::vector<MoveRow> out;
+  while (q.step()) out.push_back(moveRow(q.row()));
+  return out;
+}
+
+std::vector<MoveRow> Store::movesOfDoc(const Id& doc) { return movesWhere(kMovesOfDoc, doc); }
+std::vector<MoveRow> Store::movesOfUnit(const Id& unit) { return movesWhere(kMovesOfUnit, unit); }
+std::vector<MoveRow> Store::movesOfCase(const Id& service_case) { return movesWhere(kMovesOfCase, service_case); }
+
+std::vector<MoveRow> Store::movesAt(const Id& item, const Id& location, const LedgerKey& from, const LedgerKey& to) {
+  return impl_->ledger.moves(item, location, from, to);
+}
+
+std::vector<LedgerBlock> Store::ledger(const Id& item, const Id& location) { return impl_->ledger.blocks(item, location); }
+
+std::vector<std::int64_t> Store::ledgerOuts(const Id& item, const Id& location, const LedgerKey& start) {
+  return impl_->ledger.outs(item, location, start);
+}
+
+std::vector<Store::TransitLine> Store::unbalancedTransit(const std::optional<Id>& doc) {
+  // Movement kinds 3 and 4 are transit_out and transit_in (node/model.h).
+  Query q(impl_->db.stmt("SELECT doc, item, unit, sum(CASE kind WHEN 3 THEN qty ELSE -qty END) AS open, "
+                      "coalesce(min(CASE kind WHEN 3 THEN at END), 0) FROM moves "
+                      "WHERE kind IN (3, 4) AND (?1 IS NULL OR doc = ?1) GROUP BY doc, item, unit HAVING open != 0 "
+                      "ORDER BY doc, item"),
+          doc);
+  std::vector<TransitLine> out;
+  while (q.step()) out.push_back({q->id(0), q->id(1), q->optId(2), q->i64(3), q->i64(4)});
+  return out;
+}
+
+void Store::setStatus(sync::EntityType type, const Id& id, const Folded& f) {
+  Query(impl_->db.stmt("INSERT INTO statuses(entity_type, entity, status, counted, anomalies, last_at) "
+                    "VALUES(?, ?, ?, ?, ?, ?) ON CONFLICT(entity_type, entity) DO UPDATE SET "
+                    "status = excluded.status, counted = excluded.counted, anomalies = excluded.anomalies, "
+                    "last_at = excluded.last_at"),
+        static_cast<std::int64_t>(type), id, f.status, f.counted, f.anomalies, f.last_at)
+      .run();
+}
+
+std::optional<Folded> Store::status(sync::EntityType type, const Id& id) {
+  Query q(impl_->db.stmt("SELECT status, counted, anomalies, last_at FROM statuses WHERE entity_type = ? AND entity = ?"),
+          static_cast<std::int64_t>(type), id);
+  if (!q.step()) return std::nullopt;
+  return Folded{static_cast<int>(q->i64(0)), static_cast<int>(q->i64(1)), static_cast<int>(q->i64(2)), q->i64(3), {}};
+}
+
+void Store::noteDate(const Id& unit, UnitDate which, std::int64_t at) {
+#define FIELDSYNC_EARLIEST(col)                                                                        \
+  "INSERT INTO unit_dates(unit, " col ") VALUES(?, ?) ON CONFLICT(unit) DO UPDATE SET " col " = CASE " \
+  "WHEN " col " IS NULL OR excluded." col " < " col " THEN excluded." col " ELSE " col " END"
+  static constexpr storage::Sql kSql[] = {FIELDSYNC_EARLIEST("installed"), FIELDSYNC_EARLIEST("delivered")};
+#undef FIELDSYNC_EARLIEST
+  Query(impl_->db.stmt(kSql[static_cast<int>(which)]), unit, at).run();
+}
+
+Store::UnitDates Store::unitDates(const Id& unit) {
+  Query q(impl_->db.stmt("SELECT installed, delivered FROM unit_dates WHERE unit = ?"), unit);
+  UnitDates d;
+  if (q.step()) {
+    if (!q->isNull(0)) d.installed = q->i64(0);
+    if (!q->isNull(1)) d.delivered = q->i64(1);
+  }
+  return d;
+}
+
+}  // namespace fieldsync::node

@@ -1,0 +1,33 @@
+// Store::Impl: what the node's store files share. Internal to fieldsync::node.
+#pragma once
+
+#include <span>
+
+#include "node/internal/ledger_blocks.h"
+#include "node/internal/store.h"
+#include "storage/sqlite.h"
+
+namespace fieldsync::node {
+
+using storage::Query;
+using sync::Id;
+using sync::Op;
+using storage::Stmt;
+
+// Schema migrations (schema.cpp): element i moves a database from version i to i + 1.
+std::span<const char* const> storeMigrations();
+
+struct Store::Impl {
+  storage::Db db;
+  LedgerBlocks ledger{db};
+  Impl(const std::string& path, bool create) : db(path, create) {}
+  sync::Op opFromBody(const Stmt& s, int col);
+};
+
+// Movement rows (projections.cpp, ledger_blocks.cpp): columns in this order.
+#define FIELDSYNC_MOVE_COLUMNS \
+  "SELECT node, seq, hlc, at, kind, doc, item, from_loc, to_loc, qty, unit, service_case, shipment, forced FROM moves "
+#define FIELDSYNC_MOVE_ORDER " ORDER BY at, hlc, node, seq"
+MoveRow moveRow(const Stmt& s);
+
+}  // namespace fieldsync::node
