@@ -9,6 +9,10 @@
 
 #include "bench/bench.h"
 #include "bench/local_server.h"
+#include "node/cases.h"
+#include "node/catalogue.h"
+#include "node/shipments.h"
+#include "node/stock.h"
 #include "node/sync_client.h"
 #include "server/server.h"
 
@@ -206,13 +210,13 @@ std::vector<Row> mProfileDay(const Options& o) {
 
   // The back office sets up the catalogue and opening stock; everyone takes it.
   Dev& office = add("office", "supervisor");
-  for (int p = 0; p < parts; ++p) (void)office.node->addItem({part(static_cast<std::uint64_t>(p)), "", false, 0, 0});
-  for (int b = 0; b < branches; ++b) (void)office.node->addLocation({wh(b), "", node::LocationKind::warehouse, "", false});
+  for (int p = 0; p < parts; ++p) (void)node::Catalogue(*office.node).addItem({part(static_cast<std::uint64_t>(p)), "", false, 0, 0});
+  for (int b = 0; b < branches; ++b) (void)node::Catalogue(*office.node).addLocation({wh(b), "", node::LocationKind::warehouse, "", false});
   for (int t = 0; t < techs; ++t)
-    (void)office.node->addLocation({van(t), "", node::LocationKind::van, "tech" + std::to_string(t), false});
+    (void)node::Catalogue(*office.node).addLocation({van(t), "", node::LocationKind::van, "tech" + std::to_string(t), false});
   for (int p = 0; p < parts; ++p)
     for (int b = 0; b < branches; ++b)
-      (void)office.node->moveStock({MoveKind::receipt, part(static_cast<std::uint64_t>(p)), "", wh(b), 50'000, {}, {}, {}, false});
+      (void)node::Stock(*office.node).move({MoveKind::receipt, part(static_cast<std::uint64_t>(p)), "", wh(b), 50'000, {}, {}, {}, false});
   sync(office);
   for (int t = 0; t < techs; ++t) add("tech" + std::to_string(t), "technician");
   for (int h = 0; h < handhelds; ++h) add("hh" + std::to_string(h), "warehouse");
@@ -229,18 +233,18 @@ std::vector<Row> mProfileDay(const Options& o) {
     const int b = h % branches;
     for (int t = h; t < techs; t += handhelds)  // ten replenishment lines per van
       for (int k = 0; k < 10; ++k)
-        (void)n.moveStock({MoveKind::transfer, part(rng() % parts), wh(t % branches), van(t), 1000, {}, {}, {}, false});
+        (void)node::Stock(n).move({MoveKind::transfer, part(rng() % parts), wh(t % branches), van(t), 1000, {}, {}, {}, false});
     for (int k = 0; k < 200; ++k) {  // warehouse lines
       const std::string p = part(rng() % parts);
-      if (k % 2) (void)n.moveStock({MoveKind::receipt, p, "", wh(b), 3000, {}, {}, {}, false});
-      else (void)n.moveStock({MoveKind::issue, p, wh(b), "", 2000, {}, {}, {}, true});
+      if (k % 2) (void)node::Stock(n).move({MoveKind::receipt, p, "", wh(b), 3000, {}, {}, {}, false});
+      else (void)node::Stock(n).move({MoveKind::issue, p, wh(b), "", 2000, {}, {}, {}, true});
     }
     for (int k = 0; k < 8; ++k) {  // shipments of three lines
-      auto s = n.createShipment("Customer " + std::to_string(rng() % 500), "", wh(b));
+      auto s = node::Shipments(n).create("Customer " + std::to_string(rng() % 500), "", wh(b));
       if (!s) continue;
-      const std::string number = node::cellText(s->rows[0][0]);
-      for (int l = 0; l < 3; ++l) (void)n.addShipmentLine(number, part(rng() % parts), 1000, {}, true);
-      if (n.track(number, {node::ShipmentStatus::dispatched, {}, {}, {}, {}, {}, true})) shipments.push_back(number);
+      const std::string number = s->number;
+      for (int l = 0; l < 3; ++l) (void)node::Shipments(n).addLine(number, part(rng() % parts), 1000, {}, true);
+      if (node::Shipments(n).track(number, {node::ShipmentStatus::dispatched, {}, {}, {}, {}, {}, true})) shipments.push_back(number);
     }
   }
   for (int h = 0; h < handhelds; ++h) sync(all[static_cast<std::size_t>(1 + techs + h)]);
@@ -250,23 +254,23 @@ std::vector<Row> mProfileDay(const Options& o) {
   for (int t = 0; t < techs; ++t) {
     Node& n = *all[static_cast<std::size_t>(1 + t)].node;
     for (int v = 0; v < 5 + (t % 2); ++v) {
-      auto c = n.openCase({"Customer " + std::to_string(rng() % 500), "", "", "", "fault", node::Priority::normal, {}});
+      auto c = node::Cases(n).open({"Customer " + std::to_string(rng() % 500), "", "", "", "fault", node::Priority::normal, {}});
       if (!c) continue;
-      const std::string number = node::cellText(c->rows[0][0]);
-      (void)n.scheduleVisit(number, "tech" + std::to_string(t), 1, 2);
-      (void)n.setCaseStatus(number, node::CaseStatus::in_progress, {});
+      const std::string number = c->number;
+      (void)node::Cases(n).schedule(number, "tech" + std::to_string(t), 1, 2);
+      (void)node::Cases(n).setStatus(number, node::CaseStatus::in_progress, {});
       for (int k = 0; k < 1 + (v % 2); ++k)
-        (void)n.usePart(number, {MoveKind::consumption, part(rng() % parts), van(t), "", 1000, {}, {}, {}, true});
-      (void)n.logActivity(number, "replaced the worn part", {});
-      (void)n.signOff(number, "customer", {});
-      (void)n.setCaseStatus(number, node::CaseStatus::resolved, {});
+        (void)node::Cases(n).usePart(number, {MoveKind::consumption, part(rng() % parts), van(t), "", 1000, {}, {}, {}, true});
+      (void)node::Cases(n).log(number, "replaced the worn part", {});
+      (void)node::Cases(n).signOff(number, "customer", {});
+      (void)node::Cases(n).setStatus(number, node::CaseStatus::resolved, {});
     }
   }
   for (std::size_t i = 0; i < shipments.size(); ++i) {
     Node& n = *all[static_cast<std::size_t>(1 + techs + handhelds) + i % static_cast<std::size_t>(drivers)].node;
-    (void)n.track(shipments[i], {node::ShipmentStatus::out_for_delivery, {}, {}, {}, {}, {}, false});
-    if (i % 10 == 0) (void)n.track(shipments[i], {node::ShipmentStatus::attempt_failed, {}, "", "", "", "closed", false});
-    (void)n.track(shipments[i], {node::ShipmentStatus::delivered, {}, "recipient", "sha256:00", "dock", {}, false});
+    (void)node::Shipments(n).track(shipments[i], {node::ShipmentStatus::out_for_delivery, {}, {}, {}, {}, {}, false});
+    if (i % 10 == 0) (void)node::Shipments(n).track(shipments[i], {node::ShipmentStatus::attempt_failed, {}, "", "", "", "closed", false});
+    (void)node::Shipments(n).track(shipments[i], {node::ShipmentStatus::delivered, {}, "recipient", "sha256:00", "dock", {}, false});
   }
 
   // Evening: everyone pushes (ingest, over open sessions), then pulls until
@@ -276,8 +280,7 @@ std::vector<Row> mProfileDay(const Options& o) {
   made -= before_day;
   std::vector<std::vector<sync::Op>> pending;
   for (Dev& d : all) {
-    const std::string acked = *d.node->setting("sync.acked");
-    pending.push_back(*d.node->opsOf(d.node->nodeId(), acked.empty() ? 0 : std::stoull(acked), 1'000'000));
+    pending.push_back(*d.node->opsOf(d.node->nodeId(), *d.node->settingNumber("sync.acked"), 1'000'000));
     pushed += pending.back().size();
   }
   auto pointAt = [&](std::uint16_t port) {
@@ -329,7 +332,7 @@ std::vector<Row> mProfileDay(const Options& o) {
       {w, "server ingest with reconciliation", static_cast<double>(pushed) / ingest_s, "ops/s", "", NAN},
       {w, "server ingest with checks (in-process copy)", copy_rate[1], "ops/s", "the same with checks off", copy_rate[0]},
       {w, "seconds until every node has converged", converge_s, "s", "", NAN},
-      {w, "open exceptions raised", exceptions ? static_cast<double>(exceptions->rows.size()) : NAN, "", "", NAN},
+      {w, "open exceptions raised", exceptions ? static_cast<double>(exceptions->size()) : NAN, "", "", NAN},
       {w, "server peak RSS", peak, "MiB", "", NAN},
   };
 }

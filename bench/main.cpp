@@ -3,22 +3,15 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <map>
-#include <sstream>
+
+#include <nlohmann/json.hpp>
 
 #include "bench/bench.h"
+#include "cli/program.h"
 
 using namespace fieldsync::bench;
 
 namespace {
-
-const char* kUsage =
-    "usage: fieldsync-bench --fieldsync PATH [--quick] [--only N1,N2,W1,S1,S2,R1,W2,W3,W4,C1] [--json FILE] [--dir DIR]\n"
-    "  --fieldsync PATH  the fieldsync program (N2 runs it as a user would)\n"
-    "  --quick           smaller sizes, for a smoke run\n"
-    "  --only LIST       run only these workloads\n"
-    "  --json FILE       also write the figures as JSON\n"
-    "  --dir DIR         scratch directory (default: a new one under /tmp, removed after)\n";
 
 std::string number(double v) {
   if (std::isnan(v)) return "";
@@ -29,39 +22,27 @@ std::string number(double v) {
   return buf;
 }
 
-std::string json(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) out += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
-  return out + "\"";
-}
+nlohmann::ordered_json figure(double v) { return std::isnan(v) ? nlohmann::ordered_json() : nlohmann::ordered_json(v); }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  const fieldsync::cli::Program program("fieldsync-bench");
+  CLI::App app{"fieldsync-bench: runs the benchmark workloads and prints a Markdown table; every figure stands "
+               "beside a baseline measured in the same run",
+               "fieldsync-bench"};
   Options o;
   std::string only, json_path;
-  bool keep = false;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "fieldsync-bench: %s needs a value\n%s", a.c_str(), kUsage);
-        std::exit(2);
-      }
-      return argv[++i];
-    };
-    if (a == "--quick") o.quick = true;
-    else if (a == "--only") only = next();
-    else if (a == "--json") json_path = next();
-    else if (a == "--fieldsync") o.fieldsync = next();
-    else if (a == "--dir") { o.dir = next(); keep = true; }
-    else if (a == "--help" || a == "-h") { std::fputs(kUsage, stdout); return 0; }
-    else { std::fprintf(stderr, "fieldsync-bench: unknown option '%s'\n%s", a.c_str(), kUsage); return 2; }
-  }
-  if (o.fieldsync.empty() || !std::filesystem::exists(o.fieldsync)) {
-    std::fprintf(stderr, "fieldsync-bench: --fieldsync PATH must name the fieldsync program\n%s", kUsage);
-    return 2;
-  }
+  app.add_option("--fieldsync", o.fieldsync, "the fieldsync program (N2 runs it as a user would)")
+      ->type_name("PATH")
+      ->required()
+      ->check(CLI::ExistingFile);
+  app.add_flag("--quick", o.quick, "smaller sizes, for a smoke run");
+  app.add_option("--only", only, "run only these workloads: N1,N2,W1,S1,S2,R1,W2,W3,W4,C1")->type_name("LIST");
+  app.add_option("--json", json_path, "also write the figures as JSON")->type_name("FILE");
+  app.add_option("--dir", o.dir, "scratch directory (default: a new one under /tmp, removed after)")->type_name("DIR");
+  if (auto done = program.parse(app, argc, argv)) return *done;
+  const bool keep = !o.dir.empty();
   o.fieldsync = std::filesystem::absolute(o.fieldsync).string();
   if (o.dir.empty()) {
     std::string tmpl = (std::filesystem::temp_directory_path() / "fieldsync-bench-XXXXXX").string();
@@ -88,17 +69,11 @@ int main(int argc, char** argv) {
                 r.unit.c_str(), r.baseline_label.c_str(), number(r.baseline).c_str(),
                 std::isnan(r.baseline) ? "" : number(r.value / r.baseline).c_str());
   if (!json_path.empty()) {
-    std::ofstream out(json_path);
-    out << "[\n";
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-      const Row& r = rows[i];
-      out << "  {\"workload\":" << json(r.workload) << ",\"metric\":" << json(r.metric)
-          << ",\"value\":" << (std::isnan(r.value) ? "null" : number(r.value)) << ",\"unit\":" << json(r.unit)
-          << ",\"baseline_label\":" << json(r.baseline_label)
-          << ",\"baseline\":" << (std::isnan(r.baseline) ? "null" : number(r.baseline)) << "}"
-          << (i + 1 < rows.size() ? ",\n" : "\n");
-    }
-    out << "]\n";
+    auto out = nlohmann::ordered_json::array();
+    for (const Row& r : rows)
+      out.push_back({{"workload", r.workload}, {"metric", r.metric}, {"value", figure(r.value)}, {"unit", r.unit},
+                     {"baseline_label", r.baseline_label}, {"baseline", figure(r.baseline)}});
+    std::ofstream(json_path) << out.dump(2) << "\n";
   }
   if (!keep) std::filesystem::remove_all(o.dir);
   return 0;

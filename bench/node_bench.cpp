@@ -4,7 +4,9 @@
 
 #include "bench/bench.h"
 #include "bench/raw_sqlite.h"
-#include "node/node.h"
+#include "node/cases.h"
+#include "node/catalogue.h"
+#include "node/stock.h"
 
 namespace fieldsync::bench {
 namespace {
@@ -24,10 +26,10 @@ std::unique_ptr<Node> freshNode(const std::string& path) {
       std::exit(1);
     }
   };
-  must((*n)->addItem({"SEAL", "Seal kit", false, 0, 0}));
-  must((*n)->addItem({"PUMP", "Pump", true, 730, 0}));
-  must((*n)->addLocation({"WH1", "", LocationKind::warehouse, "", false}));
-  must((*n)->addLocation({"WH2", "", LocationKind::warehouse, "", false}));
+  must(Catalogue(**n).addItem({"SEAL", "Seal kit", false, 0, 0}));
+  must(Catalogue(**n).addItem({"PUMP", "Pump", true, 730, 0}));
+  must(Catalogue(**n).addLocation({"WH1", "", LocationKind::warehouse, "", false}));
+  must(Catalogue(**n).addLocation({"WH2", "", LocationKind::warehouse, "", false}));
   return std::move(n).value();
 }
 
@@ -37,7 +39,7 @@ std::vector<Row> nodeCommands(const Options& o) {
   const int n = o.quick ? 400 : 4000;
   auto node = freshNode(o.dir + "/commands.db");
   MoveSpec stock{MoveKind::receipt, "SEAL", "", "WH1", 1'000'000'000, {}, {}, {}, false};
-  if (!node->moveStock(stock)) std::exit(1);
+  if (!Stock(*node).move(stock)) std::exit(1);
   std::vector<double> latency;
   std::string last_case;
   const double total = timeIt([&] {
@@ -45,15 +47,15 @@ std::vector<Row> nodeCommands(const Options& o) {
       const auto start = std::chrono::steady_clock::now();
       bool ok = true;
       switch (i % 4) {
-        case 0: ok = node->moveStock({MoveKind::transfer, "SEAL", "WH1", "WH2", 1000, {}, {}, {}, false}).ok(); break;
+        case 0: ok = Stock(*node).move({MoveKind::transfer, "SEAL", "WH1", "WH2", 1000, {}, {}, {}, false}).ok(); break;
         case 1: {
-          auto r = node->openCase({"Customer", "", "", "", "noise", Priority::normal, {}});
+          auto r = Cases(*node).open({"Customer", "", "", "", "noise", Priority::normal, {}});
           ok = r.ok();
-          if (ok) last_case = cellText(r->rows[0][0]);
+          if (ok) last_case = r->number;
           break;
         }
-        case 2: ok = node->logActivity(last_case, "checked bearings", {}).ok(); break;
-        default: ok = node->registerUnit({"PUMP", "SN" + std::to_string(i), "B1", "", "", {}}).ok(); break;
+        case 2: ok = Cases(*node).log(last_case, "checked bearings", {}).ok(); break;
+        default: ok = Catalogue(*node).registerUnit({"PUMP", "SN" + std::to_string(i), "B1", "", "", {}}).ok(); break;
       }
       if (!ok) std::exit(1);
       latency.push_back(seconds(std::chrono::steady_clock::now() - start) * 1000);

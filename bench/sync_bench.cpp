@@ -11,6 +11,11 @@
 #include "bench/bench.h"
 #include "bench/local_server.h"
 #include "bench/raw_sqlite.h"
+#include "node/cases.h"
+#include "node/catalogue.h"
+#include "node/shipments.h"
+#include "node/reconcile.h"
+#include "node/stock.h"
 #include "node/sync_client.h"
 #include "server/server.h"
 #include "sync/codec.h"
@@ -119,7 +124,7 @@ std::vector<Row> serverIngest(const Options& o) {
     for (auto& n : nodes) made += static_cast<std::int64_t>(*n->ownSeq());
     const auto held = s.server->devices();
     if (!held) die(held.error().message);
-    for (const auto& row : held->rows) received += std::get<std::int64_t>(row[6]);
+    for (const auto& d : *held) received += static_cast<std::int64_t>(d.ops_received);
     if (received != made) die("S2: ops missing on the server");
     rows.push_back({"S2 server ingest, " + std::to_string(total / 1000) + "k ops", std::to_string(devices) +
                         " concurrent devices", static_cast<double>((total / devices) * devices) / secs, "ops/s", "", NAN});
@@ -139,27 +144,27 @@ LedgerCosts ledgerCosts(const std::string& path, std::size_t history) {
   auto n = Node::init(path, "BENCH");
   if (!n) die(n.error().message);
   Node& node = **n;
-  (void)node.addItem({"HOT", "", false, 0, 0});
-  (void)node.addLocation({"DC", "", node::LocationKind::warehouse, "", false});
+  (void)node::Catalogue(node).addItem({"HOT", "", false, 0, 0});
+  (void)node::Catalogue(node).addLocation({"DC", "", node::LocationKind::warehouse, "", false});
   const std::int64_t day0 = *node::parseTime("2026-01-01", "t");
   const std::uint64_t first = *node.ownSeq();
   for (std::size_t i = 0; i < history; i += 2) {
     const std::int64_t at = day0 + static_cast<std::int64_t>(i) * 1000;
-    (void)node.moveStock({node::MoveKind::receipt, "HOT", "", "DC", 1000, {}, at, {}, false});
-    (void)node.moveStock({node::MoveKind::issue, "HOT", "DC", "", 1000, {}, at + 1000, {}, true});
+    (void)node::Stock(node).move({node::MoveKind::receipt, "HOT", "", "DC", 1000, {}, at, {}, false});
+    (void)node::Stock(node).move({node::MoveKind::issue, "HOT", "DC", "", 1000, {}, at + 1000, {}, true});
   }
   auto check = [&](std::uint64_t after) {
     auto ops = node.opsOf(node.nodeId(), after, 1'000'000);
     if (!ops) die(ops.error().message);
     return timeIt([&] {
-             if (!node.reconcile(*ops)) die("R1: reconcile failed");
+             if (!node::Reconciler(node).reconcile(*ops)) die("R1: reconcile failed");
            }) * 1000;
   };
   (void)check(first);  // the history, as it arrived
   auto timeOne = [&](node::MoveKind kind, std::int64_t qty, std::int64_t at) {
     const std::uint64_t before = *node.ownSeq();
     const bool in = kind == node::MoveKind::receipt;
-    if (!node.moveStock({kind, "HOT", in ? "" : "DC", in ? "DC" : "", qty, {}, at, {}, true}))
+    if (!node::Stock(node).move({kind, "HOT", in ? "" : "DC", in ? "DC" : "", qty, {}, at, {}, true}))
       die("R1: a back-dated movement failed");
     return check(before);
   };
@@ -189,8 +194,8 @@ std::vector<Row> reconciliation(const Options& o) {
     }
     Node& office = *nodes[0];
     for (const char* code : {"WH1", "WH2", "WH3"})
-      (void)office.addLocation({code, "", node::LocationKind::warehouse, "", false});
-    for (int i = 0; i < 50; ++i) (void)office.addItem({"PART-" + std::to_string(i), "", false, 0, 0});
+      (void)node::Catalogue(office).addLocation({code, "", node::LocationKind::warehouse, "", false});
+    for (int i = 0; i < 50; ++i) (void)node::Catalogue(office).addItem({"PART-" + std::to_string(i), "", false, 0, 0});
     syncOnce(office, paths[0]);
     for (std::size_t i = 1; i < devices; ++i) syncOnce(*nodes[i], paths[i]);
     std::mt19937_64 rng(42);
@@ -201,16 +206,16 @@ std::vector<Row> reconciliation(const Options& o) {
         const std::string item = "PART-" + std::to_string(rng() % 50);
         const char* wh[] = {"WH1", "WH2", "WH3"};
         switch (rng() % 5) {
-          case 0: (void)n.moveStock({node::MoveKind::receipt, item, "", wh[rng() % 3], 5000, {}, {}, {}, false}); break;
-          case 1: (void)n.moveStock({node::MoveKind::transfer, item, wh[rng() % 3], wh[rng() % 3], 1000, {}, {}, {}, true}); break;
-          case 2: (void)n.moveStock({node::MoveKind::issue, item, wh[rng() % 3], "", 2000, {}, {}, {}, true}); break;
+          case 0: (void)node::Stock(n).move({node::MoveKind::receipt, item, "", wh[rng() % 3], 5000, {}, {}, {}, false}); break;
+          case 1: (void)node::Stock(n).move({node::MoveKind::transfer, item, wh[rng() % 3], wh[rng() % 3], 1000, {}, {}, {}, true}); break;
+          case 2: (void)node::Stock(n).move({node::MoveKind::issue, item, wh[rng() % 3], "", 2000, {}, {}, {}, true}); break;
           case 3: {
-            auto c = n.openCase({"Customer", "", "", "", "noise", node::Priority::normal, {}});
-            if (c) last_case = node::cellText(c->rows[0][0]);
+            auto c = node::Cases(n).open({"Customer", "", "", "", "noise", node::Priority::normal, {}});
+            if (c) last_case = c->number;
             break;
           }
           default:
-            if (!last_case.empty()) (void)n.setCaseStatus(last_case, static_cast<node::CaseStatus>(1 + rng() % 8), {});
+            if (!last_case.empty()) (void)node::Cases(n).setStatus(last_case, static_cast<node::CaseStatus>(1 + rng() % 8), {});
         }
       }
     }

@@ -1,6 +1,8 @@
 // Service cases: open, visits, status transitions, work log, parts, sign-off.
 #include <algorithm>
 
+#include "node/cases.h"
+
 #include "node/internal/core.h"
 
 namespace fieldsync::node {
@@ -38,16 +40,18 @@ std::string unitLabel(Node::Core& core, const Attributes& case_attrs) {
 
 }  // namespace
 
-Result<Table> Node::openCase(const CaseSpec& spec) {
+Cases::Cases(Node& node) : core_(*node.core_) {}
+
+Result<CaseOpened> Cases::open(const CaseSpec& spec) {
   if (spec.problem.empty()) return invalid("--problem", "describe the problem");
-  return core_->command<Table>([&]() -> Result<Table> {
+  return core_.command<CaseOpened>([&]() -> Result<CaseOpened> {
     std::string customer = spec.customer, site = spec.site;
     std::vector<Field> f;
     if (!spec.unit_item.empty() || !spec.unit_serial.empty()) {
-      auto item = core_->item(spec.unit_item);
+      auto item = core_.item(spec.unit_item);
       if (!item) return item.error();
-      const Id unit = sync::unitId(core_->company, item->id, spec.unit_serial);
-      const Attributes u = core_->store->entity(EntityType::unit, unit);
+      const Id unit = sync::unitId(core_.company, item->id, spec.unit_serial);
+      const Attributes u = core_.store->entity(EntityType::unit, unit);
       if (u.empty())
         return sync::fail(Errc::not_found, "--unit: " + sync::normaliseSerial(spec.unit_serial) +
                                                " is not a registered unit of " + item->code);
@@ -56,96 +60,91 @@ Result<Table> Node::openCase(const CaseSpec& spec) {
       f.push_back(idField(case_f::unit, unit));
     }
     if (customer.empty()) return invalid("--customer", "name the customer (or give a --unit installed at one)");
-    const Id id = sync::randomId();
-    const std::string number = core_->nextNumber("C");
+    const Id id = core_.new_id();
+    const std::string number = core_.nextNumber("C");
     f.insert(f.end(), {{case_f::number, number}, {case_f::customer, customer}, {case_f::site, site},
                        {case_f::problem, spec.problem}, {case_f::priority, static_cast<std::int64_t>(spec.priority)}});
-    core_->emit(EntityType::service_case, id, FactKind::none, std::move(f));
-    const std::int64_t at = core_->at(spec.at);
-    core_->emit(EntityType::service_case, id, FactKind::case_transition,
+    core_.emit(EntityType::service_case, id, FactKind::none, std::move(f));
+    const std::int64_t at = core_.at(spec.at);
+    core_.emit(EntityType::service_case, id, FactKind::case_transition,
                 {{fact_f::at, at}, {fact_f::status, static_cast<std::int64_t>(CaseStatus::open)}});
-    return Table{{"case", "id", "customer", "status", "opened"},
-                 {{number, id.hex(), customer, std::string("open"), Time{at}}}};
+    return CaseOpened{id, number, customer, CaseStatus::open, at};
   });
 }
 
-Result<Table> Node::scheduleVisit(std::string_view ref, std::string_view technician, std::int64_t from,
-                                  std::int64_t to) {
+Result<VisitScheduled> Cases::schedule(std::string_view ref, std::string_view technician, std::int64_t from,
+                                      std::int64_t to) {
   if (technician.empty()) return invalid("--technician", "name the technician");
   if (to <= from) return invalid("--to", "the visit window must end after it starts");
-  return core_->command<Table>([&]() -> Result<Table> {
-    auto c = core_->findNumbered(EntityType::service_case, case_f::number, ref, "case");
+  return core_.command<VisitScheduled>([&]() -> Result<VisitScheduled> {
+    auto c = core_.findNumbered(EntityType::service_case, case_f::number, ref, "case");
     if (!c) return c.error();
-    const CaseStatus now = currentStatus(*core_->store, c->id);
+    const CaseStatus now = currentStatus(*core_.store, c->id);
     if (now == CaseStatus::cancelled || now == CaseStatus::closed)
       return refused("case " + c->number + " is " + std::string(name(now)) + ": reopen it before scheduling a visit");
-    const Id visit = sync::randomId();
-    core_->emit(EntityType::visit, visit, FactKind::none,
+    const Id visit = core_.new_id();
+    core_.emit(EntityType::visit, visit, FactKind::none,
                 {idField(visit_f::service_case, c->id), {visit_f::technician, std::string(technician)},
                  {visit_f::window_from, from}, {visit_f::window_to, to}});
     const auto next = nextStatuses(now);
     if (std::find(next.begin(), next.end(), CaseStatus::scheduled) != next.end()) {
-      if (auto ok = transition(*core_, *c, CaseStatus::scheduled, core_->now()); !ok) return ok.error();
+      if (auto ok = transition(core_, *c, CaseStatus::scheduled, core_.now()); !ok) return ok.error();
     }
-    return Table{{"case", "visit", "technician", "from", "to", "status"},
-                 {{c->number, visit.hex(), std::string(technician), Time{from}, Time{to},
-                   std::string(name(currentStatus(*core_->store, c->id)))}}};
+    return VisitScheduled{c->number, visit, std::string(technician), from, to, currentStatus(*core_.store, c->id)};
   });
 }
 
-Result<Table> Node::setCaseStatus(std::string_view ref, CaseStatus to, std::optional<std::int64_t> at) {
-  return core_->command<Table>([&]() -> Result<Table> {
-    auto c = core_->findNumbered(EntityType::service_case, case_f::number, ref, "case");
+Result<CaseTransitioned> Cases::setStatus(std::string_view ref, CaseStatus to, std::optional<std::int64_t> at) {
+  return core_.command<CaseTransitioned>([&]() -> Result<CaseTransitioned> {
+    auto c = core_.findNumbered(EntityType::service_case, case_f::number, ref, "case");
     if (!c) return c.error();
-    const CaseStatus from = currentStatus(*core_->store, c->id);
-    if (auto ok = transition(*core_, *c, to, core_->at(at)); !ok) return ok.error();
-    const auto st = core_->store->status(EntityType::service_case, c->id);
-    return Table{{"case", "from", "to", "reopen_count", "at"},
-                 {{c->number, std::string(name(from)), std::string(name(to)),
-                   static_cast<std::int64_t>(st ? st->counted : 0), Time{core_->at(at)}}}};
+    const CaseStatus from = currentStatus(*core_.store, c->id);
+    if (auto ok = transition(core_, *c, to, core_.at(at)); !ok) return ok.error();
+    const auto st = core_.store->status(EntityType::service_case, c->id);
+    return CaseTransitioned{c->number, from, to, st ? st->counted : 0, core_.at(at)};
   });
 }
 
-Result<Table> Node::logActivity(std::string_view ref, std::string_view text, std::optional<std::int64_t> at) {
+Result<CaseNote> Cases::log(std::string_view ref, std::string_view text, std::optional<std::int64_t> at) {
   if (text.empty()) return invalid("text", "an activity needs a description");
-  return core_->command<Table>([&]() -> Result<Table> {
-    auto c = core_->findNumbered(EntityType::service_case, case_f::number, ref, "case");
+  return core_.command<CaseNote>([&]() -> Result<CaseNote> {
+    auto c = core_.findNumbered(EntityType::service_case, case_f::number, ref, "case");
     if (!c) return c.error();
-    core_->emit(EntityType::service_case, c->id, FactKind::activity,
-                {{fact_f::at, core_->at(at)}, {fact_f::text, std::string(text)}});
-    return Table{{"case", "activity", "at"}, {{c->number, std::string(text), Time{core_->at(at)}}}};
+    core_.emit(EntityType::service_case, c->id, FactKind::activity,
+                {{fact_f::at, core_.at(at)}, {fact_f::text, std::string(text)}});
+    return CaseNote{c->number, std::string(text), core_.at(at)};
   });
 }
 
-Result<Table> Node::usePart(std::string_view ref, MoveSpec spec) {
-  return core_->command<Table>([&]() -> Result<Table> {
-    auto c = core_->findNumbered(EntityType::service_case, case_f::number, ref, "case");
+Result<MovePosted> Cases::usePart(std::string_view ref, const MoveSpec& spec) {
+  return core_.command<MovePosted>([&]() -> Result<MovePosted> {
+    auto c = core_.findNumbered(EntityType::service_case, case_f::number, ref, "case");
     if (!c) return c.error();
-    const CaseStatus now = currentStatus(*core_->store, c->id);
+    const CaseStatus now = currentStatus(*core_.store, c->id);
     if (!spec.force && (now == CaseStatus::closed || now == CaseStatus::cancelled))
       return refused("case " + c->number + " is " + std::string(name(now)) +
                      ": no parts can be used on it; use --force to record it anyway");
-    auto item = core_->item(spec.item);
+    auto item = core_.item(spec.item);
     if (!item) return item.error();
     if (spec.from.empty()) return invalid("--from", "name the van the part comes from");
-    auto van = core_->location(spec.from);
+    auto van = core_.location(spec.from);
     if (!van) return van.error();
     if (van->kind != LocationKind::van)
       return invalid("--from", van->code + " is a " + std::string(name(van->kind)) + "; parts are used from a van");
-    auto consumed = core_->location("CONSUMED");
+    auto consumed = core_.location("CONSUMED");
     if (!consumed) return consumed.error();
-    auto lines = core_->lines(*item, spec.qty, spec.serials, false);
+    auto lines = core_.lines(*item, spec.qty, spec.serials, false);
     if (!lines) return lines.error();
-    const std::int64_t at = core_->at(spec.at);
-    auto posted = core_->postMoves(MoveKind::consumption, *van, *consumed, *lines, at,
+    const std::int64_t at = core_.at(spec.at);
+    auto posted = core_.postMoves(MoveKind::consumption, *van, *consumed, *lines, at,
                                    {{}, c->id, {}, {}, spec.force});
     if (!posted) return posted;
     // A serial part used on a case's device is installed into it.
     if (const auto device = idOf(c->attrs, case_f::unit)) {
       for (const MoveLine& l : *lines) {
         if (!l.unit) continue;
-        core_->emit(EntityType::unit, *l.unit, FactKind::none, {idField(unit_f::parent, *device)});
-        core_->emit(EntityType::unit, *l.unit, FactKind::unit_event,
+        core_.emit(EntityType::unit, *l.unit, FactKind::none, {idField(unit_f::parent, *device)});
+        core_.emit(EntityType::unit, *l.unit, FactKind::unit_event,
                     {{fact_f::at, at}, {fact_f::text, std::string("installed")}, idField(fact_f::parent, *device),
                      idField(fact_f::service_case, c->id)});
       }
@@ -154,78 +153,70 @@ Result<Table> Node::usePart(std::string_view ref, MoveSpec spec) {
   });
 }
 
-Result<Table> Node::signOff(std::string_view ref, std::string_view signer, std::optional<std::int64_t> at) {
+Result<CaseNote> Cases::signOff(std::string_view ref, std::string_view signer, std::optional<std::int64_t> at) {
   if (signer.empty()) return invalid("--name", "the customer's name is needed for a sign-off");
-  return core_->command<Table>([&]() -> Result<Table> {
-    auto c = core_->findNumbered(EntityType::service_case, case_f::number, ref, "case");
+  return core_.command<CaseNote>([&]() -> Result<CaseNote> {
+    auto c = core_.findNumbered(EntityType::service_case, case_f::number, ref, "case");
     if (!c) return c.error();
-    core_->emit(EntityType::service_case, c->id, FactKind::signoff,
-                {{fact_f::at, core_->at(at)}, {fact_f::person, std::string(signer)}});
-    return Table{{"case", "signed_by", "at"}, {{c->number, std::string(signer), Time{core_->at(at)}}}};
+    core_.emit(EntityType::service_case, c->id, FactKind::signoff,
+                {{fact_f::at, core_.at(at)}, {fact_f::person, std::string(signer)}});
+    return CaseNote{c->number, std::string(signer), core_.at(at)};
   });
 }
 
-Result<Table> Node::showCase(std::string_view ref) {
-  return core_->query<Table>([&]() -> Result<Table> {
-    auto c = core_->findNumbered(EntityType::service_case, case_f::number, ref, "case");
+namespace {
+CaseRow caseRow(Node::Core& core, const Id& id, const Attributes& a) {
+  const auto st = core.store->status(EntityType::service_case, id);
+  return {textOf(a, case_f::number),
+          textOf(a, case_f::customer),
+          textOf(a, case_f::site),
+          unitLabel(core, a),
+          static_cast<Priority>(intOf(a, case_f::priority)),
+          static_cast<CaseStatus>(st ? st->status : 0),
+          st ? st->counted : 0,
+          st ? st->anomalies : 0,
+          textOf(a, case_f::problem)};
+}
+}  // namespace
+
+Result<CaseView> Cases::show(std::string_view ref) {
+  return core_.query<CaseView>([&]() -> Result<CaseView> {
+    auto c = core_.findNumbered(EntityType::service_case, case_f::number, ref, "case");
     if (!c) return c.error();
-    Store& s = *core_->store;
-    Table t{{"at", "event", "detail"}, {}};
+    Store& s = *core_.store;
+    CaseView v{caseRow(core_, c->id, c->attrs), {}};
+    auto& h = v.history;
     for (const Op& f : s.facts(FactKind::case_transition, c->id)) {
       const Attributes a = fieldsOf(f);
-      t.rows.push_back({Time{intOf(a, fact_f::at)}, std::string("status"),
-                        std::string(name(static_cast<CaseStatus>(intOf(a, fact_f::status))))});
+      h.push_back({intOf(a, fact_f::at), "status", std::string(name(static_cast<CaseStatus>(intOf(a, fact_f::status))))});
     }
     for (const Op& f : s.facts(FactKind::activity, c->id)) {
       const Attributes a = fieldsOf(f);
-      t.rows.push_back({Time{intOf(a, fact_f::at)}, std::string("activity"), textOf(a, fact_f::text)});
+      h.push_back({intOf(a, fact_f::at), "activity", textOf(a, fact_f::text)});
     }
     for (const Op& f : s.facts(FactKind::signoff, c->id)) {
       const Attributes a = fieldsOf(f);
-      t.rows.push_back({Time{intOf(a, fact_f::at)}, std::string("signoff"), textOf(a, fact_f::person)});
+      h.push_back({intOf(a, fact_f::at), "signoff", textOf(a, fact_f::person)});
     }
     for (const MoveRow& m : s.movesOfCase(c->id)) {
-      std::string detail = core_->codeOf(EntityType::item, m.item) + " " + formatQty(m.qty) + " from " +
-                           core_->codeOf(EntityType::location, m.from);
+      std::string detail = core_.codeOf(EntityType::item, m.item) + " " + formatQty(m.qty) + " from " +
+                           core_.codeOf(EntityType::location, m.from);
       if (m.unit) detail += " serial " + textOf(s.entity(EntityType::unit, *m.unit), unit_f::serial);
-      t.rows.push_back({Time{m.at}, std::string("part"), detail + (m.forced ? " (forced)" : "")});
+      h.push_back({m.at, "part", detail + (m.forced ? " (forced)" : "")});
     }
-    for (const Id& v : s.findEntities(EntityType::visit, visit_f::service_case, sync::Blob{std::string(c->id.view())})) {
-      const Attributes a = s.entity(EntityType::visit, v);
-      t.rows.push_back({Time{intOf(a, visit_f::window_from)}, std::string("visit"),
-                        textOf(a, visit_f::technician) + " until " + formatTime(intOf(a, visit_f::window_to))});
+    for (const Id& visit : s.findEntities(EntityType::visit, visit_f::service_case, sync::Blob{std::string(c->id.view())})) {
+      const Attributes a = s.entity(EntityType::visit, visit);
+      h.push_back({intOf(a, visit_f::window_from), "visit",
+                   textOf(a, visit_f::technician) + " until " + formatTime(intOf(a, visit_f::window_to))});
     }
-    std::stable_sort(t.rows.begin(), t.rows.end(),
-                     [](const auto& x, const auto& y) { return std::get<Time>(x[0]).ms < std::get<Time>(y[0]).ms; });
-    const auto st = s.status(EntityType::service_case, c->id);
-    const Attributes& a = c->attrs;
-    const std::string unit = unitLabel(*core_, a);
-    t.rows.insert(t.rows.begin(),
-                  {std::monostate{}, std::string("case"),
-                   c->number + " " + std::string(name(static_cast<CaseStatus>(st ? st->status : 0))) + ", " +
-                       std::string(name(static_cast<Priority>(intOf(a, case_f::priority)))) + " priority, " +
-                       textOf(a, case_f::customer) + (textOf(a, case_f::site).empty() ? "" : " / " + textOf(a, case_f::site)) +
-                       (unit.empty() ? "" : ", unit " + unit) + ": " +
-                       textOf(a, case_f::problem)});
-    return t;
+    std::stable_sort(h.begin(), h.end(), [](const HistoryEntry& x, const HistoryEntry& y) { return x.at < y.at; });
+    return v;
   });
 }
 
-Result<Table> Node::cases() {
-  return core_->query<Table>([&]() -> Result<Table> {
-    Table t{{"case", "customer", "site", "unit", "priority", "status", "reopen_count", "anomalies", "problem"}, {}};
-    for (const Id& id : core_->store->entityIds(EntityType::service_case)) {
-      const Attributes a = core_->store->entity(EntityType::service_case, id);
-      if (flagOf(a, sync::kDeletedField)) continue;
-      const auto st = core_->store->status(EntityType::service_case, id);
-      t.rows.push_back({textOf(a, case_f::number), textOf(a, case_f::customer), textOf(a, case_f::site),
-                        unitLabel(*core_, a), std::string(name(static_cast<Priority>(intOf(a, case_f::priority)))),
-                        std::string(name(static_cast<CaseStatus>(st ? st->status : 0))),
-                        static_cast<std::int64_t>(st ? st->counted : 0),
-                        static_cast<std::int64_t>(st ? st->anomalies : 0), textOf(a, case_f::problem)});
-    }
-    std::sort(t.rows.begin(), t.rows.end(), [](const auto& x, const auto& y) { return cellText(x[0]) < cellText(y[0]); });
-    return t;
+Result<std::vector<CaseRow>> Cases::list() {
+  return core_.query<std::vector<CaseRow>>([&]() -> Result<std::vector<CaseRow>> {
+    return core_.liveRows(EntityType::service_case, caseRow, &CaseRow::number);
   });
 }
 

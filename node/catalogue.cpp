@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "node/catalogue.h"
 #include "node/internal/core.h"
 
 namespace fieldsync::node {
@@ -11,84 +12,81 @@ namespace {
 
 std::string norm(std::string_view code) { return sync::normaliseSerial(code); }
 
-void sortedRowsBy(Table& t, std::size_t a, std::size_t b) {
-  std::sort(t.rows.begin(), t.rows.end(), [&](const auto& x, const auto& y) {
-    return std::pair(cellText(x[a]), cellText(x[b])) < std::pair(cellText(y[a]), cellText(y[b]));
-  });
+ItemView itemView(Node::Core&, const Id&, const Attributes& a) {
+  return {textOf(a, item_f::code), textOf(a, item_f::name), flagOf(a, item_f::serial_tracked),
+          intOf(a, item_f::warranty_days), intOf(a, item_f::low_stock)};
+}
+
+LocationView locationView(Node::Core&, const Id&, const Attributes& a) {
+  return {textOf(a, location_f::code), textOf(a, location_f::name),
+          static_cast<LocationKind>(intOf(a, location_f::kind)), textOf(a, location_f::technician),
+          flagOf(a, location_f::allow_negative)};
 }
 
 }  // namespace
 
-Result<Table> Node::addItem(const ItemSpec& spec) {
+std::string_view name(Saved v) {
+  switch (v) {
+    case Saved::created: return "created";
+    case Saved::updated: return "updated";
+    case Saved::unchanged: return "unchanged";
+  }
+  return "unknown";
+}
+
+Catalogue::Catalogue(Node& node) : core_(*node.core_) {}
+
+Result<ItemSaved> Catalogue::addItem(const ItemSpec& spec) {
   const std::string code = norm(spec.code);
   if (code.empty()) return invalid("item code", "must not be empty");
   if (spec.warranty_days < 0) return invalid("--warranty-days", "must be 0 or more");
   if (spec.low_stock < 0) return invalid("--low-stock", "must be 0 or more");
-  return core_->command<Table>([&]() -> Result<Table> {
-    const Id id = core_->itemId(code);
-    const Attributes old = core_->store->entity(EntityType::item, id);
+  return core_.command<ItemSaved>([&]() -> Result<ItemSaved> {
+    const Id id = core_.itemId(code);
+    const Attributes old = core_.store->entity(EntityType::item, id);
     if (!old.empty() && flagOf(old, item_f::serial_tracked) != spec.serial_tracked)
       return refused("item " + code + " exists and is " + (spec.serial_tracked ? "not " : "") +
                      "tracked by serial; tracking cannot change");
-    const std::string name = spec.name.empty() ? code : spec.name;
-    core_->emit(EntityType::item, id, FactKind::none,
-                {{item_f::code, code}, {item_f::name, name}, {item_f::serial_tracked, spec.serial_tracked},
-                 {item_f::warranty_days, spec.warranty_days}, {item_f::low_stock, spec.low_stock}});
-    return Table{{"item", "name", "serial_tracked", "warranty_days", "low_stock", "result"},
-                 {{code, name, spec.serial_tracked, spec.warranty_days, Qty{spec.low_stock},
-                   std::string(old.empty() ? "created" : "updated")}}};
+    const ItemView item{code, spec.name.empty() ? code : spec.name, spec.serial_tracked, spec.warranty_days,
+                        spec.low_stock};
+    core_.emit(EntityType::item, id, FactKind::none,
+               {{item_f::code, code}, {item_f::name, item.name}, {item_f::serial_tracked, spec.serial_tracked},
+                {item_f::warranty_days, spec.warranty_days}, {item_f::low_stock, spec.low_stock}});
+    return ItemSaved{item, old.empty() ? Saved::created : Saved::updated};
   });
 }
 
-Result<Table> Node::addLocation(const LocationSpec& spec) {
+Result<LocationSaved> Catalogue::addLocation(const LocationSpec& spec) {
   const std::string code = norm(spec.code);
   if (code.empty()) return invalid("location code", "must not be empty");
   if (spec.kind == LocationKind::van && spec.technician.empty())
     return invalid("--technician", "a van needs the technician it is assigned to");
-  return core_->command<Table>([&]() -> Result<Table> {
-    const Id id = core_->locationId(code);
-    const Attributes old = core_->store->entity(EntityType::location, id);
+  return core_.command<LocationSaved>([&]() -> Result<LocationSaved> {
+    const Id id = core_.locationId(code);
+    const Attributes old = core_.store->entity(EntityType::location, id);
     if (!old.empty() && intOf(old, location_f::kind) != static_cast<std::int64_t>(spec.kind))
       return refused("location " + code + " exists as a " +
                      std::string(name(static_cast<LocationKind>(intOf(old, location_f::kind)))) +
                      "; its kind cannot change");
-    const std::string display = spec.name.empty() ? code : spec.name;
-    core_->emit(EntityType::location, id, FactKind::none,
-                {{location_f::code, code}, {location_f::name, display},
-                 {location_f::kind, static_cast<std::int64_t>(spec.kind)},
-                 {location_f::technician, spec.technician}, {location_f::allow_negative, spec.allow_negative}});
-    return Table{{"location", "name", "kind", "technician", "allow_negative", "result"},
-                 {{code, display, std::string(name(spec.kind)), spec.technician, spec.allow_negative,
-                   std::string(old.empty() ? "created" : "updated")}}};
+    const LocationView location{code, spec.name.empty() ? code : spec.name, spec.kind, spec.technician,
+                                spec.allow_negative};
+    core_.emit(EntityType::location, id, FactKind::none,
+               {{location_f::code, code}, {location_f::name, location.name},
+                {location_f::kind, static_cast<std::int64_t>(spec.kind)},
+                {location_f::technician, spec.technician}, {location_f::allow_negative, spec.allow_negative}});
+    return LocationSaved{location, old.empty() ? Saved::created : Saved::updated};
   });
 }
 
-Result<Table> Node::items() {
-  return core_->query<Table>([&]() -> Result<Table> {
-    Table t{{"item", "name", "serial_tracked", "warranty_days", "low_stock"}, {}};
-    for (const Id& id : core_->store->entityIds(EntityType::item)) {
-      const Attributes a = core_->store->entity(EntityType::item, id);
-      if (flagOf(a, sync::kDeletedField)) continue;
-      t.rows.push_back({textOf(a, item_f::code), textOf(a, item_f::name), flagOf(a, item_f::serial_tracked),
-                        intOf(a, item_f::warranty_days), Qty{intOf(a, item_f::low_stock)}});
-    }
-    sortedRowsBy(t, 0, 0);
-    return t;
+Result<std::vector<ItemView>> Catalogue::items() {
+  return core_.query<std::vector<ItemView>>([&]() -> Result<std::vector<ItemView>> {
+    return core_.liveRows(EntityType::item, itemView, &ItemView::code);
   });
 }
 
-Result<Table> Node::locations() {
-  return core_->query<Table>([&]() -> Result<Table> {
-    Table t{{"location", "name", "kind", "technician", "allow_negative"}, {}};
-    for (const Id& id : core_->store->entityIds(EntityType::location)) {
-      const Attributes a = core_->store->entity(EntityType::location, id);
-      if (flagOf(a, sync::kDeletedField)) continue;
-      t.rows.push_back({textOf(a, location_f::code), textOf(a, location_f::name),
-                        std::string(name(static_cast<LocationKind>(intOf(a, location_f::kind)))),
-                        textOf(a, location_f::technician), flagOf(a, location_f::allow_negative)});
-    }
-    sortedRowsBy(t, 0, 0);
-    return t;
+Result<std::vector<LocationView>> Catalogue::locations() {
+  return core_.query<std::vector<LocationView>>([&]() -> Result<std::vector<LocationView>> {
+    return core_.liveRows(EntityType::location, locationView, &LocationView::code);
   });
 }
 
@@ -117,137 +115,136 @@ std::vector<Field> changed(const Attributes& old, std::vector<Field> wanted) {
 
 }  // namespace
 
-Result<Table> Node::registerUnit(const UnitSpec& spec) {
+Result<UnitRegistered> Catalogue::registerUnit(const UnitSpec& spec) {
   const std::string serial = norm(spec.serial);
   if (serial.empty()) return invalid("serial", "must not be empty");
-  return core_->command<Table>([&]() -> Result<Table> {
-    auto item = core_->item(spec.item);
+  return core_.command<UnitRegistered>([&]() -> Result<UnitRegistered> {
+    auto item = core_.item(spec.item);
     if (!item) return item.error();
     if (!item->serial_tracked) return invalid("item", "item " + item->code + " is not tracked by serial");
-    const Id unit = sync::unitId(core_->company, item->id, serial);
-    const Attributes old = core_->store->entity(EntityType::unit, unit);
+    const Id unit = sync::unitId(core_.company, item->id, serial);
+    const Attributes old = core_.store->entity(EntityType::unit, unit);
     const std::vector<Field> fields = changed(old, unitFields(*item, serial, spec));
-    if (!fields.empty()) core_->emit(EntityType::unit, unit, FactKind::none, fields);
-    const char* result = old.empty() ? "created" : fields.empty() ? "unchanged" : "updated";
-    return Table{{"unit", "item", "serial", "result"}, {{unit.hex(), item->code, serial, std::string(result)}}};
+    if (!fields.empty()) core_.emit(EntityType::unit, unit, FactKind::none, fields);
+    return UnitRegistered{unit, item->code, serial,
+                          old.empty() ? Saved::created : fields.empty() ? Saved::unchanged : Saved::updated};
   });
 }
 
-Result<Table> Node::installUnit(const InstallSpec& spec) {
+Result<UnitInstalled> Catalogue::installUnit(const InstallSpec& spec) {
   if (norm(spec.customer).empty()) return invalid("--customer", "must not be empty");
-  return core_->command<Table>([&]() -> Result<Table> {
-    auto item = core_->item(spec.item);
+  return core_.command<UnitInstalled>([&]() -> Result<UnitInstalled> {
+    auto item = core_.item(spec.item);
     if (!item) return item.error();
     const std::string serial = norm(spec.serial);
-    const Id unit = sync::unitId(core_->company, item->id, serial);
-    if (core_->store->entity(EntityType::unit, unit).empty())
+    const Id unit = sync::unitId(core_.company, item->id, serial);
+    if (core_.store->entity(EntityType::unit, unit).empty())
       return sync::fail(Errc::not_found, "serial: " + serial + " is not a registered unit of " + item->code +
                                              " (register it with 'unit register')");
     std::vector<Field> reg{{unit_f::customer, spec.customer}, {unit_f::site, spec.site}};
-    std::vector<Field> event{{fact_f::at, core_->at(spec.at)}, {fact_f::text, std::string("installed")},
+    const std::int64_t at = core_.at(spec.at);
+    std::vector<Field> event{{fact_f::at, at}, {fact_f::text, std::string("installed")},
                              {fact_f::customer, spec.customer}, {fact_f::site, spec.site}};
     if (!spec.parent_item.empty()) {
-      auto parent_item = core_->item(spec.parent_item);
+      auto parent_item = core_.item(spec.parent_item);
       if (!parent_item) return parent_item.error();
-      const Id parent = sync::unitId(core_->company, parent_item->id, spec.parent_serial);
-      if (core_->store->entity(EntityType::unit, parent).empty())
+      const Id parent = sync::unitId(core_.company, parent_item->id, spec.parent_serial);
+      if (core_.store->entity(EntityType::unit, parent).empty())
         return sync::fail(Errc::not_found, "--parent: " + norm(spec.parent_serial) + " is not a registered unit of " +
                                                parent_item->code);
       reg.push_back(idField(unit_f::parent, parent));
       event.push_back(idField(fact_f::parent, parent));
     }
-    core_->emit(EntityType::unit, unit, FactKind::none, std::move(reg));
-    core_->emit(EntityType::unit, unit, FactKind::unit_event, std::move(event));
-    return Table{{"unit", "item", "serial", "customer", "site", "installed"},
-                 {{unit.hex(), item->code, serial, spec.customer, spec.site, Time{core_->at(spec.at)}}}};
+    core_.emit(EntityType::unit, unit, FactKind::none, std::move(reg));
+    core_.emit(EntityType::unit, unit, FactKind::unit_event, std::move(event));
+    return UnitInstalled{unit, item->code, serial, spec.customer, spec.site, at};
   });
 }
 
 namespace {
+
 // Warranty: from the earliest of installation and delivery, for the item's period.
-std::pair<Cell, Cell> warranty(const Store::UnitDates& d, std::int64_t days) {
+void setWarranty(UnitView& v, const Store::UnitDates& d, std::int64_t days) {
   std::optional<std::int64_t> start = d.installed;
   if (d.delivered && (!start || *d.delivered < *start)) start = d.delivered;
-  if (!start) return {std::monostate{}, std::monostate{}};
-  return {Time{*start}, Time{*start + days * 86'400'000}};
+  if (!start) return;
+  v.warranty_start = *start;
+  v.warranty_end = *start + days * 86'400'000;
 }
+
+UnitView unitView(Node::Core& core, const Id& id, const Attributes& a, const Attributes& item) {
+  UnitView v;
+  v.item = textOf(item, item_f::code);
+  v.serial = textOf(a, unit_f::serial);
+  v.build_code = textOf(a, unit_f::build_code);
+  v.customer = textOf(a, unit_f::customer);
+  v.site = textOf(a, unit_f::site);
+  if (auto p = idOf(a, unit_f::parent)) v.parent = textOf(core.store->entity(EntityType::unit, *p), unit_f::serial);
+  std::optional<LocationKind> kind;
+  if (const auto place = core.store->unitPlace(id)) {
+    v.location = core.codeOf(EntityType::location, place->location);
+    kind = static_cast<LocationKind>(intOf(core.store->entity(EntityType::location, place->location), location_f::kind));
+  }
+  const auto dates = core.store->unitDates(id);
+  v.state = unitState(kind, dates.installed.has_value());
+  setWarranty(v, dates, intOf(item, item_f::warranty_days));
+  return v;
+}
+
 }  // namespace
 
-Result<Table> Node::units() {
-  return core_->query<Table>([&]() -> Result<Table> {
-    Table t{{"item", "serial", "build_code", "customer", "site", "parent", "location", "state", "warranty_start",
-             "warranty_end"},
-            {}};
+Result<std::vector<UnitView>> Catalogue::units() {
+  return core_.query<std::vector<UnitView>>([&]() -> Result<std::vector<UnitView>> {
+    std::vector<UnitView> out;
     std::map<Id, Attributes> items;
-    for (const Id& id : core_->store->entityIds(EntityType::unit)) {
-      const Attributes a = core_->store->entity(EntityType::unit, id);
+    core_.forEachLive(EntityType::unit, [&](const Id& id, const Attributes& a) {
       const auto item_id = idOf(a, unit_f::item);
-      if (!item_id || flagOf(a, sync::kDeletedField)) continue;
+      if (!item_id) return;
       auto [it, fresh] = items.try_emplace(*item_id);
-      if (fresh) it->second = core_->store->entity(EntityType::item, *item_id);
-      const auto place = core_->store->unitPlace(id);
-      const auto dates = core_->store->unitDates(id);
-      std::optional<LocationKind> kind;
-      std::string where;
-      if (place) {
-        where = core_->codeOf(EntityType::location, place->location);
-        kind = static_cast<LocationKind>(intOf(core_->store->entity(EntityType::location, place->location),
-                                               location_f::kind));
-      }
-      std::string parent;
-      if (auto p = idOf(a, unit_f::parent)) {
-        const Attributes pa = core_->store->entity(EntityType::unit, *p);
-        parent = textOf(pa, unit_f::serial);
-      }
-      auto [start, end] = warranty(dates, intOf(it->second, item_f::warranty_days));
-      t.rows.push_back({textOf(it->second, item_f::code), textOf(a, unit_f::serial), textOf(a, unit_f::build_code),
-                        textOf(a, unit_f::customer), textOf(a, unit_f::site), parent, where,
-                        std::string(name(unitState(kind, dates.installed.has_value()))), start, end});
-    }
-    sortedRowsBy(t, 0, 1);
-    return t;
+      if (fresh) it->second = core_.store->entity(EntityType::item, *item_id);
+      out.push_back(unitView(core_, id, a, it->second));
+    });
+    std::sort(out.begin(), out.end(),
+              [](const UnitView& x, const UnitView& y) { return std::tie(x.item, x.serial) < std::tie(y.item, y.serial); });
+    return out;
   });
 }
 
-Result<Table> Node::unitHistory(std::string_view item_code, std::string_view serial_text) {
-  return core_->query<Table>([&]() -> Result<Table> {
-    auto item = core_->item(item_code);
+Result<UnitHistory> Catalogue::unitHistory(std::string_view item_code, std::string_view serial_text) {
+  return core_.query<UnitHistory>([&]() -> Result<UnitHistory> {
+    auto item = core_.item(item_code);
     if (!item) return item.error();
     const std::string serial = norm(serial_text);
-    const Id unit = sync::unitId(core_->company, item->id, serial);
-    const Attributes a = core_->store->entity(EntityType::unit, unit);
+    const Id unit = sync::unitId(core_.company, item->id, serial);
+    const Attributes a = core_.store->entity(EntityType::unit, unit);
     if (a.empty())
       return sync::fail(Errc::not_found, "serial: " + serial + " is not a registered unit of " + item->code);
-    Table t{{"at", "event", "detail"}, {}};
-    for (const MoveRow& m : core_->store->movesOfUnit(unit))
-      t.rows.push_back({Time{m.at}, std::string(name(m.kind)),
-                        core_->codeOf(EntityType::location, m.from) + " -> " +
-                            core_->codeOf(EntityType::location, m.to) + " (" +
-                            core_->codeOf(EntityType::stock_doc, m.doc) + ")" + (m.forced ? " forced" : "")});
-    for (const Op& f : core_->store->facts(FactKind::unit_event, unit)) {
+    UnitHistory h{unitView(core_, unit, a, core_.store->entity(EntityType::item, item->id)), false, {}};
+    h.under_warranty = h.unit.warranty_end && core_.now() < *h.unit.warranty_end;
+    for (const MoveRow& m : core_.store->movesOfUnit(unit))
+      h.events.push_back({m.at, std::string(name(m.kind)),
+                          core_.codeOf(EntityType::location, m.from) + " -> " +
+                              core_.codeOf(EntityType::location, m.to) + " (" +
+                              core_.codeOf(EntityType::stock_doc, m.doc) + ")" + (m.forced ? " forced" : "")});
+    for (const Op& f : core_.store->facts(FactKind::unit_event, unit)) {
       const Attributes fa = fieldsOf(f);
       std::string detail = textOf(fa, fact_f::customer) + " / " + textOf(fa, fact_f::site);
-      if (auto p = idOf(fa, fact_f::parent)) detail += " into " + textOf(core_->store->entity(EntityType::unit, *p), unit_f::serial);
-      t.rows.push_back({Time{intOf(fa, fact_f::at)}, textOf(fa, fact_f::text), detail});
+      if (auto p = idOf(fa, fact_f::parent))
+        detail += " into " + textOf(core_.store->entity(EntityType::unit, *p), unit_f::serial);
+      h.events.push_back({intOf(fa, fact_f::at), textOf(fa, fact_f::text), detail});
     }
-    for (const Id& c : core_->store->findEntities(EntityType::service_case, case_f::unit, sync::Blob{std::string(unit.view())})) {
-      const Attributes ca = core_->store->entity(EntityType::service_case, c);
-      const auto st = core_->store->status(EntityType::service_case, c);
-      t.rows.push_back({Time{st ? st->last_at : 0}, std::string("case"),
-                        textOf(ca, case_f::number) + " " +
-                            std::string(name(static_cast<CaseStatus>(st ? st->status : 0))) + ": " +
-                            textOf(ca, case_f::problem)});
+    for (const Id& c :
+         core_.store->findEntities(EntityType::service_case, case_f::unit, sync::Blob{std::string(unit.view())})) {
+      const Attributes ca = core_.store->entity(EntityType::service_case, c);
+      const auto st = core_.store->status(EntityType::service_case, c);
+      h.events.push_back({st ? st->last_at : 0, "case",
+                          textOf(ca, case_f::number) + " " +
+                              std::string(name(static_cast<CaseStatus>(st ? st->status : 0))) + ": " +
+                              textOf(ca, case_f::problem)});
     }
-    std::stable_sort(t.rows.begin(), t.rows.end(),
-                     [](const auto& x, const auto& y) { return std::get<Time>(x[0]).ms < std::get<Time>(y[0]).ms; });
-    auto [start, end] = warranty(core_->store->unitDates(unit), item->warranty_days);
-    std::string cover = "no warranty start yet (not delivered or installed)";
-    if (const Time* e = std::get_if<Time>(&end))
-      cover = std::string(core_->now() < e->ms ? "under warranty" : "out of warranty") + " until " + formatTime(e->ms);
-    t.rows.insert(t.rows.begin(), {std::monostate{}, std::string("unit"),
-                                   item->code + " " + serial + ", build " + textOf(a, unit_f::build_code) + ", " +
-                                       cover});
-    return t;
+    std::stable_sort(h.events.begin(), h.events.end(),
+                     [](const HistoryEntry& x, const HistoryEntry& y) { return x.at < y.at; });
+    return h;
   });
 }
 
@@ -286,7 +283,7 @@ constexpr std::string_view kColumns[] = {"item", "serial", "build_code", "custom
 
 }  // namespace
 
-Result<ImportSummary> Node::importUnits(std::istream& csv, bool dry_run,
+Result<ImportSummary> Catalogue::importUnits(std::istream& csv, bool dry_run,
                                         const std::function<void(std::uint64_t)>& progress) {
   std::string line;
   if (!std::getline(csv, line)) return invalid("csv", "the file is empty; the first line must name the columns");
@@ -304,10 +301,10 @@ Result<ImportSummary> Node::importUnits(std::istream& csv, bool dry_run,
   if (!col.contains("item") || !col.contains("serial"))
     return invalid("csv header", "needs the columns item and serial");
 
-  return core_->command<ImportSummary>([&]() -> Result<ImportSummary> {
+  return core_.command<ImportSummary>([&]() -> Result<ImportSummary> {
     ImportSummary sum;
     std::map<std::string, Result<ItemRef>> items;  // by code as written
-    core_->store->importSeenReset();
+    core_.store->importSeenReset();
     std::uint64_t line_no = 1;
     auto get = [&](const std::vector<std::string>& row, const char* name) {
       auto it = col.find(name);
@@ -335,7 +332,7 @@ Result<ImportSummary> Node::importUnits(std::istream& csv, bool dry_run,
       }
       const std::string item_code = get(*row, "item");
       auto found = items.find(item_code);
-      if (found == items.end()) found = items.emplace(item_code, core_->item(item_code)).first;
+      if (found == items.end()) found = items.emplace(item_code, core_.item(item_code)).first;
       if (!found->second) { bad(found->second.error().message); continue; }
       const ItemRef& item = *found->second;
       if (!item.serial_tracked) { bad("item " + item.code + " is not tracked by serial"); continue; }
@@ -348,19 +345,19 @@ Result<ImportSummary> Node::importUnits(std::istream& csv, bool dry_run,
         if (!t) { bad(t.error().message); continue; }
         spec.manufactured_on = *t;
       }
-      const Id unit = sync::unitId(core_->company, item.id, serial);
-      if (core_->store->importSeen(unit)) {
+      const Id unit = sync::unitId(core_.company, item.id, serial);
+      if (core_.store->importSeen(unit)) {
         ++sum.duplicates;
         note("duplicate of an earlier line: " + item.code + " " + serial);
         continue;
       }
-      const Attributes old = core_->store->entity(EntityType::unit, unit);
+      const Attributes old = core_.store->entity(EntityType::unit, unit);
       const std::vector<Field> fields = changed(old, unitFields(item, serial, spec));
       if (fields.empty()) {
         ++sum.unchanged;
         continue;
       }
-      core_->emit(EntityType::unit, unit, FactKind::none, fields);
+      core_.emit(EntityType::unit, unit, FactKind::none, fields);
       ++(old.empty() ? sum.created : sum.updated);
     }
     return sum;

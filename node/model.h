@@ -32,7 +32,8 @@ namespace case_f { constexpr FieldId number = 2, customer = 3, site = 4, unit = 
 namespace visit_f { constexpr FieldId service_case = 2, technician = 3, window_from = 4, window_to = 5; }
 namespace exception_f {
 constexpr FieldId number = 2, kind = 3, subjects = 4, detail = 5, suggestion = 6, status = 7, note = 8,
-                  evidence = 9, raised_at = 10;
+                  evidence = 9, raised_at = 10,
+                  subject_ids = 11;  // the 16-byte ids of its subjects, concatenated, in the check's order
 }
 namespace doc_f { constexpr FieldId number = 2, kind = 3, reason = 4; }
 namespace shipment_f { constexpr FieldId number = 2, customer = 3, site = 4, origin = 5, transit = 6; }
@@ -110,6 +111,13 @@ Folded foldCase(std::vector<Transition> events);
 Folded foldShipment(std::vector<Transition> events);
 
 UnitState unitState(std::optional<LocationKind> where, bool installed);
+
+// One line of an entity's history (a unit's or a case's), oldest first.
+struct HistoryEntry {
+  std::int64_t at = 0;  // business time, ms since the epoch, UTC
+  std::string event;    // "receipt", "installed", "status", "part", ...
+  std::string detail;   // what happened, for people
+};
 
 // Quantities are int64 milli-units: "2" is 2000, "0.5" is 500.
 sync::Result<std::int64_t> parseQty(std::string_view text, std::string_view what);

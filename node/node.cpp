@@ -47,8 +47,11 @@ Attributes fieldsOf(const Op& op) {
   return a;
 }
 
-Node::Core::Core(std::unique_ptr<Store> s, sync::Hlc::WallClock w, sync::HlcTime last)
-    : store(std::move(s)), wall(w), hlc(std::move(w), sync::Hlc::kDefaultMaxAheadMs, last) {}
+Node::Core::Core(std::unique_ptr<Store> s, NodeOptions options, sync::HlcTime last)
+    : store(std::move(s)),
+      wall(options.wall),
+      new_id(std::move(options.new_id)),
+      hlc(std::move(options.wall), sync::Hlc::kDefaultMaxAheadMs, last) {}
 
 void Node::Core::refresh() {
   seq = store->metaNumber("seq");
@@ -212,15 +215,14 @@ Result<std::unique_ptr<Store>> openStore(const std::string& path, bool create) {
 }
 }  // namespace
 
-Result<std::unique_ptr<Node>> Node::init(const std::string& path, std::string_view company,
-                                         sync::Hlc::WallClock wall) {
+Result<std::unique_ptr<Node>> Node::init(const std::string& path, std::string_view company, NodeOptions options) {
   if (sync::normaliseSerial(company).empty()) return invalid("--company", "must not be empty");
   if (std::filesystem::exists(path))
     return sync::fail(Errc::refused, "'" + path + "' already exists; init creates a new node database");
   auto store = openStore(path, true);
   if (!store) return store.error();
-  auto core = std::make_unique<Core>(std::move(store).value(), std::move(wall), 0);
-  core->node = sync::randomId();
+  auto core = std::make_unique<Core>(std::move(store).value(), std::move(options), 0);
+  core->node = core->new_id();
   core->company_name = sync::normaliseSerial(company);
   core->company = sync::naturalId("company", {core->company_name});
   auto made = core->command<bool>([&]() -> Result<bool> {
@@ -235,7 +237,7 @@ Result<std::unique_ptr<Node>> Node::init(const std::string& path, std::string_vi
   return std::unique_ptr<Node>(new Node(std::move(core)));
 }
 
-Result<std::unique_ptr<Node>> Node::open(const std::string& path, sync::Hlc::WallClock wall) {
+Result<std::unique_ptr<Node>> Node::open(const std::string& path, NodeOptions options) {
   if (!std::filesystem::exists(path))
     return sync::fail(Errc::not_found, "no node database at '" + path + "'; create one with 'fieldsync --db " + path +
                                            " init --company NAME'");
@@ -248,7 +250,7 @@ Result<std::unique_ptr<Node>> Node::open(const std::string& path, sync::Hlc::Wal
     auto node_id = Id::fromHex(*node);
     if (!node_id) return sync::fail(Errc::internal, "'" + path + "' is damaged: its node id " + node_id.error().message);
     const std::uint64_t hlc = s.metaNumber("hlc"), seq = s.metaNumber("seq");
-    auto core = std::make_unique<Core>(std::move(store).value(), std::move(wall), hlc);
+    auto core = std::make_unique<Core>(std::move(store).value(), std::move(options), hlc);
     core->node = *node_id;
     core->company = sync::naturalId("company", {*company});
     core->company_name = *company;
@@ -261,48 +263,28 @@ Result<std::unique_ptr<Node>> Node::open(const std::string& path, sync::Hlc::Wal
 
 // ---- the node itself --------------------------------------------------------
 
-Result<Table> Node::status() {
-  return core_->query<Table>([&]() -> Result<Table> {
+Result<NodeStatus> Node::status() {
+  return core_->query<NodeStatus>([&]() -> Result<NodeStatus> {
     Store& s = *core_->store;
-    Table t{{"key", "value"}, {}};
-    auto row = [&](std::string k, Cell v) { t.rows.push_back({std::move(k), std::move(v)}); };
-    row("node", core_->node.hex());
-    row("company", s.meta("company").value_or(""));
-    row("schema_version", static_cast<std::int64_t>(s.schemaVersion()));
-    row("ops", static_cast<std::int64_t>(s.opCount()));
-    const std::uint64_t own_ops = s.metaNumber("seq");
-    row("own_ops", static_cast<std::int64_t>(own_ops));
-    row("clock", Time{static_cast<std::int64_t>(sync::hlcMillis(core_->hlc.last()))});
-    const auto setting = [&](const char* key) { return s.meta(key).value_or(""); };
-    const std::string last = setting("sync.last");
-    row("server", setting("sync.server"));
-    row("branch", setting("sync.branch"));
-    row("role", setting("sync.role"));
-    row("pending_ops", static_cast<std::int64_t>(own_ops - std::min(own_ops, s.metaNumber("sync.acked"))));
-    row("last_sync", last.empty() ? Cell{} : Cell{Time{static_cast<std::int64_t>(s.metaNumber("sync.last"))}});
-    row("cursor", setting("sync.cursor"));
-    for (auto [name, type] : {std::pair{"items", EntityType::item}, {"locations", EntityType::location},
-                              {"units", EntityType::unit}, {"cases", EntityType::service_case},
-                              {"shipments", EntityType::shipment}})
-      row(name, static_cast<std::int64_t>(s.entityIds(type).size()));
-    return t;
+    NodeStatus st;
+    st.node = core_->node;
+    st.company = core_->company_name;
+    st.schema_version = s.schemaVersion();
+    st.ops = s.opCount();
+    st.own_ops = s.metaNumber("seq");
+    st.clock = static_cast<std::int64_t>(sync::hlcMillis(core_->hlc.last()));
+    st.server = s.meta("sync.server").value_or("");
+    st.branch = s.meta("sync.branch").value_or("");
+    st.role = s.meta("sync.role").value_or("");
+    st.pending_ops = st.own_ops - std::min(st.own_ops, s.metaNumber("sync.acked"));
+    if (s.meta("sync.last")) st.last_sync = static_cast<std::int64_t>(s.metaNumber("sync.last"));
+    st.cursor = s.metaNumber("sync.cursor");
+    for (auto [count, type] : {std::pair{&st.items, EntityType::item}, {&st.locations, EntityType::location},
+                               {&st.units, EntityType::unit}, {&st.cases, EntityType::service_case},
+                               {&st.shipments, EntityType::shipment}})
+      *count = s.entityIds(type).size();
+    return st;
   });
-}
-
-Result<std::string> Node::exportJson() {
-  const std::pair<const char*, std::function<Result<Table>()>> sections[] = {
-      {"balances", [this] { return balances(); }}, {"cases", [this] { return cases(); }},
-      {"exceptions", [this] { return exceptions(true); }},
-      {"items", [this] { return items(); }},       {"locations", [this] { return locations(); }},
-      {"shipments", [this] { return shipments(); }}, {"units", [this] { return units(); }},
-  };
-  std::string out = "{";
-  for (const auto& [name, make] : sections) {
-    Result<Table> t = make();
-    if (!t) return t.error();
-    out += (out.size() > 1 ? ",\n" : "\n") + jsonString(name) + ":" + toJson(*t);
-  }
-  return out + "\n}\n";
 }
 
 Status Node::rebuild() {

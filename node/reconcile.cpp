@@ -5,6 +5,8 @@
 #include <map>
 #include <set>
 
+#include "node/reconcile.h"
+
 #include "node/internal/core.h"
 
 namespace fieldsync::node {
@@ -26,18 +28,13 @@ Id exceptionId(std::string_view kind, std::span<const Id> subjects) {
 
 std::string doc(Node::Core& core, const MoveRow& m) { return core.codeOf(EntityType::stock_doc, m.doc); }
 
-// An (item, location)'s ledger in business-time order: how low it went and
-// which movements out took it below zero. Walks the ledger's blocks, not
-// its movements: only blocks that go below zero are opened, to count (and
-// name the first few of) those movements (docs/reconciliation.md).
 constexpr std::int64_t kNamed = 5;  // movements named in a negative-stock exception's detail
 
-struct Shortfall {
-  std::int64_t lowest = 0, balance = 0, below = 0;  // below: how many movements out left it below zero
-  std::optional<std::int64_t> first_at;             // when the first of them happened
-  std::string named;                                // the first few, as "document (time)"
-};
+}  // namespace
 
+// Walks the ledger's blocks, not its movements: only blocks that go below
+// zero are opened, to count (and name the first few of) those movements
+// (docs/reconciliation.md).
 Shortfall shortfall(Node::Core& core, const Id& item, const Id& loc) {
   Shortfall s;
   for (const LedgerBlock& b : core.store->ledger(item, loc)) {
@@ -61,6 +58,8 @@ Shortfall shortfall(Node::Core& core, const Id& item, const Id& loc) {
   }
   return s;
 }
+
+namespace {
 
 // Stock of an item at a location, in business-time order, never below zero.
 Violation negativeStock(Node::Core& core, const Id& item, const LocationRef& loc) {
@@ -223,10 +222,11 @@ static std::uint64_t settle(Node::Core& core, const Violation& v) {
   std::vector<Field> f;
   if (v.violated) {
     if (old.empty()) {
-      std::string subjects;
-      for (const Id& s : v.subjects) subjects += s.hex();
+      std::string subject_ids;
+      for (const Id& s : v.subjects) subject_ids += s.view();
       f = {{exception_f::number, "X-" + id.hex().substr(0, 10)}, {exception_f::kind, v.kind},
-           {exception_f::subjects, v.subjects_text}, {exception_f::raised_at, core.now()}};
+           {exception_f::subjects, v.subjects_text}, {exception_f::subject_ids, sync::Blob{subject_ids}},
+           {exception_f::raised_at, core.now()}};
     }
     const bool reopen = status == "resolved" && v.evidence > evidence;
     if (old.empty() || reopen || (status == "open" && (v.evidence != evidence ||
@@ -248,8 +248,10 @@ static std::uint64_t settle(Node::Core& core, const Violation& v) {
   return 1;
 }
 
-Result<std::uint64_t> Node::reconcile(std::span<const Op> ops, std::int64_t max_transit_ms) {
-  return core_->command<std::uint64_t>([&]() -> Result<std::uint64_t> {
+Reconciler::Reconciler(Node& node) : core_(*node.core_) {}
+
+Result<std::uint64_t> Reconciler::reconcile(std::span<const Op> ops, std::int64_t max_transit_ms) {
+  return core_.command<std::uint64_t>([&]() -> Result<std::uint64_t> {
     std::set<std::pair<Id, Id>> stock, vans;  // (item, location), (case, van)
     std::set<Id> units, cases, shipments, registered, transfers;
     for (const Op& op : ops) {
@@ -272,149 +274,46 @@ Result<std::uint64_t> Node::reconcile(std::span<const Op> ops, std::int64_t max_
       } else if (op.entity_type == EntityType::unit && !op.isFact() && flagOf(a, unit_f::registered)) {
         registered.insert(op.entity);
       } else if (op.entity_type == EntityType::visit) {
-        const auto c = idOf(core_->store->entity(EntityType::visit, op.entity), visit_f::service_case);
+        const auto c = idOf(core_.store->entity(EntityType::visit, op.entity), visit_f::service_case);
         if (c)
-          for (const MoveRow& m : core_->store->movesOfCase(*c)) vans.insert({*c, m.from});
+          for (const MoveRow& m : core_.store->movesOfCase(*c)) vans.insert({*c, m.from});
       }
     }
     std::uint64_t written = 0;
     for (const auto& [item, location] : stock) {
-      auto loc = core_->locationById(location);
-      if (loc && holdsStock(loc->kind) && !loc->allow_negative) written += settle(*core_, negativeStock(*core_, item, *loc));
+      auto loc = core_.locationById(location);
+      if (loc && holdsStock(loc->kind) && !loc->allow_negative) written += settle(core_, negativeStock(core_, item, *loc));
     }
-    for (const Id& u : units) written += settle(*core_, serialConflict(*core_, u));
-    for (const Id& u : registered) written += settle(*core_, duplicateRegistration(*core_, u));
+    for (const Id& u : units) written += settle(core_, serialConflict(core_, u));
+    for (const Id& u : registered) written += settle(core_, duplicateRegistration(core_, u));
     for (const Id& d : transfers)
-      written += settle(*core_, transitConserved(*core_, d, core_->store->unbalancedTransit(d), max_transit_ms));
+      written += settle(core_, transitConserved(core_, d, core_.store->unbalancedTransit(d), max_transit_ms));
     for (const Id& c : cases)
-      if (!core_->store->entity(EntityType::service_case, c).empty()) written += settle(*core_, caseConflict(*core_, c));
+      if (!core_.store->entity(EntityType::service_case, c).empty()) written += settle(core_, caseConflict(core_, c));
     for (const Id& s : shipments)
-      if (!core_->store->entity(EntityType::shipment, s).empty()) written += settle(*core_, shipmentConflict(*core_, s));
+      if (!core_.store->entity(EntityType::shipment, s).empty()) written += settle(core_, shipmentConflict(core_, s));
     for (const auto& [c, van] : vans) {
-      auto loc = core_->locationById(van);
-      if (loc && loc->kind == LocationKind::van && !core_->store->entity(EntityType::service_case, c).empty())
-        written += settle(*core_, vanMismatch(*core_, c, *loc));
+      auto loc = core_.locationById(van);
+      if (loc && loc->kind == LocationKind::van && !core_.store->entity(EntityType::service_case, c).empty())
+        written += settle(core_, vanMismatch(core_, c, *loc));
     }
     return written;
   });
 }
 
-Result<std::uint64_t> Node::reconcileTransit(std::int64_t max_transit_ms) {
-  return core_->command<std::uint64_t>([&]() -> Result<std::uint64_t> {
+Result<std::uint64_t> Reconciler::sweepTransit(std::int64_t max_transit_ms) {
+  return core_.command<std::uint64_t>([&]() -> Result<std::uint64_t> {
     std::map<Id, std::vector<Store::TransitLine>> by_doc;
-    for (Store::TransitLine& l : core_->store->unbalancedTransit(std::nullopt)) by_doc[l.doc].push_back(std::move(l));
+    for (Store::TransitLine& l : core_.store->unbalancedTransit(std::nullopt)) by_doc[l.doc].push_back(std::move(l));
     std::uint64_t written = 0;
-    for (const auto& [doc, lines] : by_doc) written += settle(*core_, transitConserved(*core_, doc, lines, max_transit_ms));
+    for (const auto& [doc, lines] : by_doc) written += settle(core_, transitConserved(core_, doc, lines, max_transit_ms));
     return written;
   });
 }
 
-Result<std::uint64_t> Node::raiseException(std::string_view kind, std::span<const Id> subjects,
-                                           std::string_view subjects_text, std::string_view detail,
-                                           std::string_view suggestion, std::int64_t evidence) {
-  return core_->command<std::uint64_t>([&]() -> Result<std::uint64_t> {
-    Violation v{std::string(kind), {subjects.begin(), subjects.end()}, std::string(subjects_text), std::string(detail),
-                std::string(suggestion), evidence, true};
-    return settle(*core_, v);
-  });
-}
-
-namespace {
-Result<Id> findException(Node::Core& core, std::string_view ref) {
-  for (const Id& id : core.store->entityIds(EntityType::exception))
-    if (id.hex() == ref || textOf(core.store->entity(EntityType::exception, id), exception_f::number) == ref) return id;
-  return sync::fail(Errc::not_found, "exception: '" + std::string(ref) + "' is not a known exception number or id");
-}
-
-std::vector<Cell> exceptionRow(const Attributes& a) {
-  return {textOf(a, exception_f::number), textOf(a, exception_f::kind), textOf(a, exception_f::status),
-          textOf(a, exception_f::subjects), Time{intOf(a, exception_f::raised_at)}};
-}
-}  // namespace
-
-Result<Table> Node::exceptions(bool include_resolved) {
-  return core_->query<Table>([&]() -> Result<Table> {
-    Table t{{"exception", "kind", "status", "subjects", "raised"}, {}};
-    for (const Id& id : core_->store->entityIds(EntityType::exception)) {
-      const Attributes a = core_->store->entity(EntityType::exception, id);
-      if (include_resolved || textOf(a, exception_f::status) == "open") t.rows.push_back(exceptionRow(a));
-    }
-    std::sort(t.rows.begin(), t.rows.end(), [](const auto& x, const auto& y) {
-      return std::pair(cellText(x[1]), cellText(x[3])) < std::pair(cellText(y[1]), cellText(y[3]));
-    });
-    return t;
-  });
-}
-
-Result<Table> Node::showException(std::string_view ref) {
-  return core_->query<Table>([&]() -> Result<Table> {
-    auto id = findException(*core_, ref);
-    if (!id) return id.error();
-    const Attributes a = core_->store->entity(EntityType::exception, *id);
-    Table t{{"field", "value"}, {}};
-    for (auto [label, f] : {std::pair{"exception", exception_f::number}, {"kind", exception_f::kind},
-                            {"status", exception_f::status}, {"subjects", exception_f::subjects},
-                            {"detail", exception_f::detail}, {"suggestion", exception_f::suggestion},
-                            {"note", exception_f::note}})
-      t.rows.push_back({std::string(label), textOf(a, f)});
-    t.rows.push_back({std::string("id"), id->hex()});
-    return t;
-  });
-}
-
-Result<Table> Node::resolveException(std::string_view ref, const Resolution& how) {
-  if (how.note.empty()) return invalid("--note", "say how it was resolved");
-  if (how.adjust && !how.transfer_from.empty())
-    return invalid("--transfer-from", "choose one compensating fact: --adjust or --transfer-from");
-  if (how.adjust && *how.adjust == 0) return invalid("--adjust", "an adjustment cannot be 0");
-  return core_->command<Table>([&]() -> Result<Table> {
-    auto id = findException(*core_, ref);
-    if (!id) return id.error();
-    const Attributes a = core_->store->entity(EntityType::exception, *id);
-    const std::string number = textOf(a, exception_f::number);
-    Result<Table> posted = Table{};  // the compensating movement, if any
-    if (how.adjust || !how.transfer_from.empty()) {
-      const char* option = how.adjust ? "--adjust" : "--transfer-from";
-      if (textOf(a, exception_f::kind) != "negative_stock")
-        return invalid(option, "only a negative_stock exception is resolved with a stock movement");
-      // Its subjects are (item, location): the natural ids of their codes.
-      const std::string subjects = textOf(a, exception_f::subjects);
-      const auto sep = subjects.find(" at ");
-      auto item = core_->item(subjects.substr(0, sep));
-      auto loc = core_->location(subjects.substr(sep + 4));
-      if (!item || !loc) return sync::fail(Errc::not_found, "the exception's item or location is unknown here");
-      const MoveContext ctx{{}, {}, {}, "resolves " + number + ": " + how.note, true};
-      if (how.adjust) {
-        auto loss = core_->location("LOSS");
-        if (!loss) return loss.error();
-        const std::vector<MoveLine> line{{item->id, item->code, std::abs(*how.adjust), std::nullopt, {}}};
-        posted = *how.adjust > 0 ? core_->postMoves(MoveKind::adjustment, *loss, *loc, line, core_->now(), ctx)
-                                 : core_->postMoves(MoveKind::adjustment, *loc, *loss, line, core_->now(), ctx);
-      } else {
-        // A retroactive transfer: the deepest shortfall, from where the stock
-        // really came, just before the first movement that went below zero.
-        auto from = core_->location(how.transfer_from);
-        if (!from) return from.error();
-        if (from->id == loc->id) return invalid("--transfer-from", "is the exception's own location (" + loc->code + ")");
-        const Shortfall s = shortfall(*core_, item->id, loc->id);
-        if (!s.first_at)
-          return sync::fail(Errc::refused, "--transfer-from: " + subjects + " no longer goes below zero; resolve "
-                                           "without a stock movement");
-        const std::vector<MoveLine> line{{item->id, item->code, -s.lowest, std::nullopt, {}}};
-        posted = core_->postMoves(MoveKind::transfer, *from, *loc, line, *s.first_at - 1, ctx);
-      }
-      if (!posted) return posted.error();
-    }
-    core_->emit(EntityType::exception, *id, FactKind::none,
-                {{exception_f::status, std::string("resolved")}, {exception_f::note, how.note}});
-    // With the compensating movement's document and business time, if any.
-    auto postedCell = [&](std::string_view column) -> Cell {
-      for (std::size_t c = 0; c < posted->columns.size() && !posted->rows.empty(); ++c)
-        if (posted->columns[c] == column) return posted->rows[0][c];
-      return std::string();
-    };
-    return Table{{"exception", "status", "note", "movement", "at"},
-                 {{number, std::string("resolved"), how.note, postedCell("doc"), postedCell("at")}}};
+Result<std::uint64_t> Reconciler::raise(const Raise& x) {
+  return core_.command<std::uint64_t>([&]() -> Result<std::uint64_t> {
+    return settle(core_, {x.kind, x.subjects, x.subjects_text, x.detail, x.suggestion, x.evidence, true});
   });
 }
 

@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <map>
 
+#include "node/shipments.h"
+
 #include "node/internal/core.h"
 
 namespace fieldsync::node {
@@ -28,97 +30,97 @@ std::vector<MoveLine> shipmentLines(Node::Core& core, const Id& shipment) {
 
 }  // namespace
 
-Result<Table> Node::createShipment(std::string_view customer, std::string_view site, std::string_view origin) {
+Shipments::Shipments(Node& node) : core_(*node.core_) {}
+
+Result<ShipmentCreated> Shipments::create(std::string_view customer, std::string_view site, std::string_view origin) {
   if (customer.empty()) return invalid("--customer", "name the customer the shipment goes to");
-  return core_->command<Table>([&]() -> Result<Table> {
-    auto from = core_->location(origin);
+  return core_.command<ShipmentCreated>([&]() -> Result<ShipmentCreated> {
+    auto from = core_.location(origin);
     if (!from) return from.error();
     if (!holdsStock(from->kind)) return invalid("--from", from->code + " does not hold stock");
-    auto transit = core_->location("TRANSIT");
+    auto transit = core_.location("TRANSIT");
     if (!transit) return transit.error();
-    const Id id = sync::randomId();
-    const std::string number = core_->nextNumber("S");
-    core_->emit(EntityType::shipment, id, FactKind::none,
+    const Id id = core_.new_id();
+    const std::string number = core_.nextNumber("S");
+    core_.emit(EntityType::shipment, id, FactKind::none,
                 {{shipment_f::number, number}, {shipment_f::customer, std::string(customer)},
                  {shipment_f::site, std::string(site)}, idField(shipment_f::origin, from->id),
                  idField(shipment_f::transit, transit->id)});
-    return Table{{"shipment", "id", "customer", "site", "from", "status"},
-                 {{number, id.hex(), std::string(customer), std::string(site), from->code, std::string("created")}}};
+    return ShipmentCreated{id, number, std::string(customer), std::string(site), from->code, ShipmentStatus::created};
   });
 }
 
-Result<Table> Node::addShipmentLine(std::string_view ref, std::string_view item_code, std::optional<std::int64_t> qty,
-                                    const std::vector<std::string>& serials, bool force) {
-  return core_->command<Table>([&]() -> Result<Table> {
-    auto s = core_->findNumbered(EntityType::shipment, shipment_f::number, ref, "shipment");
+Result<LineAdded> Shipments::addLine(std::string_view ref, std::string_view item_code, std::optional<std::int64_t> qty,
+                                     const std::vector<std::string>& serials, bool force) {
+  return core_.command<LineAdded>([&]() -> Result<LineAdded> {
+    auto s = core_.findNumbered(EntityType::shipment, shipment_f::number, ref, "shipment");
     if (!s) return s.error();
-    const ShipmentStatus now = currentStatus(*core_->store, s->id);
+    const ShipmentStatus now = currentStatus(*core_.store, s->id);
     if (now != ShipmentStatus::created && now != ShipmentStatus::ready)
       return refused("shipment " + s->number + " is " + std::string(name(now)) + ": lines can only be added before dispatch");
-    auto item = core_->item(item_code);
+    auto item = core_.item(item_code);
     if (!item) return item.error();
-    auto lines = core_->lines(*item, qty, serials, false);
+    auto lines = core_.lines(*item, qty, serials, false);
     if (!lines) return lines.error();
     const auto origin = idOf(s->attrs, shipment_f::origin);
     if (!origin) return sync::fail(Errc::internal, "shipment " + s->number + " has no origin");
-    auto from = core_->locationById(*origin);
+    auto from = core_.locationById(*origin);
     if (!from) return from.error();
     if (!force) {
-      std::vector<MoveLine> all = shipmentLines(*core_, s->id);
+      std::vector<MoveLine> all = shipmentLines(core_, s->id);
       for (const MoveLine& l : all)
         if (l.unit && std::any_of(lines->begin(), lines->end(), [&](const MoveLine& n) { return n.unit == l.unit; }))
           return invalid("--serial", l.serial + " is already on shipment " + s->number);
       all.insert(all.end(), lines->begin(), lines->end());
-      if (auto ok = core_->checkMoves(*from, all, core_->now()); !ok) return ok.error();
+      if (auto ok = core_.checkMoves(*from, all, core_.now()); !ok) return ok.error();
     }
     for (const MoveLine& l : *lines) {
       std::vector<Field> f{idField(fact_f::item, l.item), {fact_f::qty, l.qty}};
       if (l.unit) f.push_back(idField(fact_f::unit, *l.unit));
-      core_->emit(EntityType::shipment, s->id, FactKind::shipment_line, std::move(f));
+      core_.emit(EntityType::shipment, s->id, FactKind::shipment_line, std::move(f));
     }
     std::int64_t total = 0;
     for (const MoveLine& l : *lines) total += l.qty;
-    return Table{{"shipment", "item", "qty", "serials"},
-                 {{s->number, item->code, Qty{total}, static_cast<std::int64_t>(serials.size())}}};
+    return LineAdded{s->number, item->code, total, static_cast<std::int64_t>(serials.size())};
   });
 }
 
-Result<Table> Node::track(std::string_view ref, const TrackSpec& spec) {
+Result<Tracked> Shipments::track(std::string_view ref, const TrackSpec& spec) {
   if (spec.status == ShipmentStatus::delivered && spec.recipient.empty())
     return invalid("--recipient", "proof of delivery needs the recipient's name");
   if (spec.status == ShipmentStatus::attempt_failed && spec.reason.empty())
     return invalid("--reason", "a failed attempt needs a reason");
-  return core_->command<Table>([&]() -> Result<Table> {
-    auto s = core_->findNumbered(EntityType::shipment, shipment_f::number, ref, "shipment");
+  return core_.command<Tracked>([&]() -> Result<Tracked> {
+    auto s = core_.findNumbered(EntityType::shipment, shipment_f::number, ref, "shipment");
     if (!s) return s.error();
-    const ShipmentStatus now = currentStatus(*core_->store, s->id);
+    const ShipmentStatus now = currentStatus(*core_.store, s->id);
     const auto next = nextStatuses(now);
     if (std::find(next.begin(), next.end(), spec.status) == next.end())
       return refused("shipment " + s->number + ": cannot go from " + std::string(name(now)) + " to " +
                      std::string(name(spec.status)) + "; allowed next: " + nameList(next, "none (it is finished)"));
-    const std::int64_t at = core_->at(spec.at);
-    auto origin = core_->locationById(idOf(s->attrs, shipment_f::origin).value_or(Id{}));
-    auto transit = core_->locationById(idOf(s->attrs, shipment_f::transit).value_or(Id{}));
-    auto customer = core_->location("CUSTOMER");
+    const std::int64_t at = core_.at(spec.at);
+    auto origin = core_.locationById(idOf(s->attrs, shipment_f::origin).value_or(Id{}));
+    auto transit = core_.locationById(idOf(s->attrs, shipment_f::transit).value_or(Id{}));
+    auto customer = core_.location("CUSTOMER");
     if (!origin || !transit || !customer) return sync::fail(Errc::internal, "shipment " + s->number + " has no route");
-    const std::vector<MoveLine> lines = shipmentLines(*core_, s->id);
+    const std::vector<MoveLine> lines = shipmentLines(core_, s->id);
     const MoveContext ctx{{}, {}, s->id, {}, spec.force};
-    Result<Table> moved = Table{};
+    Result<MovePosted> moved = MovePosted{};
     switch (spec.status) {
       case ShipmentStatus::dispatched:
         if (lines.empty()) return refused("shipment " + s->number + " has no lines to dispatch");
-        moved = core_->postMoves(MoveKind::shipment_out, *origin, *transit, lines, at, ctx);
+        moved = core_.postMoves(MoveKind::shipment_out, *origin, *transit, lines, at, ctx);
         break;
       case ShipmentStatus::delivered:
-        moved = core_->postMoves(MoveKind::shipment_delivery, *transit, *customer, lines, at, ctx);
+        moved = core_.postMoves(MoveKind::shipment_delivery, *transit, *customer, lines, at, ctx);
         for (const MoveLine& l : lines)
           if (l.unit)
-            core_->emit(EntityType::unit, *l.unit, FactKind::none,
+            core_.emit(EntityType::unit, *l.unit, FactKind::none,
                         {{unit_f::customer, textOf(s->attrs, shipment_f::customer)},
                          {unit_f::site, textOf(s->attrs, shipment_f::site)}});
         break;
       case ShipmentStatus::returned:
-        moved = core_->postMoves(MoveKind::shipment_return, *transit, *origin, lines, at, ctx);
+        moved = core_.postMoves(MoveKind::shipment_return, *transit, *origin, lines, at, ctx);
         break;
       default: break;
     }
@@ -129,54 +131,45 @@ Result<Table> Node::track(std::string_view ref, const TrackSpec& spec) {
     if (!spec.place.empty()) f.push_back({fact_f::place, spec.place});
     if (!spec.reason.empty()) f.push_back({fact_f::reason, spec.reason});
     if (spec.force) f.push_back({fact_f::forced, true});
-    core_->emit(EntityType::shipment, s->id, FactKind::tracking, std::move(f));
-    return Table{{"shipment", "from", "to", "at"},
-                 {{s->number, std::string(name(now)), std::string(name(spec.status)), Time{at}}}};
+    core_.emit(EntityType::shipment, s->id, FactKind::tracking, std::move(f));
+    return Tracked{s->number, now, spec.status, at};
   });
 }
 
-Result<Table> Node::showShipment(std::string_view ref) {
-  return core_->query<Table>([&]() -> Result<Table> {
-    auto s = core_->findNumbered(EntityType::shipment, shipment_f::number, ref, "shipment");
+namespace {
+ShipmentRow shipmentRow(Node::Core& core, const Id& id, const Attributes& a) {
+  const auto st = core.store->status(EntityType::shipment, id);
+  const auto origin = idOf(a, shipment_f::origin);
+  return {textOf(a, shipment_f::number),
+          textOf(a, shipment_f::customer),
+          textOf(a, shipment_f::site),
+          origin ? core.codeOf(EntityType::location, *origin) : std::string(),
+          static_cast<ShipmentStatus>(st ? st->status : 0),
+          st ? st->counted : 0,
+          st ? st->anomalies : 0,
+          static_cast<std::int64_t>(core.store->facts(FactKind::shipment_line, id).size())};
+}
+}  // namespace
+
+Result<ShipmentView> Shipments::show(std::string_view ref) {
+  return core_.query<ShipmentView>([&]() -> Result<ShipmentView> {
+    auto s = core_.findNumbered(EntityType::shipment, shipment_f::number, ref, "shipment");
     if (!s) return s.error();
-    Table t{{"at", "event", "detail"}, {}};
-    for (const MoveLine& l : shipmentLines(*core_, s->id))
-      t.rows.push_back({std::monostate{}, std::string("line"),
-                        l.item_code + " " + formatQty(l.qty) + (l.unit ? " serial " + l.serial : "")});
-    for (const Op& f : core_->store->facts(FactKind::tracking, s->id)) {
+    ShipmentView v{shipmentRow(core_, s->id, s->attrs), {}, {}};
+    for (const MoveLine& l : shipmentLines(core_, s->id)) v.lines.push_back({l.item_code, l.serial, l.qty});
+    for (const Op& f : core_.store->facts(FactKind::tracking, s->id)) {
       const Attributes a = fieldsOf(f);
-      std::string detail = std::string(name(static_cast<ShipmentStatus>(intOf(a, fact_f::status))));
-      for (auto [label, field] : {std::pair{" recipient ", fact_f::person}, {" proof ", fact_f::proof},
-                                  {" place ", fact_f::place}, {" reason ", fact_f::reason}})
-        if (!textOf(a, field).empty()) detail += label + textOf(a, field);
-      t.rows.push_back({Time{intOf(a, fact_f::at)}, std::string("tracking"), detail});
+      v.tracking.push_back({intOf(a, fact_f::at), static_cast<ShipmentStatus>(intOf(a, fact_f::status)),
+                            textOf(a, fact_f::person), textOf(a, fact_f::proof), textOf(a, fact_f::place),
+                            textOf(a, fact_f::reason)});
     }
-    const ShipmentStatus now = currentStatus(*core_->store, s->id);
-    t.rows.insert(t.rows.begin(), {std::monostate{}, std::string("shipment"),
-                                   s->number + " " + std::string(name(now)) + " to " +
-                                       textOf(s->attrs, shipment_f::customer) + " / " +
-                                       textOf(s->attrs, shipment_f::site)});
-    return t;
+    return v;
   });
 }
 
-Result<Table> Node::shipments() {
-  return core_->query<Table>([&]() -> Result<Table> {
-    Table t{{"shipment", "customer", "site", "from", "status", "attempts", "anomalies", "lines"}, {}};
-    for (const Id& id : core_->store->entityIds(EntityType::shipment)) {
-      const Attributes a = core_->store->entity(EntityType::shipment, id);
-      if (flagOf(a, sync::kDeletedField)) continue;
-      const auto st = core_->store->status(EntityType::shipment, id);
-      const auto origin = idOf(a, shipment_f::origin);
-      t.rows.push_back({textOf(a, shipment_f::number), textOf(a, shipment_f::customer), textOf(a, shipment_f::site),
-                        origin ? core_->codeOf(EntityType::location, *origin) : std::string(),
-                        std::string(name(static_cast<ShipmentStatus>(st ? st->status : 0))),
-                        static_cast<std::int64_t>(st ? st->counted : 0),
-                        static_cast<std::int64_t>(st ? st->anomalies : 0),
-                        static_cast<std::int64_t>(core_->store->facts(FactKind::shipment_line, id).size())});
-    }
-    std::sort(t.rows.begin(), t.rows.end(), [](const auto& x, const auto& y) { return cellText(x[0]) < cellText(y[0]); });
-    return t;
+Result<std::vector<ShipmentRow>> Shipments::list() {
+  return core_.query<std::vector<ShipmentRow>>([&]() -> Result<std::vector<ShipmentRow>> {
+    return core_.liveRows(EntityType::shipment, shipmentRow, &ShipmentRow::number);
   });
 }
 

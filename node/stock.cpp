@@ -3,6 +3,8 @@
 #include <map>
 #include <set>
 
+#include "node/stock.h"
+
 #include "node/internal/core.h"
 
 namespace fieldsync::node {
@@ -71,7 +73,7 @@ sync::Status Node::Core::checkMoves(const LocationRef& from, const std::vector<M
   return {};
 }
 
-Result<Table> Node::Core::postMoves(MoveKind kind, const LocationRef& from, const LocationRef& to,
+Result<MovePosted> Node::Core::postMoves(MoveKind kind, const LocationRef& from, const LocationRef& to,
                                     const std::vector<MoveLine>& lines, std::int64_t at, const MoveContext& ctx) {
   if (from.id == to.id) return invalid("--to", "is the same location as --from (" + from.code + ")");
   if (!ctx.force) {
@@ -83,7 +85,7 @@ Result<Table> Node::Core::postMoves(MoveKind kind, const LocationRef& from, cons
     doc = *ctx.doc;
     number = codeOf(EntityType::stock_doc, doc);
   } else {
-    doc = sync::randomId();
+    doc = new_id();
     number = nextNumber("D");
     std::vector<Field> head{{doc_f::number, number}, {doc_f::kind, static_cast<std::int64_t>(kind)}};
     if (!ctx.reason.empty()) head.push_back({doc_f::reason, ctx.reason});
@@ -106,12 +108,9 @@ Result<Table> Node::Core::postMoves(MoveKind kind, const LocationRef& from, cons
   }
   std::set<std::string> items;
   for (const MoveLine& l : lines) items.insert(l.item_code);
-  std::string item_list;
-  for (const std::string& i : items) item_list += (item_list.empty() ? "" : " ") + i;
-  const auto serial_count = std::count_if(lines.begin(), lines.end(), [](const MoveLine& l) { return l.unit.has_value(); });
-  return Table{{"doc", "kind", "item", "from", "to", "qty", "serials", "at", "forced"},
-               {{number, std::string(name(kind)), item_list, from.code, to.code, Qty{total},
-                 static_cast<std::int64_t>(serial_count), Time{at}, ctx.force}}};
+  const auto serials = std::count_if(lines.begin(), lines.end(), [](const MoveLine& l) { return l.unit.has_value(); });
+  return MovePosted{doc,      number, kind,  {items.begin(), items.end()}, from.code, to.code, total,
+                    serials, at,     ctx.force};
 }
 
 namespace {
@@ -134,39 +133,42 @@ std::string_view defaultTo(MoveKind k) {
 }
 }  // namespace
 
-Result<Table> Node::moveStock(const MoveSpec& spec) {
-  return core_->command<Table>([&]() -> Result<Table> {
-    auto item = core_->item(spec.item);
+Stock::Stock(Node& node) : core_(*node.core_) {}
+
+Result<MovePosted> Stock::move(const MoveSpec& spec) {
+  return core_.command<MovePosted>([&]() -> Result<MovePosted> {
+    auto item = core_.item(spec.item);
     if (!item) return item.error();
     const std::string from_code = spec.from.empty() ? std::string(defaultFrom(spec.kind)) : spec.from;
     const std::string to_code = spec.to.empty() ? std::string(defaultTo(spec.kind)) : spec.to;
     if (from_code.empty()) return invalid("--from", "name the location the stock leaves");
     if (to_code.empty()) return invalid("--to", "name the location the stock goes to");
-    auto from = core_->location(from_code);
+    auto from = core_.location(from_code);
     if (!from) return from.error();
-    auto to = core_->location(to_code);
+    auto to = core_.location(to_code);
     if (!to) return to.error();
     if (spec.kind == MoveKind::transit_out && to->kind != LocationKind::transit)
       return invalid("--via", to->code + " is a " + std::string(name(to->kind)) + ", not a transit location");
     if (spec.kind == MoveKind::adjustment && spec.reason.empty())
       return invalid("--reason", "an adjustment needs a reason");
     const bool from_outside = spec.kind == MoveKind::receipt || spec.kind == MoveKind::customer_return;
-    auto lines = core_->lines(*item, spec.qty, spec.serials, from_outside);
+    auto lines = core_.lines(*item, spec.qty, spec.serials, from_outside);
     if (!lines) return lines.error();
-    return core_->postMoves(spec.kind, *from, *to, *lines, core_->at(spec.at), {{}, {}, {}, spec.reason, spec.force});
+    return core_.postMoves(spec.kind, *from, *to, *lines, core_.at(spec.at), {{}, {}, {}, spec.reason, spec.force});
   });
 }
 
-Result<Table> Node::arrive(std::string_view transfer_doc, std::string_view to_code, std::optional<std::int64_t> at) {
-  return core_->command<Table>([&]() -> Result<Table> {
-    auto doc = core_->findNumbered(EntityType::stock_doc, doc_f::number, transfer_doc, "transfer");
+Result<MovePosted> Stock::arrive(std::string_view transfer_doc, std::string_view to_code,
+                                 std::optional<std::int64_t> at) {
+  return core_.command<MovePosted>([&]() -> Result<MovePosted> {
+    auto doc = core_.findNumbered(EntityType::stock_doc, doc_f::number, transfer_doc, "transfer");
     if (!doc) return doc.error();
-    auto to = core_->location(to_code);
+    auto to = core_.location(to_code);
     if (!to) return to.error();
     // What is still in transit: sent minus arrived, per (item, unit).
     std::map<std::pair<Id, std::optional<Id>>, std::int64_t> open;
     std::optional<Id> transit;
-    for (const MoveRow& m : core_->store->movesOfDoc(doc->id)) {
+    for (const MoveRow& m : core_.store->movesOfDoc(doc->id)) {
       if (m.kind == MoveKind::transit_out) {
         open[{m.item, m.unit}] += m.qty;
         transit = m.to;
@@ -175,89 +177,86 @@ Result<Table> Node::arrive(std::string_view transfer_doc, std::string_view to_co
       }
     }
     if (!transit) return refused("transfer " + doc->number + " sent nothing into transit");
-    auto via = core_->locationById(*transit);
+    auto via = core_.locationById(*transit);
     if (!via) return via.error();
     std::vector<MoveLine> lines;
     for (const auto& [key, qty] : open) {
       if (qty <= 0) continue;
       std::string serial;
-      if (key.second) serial = textOf(core_->store->entity(EntityType::unit, *key.second), unit_f::serial);
-      lines.push_back({key.first, core_->codeOf(EntityType::item, key.first), qty, key.second, serial});
+      if (key.second) serial = textOf(core_.store->entity(EntityType::unit, *key.second), unit_f::serial);
+      lines.push_back({key.first, core_.codeOf(EntityType::item, key.first), qty, key.second, serial});
     }
     if (lines.empty()) return refused("transfer " + doc->number + ": everything sent has already arrived");
-    return core_->postMoves(MoveKind::transit_in, *via, *to, lines, core_->at(at), {doc->id, {}, {}, {}, false});
+    return core_.postMoves(MoveKind::transit_in, *via, *to, lines, core_.at(at), {doc->id, {}, {}, {}, false});
   });
 }
 
-Result<Table> Node::countStock(std::string_view item_code, std::string_view location_code, std::int64_t counted,
+Result<MovePosted> Stock::count(std::string_view item_code, std::string_view location_code, std::int64_t counted,
                                std::optional<std::int64_t> at) {
   if (counted < 0) return invalid("--qty", "a count cannot be negative");
-  return core_->command<Table>([&]() -> Result<Table> {
-    auto item = core_->item(item_code);
+  return core_.command<MovePosted>([&]() -> Result<MovePosted> {
+    auto item = core_.item(item_code);
     if (!item) return item.error();
     if (item->serial_tracked)
       return invalid("item", item->code + " is tracked by serial: count it by moving or scrapping serials");
-    auto where = core_->location(location_code);
+    auto where = core_.location(location_code);
     if (!where) return where.error();
     if (!holdsStock(where->kind)) return invalid("--at", where->code + " does not hold stock");
-    auto loss = core_->location("LOSS");
+    auto loss = core_.location("LOSS");
     if (!loss) return loss.error();
-    const std::int64_t delta = counted - core_->store->balance(item->id, where->id);
-    if (delta == 0)
-      return Table{{"doc", "kind", "item", "from", "to", "qty", "serials", "at", "forced"},
-                   {{std::monostate{}, std::string("count"), item->code, where->code, where->code, Qty{0},
-                     std::int64_t{0}, Time{core_->at(at)}, false}}};
+    const std::int64_t delta = counted - core_.store->balance(item->id, where->id);
+    if (delta == 0)  // nothing to post
+      return MovePosted{{}, {}, MoveKind::count, {item->code}, where->code, where->code, 0, 0, core_.at(at), false};
     const std::vector<MoveLine> lines{{item->id, item->code, delta > 0 ? delta : -delta, std::nullopt, {}}};
     const MoveContext ctx{{}, {}, {}, "count: " + formatQty(counted), true};
-    return delta > 0 ? core_->postMoves(MoveKind::count, *loss, *where, lines, core_->at(at), ctx)
-                     : core_->postMoves(MoveKind::count, *where, *loss, lines, core_->at(at), ctx);
+    return delta > 0 ? core_.postMoves(MoveKind::count, *loss, *where, lines, core_.at(at), ctx)
+                     : core_.postMoves(MoveKind::count, *where, *loss, lines, core_.at(at), ctx);
   });
 }
 
-Result<Table> Node::balances(std::string_view item_code, std::string_view location_code) {
-  return core_->query<Table>([&]() -> Result<Table> {
+Result<std::vector<BalanceRow>> Stock::balances(std::string_view item_code, std::string_view location_code) {
+  return core_.query<std::vector<BalanceRow>>([&]() -> Result<std::vector<BalanceRow>> {
     std::optional<Id> item, location;
     if (!item_code.empty()) {
-      auto i = core_->item(item_code);
+      auto i = core_.item(item_code);
       if (!i) return i.error();
       item = i->id;
     }
     if (!location_code.empty()) {
-      auto l = core_->location(location_code);
+      auto l = core_.location(location_code);
       if (!l) return l.error();
       location = l->id;
     }
-    Table t{{"item", "location", "qty"}, {}};
+    std::vector<BalanceRow> out;
     std::map<Id, std::optional<LocationRef>> locs;
-    for (const StoredBalance& b : core_->store->balances()) {
+    for (const StoredBalance& b : core_.store->balances()) {
       if ((item && b.item != *item) || (location && b.location != *location)) continue;
       auto [it, fresh] = locs.try_emplace(b.location);
       if (fresh) {
-        auto l = core_->locationById(b.location);
+        auto l = core_.locationById(b.location);
         if (l) it->second = *l;
       }
       if (!it->second || !holdsStock(it->second->kind)) continue;
-      t.rows.push_back({core_->codeOf(EntityType::item, b.item), it->second->code, Qty{b.qty}});
+      out.push_back({core_.codeOf(EntityType::item, b.item), it->second->code, b.qty});
     }
-    std::sort(t.rows.begin(), t.rows.end(), [](const auto& x, const auto& y) {
-      return std::pair(cellText(x[0]), cellText(x[1])) < std::pair(cellText(y[0]), cellText(y[1]));
+    std::sort(out.begin(), out.end(), [](const BalanceRow& x, const BalanceRow& y) {
+      return std::tie(x.item, x.location) < std::tie(y.item, y.location);
     });
-    return t;
+    return out;
   });
 }
 
-Result<Table> Node::lowStock() {
+Result<std::vector<LowStockRow>> Stock::low() {
   auto all = balances();
   if (!all) return all.error();
-  return core_->query<Table>([&]() -> Result<Table> {
-    Table t{{"item", "location", "qty", "low_stock"}, {}};
-    for (const auto& row : all->rows) {
-      auto item = core_->item(std::get<std::string>(row[0]));
-      if (!item || item->low_stock <= 0) continue;
-      const Qty qty = std::get<Qty>(row[2]);
-      if (qty.milli < item->low_stock) t.rows.push_back({row[0], row[1], qty, Qty{item->low_stock}});
+  return core_.query<std::vector<LowStockRow>>([&]() -> Result<std::vector<LowStockRow>> {
+    std::vector<LowStockRow> out;
+    for (const BalanceRow& b : *all) {
+      auto item = core_.item(b.item);
+      if (item && item->low_stock > 0 && b.qty < item->low_stock)
+        out.push_back({b.item, b.location, b.qty, item->low_stock});
     }
-    return t;
+    return out;
   });
 }
 

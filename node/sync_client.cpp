@@ -169,7 +169,7 @@ sync::Result<pb::Welcome> expectWelcome(Channel& ch) {
 
 std::string keyPathFor(const std::string& db_path) { return db_path + ".key"; }
 
-Result<Table> enroll(const std::string& db_path, std::string_view ticket_text, std::chrono::milliseconds timeout) {
+Result<Enrolled> enroll(const std::string& db_path, std::string_view ticket_text, std::chrono::milliseconds timeout) {
   auto ticket = sync::decodeTicket(ticket_text);
   if (!ticket) return ticket.error();
   const bool existed = std::filesystem::exists(db_path);
@@ -198,7 +198,7 @@ Result<Table> enroll(const std::string& db_path, std::string_view ticket_text, s
     return ok.error();
   }
   Channel ch(timeout);
-  auto fail = [&](const Error& e) -> Result<Table> {
+  auto fail = [&](const Error& e) -> Result<Enrolled> {
     undo();
     return e;
   };
@@ -221,9 +221,8 @@ Result<Table> enroll(const std::string& db_path, std::string_view ticket_text, s
   bye.mutable_bye();
   (void)ch.send(bye, true);
   ch.conn.close();
-  return Table{{"node", "server", "company", "branch", "role"},
-               {{node.nodeId().hex(), sync::Address{ticket->host, ticket->port}.text(), std::string(node.company()),
-                 welcome->branch(), welcome->role()}}};
+  return Enrolled{node.nodeId(), sync::Address{ticket->host, ticket->port}.text(), std::string(node.company()),
+                  welcome->branch(), welcome->role()};
 }
 
 struct SyncSession::Impl {

@@ -34,8 +34,14 @@ struct SyncReport {
 
 std::string keyPathFor(const std::string& db_path);
 
+struct Enrolled {
+  sync::Id node;
+  std::string server;  // HOST:PORT
+  std::string company, branch, role;
+};
+
 // Enrolls the node in `db_path` (created if missing, for the ticket's company).
-Result<Table> enroll(const std::string& db_path, std::string_view ticket,
+Result<Enrolled> enroll(const std::string& db_path, std::string_view ticket,
                      std::chrono::milliseconds timeout = std::chrono::seconds(15));
 
 class SyncSession {

@@ -12,7 +12,9 @@
 
 #include "fieldsync.pb.h"
 #include "node/key_file.h"
+#include "node/exceptions.h"
 #include "node/node.h"
+#include "node/reconcile.h"
 #include "server/internal/store.h"
 #include "storage/sqlite.h"
 #include "sync/codec.h"
@@ -133,7 +135,7 @@ struct Server::Impl {
   };
   std::uint64_t sessions = 0;
   // Settings; atomic, since they may be changed while another thread serves.
-  std::atomic<std::int64_t> max_transit_ms = node::Node::kDefaultMaxTransitMs;
+  std::atomic<std::int64_t> max_transit_ms = node::Reconciler::kDefaultMaxTransitMs;
   std::atomic<std::int64_t> max_clock_ahead_ms = Server::kDefaultMaxClockAheadMs;
   std::atomic<bool> checks = true;
   // The public methods may be called from another thread while serve()
@@ -194,7 +196,7 @@ struct Server::Impl {
       cursor = ops->back().server_seq;
       if (auto ok = merged->applyPulled(batch, cursor); !ok) return ok;
       if (checks)
-        if (auto checked = merged->reconcile(batch, max_transit_ms); !checked) return checked.error();
+        if (auto checked = node::Reconciler(*merged).reconcile(batch, max_transit_ms); !checked) return checked.error();
       if (auto ok = forward(); !ok) return ok;
     }
   }
@@ -205,7 +207,7 @@ struct Server::Impl {
     for (;;) {
       {
         auto held = lock();
-        auto swept = merged->reconcileTransit(max_transit_ms);
+        auto swept = node::Reconciler(*merged).sweepTransit(max_transit_ms);
         if (!swept) log("transit sweep failed: " + swept.error().message);
         else if (*swept && !forward()) log("forwarding exceptions failed");
       }
@@ -292,20 +294,9 @@ Result<std::string> Server::enrollToken(std::string_view branch, std::string_vie
                              static_cast<std::uint64_t>(expires)});
 }
 
-Result<node::Table> Server::devices() {
+Result<std::vector<Device>> Server::devices() {
   auto held = impl_->lock();
-  return impl_->guarded<node::Table>([&]() -> Result<node::Table> {
-    node::Table t{{"device", "branch", "role", "enrolled", "last_contact", "clock_offset_ms", "ops_received",
-                   "watermark", "cursor", "revoked"},
-                  {}};
-    for (const Device& d : impl_->store->devices())
-      t.rows.push_back({d.node.hex(), d.branch, d.role, node::Time{d.enrolled_at},
-                        d.last_contact ? node::Cell{node::Time{d.last_contact}} : node::Cell{},
-                        d.clock_offset_ms, static_cast<std::int64_t>(d.ops_received),
-                        static_cast<std::int64_t>(d.watermark), static_cast<std::int64_t>(d.cursor),
-                        d.revoked_at ? node::Cell{node::Time{*d.revoked_at}} : node::Cell{}});
-    return t;
-  });
+  return impl_->guarded<std::vector<Device>>([&]() -> Result<std::vector<Device>> { return impl_->store->devices(); });
 }
 
 Status Server::revoke(std::string_view device_hex) {
@@ -318,17 +309,17 @@ Status Server::revoke(std::string_view device_hex) {
   return {};
 }
 
-Result<node::Table> Server::exceptions(bool include_resolved) {
+Result<std::vector<node::ExceptionRow>> Server::exceptions(bool include_resolved) {
   auto held = impl_->lock();
-  return impl_->merged->exceptions(include_resolved);
+  return node::Exceptions(*impl_->merged).list(include_resolved);
 }
-Result<node::Table> Server::showException(std::string_view ref) {
+Result<node::ExceptionView> Server::showException(std::string_view ref) {
   auto held = impl_->lock();
-  return impl_->merged->showException(ref);
+  return node::Exceptions(*impl_->merged).show(ref);
 }
-Result<node::Table> Server::resolveException(std::string_view ref, const node::Node::Resolution& how) {
+Result<node::Resolved> Server::resolveException(std::string_view ref, const node::Resolution& how) {
   auto held = impl_->lock();
-  auto r = impl_->merged->resolveException(ref, how);
+  auto r = node::Exceptions(*impl_->merged).resolve(ref, how);
   if (!r) return r;
   if (auto ok = impl_->forward(); !ok) return ok.error();
   return r;
@@ -571,13 +562,11 @@ void Server::Impl::checkClock(const Device& device, const std::vector<Op>& ops) 
     last = op.id.seq;
   }
   if (!count) return;
-  const Id subject = device.node;
   const std::string detail = std::to_string(count) + " ops up to seq " + std::to_string(last) + " stamped up to " +
                              std::to_string(worst / 60'000) + " minutes ahead of the server's clock";
-  auto raised = merged->raiseException("clock_skew", std::span(&subject, 1),
-                                       "device " + device.node.hex() + " (" + device.branch + "/" + device.role + ")",
-                                       detail, "fix the device's clock (NTP, time zone); its ops were applied",
-                                       static_cast<std::int64_t>(last));
+  auto raised = node::Reconciler(*merged).raise(
+      {"clock_skew", {device.node}, "device " + device.node.hex() + " (" + device.branch + "/" + device.role + ")",
+       detail, "fix the device's clock (NTP, time zone); its ops were applied", static_cast<std::int64_t>(last)});
   if (!raised) log("raising clock_skew failed: " + raised.error().message);
   if (auto ok = forward(); !ok) log("forwarding exceptions failed: " + ok.error().message);
 }

@@ -17,8 +17,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
-#include "node/node.h"
+#include "node/exceptions.h"
+#include "sync/crypto.h"
 #include "sync/result.h"
 
 namespace fieldsync::server {
@@ -26,6 +28,19 @@ namespace fieldsync::server {
 template <class T>
 using Result = sync::Result<T>;
 using sync::Status;
+
+// An enrolled device as the server knows it. Times are ms since the epoch, UTC.
+struct Device {
+  sync::Id node;
+  sync::PublicKey key{};
+  std::string branch, role;
+  std::int64_t enrolled_at = 0, last_contact = 0;
+  std::int64_t clock_offset_ms = 0;  // the device's clock minus the server's, at its last handshake
+  std::uint64_t ops_received = 0;
+  std::uint64_t watermark = 0;  // its highest seq held here, contiguous from 1
+  std::uint64_t cursor = 0;     // the server sequence it last pulled from
+  std::optional<std::int64_t> revoked_at;
+};
 
 class Server {
  public:
@@ -37,14 +52,14 @@ class Server {
   // Admin. An empty host means the address the server last listened on.
   Result<std::string> enrollToken(std::string_view branch, std::string_view role, std::int64_t valid_ms,
                                   std::string_view host, std::uint16_t port);
-  Result<node::Table> devices();
+  Result<std::vector<Device>> devices();
   Status revoke(std::string_view device_hex);
   Result<std::string> exportJson();  // the merged state, as `fieldsync export` prints it
   // The exception queue of the merged state (docs/reconciliation.md);
   // resolving here is an op that every node pulls.
-  Result<node::Table> exceptions(bool include_resolved);
-  Result<node::Table> showException(std::string_view ref);
-  Result<node::Table> resolveException(std::string_view ref, const node::Node::Resolution& how);
+  Result<std::vector<node::ExceptionRow>> exceptions(bool include_resolved);
+  Result<node::ExceptionView> showException(std::string_view ref);
+  Result<node::Resolved> resolveException(std::string_view ref, const node::Resolution& how);
   Result<std::string> digest();
   Result<std::uint64_t> opCount();
   std::string publicKeyHex() const;

@@ -1,36 +1,42 @@
 // fieldsync: the command-line program over a local node.
 //
-// One table (kCommands) declares every command, its arguments and options;
-// the parser, the help at every level and the dispatch all read it, so
-// --help is always the truth. Exit codes: 0 success, 1 internal error,
-// 2 usage error, 3 input refused (validation, a business rule, or the server
-// refused this device), 4 the server could not be reached (retry later).
+// One table (commands()) declares every command, its arguments and options;
+// CLI11 parses the command line from it and prints the help at every level,
+// so --help is always the truth. Global options (--db, --json) come before
+// the command; a value that starts with '-' follows '--'. Exit codes: see
+// cli/program.h (0 ok, 1 internal, 2 usage, 3 refused, 4 unreachable).
 #include <unistd.h>
 
 #include <atomic>
 #include <csignal>
-#include <thread>
-
 #include <cstdio>
-#include <cstdlib>
 #include <fstream>
 #include <functional>
-#include <iostream>
 #include <map>
-#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
-#include "node/node.h"
+#include <nlohmann/json.hpp>
+
+#include "cli/program.h"
+#include "cli/records.h"
+#include "node/cases.h"
+#include "node/catalogue.h"
+#include "node/exceptions.h"
+#include "node/shipments.h"
+#include "node/stock.h"
 #include "node/sync_client.h"
 
 using namespace fieldsync::node;
+using fieldsync::cli::Table;
+using fieldsync::cli::toTable;
 using fieldsync::sync::Errc;
 using fieldsync::sync::Error;
 
 namespace {
 
-constexpr int kOk = 0, kInternal = 1, kUsage = 2, kRefused = 3, kUnavailable = 4;
+const fieldsync::cli::Program kProgram("fieldsync");
 
 struct Option {
   std::string name;  // without the leading --
@@ -40,27 +46,28 @@ struct Option {
   bool repeat = false;
 };
 
-struct Args {
-  std::vector<std::string> pos;
-  std::map<std::string, std::vector<std::string>> opts;
-
+// The parsed arguments of the command that runs.
+class Args {
+ public:
+  Args(const CLI::App& app, const std::vector<std::string>& positional) : app_(app), positional_(positional) {}
+  std::string pos(std::size_t i) const { return app_.get_option(positional_.at(i))->as<std::string>(); }
+  bool has(const std::string& name) const {  // false for an option the command does not have
+    const CLI::Option* o = app_.get_option_no_throw("--" + name);
+    return o && o->count() > 0;
+  }
   std::string get(const std::string& name) const {
-    auto it = opts.find(name);
-    return it == opts.end() ? std::string() : it->second.back();
+    return has(name) ? app_.get_option("--" + name)->as<std::string>() : std::string();
   }
-  bool has(const std::string& name) const { return opts.contains(name); }
-  const std::vector<std::string>& all(const std::string& name) const {
-    static const std::vector<std::string> none;
-    auto it = opts.find(name);
-    return it == opts.end() ? none : it->second;
+  std::vector<std::string> all(const std::string& name) const {
+    return has(name) ? app_.get_option("--" + name)->as<std::vector<std::string>>() : std::vector<std::string>();
   }
+
+ private:
+  const CLI::App& app_;
+  const std::vector<std::string>& positional_;
 };
 
-struct UsageError {
-  std::string message;
-};
-
-// Parse helpers that turn bad input into a usage-level error naming the option.
+// Parse helpers that turn bad input into an error naming the option.
 Result<std::optional<std::int64_t>> optTime(const Args& a, const std::string& name = "at") {
   if (!a.has(name)) return std::optional<std::int64_t>{};
   auto t = parseTime(a.get(name), "--" + name);
@@ -74,19 +81,25 @@ Result<std::optional<std::int64_t>> optQty(const Args& a, const std::string& nam
   return std::optional<std::int64_t>{*q};
 }
 
+// A typed result as the table the program prints.
+template <class T, class... Extra>
+Result<Table> shown(const Result<T>& r, Extra... extra) {
+  if (!r) return r.error();
+  return toTable(*r, extra...);
+}
+
 using Handler = std::function<Result<Table>(Node&, const Args&)>;
 
 struct Command {
-  std::string noun, verb;          // verb empty: a one-word command
+  std::string noun, verb;  // verb empty: a one-word command
   std::vector<std::string> positional;
   std::string summary;
   std::vector<Option> options;
-  Handler run;
-  bool creates = false;            // init: the database does not exist yet
+  Handler run;  // null: main() runs it (it needs more than an open node)
 };
 
-#define TRY(var, expr)               \
-  auto var##_r = (expr);             \
+#define TRY(var, expr)                  \
+  auto var##_r = (expr);                \
   if (!var##_r) return var##_r.error(); \
   auto var = std::move(var##_r).value()
 
@@ -98,33 +111,33 @@ const Option kSerial{"serial", "S", "a serial (repeat for each unit), for serial
 Result<Table> move(Node& n, const Args& a, MoveKind kind, std::string from, std::string to) {
   TRY(qty, optQty(a));
   TRY(at, optTime(a));
-  MoveSpec s{kind, a.pos[0], from, to, qty, a.all("serial"), at, a.get("reason"), a.has("force")};
-  return n.moveStock(s);
+  return shown(Stock(n).move({kind, a.pos(0), from, to, qty, a.all("serial"), at, a.get("reason"), a.has("force")}));
 }
 
 Result<Table> caseTo(Node& n, const Args& a, CaseStatus to) {
   TRY(at, optTime(a));
-  return n.setCaseStatus(a.pos[0], to, at);
+  return shown(Cases(n).setStatus(a.pos(0), to, at));
 }
 
 Result<Table> trackTo(Node& n, const Args& a, ShipmentStatus to) {
   TRY(at, optTime(a));
-  return n.track(a.pos[0], {to, at, a.get("recipient"), a.get("proof"), a.get("place"), a.get("reason"), a.has("force")});
+  return shown(Shipments(n).track(
+      a.pos(0), {to, at, a.get("recipient"), a.get("proof"), a.get("place"), a.get("reason"), a.has("force")}));
 }
 
 std::vector<Command> commands() {
   std::vector<Command> c;
   c.push_back({"init", "", {}, "create a new node database", {{"company", "NAME", "the company this node works for", true}},
-               nullptr, true});
+               nullptr});
   c.push_back({"status", "", {}, "node id, clock, counts, and sync state (server, pending ops, last sync, cursor)", {},
-               [](Node& n, const Args&) { return n.status(); }});
-  c.push_back({"enroll", "", {"STRING"}, "enroll with a server (creates the database if needed)", {}, nullptr, true});
+               [](Node& n, const Args&) { return shown(n.status()); }});
+  c.push_back({"enroll", "", {"STRING"}, "enroll with a server (creates the database if needed)", {}, nullptr});
   c.push_back({"sync", "", {}, "push local ops, then pull until caught up",
                {{"watch", "", "stay connected: sync every second, reconnect with backoff; stop with Ctrl-C"}}, nullptr});
   c.push_back({"export", "", {}, "canonical JSON of every projection (identical on converged nodes)", {}, nullptr});
   c.push_back({"merge", "", {"FILE"}, "apply every op of another node database (sneakernet sync)", {},
                [](Node& n, const Args& a) -> Result<Table> {
-                 TRY(added, n.mergeFrom(a.pos[0]));
+                 TRY(added, n.mergeFrom(a.pos(0)));
                  return Table{{"new_ops"}, {{static_cast<std::int64_t>(added)}}};
                }});
   c.push_back({"rebuild", "", {}, "recompute every projection from the op log", {}, [](Node& n, const Args&) -> Result<Table> {
@@ -145,9 +158,9 @@ std::vector<Command> commands() {
                    if (d % 1000) return Error{Errc::invalid_input, "--warranty-days: must be a whole number of days"};
                    days = d / 1000;
                  }
-                 return n.addItem({a.pos[0], a.get("name"), a.has("serial"), days, low.value_or(0)});
+                 return shown(Catalogue(n).addItem({a.pos(0), a.get("name"), a.has("serial"), days, low.value_or(0)}));
                }});
-  c.push_back({"item", "list", {}, "list items", {}, [](Node& n, const Args&) { return n.items(); }});
+  c.push_back({"item", "list", {}, "list items", {}, [](Node& n, const Args&) { return shown(Catalogue(n).items()); }});
 
   c.push_back({"location", "add", {"CODE"}, "add or update a location",
                {{"kind", "KIND", "warehouse, bin, van, transit, supplier, customer, consumed, scrap, loss or repair", true},
@@ -156,16 +169,19 @@ std::vector<Command> commands() {
                 {"allow-negative", "", "stock here may go below zero"}},
                [](Node& n, const Args& a) -> Result<Table> {
                  TRY(kind, parseName<LocationKind>(a.get("kind"), "--kind"));
-                 return n.addLocation({a.pos[0], a.get("name"), kind, a.get("technician"), a.has("allow-negative")});
+                 return shown(
+                     Catalogue(n).addLocation({a.pos(0), a.get("name"), kind, a.get("technician"), a.has("allow-negative")}));
                }});
-  c.push_back({"location", "list", {}, "list locations", {}, [](Node& n, const Args&) { return n.locations(); }});
+  c.push_back({"location", "list", {}, "list locations", {},
+               [](Node& n, const Args&) { return shown(Catalogue(n).locations()); }});
 
   c.push_back({"unit", "register", {"ITEM", "SERIAL"}, "register a device (trimmed, upper-cased serial)",
                {{"build", "CODE", "build code"}, {"customer", "NAME", "owner"}, {"site", "NAME", "site"},
                 {"manufactured", "DATE", "manufacturing date"}},
                [](Node& n, const Args& a) -> Result<Table> {
                  TRY(made, optTime(a, "manufactured"));
-                 return n.registerUnit({a.pos[0], a.pos[1], a.get("build"), a.get("customer"), a.get("site"), made});
+                 return shown(Catalogue(n).registerUnit(
+                     {a.pos(0), a.pos(1), a.get("build"), a.get("customer"), a.get("site"), made}));
                }});
   c.push_back({"unit", "install", {"ITEM", "SERIAL"}, "install a registered unit at a customer site",
                {{"customer", "NAME", "customer", true}, {"site", "NAME", "site"},
@@ -173,13 +189,13 @@ std::vector<Command> commands() {
                 {"parent-serial", "SERIAL", "installed into this device"}, kAt},
                [](Node& n, const Args& a) -> Result<Table> {
                  TRY(at, optTime(a));
-                 return n.installUnit({a.pos[0], a.pos[1], a.get("customer"), a.get("site"), a.get("parent-item"),
-                                       a.get("parent-serial"), at});
+                 return shown(Catalogue(n).installUnit({a.pos(0), a.pos(1), a.get("customer"), a.get("site"),
+                                                        a.get("parent-item"), a.get("parent-serial"), at}));
                }});
   c.push_back({"unit", "show", {"ITEM", "SERIAL"}, "a unit's warranty and history", {},
-               [](Node& n, const Args& a) { return n.unitHistory(a.pos[0], a.pos[1]); }});
+               [](Node& n, const Args& a) { return shown(Catalogue(n).unitHistory(a.pos(0), a.pos(1))); }});
   c.push_back({"unit", "list", {}, "list units with place, state and warranty", {},
-               [](Node& n, const Args&) { return n.units(); }});
+               [](Node& n, const Args&) { return shown(Catalogue(n).units()); }});
   c.push_back({"unit", "import", {"FILE"},
                "import units from CSV (columns: item, serial, build_code, customer, site, manufactured_on)",
                {{"dry-run", "", "check and count, write nothing"}}, nullptr});
@@ -196,7 +212,8 @@ std::vector<Command> commands() {
                    p = parsed;
                  }
                  TRY(at, optTime(a));
-                 return n.openCase({a.get("customer"), a.get("site"), a.get("item"), a.get("serial"), a.get("problem"), p, at});
+                 return shown(Cases(n).open(
+                     {a.get("customer"), a.get("site"), a.get("item"), a.get("serial"), a.get("problem"), p, at}));
                }});
   c.push_back({"case", "schedule", {"CASE"}, "schedule a visit",
                {{"technician", "NAME", "who goes", true}, {"from", "TIME", "window start", true},
@@ -204,13 +221,12 @@ std::vector<Command> commands() {
                [](Node& n, const Args& a) -> Result<Table> {
                  TRY(from, parseTime(a.get("from"), "--from"));
                  TRY(to, parseTime(a.get("to"), "--to"));
-                 return n.scheduleVisit(a.pos[0], a.get("technician"), from, to);
+                 return shown(Cases(n).schedule(a.pos(0), a.get("technician"), from, to));
                }});
   c.push_back({"case", "set", {"CASE", "STATUS"}, "change status along the case state machine", {kAt},
                [](Node& n, const Args& a) -> Result<Table> {
-                 TRY(to, parseName<CaseStatus>(a.pos[1], "STATUS"));
-                 TRY(at, optTime(a));
-                 return n.setCaseStatus(a.pos[0], to, at);
+                 TRY(to, parseName<CaseStatus>(a.pos(1), "STATUS"));
+                 return caseTo(n, a, to);
                }});
   for (auto [verb, to, summary] : {std::tuple{"start", CaseStatus::in_progress, "work starts (in_progress)"},
                                    {"hold", CaseStatus::on_hold, "work waits (on_hold)"},
@@ -220,26 +236,27 @@ std::vector<Command> commands() {
                                    {"cancel", CaseStatus::cancelled, "cancel the case (terminal)"}})
     c.push_back({"case", verb, {"CASE"}, summary, {kAt},
                  [to = to](Node& n, const Args& a) { return caseTo(n, a, to); }});
-  c.push_back({"case", "log", {"CASE", "TEXT"}, "add a work-log activity", {kAt},
+  c.push_back({"case", "log", {"CASE", "TEXT"}, "add a work-log activity (text starting with '-': after --)", {kAt},
                [](Node& n, const Args& a) -> Result<Table> {
                  TRY(at, optTime(a));
-                 return n.logActivity(a.pos[0], a.pos[1], at);
+                 return shown(Cases(n).log(a.pos(0), a.pos(1), at), "activity");
                }});
   c.push_back({"case", "part", {"CASE", "ITEM"}, "use a part from a van on the case",
                {{"from", "VAN", "the van the part comes from", true}, kQty, kSerial, kAt, kForce},
                [](Node& n, const Args& a) -> Result<Table> {
                  TRY(qty, optQty(a));
                  TRY(at, optTime(a));
-                 return n.usePart(a.pos[0], {MoveKind::consumption, a.pos[1], a.get("from"), "", qty, a.all("serial"), at,
-                                             "", a.has("force")});
+                 return shown(Cases(n).usePart(a.pos(0), {MoveKind::consumption, a.pos(1), a.get("from"), "", qty,
+                                                          a.all("serial"), at, "", a.has("force")}));
                }});
   c.push_back({"case", "signoff", {"CASE"}, "the customer signs off", {{"name", "NAME", "who signed", true}, kAt},
                [](Node& n, const Args& a) -> Result<Table> {
                  TRY(at, optTime(a));
-                 return n.signOff(a.pos[0], a.get("name"), at);
+                 return shown(Cases(n).signOff(a.pos(0), a.get("name"), at), "signed_by");
                }});
-  c.push_back({"case", "show", {"CASE"}, "a case's history", {}, [](Node& n, const Args& a) { return n.showCase(a.pos[0]); }});
-  c.push_back({"case", "list", {}, "list cases with status", {}, [](Node& n, const Args&) { return n.cases(); }});
+  c.push_back({"case", "show", {"CASE"}, "a case's history", {},
+               [](Node& n, const Args& a) { return shown(Cases(n).show(a.pos(0))); }});
+  c.push_back({"case", "list", {}, "list cases with status", {}, [](Node& n, const Args&) { return shown(Cases(n).list()); }});
 
   const std::vector<Option> moving{kQty, kSerial, kAt, kForce};
   auto with = [&](std::vector<Option> first) {
@@ -262,7 +279,7 @@ std::vector<Command> commands() {
                {{"to", "LOC", "destination", true}, kAt},
                [](Node& n, const Args& a) -> Result<Table> {
                  TRY(at, optTime(a));
-                 return n.arrive(a.pos[0], a.get("to"), at);
+                 return shown(Stock(n).arrive(a.pos(0), a.get("to"), at));
                }});
   c.push_back({"stock", "return", {"ITEM"}, "customer return",
                with({{"to", "LOC", "where the goods go", true}, {"from", "LOC", "default CUSTOMER"}}),
@@ -275,46 +292,48 @@ std::vector<Command> commands() {
                  if (qty == 0) return Error{Errc::invalid_input, "--qty: an adjustment cannot be 0"};
                  TRY(at, optTime(a));
                  const bool up = qty > 0;
-                 MoveSpec s{MoveKind::adjustment, a.pos[0], up ? "LOSS" : a.get("location"), up ? a.get("location") : "LOSS",
-                            up ? qty : -qty, {}, at, a.get("reason"), a.has("force")};
-                 return n.moveStock(s);
+                 return shown(Stock(n).move({MoveKind::adjustment, a.pos(0), up ? "LOSS" : a.get("location"),
+                                             up ? a.get("location") : "LOSS", up ? qty : -qty, {}, at, a.get("reason"),
+                                             a.has("force")}));
                }});
   c.push_back({"stock", "count", {"ITEM"}, "record a counted quantity (the difference is posted)",
                {{"location", "LOC", "where", true}, {"qty", "Q", "counted quantity", true}, kAt},
                [](Node& n, const Args& a) -> Result<Table> {
                  TRY(qty, parseQty(a.get("qty"), "--qty"));
                  TRY(at, optTime(a));
-                 return n.countStock(a.pos[0], a.get("location"), qty, at);
+                 return shown(Stock(n).count(a.pos(0), a.get("location"), qty, at));
                }});
   c.push_back({"stock", "scrap", {"ITEM"}, "scrap goods",
                with({{"from", "LOC", "where", true}, {"reason", "TEXT", "why"}}),
                [](Node& n, const Args& a) { return move(n, a, MoveKind::scrap, a.get("from"), ""); }});
   c.push_back({"stock", "balance", {}, "stock on hand", {{"item", "ITEM", "only this item"}, {"location", "LOC", "only here"}},
-               [](Node& n, const Args& a) { return n.balances(a.get("item"), a.get("location")); }});
+               [](Node& n, const Args& a) { return shown(Stock(n).balances(a.get("item"), a.get("location"))); }});
   c.push_back({"stock", "low", {}, "balances below their item's low-stock threshold", {},
-               [](Node& n, const Args&) { return n.lowStock(); }});
+               [](Node& n, const Args&) { return shown(Stock(n).low()); }});
 
   c.push_back({"exceptions", "list", {}, "business-rule violations found when offline work merged (open ones)",
                {{"all", "", "resolved ones too"}},
-               [](Node& n, const Args& a) { return n.exceptions(a.has("all")); }});
+               [](Node& n, const Args& a) { return shown(Exceptions(n).list(a.has("all"))); }});
   c.push_back({"exceptions", "show", {"EXCEPTION"}, "what an exception is about and what to do", {},
-               [](Node& n, const Args& a) { return n.showException(a.pos[0]); }});
+               [](Node& n, const Args& a) { return shown(Exceptions(n).show(a.pos(0))); }});
   c.push_back({"exceptions", "resolve", {"EXCEPTION"}, "resolve an exception (an op that syncs everywhere)",
                {{"note", "TEXT", "how it was resolved", true},
                 {"adjust", "Q", "also post a stock adjustment of Q at the location, now (negative_stock)"},
                 {"transfer-from", "LOC", "or a transfer of the shortfall from LOC, dated before it went below zero"}},
                [](Node& n, const Args& a) -> Result<Table> {
                  TRY(adjust, optQty(a, "adjust"));
-                 return n.resolveException(a.pos[0], {a.get("note"), adjust, a.get("transfer-from")});
+                 return shown(Exceptions(n).resolve(a.pos(0), {a.get("note"), adjust, a.get("transfer-from")}));
                }});
   c.push_back({"shipment", "create", {}, "create a shipment",
                {{"customer", "NAME", "recipient customer", true}, {"site", "NAME", "site"},
                 {"from", "LOC", "where the goods leave", true}},
-               [](Node& n, const Args& a) { return n.createShipment(a.get("customer"), a.get("site"), a.get("from")); }});
+               [](Node& n, const Args& a) {
+                 return shown(Shipments(n).create(a.get("customer"), a.get("site"), a.get("from")));
+               }});
   c.push_back({"shipment", "add", {"SHIPMENT", "ITEM"}, "add a line (before dispatch)", {kQty, kSerial, kForce},
                [](Node& n, const Args& a) -> Result<Table> {
                  TRY(qty, optQty(a));
-                 return n.addShipmentLine(a.pos[0], a.pos[1], qty, a.all("serial"), a.has("force"));
+                 return shown(Shipments(n).addLine(a.pos(0), a.pos(1), qty, a.all("serial"), a.has("force")));
                }});
   for (auto [verb, to, summary] :
        {std::tuple{"ready", ShipmentStatus::ready, "packed and ready"},
@@ -334,83 +353,60 @@ std::vector<Command> commands() {
                {{"reason", "TEXT", "why", true}, kAt},
                [](Node& n, const Args& a) { return trackTo(n, a, ShipmentStatus::attempt_failed); }});
   c.push_back({"shipment", "show", {"SHIPMENT"}, "lines and tracking", {},
-               [](Node& n, const Args& a) { return n.showShipment(a.pos[0]); }});
-  c.push_back({"shipment", "list", {}, "list shipments with status", {}, [](Node& n, const Args&) { return n.shipments(); }});
+               [](Node& n, const Args& a) { return shown(Shipments(n).show(a.pos(0))); }});
+  c.push_back({"shipment", "list", {}, "list shipments with status", {},
+               [](Node& n, const Args&) { return shown(Shipments(n).list()); }});
   return c;
 }
 
-const char* kGlobal =
-    "usage: fieldsync --db FILE [--json] COMMAND [ARGS] [OPTIONS]\n"
-    "       fieldsync [COMMAND] --help\n\n"
-    "global options:\n"
-    "  --db FILE   the node database (or set FIELDSYNC_DB)\n"
-    "  --json      print results as JSON\n"
-    "  --help      help for fieldsync, a noun or a command\n\n"
-    "exit codes: 0 ok, 1 internal error, 2 usage error, 3 input refused,\n"
-    "            4 the server could not be reached (local work is kept; retry later)\n";
+const std::map<std::string, std::string> kPositionals{
+    {"CODE", "the code (trimmed, upper-cased)"},   {"ITEM", "an item code"},
+    {"SERIAL", "a serial number"},                 {"CASE", "a case number (C-...) or id"},
+    {"STATUS", "the status to enter"},              {"TEXT", "what was done"},
+    {"DOC", "a transfer's document number (D-...) or id"}, {"SHIPMENT", "a shipment number (S-...) or id"},
+    {"EXCEPTION", "an exception number (X-...) or id"},    {"FILE", "a file"},
+    {"STRING", "the enrollment string (fs1:...) from fieldsync-server enroll-token"}};
 
-std::string title(const Command& c) { return c.verb.empty() ? c.noun : c.noun + " " + c.verb; }
-
-void printCommandHelp(const Command& c) {
-  std::string line = "usage: fieldsync --db FILE " + title(c);
-  for (const auto& p : c.positional) line += " " + p;
-  for (const auto& o : c.options) {
-    std::string part = "--" + o.name + (o.arg.empty() ? "" : " " + o.arg);
-    line += " " + (o.required ? part : "[" + part + "]") + (o.repeat ? "..." : "");
+// The command line: one CLI11 subcommand per noun, one per verb below it.
+CLI::App* addCommand(CLI::App& app, std::map<std::string, CLI::App*>& nouns, const Command& c) {
+  CLI::App* parent = &app;
+  if (!c.verb.empty()) {
+    auto& noun = nouns[c.noun];
+    if (!noun) {
+      noun = app.add_subcommand(c.noun, c.noun + " commands");
+      noun->require_subcommand(1);
+    }
+    parent = noun;
   }
-  std::printf("%s\n\n%s\n", line.c_str(), c.summary.c_str());
-  if (!c.options.empty()) std::printf("\noptions:\n");
-  for (const auto& o : c.options) {
-    const std::string name = "--" + o.name + (o.arg.empty() ? "" : " " + o.arg);
-    std::printf("  %-22s %s%s\n", name.c_str(), o.help.c_str(), o.required ? " (required)" : "");
+  CLI::App* sub = parent->add_subcommand(c.verb.empty() ? c.noun : c.verb, c.summary);
+  for (const std::string& p : c.positional) sub->add_option(p, kPositionals.at(p))->required();
+  for (const Option& o : c.options) {
+    const std::string flag = "--" + o.name;
+    if (o.arg.empty()) {
+      sub->add_flag(flag, o.help);
+      continue;
+    }
+    CLI::Option* opt = sub->add_option(flag, o.help)->type_name(o.arg);
+    if (o.repeat) opt->expected(1)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    if (o.required) opt->required();
   }
-}
-
-void printList(const std::vector<Command>& all, const std::string& noun) {
-  std::printf("%s\ncommands:\n", noun.empty() ? kGlobal : ("usage: fieldsync --db FILE " + noun + " VERB ...\n").c_str());
-  for (const auto& c : all)
-    if (noun.empty() || c.noun == noun) std::printf("  %-26s %s\n", title(c).c_str(), c.summary.c_str());
-}
-
-int fail(const Error& e) {
-  std::fprintf(stderr, "fieldsync: %s\n", e.message.c_str());
-  switch (e.code) {
-    case Errc::invalid_input:
-    case Errc::refused:
-    case Errc::not_found:
-    case Errc::denied: return kRefused;
-    case Errc::unavailable: return kUnavailable;
-    default: return kInternal;
-  }
-}
-
-int usage(const std::string& message) {
-  std::fprintf(stderr, "fieldsync: %s (try --help)\n", message.c_str());
-  return kUsage;
-}
-
-int print(const Table& t, bool json) {
-  std::fputs((json ? toJson(t) + "\n" : toText(t)).c_str(), stdout);
-  return kOk;
+  return sub;
 }
 
 int runImport(Node& n, const Args& a, bool json) {
-  std::ifstream in(a.pos[0]);
-  if (!in) return fail({Errc::not_found, "FILE: cannot read '" + a.pos[0] + "'"});
+  std::ifstream in(a.pos(0));
+  if (!in) return kProgram.fail({Errc::not_found, "FILE: cannot read '" + a.pos(0) + "'"});
   const bool tty = isatty(2) != 0;
-  auto sum = n.importUnits(in, a.has("dry-run"), [tty](std::uint64_t rows) {
+  auto sum = Catalogue(n).importUnits(in, a.has("dry-run"), [tty](std::uint64_t rows) {
     if (tty) std::fprintf(stderr, "\r%llu rows...", static_cast<unsigned long long>(rows));
   });
   if (tty) std::fprintf(stderr, "\r");
-  if (!sum) return fail(sum.error());
-  Table t{{"read", "created", "updated", "unchanged", "duplicates", "invalid", "dry_run"},
-          {{static_cast<std::int64_t>(sum->read), static_cast<std::int64_t>(sum->created),
-            static_cast<std::int64_t>(sum->updated), static_cast<std::int64_t>(sum->unchanged),
-            static_cast<std::int64_t>(sum->duplicates), static_cast<std::int64_t>(sum->invalid), a.has("dry-run")}}};
+  if (!sum) return kProgram.fail(sum.error());
+  const Table t = toTable(*sum, a.has("dry-run"));
   if (json) {
-    std::string problems = "[";
-    for (const auto& p : sum->problems) problems += (problems.size() > 1 ? "," : "") + jsonString(p);
-    std::printf("{\"summary\":%s,\"problems\":%s]}\n", toJson(t).c_str(), problems.c_str());
+    const auto out = nlohmann::ordered_json{{"summary", nlohmann::ordered_json::parse(toJson(t))},
+                                            {"problems", sum->problems}};
+    std::printf("%s\n", out.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace).c_str());
   } else {
     std::fputs(toText(t).c_str(), stdout);
     for (const auto& p : sum->problems) std::printf("%s\n", p.c_str());
@@ -419,9 +415,9 @@ int runImport(Node& n, const Args& a, bool json) {
   if (sum->invalid > 0) {
     std::fprintf(stderr, "fieldsync: %llu invalid rows were skipped%s\n", static_cast<unsigned long long>(sum->invalid),
                  a.has("dry-run") ? "" : "; the valid rows were imported");
-    return kRefused;
+    return fieldsync::cli::kRefused;
   }
-  return kOk;
+  return fieldsync::cli::kOk;
 }
 
 std::atomic<bool> g_stop{false};
@@ -429,13 +425,6 @@ std::atomic<bool> g_stop{false};
 void progressLine(const SyncProgress& p) {
   std::fprintf(stderr, "\rpushed %llu/%llu, pulled %llu ", static_cast<unsigned long long>(p.pushed),
                static_cast<unsigned long long>(p.to_push), static_cast<unsigned long long>(p.pulled));
-}
-
-Table reportTable(const SyncReport& r) {
-  return Table{{"pushed", "pulled", "acked", "cursor", "bytes_out", "bytes_in", "clock_offset_ms"},
-               {{static_cast<std::int64_t>(r.pushed), static_cast<std::int64_t>(r.pulled),
-                 static_cast<std::int64_t>(r.watermark), static_cast<std::int64_t>(r.cursor),
-                 static_cast<std::int64_t>(r.bytes_out), static_cast<std::int64_t>(r.bytes_in), r.clock_offset_ms}}};
 }
 
 int runSync(Node& n, const std::string& db, bool watch, bool json) {
@@ -449,13 +438,13 @@ int runSync(Node& n, const std::string& db, bool watch, bool json) {
       const std::uint64_t pending = own && acked && *own > *acked ? *own - *acked : 0;
       Error e = session.error();
       if (e.code == Errc::unavailable) e.message += "; " + std::to_string(pending) + " local ops are kept for the next sync";
-      return fail(e);
+      return kProgram.fail(e);
     }
     auto report = (*session)->round(progress);
     if (tty) std::fprintf(stderr, "\n");
-    if (!report) return fail(report.error());
+    if (!report) return kProgram.fail(report.error());
     (*session)->close();
-    return print(reportTable(*report), json);
+    return kProgram.print(toTable(*report), json);
   }
   std::signal(SIGINT, [](int) { g_stop = true; });
   std::signal(SIGTERM, [](int) { g_stop = true; });
@@ -470,7 +459,7 @@ int runSync(Node& n, const std::string& db, bool watch, bool json) {
       // Only what a retry can cure is retried: refused, denied and internal errors end the watch.
       const auto next = fieldsync::sync::nextStep(session.error().code);
       if (next != fieldsync::sync::NextStep::retry && next != fieldsync::sync::NextStep::restart)
-        return fail(session.error());
+        return kProgram.fail(session.error());
       std::fprintf(stderr, "fieldsync: %s; retrying in %llds\n", session.error().message.c_str(),
                    static_cast<long long>(backoff.count() / 1000));
       sleepFor(backoff);
@@ -494,103 +483,55 @@ int runSync(Node& n, const std::string& db, bool watch, bool json) {
     }
     (*session)->close();
   }
-  return kOk;
+  return fieldsync::cli::kOk;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   const std::vector<Command> all = commands();
-  std::vector<std::string> words;
-  std::vector<std::string> rest;  // everything after noun [verb]
-  std::string db = std::getenv("FIELDSYNC_DB") ? std::getenv("FIELDSYNC_DB") : "";
-  bool json = false, help = false;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "--db") {
-      if (i + 1 >= argc) return usage("--db needs a FILE");
-      db = argv[++i];
-    } else if (arg == "--json") {
-      json = true;
-    } else if (arg == "--help" || arg == "-h") {
-      help = true;
-    } else {
-      rest.push_back(arg);
-    }
-  }
-  // Find the command: the longest noun [verb] prefix that names one.
-  const Command* cmd = nullptr;
-  std::size_t used = 0;
-  if (!rest.empty()) {
-    for (const auto& c : all) {
-      if (c.noun != rest[0]) continue;
-      if (c.verb.empty()) { cmd = &c; used = 1; break; }
-      if (rest.size() > 1 && c.verb == rest[1]) { cmd = &c; used = 2; break; }
-    }
-  }
-  if (!cmd) {
-    const bool noun_known = !rest.empty() && std::any_of(all.begin(), all.end(), [&](const Command& c) { return c.noun == rest[0]; });
-    if (help || rest.empty()) {
-      printList(all, noun_known ? rest[0] : "");
-      return rest.empty() && !help ? kUsage : kOk;
-    }
-    if (noun_known)
-      return usage(rest.size() > 1 ? "'" + rest[0] + " " + rest[1] + "' is not a command" : "'" + rest[0] + "' needs a verb");
-    return usage("'" + rest[0] + "' is not a command");
-  }
-  if (help) {
-    printCommandHelp(*cmd);
-    return kOk;
-  }
+  CLI::App app{"fieldsync: a local node of fieldsync, the offline-first sync for field service and stock", "fieldsync"};
+  app.require_subcommand(1);
+  const std::string exit_codes =
+      "exit codes: 0 ok, 1 internal error, 2 usage error, 3 input refused,\n"
+      "            4 the server could not be reached (local work is kept; retry later)";
+  app.footer(exit_codes);  // every command's help inherits it
+  std::string db;
+  bool json = false;
+  app.add_option("--db", db, "the node database")->type_name("FILE")->envname("FIELDSYNC_DB");
+  app.add_flag("--json", json, "print results as JSON");
+  std::map<std::string, CLI::App*> nouns;
+  std::vector<CLI::App*> subs;
+  for (const Command& c : all) subs.push_back(addCommand(app, nouns, c));
+  app.footer("Run 'fieldsync COMMAND --help' or 'fieldsync NOUN VERB --help' for a command's options.\n" + exit_codes);
+  if (auto done = kProgram.parse(app, argc, argv)) return *done;
 
-  Args args;
-  for (std::size_t i = used; i < rest.size(); ++i) {
-    const std::string& arg = rest[i];
-    if (arg.rfind("--", 0) != 0) {
-      args.pos.push_back(arg);
-      continue;
-    }
-    const std::string name = arg.substr(2);
-    auto opt = std::find_if(cmd->options.begin(), cmd->options.end(), [&](const Option& o) { return o.name == name; });
-    if (opt == cmd->options.end()) return usage(title(*cmd) + ": unknown option '" + arg + "'");
-    if (opt->arg.empty()) {
-      args.opts[name].push_back("");
-    } else {
-      if (i + 1 >= rest.size()) return usage(title(*cmd) + ": " + arg + " needs " + opt->arg);
-      if (!opt->repeat && args.has(name)) return usage(title(*cmd) + ": " + arg + " given twice");
-      args.opts[name].push_back(rest[++i]);
-    }
-  }
-  if (args.pos.size() != cmd->positional.size()) {
-    std::string want;
-    for (const auto& p : cmd->positional) want += " " + p;
-    return usage(title(*cmd) + " takes" + (want.empty() ? " no arguments" : want) + ", got " +
-                 std::to_string(args.pos.size()) + " argument" + (args.pos.size() == 1 ? "" : "s"));
-  }
-  for (const auto& o : cmd->options)
-    if (o.required && !args.has(o.name)) return usage(title(*cmd) + ": --" + o.name + " is required");
-  if (db.empty()) return usage("--db FILE is required");
+  std::size_t i = 0;
+  while (!subs[i]->parsed()) ++i;  // CLI11 required exactly one command
+  const Command& cmd = all[i];
+  const Args args(*subs[i], cmd.positional);
+  if (db.empty()) return kProgram.usage("--db FILE is required (or set FIELDSYNC_DB)");
 
-  if (cmd->noun == "enroll") {
-    auto enrolled = enroll(db, args.pos[0]);
-    return enrolled ? print(*enrolled, json) : fail(enrolled.error());
+  if (cmd.noun == "enroll") {
+    auto enrolled = enroll(db, args.pos(0));
+    return enrolled ? kProgram.print(toTable(*enrolled), json) : kProgram.fail(enrolled.error());
   }
-  if (cmd->creates) {
+  if (cmd.noun == "init") {
     auto node = Node::init(db, args.get("company"));
-    if (!node) return fail(node.error());
+    if (!node) return kProgram.fail(node.error());
     auto st = (*node)->status();
-    return st ? print(*st, json) : fail(st.error());
+    return st ? kProgram.print(toTable(*st), json) : kProgram.fail(st.error());
   }
   auto node = Node::open(db);
-  if (!node) return fail(node.error());
-  if (cmd->noun == "export") {
+  if (!node) return kProgram.fail(node.error());
+  if (cmd.noun == "export") {
     auto out = (*node)->exportJson();
-    if (!out) return fail(out.error());
+    if (!out) return kProgram.fail(out.error());
     std::fputs(out->c_str(), stdout);
-    return kOk;
+    return fieldsync::cli::kOk;
   }
-  if (cmd->noun == "unit" && cmd->verb == "import") return runImport(**node, args, json);
-  if (cmd->noun == "sync") return runSync(**node, db, args.has("watch"), json);
-  auto result = cmd->run(**node, args);
-  return result ? print(*result, json) : fail(result.error());
+  if (cmd.noun == "unit" && cmd.verb == "import") return runImport(**node, args, json);
+  if (cmd.noun == "sync") return runSync(**node, db, args.has("watch"), json);
+  auto result = cmd.run(**node, args);
+  return result ? kProgram.print(*result, json) : kProgram.fail(result.error());
 }

@@ -2,6 +2,7 @@
 // Internal to fieldsync::node.
 #pragma once
 
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -10,6 +11,7 @@
 
 #include "node/internal/store.h"
 #include "node/node.h"
+#include "node/stock.h"
 
 namespace fieldsync::node {
 
@@ -76,12 +78,13 @@ struct MoveContext {  // optional parts of a stock document
 struct Node::Core {
   std::unique_ptr<Store> store;
   sync::Hlc::WallClock wall;
+  std::function<Id()> new_id;
   sync::Hlc hlc;
   Id node, company;
   std::string company_name;
   std::uint64_t seq = 0;
 
-  Core(std::unique_ptr<Store> s, sync::Hlc::WallClock w, sync::HlcTime last);
+  Core(std::unique_ptr<Store> s, NodeOptions options, sync::HlcTime last);
 
   // One transaction around `body`: committed if it succeeds, else rolled
   // back (store errors become Errc::internal or, when busy, unavailable).
@@ -119,12 +122,39 @@ struct Node::Core {
   // postMoves checks them unless forced, then writes the document and one
   // fact per line.
   sync::Status checkMoves(const LocationRef& from, const std::vector<MoveLine>& lines, std::int64_t at);
-  Result<Table> postMoves(MoveKind kind, const LocationRef& from, const LocationRef& to,
-                          const std::vector<MoveLine>& lines, std::int64_t at, const MoveContext& ctx);
+  Result<MovePosted> postMoves(MoveKind kind, const LocationRef& from, const LocationRef& to,
+                               const std::vector<MoveLine>& lines, std::int64_t at, const MoveContext& ctx);
+  // Calls fn(id, attributes) for each entity of `type` not deleted, by id.
+  template <class F>
+  void forEachLive(EntityType type, F fn) {
+    for (const Id& id : store->entityIds(type)) {
+      const Attributes a = store->entity(type, id);
+      if (!flagOf(a, sync::kDeletedField)) fn(id, a);
+    }
+  }
+  // The entities of `type` not deleted, each made a row by row(core, id,
+  // attributes), sorted by `key`.
+  template <class Row, class Key>
+  std::vector<Row> liveRows(EntityType type, Row (*row)(Core&, const Id&, const Attributes&), Key Row::*key) {
+    std::vector<Row> out;
+    forEachLive(type, [&](const Id& id, const Attributes& a) { out.push_back(row(*this, id, a)); });
+    std::sort(out.begin(), out.end(), [&](const Row& x, const Row& y) { return x.*key < y.*key; });
+    return out;
+  }
   // The transition facts of a case (case_transition) or shipment (tracking).
   std::vector<Transition> transitions(FactKind kind, const Id& id);
   void refold(EntityType type, const Id& id);
 };
+
+// An (item, location)'s ledger in business-time order: how low it went and
+// which movements out took it below zero (reconcile.cpp; the negative-stock
+// check and the --transfer-from resolution read it).
+struct Shortfall {
+  std::int64_t lowest = 0, balance = 0, below = 0;  // below: how many movements out left it below zero
+  std::optional<std::int64_t> first_at;             // when the first of them happened
+  std::string named;                                // the first few, as "document (time)"
+};
+Shortfall shortfall(Node::Core& core, const Id& item, const Id& location);
 
 template <class T>
 Result<T> Node::Core::query(const std::function<Result<T>()>& body) {

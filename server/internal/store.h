@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "server/server.h"
 #include "sync/crypto.h"
 #include "sync/op.h"
 
@@ -23,15 +24,6 @@ class Transaction;
 }  // namespace fieldsync::storage
 
 namespace fieldsync::server {
-
-struct Device {
-  sync::Id node;
-  sync::PublicKey key{};
-  std::string branch, role;
-  std::int64_t enrolled_at = 0, last_contact = 0, clock_offset_ms = 0;
-  std::uint64_t ops_received = 0, watermark = 0, cursor = 0;
-  std::optional<std::int64_t> revoked_at;
-};
 
 struct Token {
   std::string branch, role;

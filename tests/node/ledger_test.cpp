@@ -33,13 +33,13 @@ Expected walk(const std::map<std::int64_t, std::int64_t>& ledger) {  // business
 
 // The open negative-stock exception's detail for SEAL at WH1, or "".
 std::string openDetail(Node& n) {
-  auto open = n.exceptions(false);
+  auto open = Exceptions(n).list(false);
   REQUIRE(open);
-  for (const auto& row : open->rows)
-    if (cellText(row[1]) == "negative_stock" && cellText(row[3]) == "SEAL at WH1") {
-      auto shown = n.showException(cellText(row[0]));
+  for (const auto& row : *open)
+    if (row.kind == "negative_stock" && row.subjects == "SEAL at WH1") {
+      auto shown = Exceptions(n).show(row.number);
       REQUIRE(shown);
-      return cellText(shown->rows[4][1]);
+      return shown->detail;
     }
   return "";
 }
@@ -83,21 +83,21 @@ TEST_CASE("the block-wise negative-stock check agrees with a walk over every mov
                        : qtyMove(MoveKind::receipt, "SEAL", "", "WH1", static_cast<double>(qty));
       m.at = at;
       m.force = true;
-      REQUIRE(n->moveStock(m));
+      REQUIRE(Stock(*n).move(m));
       ledger[at] = out ? -qty * 1000 : qty * 1000;
     }
     auto ops = n->opsOf(n->nodeId(), before, 1'000'000);
     REQUIRE(ops);
-    REQUIRE(n->reconcile(*ops));
+    REQUIRE(Reconciler(*n).reconcile(*ops));
     checkAgrees(*n, ledger);
   }
   // A receipt before everything that covers the worst shortfall closes it.
   const std::uint64_t before = *n->ownSeq();
   MoveSpec cover = qtyMove(MoveKind::receipt, "SEAL", "", "WH1", static_cast<double>(-walk(ledger).lowest) / 1000 + 1);
   cover.at = day0 - 60'000;
-  REQUIRE(n->moveStock(cover));
+  REQUIRE(Stock(*n).move(cover));
   ledger[*cover.at] = *cover.qty;
-  REQUIRE(n->reconcile(*n->opsOf(n->nodeId(), before, 10)));
+  REQUIRE(Reconciler(*n).reconcile(*n->opsOf(n->nodeId(), before, 10)));
   CHECK(walk(ledger).below == 0);
   checkAgrees(*n, ledger);
 }
@@ -115,7 +115,7 @@ TEST_CASE("a database from before ledger blocks gets them on upgrade", "[node][r
       MoveSpec m = out ? qtyMove(MoveKind::issue, "SEAL", "WH1", "", 1) : qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 1);
       m.at = *parseTime("2026-01-01", "t") + (40 - i) * 60'000;  // each one before the last
       m.force = true;
-      REQUIRE(n->moveStock(m));
+      REQUIRE(Stock(*n).move(m));
       ledger[*m.at] = out ? -1000 : 1000;
     }
     ops = *n->opsOf(n->nodeId(), before, 100);
@@ -128,7 +128,7 @@ TEST_CASE("a database from before ledger blocks gets them on upgrade", "[node][r
   auto reopened = Node::open(dir.file("old.db"));
   REQUIRE(reopened);
   Node& n = **reopened;
-  REQUIRE(n.reconcile(ops));
+  REQUIRE(Reconciler(n).reconcile(ops));
   REQUIRE(walk(ledger).below > 0);
   checkAgrees(n, ledger);
 }

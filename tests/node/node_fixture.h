@@ -7,28 +7,42 @@
 #include <random>
 #include <string>
 
+#include "node/cases.h"
+#include "node/catalogue.h"
+#include "node/exceptions.h"
 #include "node/node.h"
+#include "node/reconcile.h"
+#include "node/shipments.h"
+#include "node/stock.h"
 #include "support/temp_dir.h"
 
 namespace fieldsync::test {
 
 using namespace fieldsync::node;
 
-inline std::unique_ptr<Node> newNode(const TempDir& dir, const std::string& name,
-                                     sync::Hlc::WallClock wall = sync::Hlc::systemClock()) {
-  auto n = Node::init(dir.file(name), "ACME Service", std::move(wall));
+inline std::unique_ptr<Node> newNode(const TempDir& dir, const std::string& name, NodeOptions options = {}) {
+  auto n = Node::init(dir.file(name), "ACME Service", std::move(options));
   REQUIRE(n);
   return std::move(n).value();
+}
+
+// The value of a result that must succeed (the error is shown if not).
+template <class T>
+T ok(Result<T> r) {
+  INFO((r ? "" : r.error().message));
+  REQUIRE(r);
+  return std::move(r).value();
 }
 
 // Items PUMP (serial-tracked, 2 years warranty) and SEAL (low stock below 5);
 // locations WH1 (warehouse), WH2 and VAN-A (alice's van).
 inline void addCatalogue(Node& n) {
-  REQUIRE(n.addItem({"PUMP", "Pump X1", true, 730, 0}));
-  REQUIRE(n.addItem({"SEAL", "Seal kit", false, 0, 5000}));
-  REQUIRE(n.addLocation({"WH1", "Main warehouse", LocationKind::warehouse, "", false}));
-  REQUIRE(n.addLocation({"WH2", "", LocationKind::warehouse, "", false}));
-  REQUIRE(n.addLocation({"VAN-A", "", LocationKind::van, "alice", false}));
+  Catalogue c(n);
+  REQUIRE(c.addItem({"PUMP", "Pump X1", true, 730, 0}));
+  REQUIRE(c.addItem({"SEAL", "Seal kit", false, 0, 5000}));
+  REQUIRE(c.addLocation({"WH1", "Main warehouse", LocationKind::warehouse, "", false}));
+  REQUIRE(c.addLocation({"WH2", "", LocationKind::warehouse, "", false}));
+  REQUIRE(c.addLocation({"VAN-A", "", LocationKind::van, "alice", false}));
 }
 
 inline MoveSpec qtyMove(MoveKind kind, std::string item, std::string from, std::string to, double qty) {
@@ -47,51 +61,46 @@ struct Snapshot {
 };
 inline Snapshot snapshot(Node& n) { return {*n.exportJson(), *n.digest(), *n.opCount()}; }
 
-// A single cell of a one-row result, as text.
-inline std::string cell(const Result<Table>& t, const std::string& column) {
-  REQUIRE(t);
-  REQUIRE(!t->rows.empty());
-  for (std::size_t i = 0; i < t->columns.size(); ++i)
-    if (t->columns[i] == column) return cellText(t->rows[0][i]);
-  FAIL("no column " << column);
-  return {};
-}
-
 inline std::string balance(Node& n, const std::string& item, const std::string& loc) {
-  auto t = n.balances(item, loc);
-  REQUIRE(t);
-  return t->rows.empty() ? "0" : cellText(t->rows[0][2]);
+  const auto rows = ok(Stock(n).balances(item, loc));
+  return rows.empty() ? "0" : formatQty(rows[0].qty);
 }
 
-// One random command; refusals are part of the game.
-inline void randomCommand(std::mt19937_64& rng, Node& n, int serial_base) {
+// One random command, of kind 0 to 8; refusals are part of the game.
+// Returns the kind and whether the node accepted it.
+struct Attempt {
+  int kind = 0;
+  bool accepted = false;
+};
+constexpr int kCommandKinds = 9;
+inline Attempt randomCommand(std::mt19937_64& rng, Node& n, int serial_base) {
   const char* locs[] = {"WH1", "WH2", "VAN-A"};
   auto loc = [&] { return std::string(locs[rng() % 3]); };
   auto serial = [&] { return "S" + std::to_string(serial_base + static_cast<int>(rng() % 6)); };
   auto pickCase = [&]() -> std::string {
-    auto cases = n.cases();
-    if (!cases || cases->rows.empty()) return "none";
-    return cellText(cases->rows[rng() % cases->rows.size()][0]);
+    auto cases = Cases(n).list();
+    if (!cases || cases->empty()) return "none";
+    return (*cases)[rng() % cases->size()].number;
   };
-  switch (rng() % 9) {
-    case 0: (void)n.moveStock(qtyMove(MoveKind::receipt, "SEAL", "", loc(), static_cast<double>(1 + rng() % 5))); break;
-    case 1: (void)n.moveStock(qtyMove(MoveKind::transfer, "SEAL", loc(), loc(), 1)); break;
+  const int kind = static_cast<int>(rng() % kCommandKinds);
+  auto done = [&](const auto& r) { return Attempt{kind, r.ok()}; };
+  switch (kind) {
+    case 0: return done(Stock(n).move(qtyMove(MoveKind::receipt, "SEAL", "", loc(), static_cast<double>(1 + rng() % 5))));
+    case 1: return done(Stock(n).move(qtyMove(MoveKind::transfer, "SEAL", loc(), loc(), 1)));
     case 2: {
       MoveSpec issue = qtyMove(MoveKind::issue, "SEAL", loc(), "", 2);
       issue.force = rng() % 2;
-      (void)n.moveStock(issue);
-      break;
+      return done(Stock(n).move(issue));
     }
-    case 3: (void)n.moveStock(serialMove(MoveKind::receipt, "PUMP", "", loc(), {serial()})); break;
-    case 4: (void)n.moveStock(serialMove(MoveKind::transfer, "PUMP", loc(), loc(), {serial()})); break;
-    case 5: (void)n.openCase({"Bakery", "", "", "", "leak", Priority::normal, {}}); break;
+    case 3: return done(Stock(n).move(serialMove(MoveKind::receipt, "PUMP", "", loc(), {serial()})));
+    case 4: return done(Stock(n).move(serialMove(MoveKind::transfer, "PUMP", loc(), loc(), {serial()})));
+    case 5: return done(Cases(n).open({"Bakery", "", "", "", "leak", Priority::normal, {}}));
     case 6: {
       const CaseStatus to = static_cast<CaseStatus>(1 + rng() % 8);
-      (void)n.setCaseStatus(pickCase(), to, {});
-      break;
+      return done(Cases(n).setStatus(pickCase(), to, {}));
     }
-    case 7: (void)n.registerUnit({"PUMP", serial(), "B" + std::to_string(rng() % 3)}); break;
-    default: (void)n.addItem({"SEAL", "Seal kit v" + std::to_string(rng() % 3), false, 0, 5000}); break;
+    case 7: return done(Catalogue(n).registerUnit({"PUMP", serial(), "B" + std::to_string(rng() % 3)}));
+    default: return done(Catalogue(n).addItem({"SEAL", "Seal kit v" + std::to_string(rng() % 3), false, 0, 5000}));
   }
 }
 

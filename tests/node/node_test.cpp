@@ -16,7 +16,7 @@ namespace {
 struct Fixture {
   TempDir dir;
   std::uint64_t wall_ms = 1'767'225'600'000;  // 2026-01-01T00:00:00Z; tests move it
-  std::unique_ptr<Node> node = newNode(dir, "node.db", [this] { return wall_ms; });
+  std::unique_ptr<Node> node = newNode(dir, "node.db", {[this] { return wall_ms; }});
   Node& n = *node;
   Fixture() { addCatalogue(n); }
 };
@@ -42,7 +42,7 @@ TEST_CASE("a node keeps its state, identity and clock across reopening", "[node]
   {
     auto n = newNode(dir, "n.db");
     addCatalogue(*n);
-    REQUIRE(n->moveStock(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 4)));
+    REQUIRE(Stock(*n).move(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 4)));
     before = snapshot(*n);
     id = n->nodeId();
   }
@@ -50,7 +50,7 @@ TEST_CASE("a node keeps its state, identity and clock across reopening", "[node]
   REQUIRE(reopened);
   CHECK((*reopened)->nodeId() == id);
   CHECK(snapshot(**reopened) == before);
-  REQUIRE((*reopened)->moveStock(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 1)));
+  REQUIRE(Stock(**reopened).move(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 1)));
   CHECK(balance(**reopened, "SEAL", "WH1") == "5");
   auto own = (*reopened)->opsOf(id, 0, 1000);
   REQUIRE(own);
@@ -60,10 +60,10 @@ TEST_CASE("a node keeps its state, identity and clock across reopening", "[node]
 TEST_CASE("every refused command leaves the database unchanged and names what was wrong", "[node]") {
   Fixture f;
   Node& n = f.n;
-  REQUIRE(n.moveStock(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 2)));
-  REQUIRE(n.moveStock(serialMove(MoveKind::receipt, "PUMP", "", "WH1", {"SN-1"})));
-  const std::string c = cell(n.openCase({"Bakery", "", "", "", "leak", Priority::normal, {}}), "case");
-  const std::string s = cell(n.createShipment("Bakery", "Plant 2", "WH1"), "shipment");
+  REQUIRE(Stock(n).move(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 2)));
+  REQUIRE(Stock(n).move(serialMove(MoveKind::receipt, "PUMP", "", "WH1", {"SN-1"})));
+  const std::string c = ok(Cases(n).open({"Bakery", "", "", "", "leak", Priority::normal, {}})).number;
+  const std::string s = ok(Shipments(n).create("Bakery", "Plant 2", "WH1")).number;
 
   struct Refusal {
     const char* what;
@@ -73,37 +73,37 @@ TEST_CASE("every refused command leaves the database unchanged and names what wa
   };
   auto err = [](auto r) { return r.error(); };
   const std::vector<Refusal> refusals{
-      {"an empty item code", [&] { return err(n.addItem({" ", "", false, 0, 0})); }, Errc::invalid_input, "item code"},
-      {"changing an item's tracking", [&] { return err(n.addItem({"SEAL", "", true, 0, 0})); }, Errc::refused, "tracking cannot change"},
-      {"a van without technician", [&] { return err(n.addLocation({"VAN-X", "", LocationKind::van, "", false})); }, Errc::invalid_input, "--technician"},
-      {"changing a location's kind", [&] { return err(n.addLocation({"WH1", "", LocationKind::van, "bob", false})); }, Errc::refused, "kind cannot change"},
-      {"a unit of an unknown item", [&] { return err(n.registerUnit({"NOPE", "X1"})); }, Errc::not_found, "not a known item"},
-      {"a unit of an item without serials", [&] { return err(n.registerUnit({"SEAL", "X1"})); }, Errc::invalid_input, "not tracked by serial"},
-      {"installing an unregistered unit", [&] { return err(n.installUnit({"PUMP", "SN-404", "Bakery"})); }, Errc::not_found, "not a registered unit"},
-      {"issuing more than the balance", [&] { return err(n.moveStock(qtyMove(MoveKind::issue, "SEAL", "WH1", "", 3))); }, Errc::refused, "holds 2 of SEAL, 3 requested"},
-      {"a serial that is elsewhere", [&] { return err(n.moveStock(serialMove(MoveKind::transfer, "PUMP", "WH2", "WH1", {"SN-1"}))); }, Errc::refused, "SN-1 is at WH1, not at WH2"},
-      {"receiving a serial already in stock", [&] { return err(n.moveStock(serialMove(MoveKind::receipt, "PUMP", "", "WH2", {"sn-1"}))); }, Errc::refused, "already in stock at WH1"},
-      {"a quantity for a serial item", [&] { return err(n.moveStock(qtyMove(MoveKind::receipt, "PUMP", "", "WH1", 1))); }, Errc::invalid_input, "--serial"},
-      {"serials for a quantity item", [&] { return err(n.moveStock(serialMove(MoveKind::receipt, "SEAL", "", "WH1", {"A"}))); }, Errc::invalid_input, "use --qty"},
-      {"a zero quantity", [&] { return err(n.moveStock(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 0))); }, Errc::invalid_input, "--qty"},
-      {"a serial listed twice", [&] { return err(n.moveStock(serialMove(MoveKind::receipt, "PUMP", "", "WH1", {"N1", "n1"}))); }, Errc::invalid_input, "listed twice"},
-      {"moving to the same place", [&] { return err(n.moveStock(qtyMove(MoveKind::transfer, "SEAL", "WH1", "WH1", 1))); }, Errc::invalid_input, "same location"},
-      {"an unknown location", [&] { return err(n.moveStock(qtyMove(MoveKind::transfer, "SEAL", "WH1", "MARS", 1))); }, Errc::not_found, "MARS"},
-      {"an adjustment without reason", [&] { return err(n.moveStock(qtyMove(MoveKind::adjustment, "SEAL", "LOSS", "WH1", 1))); }, Errc::invalid_input, "--reason"},
-      {"sending into a non-transit location", [&] { return err(n.moveStock(qtyMove(MoveKind::transit_out, "SEAL", "WH1", "WH2", 1))); }, Errc::invalid_input, "not a transit"},
-      {"counting a serial item", [&] { return err(n.countStock("PUMP", "WH1", 1000, {})); }, Errc::invalid_input, "tracked by serial"},
-      {"a case without a problem", [&] { return err(n.openCase({"Bakery", "", "", "", "", Priority::normal, {}})); }, Errc::invalid_input, "--problem"},
-      {"a case without a customer", [&] { return err(n.openCase({"", "", "", "", "leak", Priority::normal, {}})); }, Errc::invalid_input, "--customer"},
-      {"an illegal case transition", [&] { return err(n.setCaseStatus(c, CaseStatus::closed, {})); }, Errc::refused, "allowed next: scheduled, in_progress, cancelled"},
-      {"an unknown case", [&] { return err(n.logActivity("C-NOPE", "x", {})); }, Errc::not_found, "C-NOPE"},
-      {"a part from a warehouse", [&] { return err(n.usePart(c, qtyMove(MoveKind::consumption, "SEAL", "WH1", "", 1))); }, Errc::invalid_input, "from a van"},
-      {"a part the van does not have", [&] { return err(n.usePart(c, qtyMove(MoveKind::consumption, "SEAL", "VAN-A", "", 1))); }, Errc::refused, "VAN-A holds 0"},
-      {"a visit window that ends first", [&] { return err(n.scheduleVisit(c, "alice", 2000, 1000)); }, Errc::invalid_input, "--to"},
-      {"a sign-off without a name", [&] { return err(n.signOff(c, "", {})); }, Errc::invalid_input, "--name"},
-      {"delivering before dispatch", [&] { return err(n.track(s, {ShipmentStatus::delivered, {}, "Jo"})); }, Errc::refused, "cannot go from created to delivered"},
-      {"delivering without a recipient", [&] { return err(n.track(s, {ShipmentStatus::delivered})); }, Errc::invalid_input, "--recipient"},
-      {"dispatching an empty shipment", [&] { return err(n.track(s, {ShipmentStatus::dispatched})); }, Errc::refused, "no lines"},
-      {"a line the origin cannot cover", [&] { return err(n.addShipmentLine(s, "SEAL", 5000, {}, false)); }, Errc::refused, "WH1 holds 2"},
+      {"an empty item code", [&] { return err(Catalogue(n).addItem({" ", "", false, 0, 0})); }, Errc::invalid_input, "item code"},
+      {"changing an item's tracking", [&] { return err(Catalogue(n).addItem({"SEAL", "", true, 0, 0})); }, Errc::refused, "tracking cannot change"},
+      {"a van without technician", [&] { return err(Catalogue(n).addLocation({"VAN-X", "", LocationKind::van, "", false})); }, Errc::invalid_input, "--technician"},
+      {"changing a location's kind", [&] { return err(Catalogue(n).addLocation({"WH1", "", LocationKind::van, "bob", false})); }, Errc::refused, "kind cannot change"},
+      {"a unit of an unknown item", [&] { return err(Catalogue(n).registerUnit({"NOPE", "X1"})); }, Errc::not_found, "not a known item"},
+      {"a unit of an item without serials", [&] { return err(Catalogue(n).registerUnit({"SEAL", "X1"})); }, Errc::invalid_input, "not tracked by serial"},
+      {"installing an unregistered unit", [&] { return err(Catalogue(n).installUnit({"PUMP", "SN-404", "Bakery"})); }, Errc::not_found, "not a registered unit"},
+      {"issuing more than the balance", [&] { return err(Stock(n).move(qtyMove(MoveKind::issue, "SEAL", "WH1", "", 3))); }, Errc::refused, "holds 2 of SEAL, 3 requested"},
+      {"a serial that is elsewhere", [&] { return err(Stock(n).move(serialMove(MoveKind::transfer, "PUMP", "WH2", "WH1", {"SN-1"}))); }, Errc::refused, "SN-1 is at WH1, not at WH2"},
+      {"receiving a serial already in stock", [&] { return err(Stock(n).move(serialMove(MoveKind::receipt, "PUMP", "", "WH2", {"sn-1"}))); }, Errc::refused, "already in stock at WH1"},
+      {"a quantity for a serial item", [&] { return err(Stock(n).move(qtyMove(MoveKind::receipt, "PUMP", "", "WH1", 1))); }, Errc::invalid_input, "--serial"},
+      {"serials for a quantity item", [&] { return err(Stock(n).move(serialMove(MoveKind::receipt, "SEAL", "", "WH1", {"A"}))); }, Errc::invalid_input, "use --qty"},
+      {"a zero quantity", [&] { return err(Stock(n).move(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 0))); }, Errc::invalid_input, "--qty"},
+      {"a serial listed twice", [&] { return err(Stock(n).move(serialMove(MoveKind::receipt, "PUMP", "", "WH1", {"N1", "n1"}))); }, Errc::invalid_input, "listed twice"},
+      {"moving to the same place", [&] { return err(Stock(n).move(qtyMove(MoveKind::transfer, "SEAL", "WH1", "WH1", 1))); }, Errc::invalid_input, "same location"},
+      {"an unknown location", [&] { return err(Stock(n).move(qtyMove(MoveKind::transfer, "SEAL", "WH1", "MARS", 1))); }, Errc::not_found, "MARS"},
+      {"an adjustment without reason", [&] { return err(Stock(n).move(qtyMove(MoveKind::adjustment, "SEAL", "LOSS", "WH1", 1))); }, Errc::invalid_input, "--reason"},
+      {"sending into a non-transit location", [&] { return err(Stock(n).move(qtyMove(MoveKind::transit_out, "SEAL", "WH1", "WH2", 1))); }, Errc::invalid_input, "not a transit"},
+      {"counting a serial item", [&] { return err(Stock(n).count("PUMP", "WH1", 1000, {})); }, Errc::invalid_input, "tracked by serial"},
+      {"a case without a problem", [&] { return err(Cases(n).open({"Bakery", "", "", "", "", Priority::normal, {}})); }, Errc::invalid_input, "--problem"},
+      {"a case without a customer", [&] { return err(Cases(n).open({"", "", "", "", "leak", Priority::normal, {}})); }, Errc::invalid_input, "--customer"},
+      {"an illegal case transition", [&] { return err(Cases(n).setStatus(c, CaseStatus::closed, {})); }, Errc::refused, "allowed next: scheduled, in_progress, cancelled"},
+      {"an unknown case", [&] { return err(Cases(n).log("C-NOPE", "x", {})); }, Errc::not_found, "C-NOPE"},
+      {"a part from a warehouse", [&] { return err(Cases(n).usePart(c, qtyMove(MoveKind::consumption, "SEAL", "WH1", "", 1))); }, Errc::invalid_input, "from a van"},
+      {"a part the van does not have", [&] { return err(Cases(n).usePart(c, qtyMove(MoveKind::consumption, "SEAL", "VAN-A", "", 1))); }, Errc::refused, "VAN-A holds 0"},
+      {"a visit window that ends first", [&] { return err(Cases(n).schedule(c, "alice", 2000, 1000)); }, Errc::invalid_input, "--to"},
+      {"a sign-off without a name", [&] { return err(Cases(n).signOff(c, "", {})); }, Errc::invalid_input, "--name"},
+      {"delivering before dispatch", [&] { return err(Shipments(n).track(s, {ShipmentStatus::delivered, {}, "Jo"})); }, Errc::refused, "cannot go from created to delivered"},
+      {"delivering without a recipient", [&] { return err(Shipments(n).track(s, {ShipmentStatus::delivered})); }, Errc::invalid_input, "--recipient"},
+      {"dispatching an empty shipment", [&] { return err(Shipments(n).track(s, {ShipmentStatus::dispatched})); }, Errc::refused, "no lines"},
+      {"a line the origin cannot cover", [&] { return err(Shipments(n).addLine(s, "SEAL", 5000, {}, false)); }, Errc::refused, "WH1 holds 2"},
   };
   for (const Refusal& r : refusals) {
     INFO(r.what);
@@ -117,59 +117,59 @@ TEST_CASE("every refused command leaves the database unchanged and names what wa
 
 TEST_CASE("a unit registered twice with differently typed serials is one unit", "[node]") {
   Fixture f;
-  CHECK(cell(f.n.registerUnit({"PUMP", " sn-77 ", "B1"}), "result") == "created");
-  CHECK(cell(f.n.registerUnit({"pump", "SN-77", "B1"}), "result") == "unchanged");
-  CHECK(cell(f.n.registerUnit({"PUMP", "SN-77", "B2"}), "result") == "updated");
-  auto units = f.n.units();
+  CHECK(ok(Catalogue(f.n).registerUnit({"PUMP", " sn-77 ", "B1"})).result == Saved::created);
+  CHECK(ok(Catalogue(f.n).registerUnit({"pump", "SN-77", "B1"})).result == Saved::unchanged);
+  CHECK(ok(Catalogue(f.n).registerUnit({"PUMP", "SN-77", "B2"})).result == Saved::updated);
+  auto units = Catalogue(f.n).units();
   REQUIRE(units);
-  REQUIRE(units->rows.size() == 1);
-  CHECK(cellText(units->rows[0][2]) == "B2");
+  REQUIRE(units->size() == 1);
+  CHECK((*units)[0].build_code == "B2");
 }
 
 TEST_CASE("stock moves keep a ledger whose balances follow every movement kind", "[node][stock]") {
   Fixture f;
   Node& n = f.n;
-  REQUIRE(n.moveStock(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 10)));
-  REQUIRE(n.moveStock(qtyMove(MoveKind::transfer, "SEAL", "WH1", "VAN-A", 4)));
-  REQUIRE(n.moveStock(qtyMove(MoveKind::issue, "SEAL", "WH1", "", 1.5)));
-  REQUIRE(n.moveStock(qtyMove(MoveKind::scrap, "SEAL", "VAN-A", "", 1)));
-  REQUIRE(n.moveStock(qtyMove(MoveKind::customer_return, "SEAL", "", "WH2", 0.5)));
+  REQUIRE(Stock(n).move(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 10)));
+  REQUIRE(Stock(n).move(qtyMove(MoveKind::transfer, "SEAL", "WH1", "VAN-A", 4)));
+  REQUIRE(Stock(n).move(qtyMove(MoveKind::issue, "SEAL", "WH1", "", 1.5)));
+  REQUIRE(Stock(n).move(qtyMove(MoveKind::scrap, "SEAL", "VAN-A", "", 1)));
+  REQUIRE(Stock(n).move(qtyMove(MoveKind::customer_return, "SEAL", "", "WH2", 0.5)));
   MoveSpec adjust = qtyMove(MoveKind::adjustment, "SEAL", "WH1", "LOSS", 0.5);
   adjust.reason = "damaged in storage";
-  REQUIRE(n.moveStock(adjust));
+  REQUIRE(Stock(n).move(adjust));
   CHECK(balance(n, "SEAL", "WH1") == "4");
   CHECK(balance(n, "SEAL", "VAN-A") == "3");
   CHECK(balance(n, "SEAL", "WH2") == "0.5");
-  auto low = n.lowStock();
+  auto low = Stock(n).low();
   REQUIRE(low);
-  CHECK(low->rows.size() == 3);  // all below 5
+  CHECK(low->size() == 3);  // all below 5
 
-  CHECK(cell(n.countStock("SEAL", "WH1", 6000, {}), "qty") == "2");
+  CHECK(formatQty(ok(Stock(n).count("SEAL", "WH1", 6000, {})).qty) == "2");
   CHECK(balance(n, "SEAL", "WH1") == "6");
-  CHECK(cell(n.countStock("SEAL", "WH1", 6000, {}), "qty") == "0");  // nothing to post
+  CHECK(formatQty(ok(Stock(n).count("SEAL", "WH1", 6000, {})).qty) == "0");  // nothing to post
 }
 
 TEST_CASE("an override records a physical fact that the local state contradicts", "[node][stock]") {
   Fixture f;
   MoveSpec issue = qtyMove(MoveKind::issue, "SEAL", "WH1", "", 2);
   issue.force = true;
-  CHECK(cell(f.n.moveStock(issue), "forced") == "yes");
+  CHECK(ok(Stock(f.n).move(issue)).forced);
   CHECK(balance(f.n, "SEAL", "WH1") == "-2");
 }
 
 TEST_CASE("a transfer via transit is sent by one node and can arrive once", "[node][stock]") {
   Fixture f;
   Node& n = f.n;
-  REQUIRE(n.moveStock(serialMove(MoveKind::receipt, "PUMP", "", "WH1", {"S1", "S2"})));
-  const std::string doc = cell(n.moveStock(serialMove(MoveKind::transit_out, "PUMP", "WH1", "", {"S1", "S2"})), "doc");
+  REQUIRE(Stock(n).move(serialMove(MoveKind::receipt, "PUMP", "", "WH1", {"S1", "S2"})));
+  const std::string doc = ok(Stock(n).move(serialMove(MoveKind::transit_out, "PUMP", "WH1", "", {"S1", "S2"}))).number;
   CHECK(balance(n, "PUMP", "TRANSIT") == "2");
-  auto units = n.units();
+  auto units = Catalogue(n).units();
   REQUIRE(units);
-  CHECK(cellText(units->rows[0][7]) == "in_transit");
-  CHECK(cell(n.arrive(doc, "WH2", {}), "qty") == "2");
+  CHECK((*units)[0].state == UnitState::in_transit);
+  CHECK(formatQty(ok(Stock(n).arrive(doc, "WH2", {})).qty) == "2");
   CHECK(balance(n, "PUMP", "WH2") == "2");
   CHECK(balance(n, "PUMP", "TRANSIT") == "0");
-  auto again = n.arrive(doc, "WH2", {});
+  auto again = Stock(n).arrive(doc, "WH2", {});
   REQUIRE_FALSE(again);
   CHECK_THAT(again.error().message, Catch::Contains("already arrived"));
 }
@@ -177,65 +177,66 @@ TEST_CASE("a transfer via transit is sent by one node and can arrive once", "[no
 TEST_CASE("a technician's case runs from open to closed, and a reopen is counted", "[node][case]") {
   Fixture f;
   Node& n = f.n;
-  REQUIRE(n.registerUnit({"PUMP", "SN-1", "B7", "Bakery", "Plant 2"}));
-  REQUIRE(n.moveStock(qtyMove(MoveKind::receipt, "SEAL", "", "VAN-A", 3)));
-  REQUIRE(n.moveStock(serialMove(MoveKind::receipt, "PUMP", "", "VAN-A", {"P-9"})));
-  const std::string c = cell(n.openCase({"", "", "PUMP", "sn-1", "leaks", Priority::high, {}}), "case");
-  CHECK(cell(n.showCase(c), "detail").find("Bakery / Plant 2") != std::string::npos);  // customer from the unit
-  CHECK(cell(n.scheduleVisit(c, "alice", 1000, 2000), "status") == "scheduled");
-  REQUIRE(n.setCaseStatus(c, CaseStatus::in_progress, {}));
-  REQUIRE(n.usePart(c, qtyMove(MoveKind::consumption, "SEAL", "VAN-A", "", 1)));
-  REQUIRE(n.usePart(c, serialMove(MoveKind::consumption, "PUMP", "VAN-A", "", {"P-9"})));
-  REQUIRE(n.logActivity(c, "replaced seal", {}));
-  REQUIRE(n.signOff(c, "M. Virtanen", {}));
-  REQUIRE(n.setCaseStatus(c, CaseStatus::resolved, {}));
-  REQUIRE(n.setCaseStatus(c, CaseStatus::reopened, {}));
-  REQUIRE(n.setCaseStatus(c, CaseStatus::in_progress, {}));
-  REQUIRE(n.setCaseStatus(c, CaseStatus::resolved, {}));
-  CHECK(cell(n.setCaseStatus(c, CaseStatus::closed, {}), "reopen_count") == "1");
+  REQUIRE(Catalogue(n).registerUnit({"PUMP", "SN-1", "B7", "Bakery", "Plant 2"}));
+  REQUIRE(Stock(n).move(qtyMove(MoveKind::receipt, "SEAL", "", "VAN-A", 3)));
+  REQUIRE(Stock(n).move(serialMove(MoveKind::receipt, "PUMP", "", "VAN-A", {"P-9"})));
+  const std::string c = ok(Cases(n).open({"", "", "PUMP", "sn-1", "leaks", Priority::high, {}})).number;
+  const CaseRow opened = ok(Cases(n).show(c)).summary;  // customer and site from the unit
+  CHECK(opened.customer + " / " + opened.site == "Bakery / Plant 2");
+  CHECK(ok(Cases(n).schedule(c, "alice", 1000, 2000)).status == CaseStatus::scheduled);
+  REQUIRE(Cases(n).setStatus(c, CaseStatus::in_progress, {}));
+  REQUIRE(Cases(n).usePart(c, qtyMove(MoveKind::consumption, "SEAL", "VAN-A", "", 1)));
+  REQUIRE(Cases(n).usePart(c, serialMove(MoveKind::consumption, "PUMP", "VAN-A", "", {"P-9"})));
+  REQUIRE(Cases(n).log(c, "replaced seal", {}));
+  REQUIRE(Cases(n).signOff(c, "M. Virtanen", {}));
+  REQUIRE(Cases(n).setStatus(c, CaseStatus::resolved, {}));
+  REQUIRE(Cases(n).setStatus(c, CaseStatus::reopened, {}));
+  REQUIRE(Cases(n).setStatus(c, CaseStatus::in_progress, {}));
+  REQUIRE(Cases(n).setStatus(c, CaseStatus::resolved, {}));
+  CHECK(ok(Cases(n).setStatus(c, CaseStatus::closed, {})).reopen_count == 1);
   CHECK(balance(n, "SEAL", "VAN-A") == "2");
 
-  auto closed_part = n.usePart(c, qtyMove(MoveKind::consumption, "SEAL", "VAN-A", "", 1));
+  auto closed_part = Cases(n).usePart(c, qtyMove(MoveKind::consumption, "SEAL", "VAN-A", "", 1));
   REQUIRE_FALSE(closed_part);
   CHECK_THAT(closed_part.error().message, Catch::Contains("is closed"));
 
   // The serial part used on the case's device is installed into it.
-  auto units = n.units();
+  auto units = Catalogue(n).units();
   REQUIRE(units);
   bool found = false;
-  for (const auto& row : units->rows)
-    if (cellText(row[1]) == "P-9") {
+  for (const UnitView& u : *units)
+    if (u.serial == "P-9") {
       found = true;
-      CHECK(cellText(row[5]) == "SN-1");
-      CHECK(cellText(row[7]) == "installed");
+      CHECK(u.parent == "SN-1");
+      CHECK(u.state == UnitState::installed);
     }
   CHECK(found);
-  auto history = n.showCase(c);
+  auto history = Cases(n).show(c);
   REQUIRE(history);
-  CHECK(history->rows.size() == 1 + 8 + 2 + 1 + 1 + 1);  // summary, statuses, parts, activity, signoff, visit
+  CHECK(history->history.size() == 8 + 2 + 1 + 1 + 1);  // statuses, parts, activity, signoff, visit
 }
 
 TEST_CASE("a serial cannot be moved at a time before its last movement, unless forced", "[node][stock]") {
   Fixture f;
-  REQUIRE(f.n.moveStock(serialMove(MoveKind::receipt, "PUMP", "", "WH1", {"T-1"})));
+  REQUIRE(Stock(f.n).move(serialMove(MoveKind::receipt, "PUMP", "", "WH1", {"T-1"})));
   MoveSpec early = serialMove(MoveKind::transfer, "PUMP", "WH1", "WH2", {"T-1"});
   early.at = *parseTime("2025-12-31", "t");
-  auto refused = f.n.moveStock(early);
+  auto refused = Stock(f.n).move(early);
   REQUIRE_FALSE(refused);
   CHECK_THAT(refused.error().message, Catch::Contains("cannot be dated before"));
   early.force = true;
-  REQUIRE(f.n.moveStock(early));
+  REQUIRE(Stock(f.n).move(early));
   CHECK(balance(f.n, "PUMP", "WH2") == "1");
-  auto units = f.n.units();
+  auto units = Catalogue(f.n).units();
   REQUIRE(units);
-  CHECK(cellText(units->rows[0][6]) == "WH1");  // the place follows business time
+  CHECK((*units)[0].location == "WH1");  // the place follows business time
 }
 
 TEST_CASE("a back-dated status change must fit the case's history", "[node][case]") {
   Fixture f;
-  const std::string c = cell(f.n.openCase({"Bakery", "", "", "", "noise", Priority::low, 5'000'000}), "case");
-  REQUIRE(f.n.setCaseStatus(c, CaseStatus::in_progress, 6'000'000));
-  auto early = f.n.setCaseStatus(c, CaseStatus::resolved, 4'000'000);  // before the case was opened
+  const std::string c = ok(Cases(f.n).open({"Bakery", "", "", "", "noise", Priority::low, 5'000'000})).number;
+  REQUIRE(Cases(f.n).setStatus(c, CaseStatus::in_progress, 6'000'000));
+  auto early = Cases(f.n).setStatus(c, CaseStatus::resolved, 4'000'000);  // before the case was opened
   REQUIRE_FALSE(early);
   CHECK(early.error().code == Errc::refused);
 }
@@ -243,52 +244,52 @@ TEST_CASE("a back-dated status change must fit the case's history", "[node][case
 TEST_CASE("a shipment is dispatched from stock and delivered with proof, starting the warranty", "[node][shipment]") {
   Fixture f;
   Node& n = f.n;
-  REQUIRE(n.moveStock(serialMove(MoveKind::receipt, "PUMP", "", "WH1", {"D-1"})));
-  REQUIRE(n.moveStock(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 5)));
-  const std::string s = cell(n.createShipment("Bakery", "Plant 3", "WH1"), "shipment");
-  REQUIRE(n.addShipmentLine(s, "PUMP", {}, {"D-1"}, false));
-  REQUIRE(n.addShipmentLine(s, "SEAL", 2000, {}, false));
-  auto dup = n.addShipmentLine(s, "PUMP", {}, {"d-1"}, false);
+  REQUIRE(Stock(n).move(serialMove(MoveKind::receipt, "PUMP", "", "WH1", {"D-1"})));
+  REQUIRE(Stock(n).move(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 5)));
+  const std::string s = ok(Shipments(n).create("Bakery", "Plant 3", "WH1")).number;
+  REQUIRE(Shipments(n).addLine(s, "PUMP", {}, {"D-1"}, false));
+  REQUIRE(Shipments(n).addLine(s, "SEAL", 2000, {}, false));
+  auto dup = Shipments(n).addLine(s, "PUMP", {}, {"d-1"}, false);
   REQUIRE_FALSE(dup);
   CHECK_THAT(dup.error().message, Catch::Contains("already on shipment"));
-  REQUIRE(n.track(s, {ShipmentStatus::ready}));
+  REQUIRE(Shipments(n).track(s, {ShipmentStatus::ready}));
   f.wall_ms += 3'600'000;
-  REQUIRE(n.track(s, {ShipmentStatus::dispatched}));
+  REQUIRE(Shipments(n).track(s, {ShipmentStatus::dispatched}));
   CHECK(balance(n, "SEAL", "WH1") == "3");
   CHECK(balance(n, "SEAL", "TRANSIT") == "2");
-  auto cancel = n.track(s, {ShipmentStatus::cancelled});
+  auto cancel = Shipments(n).track(s, {ShipmentStatus::cancelled});
   REQUIRE_FALSE(cancel);
   CHECK_THAT(cancel.error().message, Catch::Contains("cannot go from dispatched to cancelled"));
-  auto fail_no_reason = n.track(s, {ShipmentStatus::attempt_failed});
+  auto fail_no_reason = Shipments(n).track(s, {ShipmentStatus::attempt_failed});
   REQUIRE_FALSE(fail_no_reason);
   CHECK(fail_no_reason.error().code == Errc::invalid_input);
   f.wall_ms += 3'600'000;
-  REQUIRE(n.track(s, {ShipmentStatus::attempt_failed, {}, "", "", "", "closed"}));
-  REQUIRE(n.track(s, {ShipmentStatus::delivered, *parseTime("2026-01-02", "t"), "J. Doe", "sha256:ab", "dock 3"}));
+  REQUIRE(Shipments(n).track(s, {ShipmentStatus::attempt_failed, {}, "", "", "", "closed"}));
+  REQUIRE(Shipments(n).track(s, {ShipmentStatus::delivered, *parseTime("2026-01-02", "t"), "J. Doe", "sha256:ab", "dock 3"}));
   CHECK(balance(n, "SEAL", "TRANSIT") == "0");
-  auto list = n.shipments();
+  auto list = Shipments(n).list();
   REQUIRE(list);
-  CHECK(cellText(list->rows[0][4]) == "delivered");
-  CHECK(cellText(list->rows[0][5]) == "1");  // attempts
-  auto units = n.units();
+  CHECK((*list)[0].status == ShipmentStatus::delivered);
+  CHECK((*list)[0].attempts == 1);
+  auto units = Catalogue(n).units();
   REQUIRE(units);
-  CHECK(cellText(units->rows[0][3]) == "Bakery");
-  CHECK(cellText(units->rows[0][7]) == "delivered");
-  CHECK(cellText(units->rows[0][8]) == "2026-01-02T00:00:00Z");  // warranty from delivery
-  CHECK(cellText(units->rows[0][9]) == "2028-01-02T00:00:00Z");  // + 730 days
+  CHECK((*units)[0].customer == "Bakery");
+  CHECK((*units)[0].state == UnitState::delivered);
+  CHECK(formatTime((*units)[0].warranty_start.value()) == "2026-01-02T00:00:00Z");  // warranty from delivery
+  CHECK(formatTime((*units)[0].warranty_end.value()) == "2028-01-02T00:00:00Z");  // + 730 days
 }
 
 TEST_CASE("rebuilding the projections from the op log gives the same state", "[node]") {
   Fixture f;
   Node& n = f.n;
-  REQUIRE(n.moveStock(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 10)));
-  REQUIRE(n.moveStock(serialMove(MoveKind::receipt, "PUMP", "", "WH1", {"R-1", "R-2"})));
-  REQUIRE(n.installUnit({"PUMP", "R-2", "Bakery", "Plant", "", "", 5000}));
-  const std::string c = cell(n.openCase({"Bakery", "", "", "", "leak", Priority::normal, {}}), "case");
-  REQUIRE(n.setCaseStatus(c, CaseStatus::in_progress, {}));
-  const std::string s = cell(n.createShipment("Bakery", "", "WH1"), "shipment");
-  REQUIRE(n.addShipmentLine(s, "PUMP", {}, {"R-1"}, false));
-  REQUIRE(n.track(s, {ShipmentStatus::dispatched}));
+  REQUIRE(Stock(n).move(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 10)));
+  REQUIRE(Stock(n).move(serialMove(MoveKind::receipt, "PUMP", "", "WH1", {"R-1", "R-2"})));
+  REQUIRE(Catalogue(n).installUnit({"PUMP", "R-2", "Bakery", "Plant", "", "", 5000}));
+  const std::string c = ok(Cases(n).open({"Bakery", "", "", "", "leak", Priority::normal, {}})).number;
+  REQUIRE(Cases(n).setStatus(c, CaseStatus::in_progress, {}));
+  const std::string s = ok(Shipments(n).create("Bakery", "", "WH1")).number;
+  REQUIRE(Shipments(n).addLine(s, "PUMP", {}, {"R-1"}, false));
+  REQUIRE(Shipments(n).track(s, {ShipmentStatus::dispatched}));
   const Snapshot before = snapshot(n);
   REQUIRE(n.rebuild());
   CHECK(snapshot(n) == before);
@@ -297,7 +298,7 @@ TEST_CASE("rebuilding the projections from the op log gives the same state", "[n
 TEST_CASE("a CSV import reports created, updated, unchanged, duplicate and invalid rows", "[node][import]") {
   Fixture f;
   Node& n = f.n;
-  REQUIRE(n.registerUnit({"PUMP", "OLD-1", "B1"}));
+  REQUIRE(Catalogue(n).registerUnit({"PUMP", "OLD-1", "B1"}));
   const std::string csv =
       "item,serial,build_code,customer,site,manufactured_on\n"
       "PUMP,new-1,B1,Bakery,\"Plant 2, hall B\",2025-01-31\n"
@@ -313,7 +314,7 @@ TEST_CASE("a CSV import reports created, updated, unchanged, duplicate and inval
   SECTION("a dry run counts everything and writes nothing") {
     const Snapshot before = snapshot(n);
     std::istringstream in(csv);
-    auto sum = n.importUnits(in, true);
+    auto sum = Catalogue(n).importUnits(in, true);
     REQUIRE(sum);
     CHECK(sum->read == 9);
     CHECK(sum->created == 2);
@@ -324,7 +325,7 @@ TEST_CASE("a CSV import reports created, updated, unchanged, duplicate and inval
   }
   SECTION("a real import writes the valid rows and names each bad line") {
     std::istringstream in(csv);
-    auto sum = n.importUnits(in, false);
+    auto sum = Catalogue(n).importUnits(in, false);
     REQUIRE(sum);
     CHECK(sum->created == 2);
     REQUIRE(sum->problems.size() == 6);
@@ -334,19 +335,19 @@ TEST_CASE("a CSV import reports created, updated, unchanged, duplicate and inval
     CHECK(sum->problems[3] == "line 7: serial is empty");
     CHECK_THAT(sum->problems[4], Catch::StartsWith("line 8: manufactured_on"));
     CHECK(sum->problems[5] == "line 9: expected 6 fields, found 2");
-    auto units = n.units();
+    auto units = Catalogue(n).units();
     REQUIRE(units);
-    CHECK(units->rows.size() == 3);
-    CHECK(cellText(units->rows[0][4]) == "Plant 2, hall B");
+    CHECK(units->size() == 3);
+    CHECK((*units)[0].site == "Plant 2, hall B");
     std::istringstream again(csv);
-    auto second = n.importUnits(again, false);
+    auto second = Catalogue(n).importUnits(again, false);
     REQUIRE(second);
     CHECK(second->unchanged == 3);
     CHECK(second->created == 0);
   }
   SECTION("a bad header is refused before anything is read") {
     std::istringstream in("item,serial,colour\nPUMP,X,red\n");
-    auto sum = n.importUnits(in, false);
+    auto sum = Catalogue(n).importUnits(in, false);
     REQUIRE_FALSE(sum);
     CHECK_THAT(sum.error().message, Catch::Contains("unknown column 'colour'"));
   }
@@ -358,8 +359,8 @@ TEST_CASE("two processes writing to one database never reuse an op id", "[node]"
   addCatalogue(*first);
   auto second = Node::open(dir.file("shared.db"));  // as another process would
   REQUIRE(second);
-  REQUIRE((*second)->moveStock(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 1)));
-  REQUIRE(first->moveStock(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 2)));  // first's cached seq is stale
+  REQUIRE(Stock(**second).move(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 1)));
+  REQUIRE(Stock(*first).move(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 2)));  // first's cached seq is stale
   CHECK(*first->ownSeq() == *(*second)->ownSeq());
   auto ops = first->opsOf(first->nodeId(), 0, 1000);
   REQUIRE(ops);
@@ -372,7 +373,7 @@ TEST_CASE("a damaged counter in the database is an error naming it, not a crash"
   auto n = newNode(dir, "n.db");
   addCatalogue(*n);
   fieldsync::storage::Db(dir.file("n.db"), false).exec("UPDATE meta SET value = 'x17' WHERE key = 'seq'");
-  auto command = n->moveStock(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 1));
+  auto command = Stock(*n).move(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 1));
   REQUIRE_FALSE(command);
   CHECK(command.error().code == Errc::internal);
   CHECK_THAT(command.error().message, Catch::Contains("meta seq: 'x17' is not a number"));

@@ -16,7 +16,7 @@ struct Field {
 
   Field() {
     addCatalogue(*a.node);
-    REQUIRE(a.node->addLocation({"VAN-B", "", LocationKind::van, "bob", false}));
+    REQUIRE(Catalogue(*a.node).addLocation({"VAN-B", "", LocationKind::van, "bob", false}));
     syncAll();
   }
   void syncAll() {
@@ -31,31 +31,31 @@ struct Field {
   // supervisor's node; its number.
   std::string onlyException(const std::string& kind, const std::string& subjects) {
     auto on_server = s.server->exceptions(false);
-    auto on_sup = sup.node->exceptions(false);
+    auto on_sup = Exceptions(*sup.node).list(false);
     REQUIRE(on_server);
     REQUIRE(on_sup);
-    CHECK(toJson(*on_server) == toJson(*on_sup));
+    CHECK(*on_server == *on_sup);
     std::vector<std::string> found;
-    for (const auto& row : on_server->rows)
-      if (cellText(row[1]) == kind) {
-        CHECK(cellText(row[3]) == subjects);
-        found.push_back(cellText(row[0]));
+    for (const auto& row : *on_server)
+      if (row.kind == kind) {
+        CHECK(row.subjects == subjects);
+        found.push_back(row.number);
       }
     REQUIRE(found.size() == 1);
     return found[0];
   }
   // Resolves on the supervisor's node and checks it is resolved everywhere.
   void resolve(const std::string& number, std::optional<std::int64_t> adjust = {}, std::string transfer_from = {}) {
-    REQUIRE(sup.node->resolveException(number, {"checked on site", adjust, std::move(transfer_from)}));
+    REQUIRE(Exceptions(*sup.node).resolve(number, {"checked on site", adjust, std::move(transfer_from)}));
     syncAll();
     for (Node* n : {a.node.get(), b.node.get(), sup.node.get()}) {
-      auto open = n->exceptions(false);
+      auto open = Exceptions(*n).list(false);
       REQUIRE(open);
-      for (const auto& row : open->rows) CHECK(cellText(row[0]) != number);
+      for (const auto& row : *open) CHECK(row.number != number);
     }
     auto on_server = s.server->exceptions(false);
     REQUIRE(on_server);
-    for (const auto& row : on_server->rows) CHECK(cellText(row[0]) != number);
+    for (const auto& row : *on_server) CHECK(row.number != number);
     // Every fact either device recorded is still there: the server holds
     // all their ops, and every replica has the same facts and registers.
     checkConverged(s, a, b);
@@ -66,7 +66,7 @@ struct Field {
   void shortAgain() {
     MoveSpec again = qtyMove(MoveKind::issue, "SEAL", "WH1", "", 1);
     again.force = true;
-    REQUIRE(b.node->moveStock(again));
+    REQUIRE(Stock(*b.node).move(again));
     syncAll();
   }
 };
@@ -75,10 +75,10 @@ struct Field {
 
 TEST_CASE("two technicians who use the last unit offline make one negative-stock exception", "[server][reconcile]") {
   Field f;
-  REQUIRE(f.a.node->moveStock(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 1)));
+  REQUIRE(Stock(*f.a.node).move(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 1)));
   f.syncAll();
-  REQUIRE(f.a.node->moveStock(qtyMove(MoveKind::issue, "SEAL", "WH1", "", 1)));  // each is fine alone
-  REQUIRE(f.b.node->moveStock(qtyMove(MoveKind::issue, "SEAL", "WH1", "", 1)));
+  REQUIRE(Stock(*f.a.node).move(qtyMove(MoveKind::issue, "SEAL", "WH1", "", 1)));  // each is fine alone
+  REQUIRE(Stock(*f.b.node).move(qtyMove(MoveKind::issue, "SEAL", "WH1", "", 1)));
   f.syncAll();
   const std::string x = f.onlyException("negative_stock", "SEAL at WH1");
   f.syncAll();  // checking again never duplicates it
@@ -90,7 +90,7 @@ TEST_CASE("two technicians who use the last unit offline make one negative-stock
 
   SECTION("a resolved exception stays resolved until new facts break the rule again") {
     f.syncAll();
-    CHECK(f.s.server->exceptions(false)->rows.empty());
+    CHECK(f.s.server->exceptions(false)->empty());
     f.shortAgain();
     CHECK(f.onlyException("negative_stock", "SEAL at WH1") == x);
   }
@@ -101,20 +101,19 @@ TEST_CASE("a shortfall resolved by a retroactive transfer from where the stock r
   for (auto [loc, qty] : {std::pair{"WH1", 1}, {"WH2", 5}}) {
     MoveSpec receipt = qtyMove(MoveKind::receipt, "SEAL", "", loc, qty);
     receipt.at = *parseTime("2026-03-01", "t");
-    REQUIRE(f.a.node->moveStock(receipt));
+    REQUIRE(Stock(*f.a.node).move(receipt));
   }
   f.syncAll();
   MoveSpec first = qtyMove(MoveKind::issue, "SEAL", "WH1", "", 1), second = first;
   first.at = *parseTime("2026-03-02T10:00:00Z", "t");
   second.at = *parseTime("2026-03-02T11:00:00Z", "t");
-  REQUIRE(f.a.node->moveStock(first));
-  REQUIRE(f.b.node->moveStock(second));
+  REQUIRE(Stock(*f.a.node).move(first));
+  REQUIRE(Stock(*f.b.node).move(second));
   f.syncAll();
   const std::string x = f.onlyException("negative_stock", "SEAL at WH1");
 
-  using Resolution = Node::Resolution;
   auto refused = [&](const Resolution& how) {
-    auto r = f.sup.node->resolveException(x, how);
+    auto r = Exceptions(*f.sup.node).resolve(x, how);
     REQUIRE(!r);
     return r.error().message;
   };
@@ -125,15 +124,16 @@ TEST_CASE("a shortfall resolved by a retroactive transfer from where the stock r
   CHECK(snapshot(*f.sup.node) == before);
 
   // Dated just before the second issue, the first to go below zero.
-  CHECK(cell(f.sup.node->resolveException(x, {"the kit came from WH2", {}, "WH2"}), "at") == "2026-03-02T10:59:59Z");
+  CHECK(formatTime(ok(Exceptions(*f.sup.node).resolve(x, {"the kit came from WH2", {}, "WH2"})).at.value()) ==
+        "2026-03-02T10:59:59Z");
   f.resolve(x);  // again: it syncs everywhere
   CHECK(balance(*f.a.node, "SEAL", "WH1") == "0");  // both issues stand
   CHECK(balance(*f.a.node, "SEAL", "WH2") == "4");
   // Dated before the first issue, the transfer means WH1 never went below
   // zero, and WH2 had the stock: nothing is open anywhere.
   f.syncAll();
-  CHECK(f.s.server->exceptions(false)->rows.empty());
-  CHECK(f.sup.node->exceptions(false)->rows.empty());
+  CHECK(f.s.server->exceptions(false)->empty());
+  CHECK(Exceptions(*f.sup.node).list(false)->empty());
 
   SECTION("a new shortfall after it reopens the same exception") {
     f.shortAgain();
@@ -146,55 +146,55 @@ TEST_CASE("a back-dated receipt that covers the shortfall closes the exception b
   MoveSpec issue = qtyMove(MoveKind::issue, "SEAL", "WH1", "", 2);
   issue.force = true;
   issue.at = *parseTime("2026-01-10", "t");
-  REQUIRE(f.a.node->moveStock(issue));
+  REQUIRE(Stock(*f.a.node).move(issue));
   f.syncAll();
   f.onlyException("negative_stock", "SEAL at WH1");
   MoveSpec receipt = qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 2);
   receipt.at = *parseTime("2026-01-09", "t");  // it arrived the day before, recorded late
-  REQUIRE(f.b.node->moveStock(receipt));
+  REQUIRE(Stock(*f.b.node).move(receipt));
   f.syncAll();
-  CHECK(f.s.server->exceptions(false)->rows.empty());
-  CHECK(f.sup.node->exceptions(false)->rows.empty());
+  CHECK(f.s.server->exceptions(false)->empty());
+  CHECK(Exceptions(*f.sup.node).list(false)->empty());
 }
 
 TEST_CASE("a serial moved from the same place by two nodes is a serial conflict", "[server][reconcile]") {
   Field f;
-  REQUIRE(f.a.node->moveStock(serialMove(MoveKind::receipt, "PUMP", "", "WH1", {"P-1"})));
+  REQUIRE(Stock(*f.a.node).move(serialMove(MoveKind::receipt, "PUMP", "", "WH1", {"P-1"})));
   f.syncAll();
-  REQUIRE(f.a.node->moveStock(serialMove(MoveKind::transfer, "PUMP", "WH1", "WH2", {"P-1"})));
-  REQUIRE(f.b.node->moveStock(serialMove(MoveKind::issue, "PUMP", "WH1", "", {"P-1"})));
+  REQUIRE(Stock(*f.a.node).move(serialMove(MoveKind::transfer, "PUMP", "WH1", "WH2", {"P-1"})));
+  REQUIRE(Stock(*f.b.node).move(serialMove(MoveKind::issue, "PUMP", "WH1", "", {"P-1"})));
   f.syncAll();
   const std::string x = f.onlyException("serial_conflict", "PUMP P-1");
-  CHECK(f.s.server->exceptions(false)->rows.size() == 2);  // and WH1 went below zero once
+  CHECK(f.s.server->exceptions(false)->size() == 2);  // and WH1 went below zero once
   f.resolve(x);
 }
 
 TEST_CASE("completed on one tablet and cancelled on another is a case conflict", "[server][reconcile]") {
   Field f;
-  const std::string c = cell(f.a.node->openCase({"Bakery", "", "", "", "leak", Priority::normal, {}}), "case");
-  REQUIRE(f.a.node->setCaseStatus(c, CaseStatus::in_progress, {}));
+  const std::string c = ok(Cases(*f.a.node).open({"Bakery", "", "", "", "leak", Priority::normal, {}})).number;
+  REQUIRE(Cases(*f.a.node).setStatus(c, CaseStatus::in_progress, {}));
   f.syncAll();
-  REQUIRE(f.a.node->setCaseStatus(c, CaseStatus::resolved, {}));
-  REQUIRE(f.b.node->setCaseStatus(c, CaseStatus::cancelled, {}));
+  REQUIRE(Cases(*f.a.node).setStatus(c, CaseStatus::resolved, {}));
+  REQUIRE(Cases(*f.b.node).setStatus(c, CaseStatus::cancelled, {}));
   f.syncAll();
   const std::string x = f.onlyException("case_conflict", "case " + c);
-  auto shown = f.sup.node->showException(x);
+  auto shown = Exceptions(*f.sup.node).show(x);
   REQUIRE(shown);
-  CHECK_THAT(cellText(shown->rows[4][1]), Catch::Contains("cancelled"));
+  CHECK_THAT(shown->detail, Catch::Contains("cancelled"));
   f.resolve(x);
 }
 
 TEST_CASE("a part used after the case was closed elsewhere is a case conflict", "[server][reconcile]") {
   Field f;
-  REQUIRE(f.b.node->moveStock(qtyMove(MoveKind::receipt, "SEAL", "", "VAN-B", 2)));
-  const std::string c = cell(f.a.node->openCase({"Bakery", "", "", "", "leak", Priority::normal, {}}), "case");
-  REQUIRE(f.a.node->setCaseStatus(c, CaseStatus::in_progress, {}));
+  REQUIRE(Stock(*f.b.node).move(qtyMove(MoveKind::receipt, "SEAL", "", "VAN-B", 2)));
+  const std::string c = ok(Cases(*f.a.node).open({"Bakery", "", "", "", "leak", Priority::normal, {}})).number;
+  REQUIRE(Cases(*f.a.node).setStatus(c, CaseStatus::in_progress, {}));
   f.syncAll();
   const auto now = static_cast<std::int64_t>(fieldsync::sync::Hlc::systemClock()());
-  REQUIRE(f.a.node->setCaseStatus(c, CaseStatus::cancelled, now + 60'000));  // the office cancels at 10:01
+  REQUIRE(Cases(*f.a.node).setStatus(c, CaseStatus::cancelled, now + 60'000));  // the office cancels at 10:01
   MoveSpec part = qtyMove(MoveKind::consumption, "SEAL", "VAN-B", "", 1);
   part.at = now + 120'000;  // bob, offline, fits a seal at 10:02
-  REQUIRE(f.b.node->usePart(c, part));
+  REQUIRE(Cases(*f.b.node).usePart(c, part));
   f.syncAll();
   f.resolve(f.onlyException("case_conflict", "case " + c));
 }
@@ -202,23 +202,23 @@ TEST_CASE("a part used after the case was closed elsewhere is a case conflict", 
 TEST_CASE("a shipment cancelled on one device after it was dispatched on another is a shipment conflict",
           "[server][reconcile]") {
   Field f;
-  REQUIRE(f.a.node->moveStock(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 5)));
-  const std::string sh = cell(f.a.node->createShipment("Bakery", "", "WH1"), "shipment");
-  REQUIRE(f.a.node->addShipmentLine(sh, "SEAL", 1000, {}, false));
+  REQUIRE(Stock(*f.a.node).move(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 5)));
+  const std::string sh = ok(Shipments(*f.a.node).create("Bakery", "", "WH1")).number;
+  REQUIRE(Shipments(*f.a.node).addLine(sh, "SEAL", 1000, {}, false));
   f.syncAll();
-  REQUIRE(f.a.node->track(sh, {ShipmentStatus::dispatched}));
-  REQUIRE(f.b.node->track(sh, {ShipmentStatus::cancelled}));
+  REQUIRE(Shipments(*f.a.node).track(sh, {ShipmentStatus::dispatched}));
+  REQUIRE(Shipments(*f.b.node).track(sh, {ShipmentStatus::cancelled}));
   f.syncAll();
   f.resolve(f.onlyException("shipment_conflict", "shipment " + sh));
 }
 
 TEST_CASE("a part taken from a van that is not the visiting technician's is flagged", "[server][reconcile]") {
   Field f;
-  REQUIRE(f.b.node->moveStock(qtyMove(MoveKind::receipt, "SEAL", "", "VAN-B", 2)));
-  const std::string c = cell(f.a.node->openCase({"Bakery", "", "", "", "leak", Priority::normal, {}}), "case");
+  REQUIRE(Stock(*f.b.node).move(qtyMove(MoveKind::receipt, "SEAL", "", "VAN-B", 2)));
+  const std::string c = ok(Cases(*f.a.node).open({"Bakery", "", "", "", "leak", Priority::normal, {}})).number;
   f.syncAll();
-  REQUIRE(f.a.node->scheduleVisit(c, "alice", 1000, 2000));                         // the office sends alice
-  REQUIRE(f.b.node->usePart(c, qtyMove(MoveKind::consumption, "SEAL", "VAN-B", "", 1)));  // bob's van
+  REQUIRE(Cases(*f.a.node).schedule(c, "alice", 1000, 2000));                         // the office sends alice
+  REQUIRE(Cases(*f.b.node).usePart(c, qtyMove(MoveKind::consumption, "SEAL", "VAN-B", "", 1)));  // bob's van
   f.syncAll();
   f.resolve(f.onlyException("van_mismatch", "case " + c + ", van VAN-B"));
 }
@@ -229,13 +229,13 @@ TEST_CASE("ops from a device whose clock is hours ahead are applied and flagged"
   if (generous) f.s.server->setMaxClockAhead(4 * 3'600'000);
   const std::string path = f.dir.file("skewed.db");
   {
-    auto skewed = Node::init(path, "ACME Service", [] {
-      return fieldsync::sync::Hlc::systemClock()() + 3 * 3'600'000;  // three hours ahead
-    });
+    auto skewed = Node::init(path, "ACME Service", {[] {
+                               return fieldsync::sync::Hlc::systemClock()() + 3 * 3'600'000;  // three hours ahead
+                             }});
     REQUIRE(skewed);
   }
   REQUIRE(fieldsync::node::enroll(path, f.s.ticket("driver")));
-  auto n = Node::open(path, [] { return fieldsync::sync::Hlc::systemClock()() + 3 * 3'600'000; });
+  auto n = Node::open(path, {[] { return fieldsync::sync::Hlc::systemClock()() + 3 * 3'600'000; }});
   REQUIRE(n);
   auto session = fieldsync::node::SyncSession::connect(**n, path);
   REQUIRE(session);
@@ -243,7 +243,7 @@ TEST_CASE("ops from a device whose clock is hours ahead are applied and flagged"
   (*session)->close();
   f.syncAll();
   if (generous) {
-    CHECK(f.s.server->exceptions(true)->rows.empty());
+    CHECK(f.s.server->exceptions(true)->empty());
     CHECK(*f.sup.node->exportJson() == exportOf(**n));
     return;
   }
@@ -252,10 +252,10 @@ TEST_CASE("ops from a device whose clock is hours ahead are applied and flagged"
   auto devices = f.s.server->devices();
   REQUIRE(devices);
   bool found = false;
-  for (const auto& row : devices->rows)
-    if (cellText(row[0]) == (*n)->nodeId().hex()) {
+  for (const auto& d : *devices)
+    if (d.node == (*n)->nodeId()) {
       found = true;
-      CHECK(cellText(row[6]) == std::to_string(*(*n)->ownSeq()));
+      CHECK(d.ops_received == *(*n)->ownSeq());
     }
   CHECK(found);
   CHECK(*f.sup.node->exportJson() == exportOf(**n));
@@ -265,44 +265,44 @@ TEST_CASE("ops from a device whose clock is hours ahead are applied and flagged"
 TEST_CASE("one serial registered offline by two nodes with different build codes is flagged once",
           "[server][reconcile]") {
   Field f;
-  REQUIRE(f.a.node->registerUnit({"PUMP", "SN-9", "B1", "Bakery"}));
-  REQUIRE(f.b.node->registerUnit({"PUMP", " sn-9", "B2", "Bakery"}));  // the same unit, a different plate reading
+  REQUIRE(Catalogue(*f.a.node).registerUnit({"PUMP", "SN-9", "B1", "Bakery"}));
+  REQUIRE(Catalogue(*f.b.node).registerUnit({"PUMP", " sn-9", "B2", "Bakery"}));  // the same unit, a different plate reading
   f.syncAll();
   const std::string x = f.onlyException("duplicate_registration", "PUMP SN-9");
-  auto units = f.a.node->units();
+  auto units = Catalogue(*f.a.node).units();
   REQUIRE(units);
-  CHECK(units->rows.size() == 1);  // one unit, not two rows
+  CHECK(units->size() == 1);  // one unit, not two rows
   f.resolve(x);
 
   SECTION("agreeing registrations are not a conflict") {
-    REQUIRE(f.a.node->registerUnit({"PUMP", "SN-10", "B1"}));
-    REQUIRE(f.b.node->registerUnit({"PUMP", "SN-10", "B1"}));
+    REQUIRE(Catalogue(*f.a.node).registerUnit({"PUMP", "SN-10", "B1"}));
+    REQUIRE(Catalogue(*f.b.node).registerUnit({"PUMP", "SN-10", "B1"}));
     f.syncAll();
-    CHECK(f.s.server->exceptions(false)->rows.empty());
+    CHECK(f.s.server->exceptions(false)->empty());
   }
 }
 
 TEST_CASE("goods received twice from transit, or never, are transit not conserved", "[server][reconcile]") {
   Field f;
-  REQUIRE(f.a.node->moveStock(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 5)));
-  const std::string doc = cell(f.a.node->moveStock(qtyMove(MoveKind::transit_out, "SEAL", "WH1", "", 2)), "doc");
+  REQUIRE(Stock(*f.a.node).move(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 5)));
+  const std::string doc = ok(Stock(*f.a.node).move(qtyMove(MoveKind::transit_out, "SEAL", "WH1", "", 2))).number;
   f.syncAll();
 
   SECTION("two nodes each record the arrival") {
-    REQUIRE(f.a.node->arrive(doc, "WH2", {}));
-    REQUIRE(f.b.node->arrive(doc, "WH2", {}));
+    REQUIRE(Stock(*f.a.node).arrive(doc, "WH2", {}));
+    REQUIRE(Stock(*f.b.node).arrive(doc, "WH2", {}));
     f.syncAll();
     f.resolve(f.onlyException("transit_not_conserved", "transfer " + doc));
   }
   SECTION("nothing arrives in time") {
-    CHECK(f.s.server->exceptions(false)->rows.empty());  // in transit, not late yet
+    CHECK(f.s.server->exceptions(false)->empty());  // in transit, not late yet
     // The server's sweep makes this call on its replica every 10 minutes;
     // any replica can, and with a bound of 0 the goods are late already.
-    REQUIRE(f.sup.node->reconcileTransit(0));
+    REQUIRE(Reconciler(*f.sup.node).sweepTransit(0));
     f.syncAll();
     f.onlyException("transit_not_conserved", "transfer " + doc);
-    REQUIRE(f.b.node->arrive(doc, "WH2", {}));         // then it arrives
+    REQUIRE(Stock(*f.b.node).arrive(doc, "WH2", {}));         // then it arrives
     f.syncAll();
-    CHECK(f.s.server->exceptions(false)->rows.empty());  // the server closed it by itself
+    CHECK(f.s.server->exceptions(false)->empty());  // the server closed it by itself
   }
 }

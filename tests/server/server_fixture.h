@@ -89,11 +89,11 @@ inline std::string exportOf(Node& n) { return *n.exportJson(); }
 inline void checkHeldOnce(TestServer& s, Device& d) {
   auto devices = s.server->devices();
   REQUIRE(devices);
-  const std::string own = std::to_string(*d.node->ownSeq());
-  for (const auto& row : devices->rows)
-    if (cellText(row[0]) == d.node->nodeId().hex()) {
-      CHECK(cellText(row[6]) == own);
-      CHECK(cellText(row[7]) == own);
+  const std::uint64_t own = *d.node->ownSeq();
+  for (const auto& device : *devices)
+    if (device.node == d.node->nodeId()) {
+      CHECK(device.ops_received == own);
+      CHECK(device.watermark == own);
       return;
     }
   FAIL("the device is not enrolled");

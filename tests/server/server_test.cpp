@@ -88,7 +88,7 @@ TEST_CASE("what the server acknowledged survives a restart", "[server]") {
   auto offline = a.sync();
   REQUIRE_FALSE(offline);
   CHECK(offline.error().code == Errc::unavailable);
-  REQUIRE(a.node->moveStock(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 3)));
+  REQUIRE(Stock(*a.node).move(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 3)));
   s.start();
   CHECK(*s.server->exportJson() == before);
   REQUIRE(a.sync());
@@ -114,15 +114,15 @@ TEST_CASE("a store error in the middle of a push rolls back, and later pushes st
   const std::uint64_t held = s.ops();
   // The next op written to the log fails, part-way through a's push.
   onServerLog(s, "CREATE TRIGGER injected BEFORE INSERT ON ops BEGIN SELECT RAISE(ABORT, 'injected failure'); END;");
-  REQUIRE(a.node->moveStock(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 3)));
-  REQUIRE(a.node->moveStock(qtyMove(MoveKind::receipt, "SEAL", "", "WH2", 1)));
+  REQUIRE(Stock(*a.node).move(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 3)));
+  REQUIRE(Stock(*a.node).move(qtyMove(MoveKind::receipt, "SEAL", "", "WH2", 1)));
   auto failed = a.sync();
   REQUIRE_FALSE(failed);
   CHECK_THAT(failed.error().message, Catch::Contains("injected failure"));
   CHECK(s.ops() == held);  // nothing of that push was kept
   onServerLog(s, "DROP TRIGGER injected;");
   // The shared connection is not left inside the failed transaction.
-  REQUIRE(b.node->moveStock(qtyMove(MoveKind::receipt, "SEAL", "", "VAN-A", 2)));
+  REQUIRE(Stock(*b.node).move(qtyMove(MoveKind::receipt, "SEAL", "", "VAN-A", 2)));
   REQUIRE(b.sync());
   REQUIRE(a.sync());
   REQUIRE(b.sync());
@@ -177,7 +177,7 @@ TEST_CASE("an unenrolled, revoked or impostor device is refused and changes noth
   }
   SECTION("a revoked device") {
     REQUIRE(s.server->revoke(a.node->nodeId().hex()));
-    REQUIRE(a.node->moveStock(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 3)));
+    REQUIRE(Stock(*a.node).move(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 3)));
     auto r = a.sync();
     REQUIRE_FALSE(r);
     CHECK_THAT(r.error().message, Catch::Contains("revoked"));
@@ -195,7 +195,7 @@ TEST_CASE("an unenrolled, revoked or impostor device is refused and changes noth
   }
   SECTION("a node talking to a server with the wrong key notices and stops") {
     REQUIRE(a.node->setSetting("sync.server_key", fieldsync::sync::toHex(fieldsync::sync::SigningKey::generate().publicKey())));
-    REQUIRE(a.node->moveStock(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 3)));
+    REQUIRE(Stock(*a.node).move(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 3)));
     auto r = a.sync();
     REQUIRE_FALSE(r);
     CHECK(r.error().code == Errc::denied);
@@ -213,7 +213,7 @@ TEST_CASE("a tampered, replayed or truncated frame ends the session with an erro
   REQUIRE(a.sync());
   Proxy proxy(s.port);
   a.pointAt(proxy.port());
-  REQUIRE(a.node->moveStock(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 3)));
+  REQUIRE(Stock(*a.node).move(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 3)));
   const std::uint64_t ops = s.ops();
   // Client frames: 0 hello, 1 stream header, 2 authentication, 3 the first push.
   std::string saved_auth;

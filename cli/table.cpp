@@ -1,33 +1,15 @@
-#include "node/table.h"
+#include "cli/table.h"
 
 #include <algorithm>
 
+#include <nlohmann/json.hpp>
+
 #include "node/model.h"
 
-namespace fieldsync::node {
+namespace fieldsync::cli {
 
-std::string jsonString(std::string_view s) {
-  std::string out = "\"";
-  for (const char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          static constexpr char kHex[] = "0123456789abcdef";
-          out += "\\u00";
-          out += kHex[(c >> 4) & 0xF];
-          out += kHex[c & 0xF];
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
+using node::formatQty;
+using node::formatTime;
 
 std::string cellText(const Cell& c) {
   return std::visit([](const auto& v) -> std::string {
@@ -42,15 +24,16 @@ std::string cellText(const Cell& c) {
 }
 
 namespace {
-std::string cellJson(const Cell& c) {
-  return std::visit([](const auto& v) -> std::string {
+
+nlohmann::ordered_json cellJson(const Cell& c) {
+  return std::visit([](const auto& v) -> nlohmann::ordered_json {
     using T = std::decay_t<decltype(v)>;
-    if constexpr (std::is_same_v<T, std::monostate>) return "null";
-    else if constexpr (std::is_same_v<T, std::int64_t>) return std::to_string(v);
-    else if constexpr (std::is_same_v<T, std::string>) return jsonString(v);
-    else if constexpr (std::is_same_v<T, bool>) return v ? "true" : "false";
-    else if constexpr (std::is_same_v<T, Qty>) return formatQty(v.milli);
-    else return jsonString(formatTime(v.ms));
+    if constexpr (std::is_same_v<T, std::monostate>) return nullptr;
+    else if constexpr (std::is_same_v<T, Qty>) {
+      if (v.milli % 1000 == 0) return v.milli / 1000;
+      return static_cast<double>(v.milli) / 1000.0;
+    } else if constexpr (std::is_same_v<T, Time>) return formatTime(v.ms);
+    else return v;
   }, c);
 }
 
@@ -58,6 +41,7 @@ std::string cellJson(const Cell& c) {
 std::size_t width(std::string_view s) {
   return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char ch) { return (ch & 0xC0) != 0x80; }));
 }
+
 }  // namespace
 
 std::string toText(const Table& t) {
@@ -86,14 +70,14 @@ std::string toText(const Table& t) {
 }
 
 std::string toJson(const Table& t) {
-  std::string out = "[";
-  for (std::size_t r = 0; r < t.rows.size(); ++r) {
-    out += r ? ",{" : "{";
-    for (std::size_t i = 0; i < t.columns.size(); ++i)
-      out += (i ? "," : "") + jsonString(t.columns[i]) + ":" + cellJson(t.rows[r][i]);
-    out += "}";
+  auto rows = nlohmann::ordered_json::array();
+  for (const auto& row : t.rows) {
+    nlohmann::ordered_json o = nlohmann::ordered_json::object();
+    for (std::size_t i = 0; i < t.columns.size(); ++i) o[t.columns[i]] = cellJson(row[i]);
+    rows.push_back(std::move(o));
   }
-  return out + "]";
+  // Text that is not valid UTF-8 is printed with U+FFFD rather than failing the command.
+  return rows.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
-}  // namespace fieldsync::node
+}  // namespace fieldsync::cli

@@ -1,0 +1,69 @@
+#include "cli/program.h"
+
+#include <cstdio>
+
+#include "sync/bytes.h"
+
+namespace fieldsync::cli {
+
+ExitCode exitCode(sync::Errc code) {
+  switch (code) {
+    case sync::Errc::invalid_input:
+    case sync::Errc::refused:
+    case sync::Errc::not_found:
+    case sync::Errc::denied: return kRefused;
+    case sync::Errc::unavailable: return kUnavailable;
+    case sync::Errc::malformed:
+    case sync::Errc::internal: return kInternal;
+  }
+  return kInternal;
+}
+
+std::optional<int> Program::parse(CLI::App& app, int argc, char** argv) const {
+  if (argc <= 1) {  // nothing asked: show what can be asked
+    std::fputs(app.help().c_str(), stdout);
+    return kUsage;
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help: printed by CLI11, for the command asked about
+    return usage(e.what());
+  }
+  return std::nullopt;
+}
+
+int Program::fail(const sync::Error& e) const {
+  std::fprintf(stderr, "%s: %s\n", name_.c_str(), e.message.c_str());
+  return exitCode(e.code);
+}
+
+int Program::usage(const std::string& message) const {
+  std::fprintf(stderr, "%s: %s (try --help)\n", name_.c_str(), message.c_str());
+  return kUsage;
+}
+
+int Program::print(const Table& t, bool json) {
+  std::fputs((json ? toJson(t) + "\n" : toText(t)).c_str(), stdout);
+  return kOk;
+}
+
+sync::Result<std::int64_t> parseDuration(std::string_view text, std::string_view what) {
+  auto bad = [&] {
+    return sync::fail(sync::Errc::invalid_input,
+                      std::string(what) + ": '" + std::string(text) + "' is not a duration like 90s, 30m, 24h or 7d");
+  };
+  if (text.size() < 2 || text.size() > 10) return bad();
+  auto n = sync::parseUnsigned(text.substr(0, text.size() - 1), what);
+  if (!n || *n == 0) return bad();
+  const auto v = static_cast<std::int64_t>(*n);
+  switch (text.back()) {
+    case 's': return v * 1000;
+    case 'm': return v * 60'000;
+    case 'h': return v * 3'600'000;
+    case 'd': return v * 86'400'000;
+    default: return bad();
+  }
+}
+
+}  // namespace fieldsync::cli

@@ -1,0 +1,239 @@
+#include "cli/records.h"
+
+namespace fieldsync::cli {
+namespace {
+
+using node::name;
+
+Cell text(std::string_view s) { return std::string(s); }
+Cell count(std::uint64_t n) { return static_cast<std::int64_t>(n); }
+Cell time(std::optional<std::int64_t> ms) { return ms ? Cell{Time{*ms}} : Cell{}; }
+
+// A history with a summary line first: at, event, detail.
+Table history(const std::string& what, const std::string& summary, const std::vector<node::HistoryEntry>& events) {
+  Table t{{"at", "event", "detail"}, {{std::monostate{}, what, summary}}};
+  for (const auto& e : events) t.rows.push_back({Time{e.at}, e.event, e.detail});
+  return t;
+}
+
+}  // namespace
+
+Table toTable(const node::NodeStatus& s) {
+  Table t{{"key", "value"}, {}};
+  auto row = [&](const char* k, Cell v) { t.rows.push_back({std::string(k), std::move(v)}); };
+  row("node", s.node.hex());
+  row("company", s.company);
+  row("schema_version", std::int64_t{s.schema_version});
+  row("ops", count(s.ops));
+  row("own_ops", count(s.own_ops));
+  row("clock", Time{s.clock});
+  row("server", s.server);
+  row("branch", s.branch);
+  row("role", s.role);
+  row("pending_ops", count(s.pending_ops));
+  row("last_sync", time(s.last_sync));
+  row("cursor", count(s.cursor));
+  row("items", count(s.items));
+  row("locations", count(s.locations));
+  row("units", count(s.units));
+  row("cases", count(s.cases));
+  row("shipments", count(s.shipments));
+  return t;
+}
+
+Table toTable(const node::Enrolled& e) {
+  return {{"node", "server", "company", "branch", "role"}, {{e.node.hex(), e.server, e.company, e.branch, e.role}}};
+}
+
+Table toTable(const node::SyncReport& r) {
+  return {{"pushed", "pulled", "acked", "cursor", "bytes_out", "bytes_in", "clock_offset_ms"},
+          {{count(r.pushed), count(r.pulled), count(r.watermark), count(r.cursor), count(r.bytes_out),
+            count(r.bytes_in), r.clock_offset_ms}}};
+}
+
+namespace {
+std::vector<Cell> itemRow(const node::ItemView& i) {
+  return {i.code, i.name, i.serial_tracked, i.warranty_days, Qty{i.low_stock}};
+}
+std::vector<Cell> locationRow(const node::LocationView& l) {
+  return {l.code, l.name, text(name(l.kind)), l.technician, l.allow_negative};
+}
+const std::vector<std::string> kItemColumns{"item", "name", "serial_tracked", "warranty_days", "low_stock"};
+const std::vector<std::string> kLocationColumns{"location", "name", "kind", "technician", "allow_negative"};
+
+template <class Row, class F>
+Table rows(std::vector<std::string> columns, const std::vector<Row>& all, F row) {
+  Table t{std::move(columns), {}};
+  for (const Row& r : all) t.rows.push_back(row(r));
+  return t;
+}
+}  // namespace
+
+Table toTable(const node::ItemSaved& r) {
+  Table t{kItemColumns, {itemRow(r.item)}};
+  t.columns.push_back("result");
+  t.rows[0].push_back(text(name(r.result)));
+  return t;
+}
+Table toTable(const std::vector<node::ItemView>& items) { return rows(kItemColumns, items, itemRow); }
+
+Table toTable(const node::LocationSaved& r) {
+  Table t{kLocationColumns, {locationRow(r.location)}};
+  t.columns.push_back("result");
+  t.rows[0].push_back(text(name(r.result)));
+  return t;
+}
+Table toTable(const std::vector<node::LocationView>& locations) {
+  return rows(kLocationColumns, locations, locationRow);
+}
+
+Table toTable(const node::UnitRegistered& r) {
+  return {{"unit", "item", "serial", "result"}, {{r.unit.hex(), r.item, r.serial, text(name(r.result))}}};
+}
+
+Table toTable(const node::UnitInstalled& r) {
+  return {{"unit", "item", "serial", "customer", "site", "installed"},
+          {{r.unit.hex(), r.item, r.serial, r.customer, r.site, Time{r.at}}}};
+}
+
+Table toTable(const node::UnitHistory& h) {
+  const node::UnitView& u = h.unit;
+  const std::string cover =
+      u.warranty_end ? std::string(h.under_warranty ? "under warranty" : "out of warranty") + " until " +
+                           node::formatTime(*u.warranty_end)
+                     : "no warranty start yet (not delivered or installed)";
+  return history("unit", u.item + " " + u.serial + ", build " + u.build_code + ", " + cover, h.events);
+}
+
+Table toTable(const std::vector<node::UnitView>& units) {
+  return rows({"item", "serial", "build_code", "customer", "site", "parent", "location", "state", "warranty_start",
+               "warranty_end"},
+              units, [](const node::UnitView& u) -> std::vector<Cell> {
+                return {u.item,     u.serial,           u.build_code,          u.customer,          u.site,
+                        u.parent,   u.location,         text(name(u.state)),  time(u.warranty_start),
+                        time(u.warranty_end)};
+              });
+}
+
+Table toTable(const node::ImportSummary& s, bool dry_run) {
+  return {{"read", "created", "updated", "unchanged", "duplicates", "invalid", "dry_run"},
+          {{count(s.read), count(s.created), count(s.updated), count(s.unchanged), count(s.duplicates),
+            count(s.invalid), dry_run}}};
+}
+
+Table toTable(const node::MovePosted& m) {
+  std::string items;
+  for (const std::string& i : m.items) items += (items.empty() ? "" : " ") + i;
+  return {{"doc", "kind", "item", "from", "to", "qty", "serials", "at", "forced"},
+          {{m.number.empty() ? Cell{} : Cell{m.number}, text(name(m.kind)), items, m.from, m.to, Qty{m.qty}, m.serials,
+            Time{m.at}, m.forced}}};
+}
+
+Table toTable(const std::vector<node::BalanceRow>& all) {
+  return rows({"item", "location", "qty"}, all,
+              [](const node::BalanceRow& b) -> std::vector<Cell> { return {b.item, b.location, Qty{b.qty}}; });
+}
+
+Table toTable(const std::vector<node::LowStockRow>& all) {
+  return rows({"item", "location", "qty", "low_stock"}, all, [](const node::LowStockRow& b) -> std::vector<Cell> {
+    return {b.item, b.location, Qty{b.qty}, Qty{b.low_stock}};
+  });
+}
+
+Table toTable(const node::CaseOpened& r) {
+  return {{"case", "id", "customer", "status", "opened"},
+          {{r.number, r.id.hex(), r.customer, text(name(r.status)), Time{r.at}}}};
+}
+
+Table toTable(const node::VisitScheduled& r) {
+  return {{"case", "visit", "technician", "from", "to", "status"},
+          {{r.case_number, r.visit.hex(), r.technician, Time{r.from}, Time{r.to}, text(name(r.status))}}};
+}
+
+Table toTable(const node::CaseTransitioned& r) {
+  return {{"case", "from", "to", "reopen_count", "at"},
+          {{r.case_number, text(name(r.from)), text(name(r.to)), r.reopen_count, Time{r.at}}}};
+}
+
+Table toTable(const node::CaseNote& r, const char* what) {
+  return {{"case", what, "at"}, {{r.case_number, r.text, Time{r.at}}}};
+}
+
+Table toTable(const node::CaseView& v) {
+  const node::CaseRow& c = v.summary;
+  return history("case",
+                 c.number + " " + std::string(name(c.status)) + ", " + std::string(name(c.priority)) + " priority, " +
+                     c.customer + (c.site.empty() ? "" : " / " + c.site) + (c.unit.empty() ? "" : ", unit " + c.unit) +
+                     ": " + c.problem,
+                 v.history);
+}
+
+Table toTable(const std::vector<node::CaseRow>& all) {
+  return rows({"case", "customer", "site", "unit", "priority", "status", "reopen_count", "anomalies", "problem"}, all,
+              [](const node::CaseRow& c) -> std::vector<Cell> {
+                return {c.number, c.customer, c.site, c.unit, text(name(c.priority)), text(name(c.status)),
+                        c.reopen_count, c.anomalies, c.problem};
+              });
+}
+
+Table toTable(const node::ShipmentCreated& r) {
+  return {{"shipment", "id", "customer", "site", "from", "status"},
+          {{r.number, r.id.hex(), r.customer, r.site, r.from, text(name(r.status))}}};
+}
+
+Table toTable(const node::LineAdded& r) {
+  return {{"shipment", "item", "qty", "serials"}, {{r.shipment, r.item, Qty{r.qty}, r.serials}}};
+}
+
+Table toTable(const node::Tracked& r) {
+  return {{"shipment", "from", "to", "at"}, {{r.shipment, text(name(r.from)), text(name(r.to)), Time{r.at}}}};
+}
+
+Table toTable(const node::ShipmentView& v) {
+  const node::ShipmentRow& s = v.summary;
+  Table t{{"at", "event", "detail"},
+          {{std::monostate{}, std::string("shipment"),
+            s.number + " " + std::string(name(s.status)) + " to " + s.customer + " / " + s.site}}};
+  for (const auto& l : v.lines)
+    t.rows.push_back({std::monostate{}, std::string("line"),
+                      l.item + " " + node::formatQty(l.qty) + (l.serial.empty() ? "" : " serial " + l.serial)});
+  for (const auto& e : v.tracking) {
+    std::string detail(name(e.status));
+    for (auto [label, value] : {std::pair{" recipient ", &e.recipient}, {" proof ", &e.proof}, {" place ", &e.place},
+                                {" reason ", &e.reason}})
+      if (!value->empty()) detail += label + *value;
+    t.rows.push_back({Time{e.at}, std::string("tracking"), detail});
+  }
+  return t;
+}
+
+Table toTable(const std::vector<node::ShipmentRow>& all) {
+  return rows({"shipment", "customer", "site", "from", "status", "attempts", "anomalies", "lines"}, all,
+              [](const node::ShipmentRow& s) -> std::vector<Cell> {
+                return {s.number, s.customer, s.site, s.from, text(name(s.status)), s.attempts, s.anomalies, s.lines};
+              });
+}
+
+Table toTable(const std::vector<node::ExceptionRow>& all) {
+  return rows({"exception", "kind", "status", "subjects", "raised"}, all,
+              [](const node::ExceptionRow& x) -> std::vector<Cell> {
+                return {x.number, x.kind, x.status, x.subjects, Time{x.raised}};
+              });
+}
+
+Table toTable(const node::ExceptionView& v) {
+  Table t{{"field", "value"}, {}};
+  for (auto [label, value] : {std::pair{"exception", &v.row.number}, {"kind", &v.row.kind}, {"status", &v.row.status},
+                              {"subjects", &v.row.subjects}, {"detail", &v.detail}, {"suggestion", &v.suggestion},
+                              {"note", &v.note}})
+    t.rows.push_back({std::string(label), *value});
+  t.rows.push_back({std::string("id"), v.id.hex()});
+  return t;
+}
+
+Table toTable(const node::Resolved& r) {
+  return {{"exception", "status", "note", "movement", "at"},
+          {{r.number, std::string("resolved"), r.note, r.movement, r.at ? Cell{Time{*r.at}} : Cell{std::string()}}}};
+}
+
+}  // namespace fieldsync::cli

@@ -1,0 +1,52 @@
+// The node's typed results as tables, with the columns the programs print
+// (and their --json keys). One overload per result type.
+#pragma once
+
+#include <vector>
+
+#include "cli/table.h"
+#include "node/cases.h"
+#include "node/catalogue.h"
+#include "node/exceptions.h"
+#include "node/shipments.h"
+#include "node/stock.h"
+#include "node/sync_client.h"
+
+namespace fieldsync::cli {
+
+Table toTable(const node::NodeStatus& s);
+Table toTable(const node::Enrolled& e);
+Table toTable(const node::SyncReport& r);
+
+Table toTable(const node::ItemSaved& r);
+Table toTable(const std::vector<node::ItemView>& items);
+Table toTable(const node::LocationSaved& r);
+Table toTable(const std::vector<node::LocationView>& locations);
+Table toTable(const node::UnitRegistered& r);
+Table toTable(const node::UnitInstalled& r);
+Table toTable(const node::UnitHistory& h);
+Table toTable(const std::vector<node::UnitView>& units);
+Table toTable(const node::ImportSummary& s, bool dry_run);
+
+Table toTable(const node::MovePosted& m);
+Table toTable(const std::vector<node::BalanceRow>& rows);
+Table toTable(const std::vector<node::LowStockRow>& rows);
+
+Table toTable(const node::CaseOpened& r);
+Table toTable(const node::VisitScheduled& r);
+Table toTable(const node::CaseTransitioned& r);
+Table toTable(const node::CaseNote& r, const char* what);  // what: "activity" or "signed_by"
+Table toTable(const node::CaseView& v);
+Table toTable(const std::vector<node::CaseRow>& rows);
+
+Table toTable(const node::ShipmentCreated& r);
+Table toTable(const node::LineAdded& r);
+Table toTable(const node::Tracked& r);
+Table toTable(const node::ShipmentView& v);
+Table toTable(const std::vector<node::ShipmentRow>& rows);
+
+Table toTable(const std::vector<node::ExceptionRow>& rows);
+Table toTable(const node::ExceptionView& v);
+Table toTable(const node::Resolved& r);
+
+}  // namespace fieldsync::cli

@@ -1,0 +1,121 @@
+// Catalogue: items, locations and registered devices (units) of a node.
+//
+// Codes (items, locations) are trimmed and upper-cased, and an entity's id
+// is the natural id of its code, so two nodes that add the same code get
+// one entity. A unit's id is the natural id of (company, item, serial), so
+// two offline registrations of one device are one unit. Quantities are
+// milli-units; times are ms since the epoch, UTC. Borrows the Node, which
+// must outlive it; not thread-safe, like the Node.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "node/node.h"
+
+namespace fieldsync::node {
+
+struct ItemSpec {
+  std::string code, name;
+  bool serial_tracked = false;
+  std::int64_t warranty_days = 0;
+  std::int64_t low_stock = 0;  // milli-units; 0: no threshold
+};
+
+struct LocationSpec {
+  std::string code, name;
+  LocationKind kind = LocationKind::warehouse;
+  std::string technician;  // a van's technician
+  bool allow_negative = false;
+};
+
+struct UnitSpec {
+  std::string item, serial, build_code, customer, site;
+  std::optional<std::int64_t> manufactured_on;
+};
+
+struct InstallSpec {
+  std::string item, serial, customer, site;
+  std::string parent_item, parent_serial;  // a part installed into a device
+  std::optional<std::int64_t> at;
+};
+
+enum class Saved { created, updated, unchanged };
+std::string_view name(Saved v);
+
+struct ItemView {
+  std::string code, name;
+  bool serial_tracked = false;
+  std::int64_t warranty_days = 0, low_stock = 0;
+};
+struct LocationView {
+  std::string code, name;
+  LocationKind kind = LocationKind::warehouse;
+  std::string technician;
+  bool allow_negative = false;
+};
+struct UnitView {
+  std::string item, serial, build_code, customer, site;
+  std::string parent;    // the serial of the device it is installed in
+  std::string location;  // where its latest movement took it; empty if it never moved
+  UnitState state = UnitState::registered;
+  std::optional<std::int64_t> warranty_start, warranty_end;  // from the earliest delivery or installation
+};
+struct UnitHistory {
+  UnitView unit;
+  bool under_warranty = false;  // as of the node's clock
+  std::vector<HistoryEntry> events;
+};
+
+struct ItemSaved {
+  ItemView item;
+  Saved result = Saved::created;
+};
+struct LocationSaved {
+  LocationView location;
+  Saved result = Saved::created;
+};
+struct UnitRegistered {
+  sync::Id unit;
+  std::string item, serial;
+  Saved result = Saved::created;
+};
+struct UnitInstalled {
+  sync::Id unit;
+  std::string item, serial, customer, site;
+  std::int64_t at = 0;
+};
+
+struct ImportSummary {
+  static constexpr std::size_t kMaxProblems = 100;
+  std::uint64_t read = 0, created = 0, updated = 0, unchanged = 0, duplicates = 0, invalid = 0;
+  std::vector<std::string> problems;  // "line N: reason", the first kMaxProblems
+};
+
+class Catalogue {
+ public:
+  explicit Catalogue(Node& node);
+
+  Result<ItemSaved> addItem(const ItemSpec& spec);  // an item's tracking cannot change (Errc::refused)
+  Result<LocationSaved> addLocation(const LocationSpec& spec);  // nor a location's kind
+  Result<std::vector<ItemView>> items();          // by code
+  Result<std::vector<LocationView>> locations();  // by code
+
+  Result<UnitRegistered> registerUnit(const UnitSpec& spec);
+  Result<UnitInstalled> installUnit(const InstallSpec& spec);
+  Result<UnitHistory> unitHistory(std::string_view item, std::string_view serial);
+  Result<std::vector<UnitView>> units();  // by item, then serial
+  // CSV with a header naming item, serial and optionally build_code,
+  // customer, site, manufactured_on. One transaction; dry_run writes nothing.
+  Result<ImportSummary> importUnits(std::istream& csv, bool dry_run,
+                                    const std::function<void(std::uint64_t rows)>& progress = {});
+
+ private:
+  Node::Core& core_;
+};
+
+}  // namespace fieldsync::node

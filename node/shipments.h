@@ -1,0 +1,75 @@
+// Shipments: deliveries from a stock location to a customer, their lines
+// and tracking events with proof of delivery. The status is a fold over
+// the tracking facts by business time (docs/data-model.md); dispatch,
+// delivery and return move the lines' stock through transit. A shipment is
+// named by its number or id. Quantities are milli-units; times are ms since
+// the epoch, UTC. Borrows the Node.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "node/node.h"
+
+namespace fieldsync::node {
+
+struct TrackSpec {
+  ShipmentStatus status = ShipmentStatus::ready;
+  std::optional<std::int64_t> at;
+  std::string recipient, proof, place, reason;  // proof of delivery; a failed attempt's reason
+  bool force = false;
+};
+
+struct ShipmentCreated {
+  sync::Id id;
+  std::string number, customer, site, from;  // number: "S-1a2b3c4d-0001"; from: the origin's code
+  ShipmentStatus status = ShipmentStatus::created;
+};
+struct LineAdded {
+  std::string shipment, item;
+  std::int64_t qty = 0, serials = 0;
+};
+struct Tracked {
+  std::string shipment;
+  ShipmentStatus from = ShipmentStatus::created, to = ShipmentStatus::created;
+  std::int64_t at = 0;
+};
+
+struct ShipmentRow {
+  std::string number, customer, site, from;
+  ShipmentStatus status = ShipmentStatus::created;
+  std::int64_t attempts = 0, anomalies = 0, lines = 0;
+};
+struct ShipmentLineView {
+  std::string item, serial;  // serial: empty for items not tracked by serial
+  std::int64_t qty = 0;
+};
+struct TrackingEntry {
+  std::int64_t at = 0;
+  ShipmentStatus status = ShipmentStatus::created;
+  std::string recipient, proof, place, reason;
+};
+struct ShipmentView {
+  ShipmentRow summary;
+  std::vector<ShipmentLineView> lines;
+  std::vector<TrackingEntry> tracking;  // by business time
+};
+
+class Shipments {
+ public:
+  explicit Shipments(Node& node);
+
+  Result<ShipmentCreated> create(std::string_view customer, std::string_view site, std::string_view origin);
+  Result<LineAdded> addLine(std::string_view ref, std::string_view item, std::optional<std::int64_t> qty,
+                            const std::vector<std::string>& serials, bool force);
+  Result<Tracked> track(std::string_view ref, const TrackSpec& spec);
+  Result<ShipmentView> show(std::string_view ref);
+  Result<std::vector<ShipmentRow>> list();  // by number
+
+ private:
+  Node::Core& core_;
+};
+
+}  // namespace fieldsync::node
