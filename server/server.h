@@ -7,8 +7,12 @@
 // with single-use, expiring tokens and then sync over the protocol of
 // docs/protocol.md: a push is acknowledged only after it is committed, so a
 // crash or a stop never loses an acknowledged op.
-// Threads: serve() runs the network on the calling thread; stop() may be
-// called from any thread; the admin calls must not run while serve() does.
+// Threads: serve() runs the network (every session, on its own strand) on
+// the calling thread until stop(). Every other method may be called from
+// any thread, also while serve() runs: they take the server's mutex around
+// the stores, which the serving thread takes too, never across a wait.
+// stop() ends the open sessions and returns at once; serve() returns when
+// they have closed.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +25,7 @@
 
 #include "node/exceptions.h"
 #include "sync/crypto.h"
+#include "sync/hlc.h"
 #include "sync/result.h"
 
 namespace fieldsync::server {
@@ -46,7 +51,10 @@ class Server {
  public:
   // Opens the data directory, creating it, the key and the stores on first
   // start; `company` is required then and must match afterwards if given.
-  static Result<std::unique_ptr<Server>> open(const std::string& data_dir, std::string_view company);
+  // `clock` (ms since the epoch, UTC) stamps tokens, contacts and clock-skew
+  // checks, and is the merged replica's wall clock; tests inject one.
+  static Result<std::unique_ptr<Server>> open(const std::string& data_dir, std::string_view company,
+                                              sync::Hlc::WallClock clock = sync::Hlc::systemClock());
   ~Server();
 
   // Admin. An empty host means the address the server last listened on.

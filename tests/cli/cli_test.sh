@@ -65,7 +65,8 @@ check "sync exits 0" expect_exit 0 --db "$tmp/d.db" sync
 ops_received() { "$server_bin" --data "$tmp/srv" --json devices | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["ops_received"])'; }
 "$bin" --db "$tmp/d.db" sync --watch > /dev/null 2> "$tmp/watch.err" &
 watcher=$!
-sleep 1.5
+for _ in $(seq 100); do grep -q "connected" "$tmp/watch.err" 2>/dev/null && break; sleep 0.1; done
+check "sync --watch connects" grep -q "connected" "$tmp/watch.err"
 before=$(ops_received)
 "$bin" --db "$tmp/d.db" item add WATCHED > /dev/null
 for _ in $(seq 50); do [ "$(ops_received)" -gt "$before" ] && break; sleep 0.2; done

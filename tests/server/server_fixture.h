@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <filesystem>
 #include <mutex>
 #include <thread>
@@ -25,12 +26,15 @@ struct TestServer {
   std::thread thread;
   std::vector<std::string> log;
   std::mutex log_mutex;
+  std::atomic<std::int64_t> clock_ahead_ms{0};  // the server's clock runs this far ahead of the system's
 
   TestServer() { start(); }
   ~TestServer() { stop(); }
 
   void start() {
-    auto s = Server::open(dir.file("data"), "ACME Service");
+    auto s = Server::open(dir.file("data"), "ACME Service", [this] {
+      return fieldsync::sync::Hlc::systemClock()() + static_cast<std::uint64_t>(clock_ahead_ms.load());
+    });
     REQUIRE(s);
     server = std::move(s).value();
     server->setLog([this](const std::string& line) {

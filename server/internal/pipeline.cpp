@@ -1,0 +1,70 @@
+#include "server/internal/pipeline.h"
+
+#include <algorithm>
+
+#include "storage/sqlite.h"
+
+namespace fieldsync::server {
+
+Status MergePipeline::forward() {
+  try {
+    auto ops = merged_.opsOf(merged_.nodeId(), store_.metaNumber("forwarded"), 1'000'000);
+    if (!ops) return ops.error();
+    if (ops->empty()) return {};
+    auto tx = store_.transaction();
+    store_.appendOwn(*ops);
+    store_.setMeta("forwarded", std::to_string(ops->back().id.seq));
+    tx.commit();
+    return {};
+  } catch (const storage::StoreError& e) {
+    return e.error();
+  }
+}
+
+Status MergePipeline::forwardIf(Result<std::uint64_t> written) {
+  if (!written) return written.error();
+  return *written ? forward() : Status{};
+}
+
+Status MergePipeline::catchUp() {
+  auto merged_cursor = merged_.settingNumber("sync.cursor");
+  if (!merged_cursor) return merged_cursor.error();
+  std::uint64_t cursor = *merged_cursor;
+  for (;;) {
+    std::vector<LoggedOp> logged;
+    try {
+      logged = store_.opsAfter(cursor, sync::Id{}, 5000);
+    } catch (const storage::StoreError& e) {
+      return e.error();
+    }
+    if (logged.empty()) return forward();  // also what a crash left unforwarded
+    std::vector<sync::Op> batch;
+    for (LoggedOp& l : logged) batch.push_back(std::move(l.op));
+    cursor = logged.back().server_seq;
+    if (auto ok = merged_.applyPulled(batch, cursor); !ok) return ok;
+    if (checks_.on)
+      if (auto ok = forwardIf(node::Reconciler(merged_).reconcile(batch, checks_.max_transit_ms)); !ok) return ok;
+  }
+}
+
+Status MergePipeline::sweepTransit() { return forwardIf(node::Reconciler(merged_).sweepTransit(checks_.max_transit_ms)); }
+
+Status MergePipeline::checkClock(const Device& device, const std::vector<sync::Op>& ops, std::int64_t now) {
+  std::int64_t worst = 0;
+  std::uint64_t count = 0, last = 0;
+  for (const sync::Op& op : ops) {
+    const auto ahead = static_cast<std::int64_t>(sync::hlcMillis(op.hlc)) - now;
+    if (ahead <= checks_.max_clock_ahead_ms) continue;
+    worst = std::max(worst, ahead);
+    ++count;
+    last = op.id.seq;
+  }
+  if (!count) return {};
+  const std::string detail = std::to_string(count) + " ops up to seq " + std::to_string(last) + " stamped up to " +
+                             std::to_string(worst / 60'000) + " minutes ahead of the server's clock";
+  return forwardIf(node::Reconciler(merged_).raise(
+      {"clock_skew", {device.node}, "device " + device.node.hex() + " (" + device.branch + "/" + device.role + ")",
+       detail, "fix the device's clock (NTP, time zone); its ops were applied", static_cast<std::int64_t>(last)}));
+}
+
+}  // namespace fieldsync::server

@@ -1,0 +1,77 @@
+// Server::Impl: the server's state, shared by server.cpp (opening, the
+// network, the Hub its sessions call) and admin.cpp. Internal to
+// fieldsync::server.
+//
+// Threads (server.h states the contract): the io_context runs on the one
+// thread that calls serve(); sessions, the accept loop and the transit
+// sweep run there. The admin calls may come from any other thread. Both
+// touch `store` and `merged` only while holding `mutex`, and the serving
+// thread never holds it across a co_await. `log_sink` has a mutex of its
+// own, since log lines are written with and without `mutex` held.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+
+#include "node/node.h"
+#include "server/internal/hub.h"
+#include "server/internal/pipeline.h"
+#include "server/internal/session.h"
+#include "server/internal/store.h"
+#include "storage/sqlite.h"
+#include "sync/net.h"
+
+namespace fieldsync::server {
+
+struct Server::Impl final : Hub {
+  std::string dir;
+  sync::SigningKey signing_key;
+  sync::Hlc::WallClock clock;
+  Checks checks;
+
+  std::mutex mutex;  // guards store, merged and pipeline
+  std::unique_ptr<ServerStore> store;
+  std::unique_ptr<node::Node> merged;
+  std::unique_ptr<MergePipeline> pipeline;
+  std::unique_lock<std::mutex> lock() { return std::unique_lock(mutex); }
+
+  std::mutex log_mutex;  // guards log_sink
+  std::function<void(const std::string&)> log_sink;
+
+  // Serving-thread state. Declared last: destroyed first, with every
+  // pending session, while the members above are still alive.
+  net::asio::io_context io{1};
+  std::optional<net::tcp::acceptor> acceptor;
+  std::optional<net::asio::signal_set> signals;
+  std::optional<net::asio::steady_timer> sweep_timer;
+  std::uint64_t sessions = 0;
+  std::map<std::uint64_t, std::weak_ptr<Session>> live;  // for stop()
+
+  Impl(sync::SigningKey k, sync::Hlc::WallClock c) : signing_key(std::move(k)), clock(std::move(c)) {}
+
+  // Hub, for sessions (server.cpp).
+  const sync::SigningKey& key() const override { return signing_key; }
+  std::int64_t now() override { return static_cast<std::int64_t>(clock()); }
+  void log(const std::string& line) override;
+  Device admit(const pb::Envelope& first, const sync::ServerHandshake& hs, const std::string& who) override;
+  std::uint64_t head() override;
+  pb::Envelope push(Device& device, const pb::Push& push) override;
+  pb::Envelope pull(const Device& device, const pb::Pull& pull) override;
+
+  net::asio::awaitable<void> acceptLoop();
+  net::asio::awaitable<void> sweepLoop();
+
+  // Runs store work, turning a StoreError into a Result error.
+  template <class F>
+  auto guarded(F body) -> decltype(body()) {
+    try {
+      return body();
+    } catch (const storage::StoreError& e) {
+      return e.error();
+    }
+  }
+};
+
+}  // namespace fieldsync::server

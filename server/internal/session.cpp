@@ -1,0 +1,212 @@
+// Session: the protocol of one connection (docs/protocol.md) over Asio
+// coroutines on a strand, in the shape of Asio's chat_server example.
+#include "server/internal/session.h"
+
+#include "sync/codec.h"
+
+namespace fieldsync::server {
+
+using namespace fieldsync::net;
+using asio::awaitable;
+using asio::use_awaitable;
+using sync::Errc;
+
+namespace {
+
+pb::ErrorCode wireCode(Errc c) {
+  switch (c) {
+    case Errc::invalid_input: return pb::INVALID_INPUT;
+    case Errc::refused: return pb::REFUSED;
+    case Errc::not_found: return pb::NOT_FOUND;
+    case Errc::malformed: return pb::MALFORMED;
+    case Errc::unavailable: return pb::UNAVAILABLE;
+    case Errc::denied: return pb::DENIED;
+    case Errc::internal: return pb::INTERNAL;
+  }
+  return pb::INTERNAL;
+}
+
+}  // namespace
+
+Session::Session(tcp::socket socket, Hub& hub, std::uint64_t number, Timeouts timeouts)
+    : socket_(std::move(socket)),
+      hub_(hub),
+      timeouts_(timeouts),
+      outbox_signal_(socket_.get_executor()),
+      watchdog_timer_(socket_.get_executor()) {
+  boost::system::error_code ec;
+  const auto peer = socket_.remote_endpoint(ec);
+  who_ = "session " + std::to_string(number) + " " +
+         (ec ? std::string("?") : peer.address().to_string() + ":" + std::to_string(peer.port()));
+  outbox_signal_.expires_at(Clock::time_point::max());
+  watchdog_timer_.expires_at(Clock::time_point::max());
+}
+
+void Session::start() {
+  auto self = shared_from_this();
+  // A coroutine that throws is logged and ends the session; nothing is lost
+  // silently (in Asio 1.74 `detached` would swallow it).
+  auto ended = [self](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      self->hub_.log(self->who_ + ": ended by " + ex.what());
+    }
+    self->close();
+  };
+  asio::co_spawn(socket_.get_executor(), reader(), ended);
+  asio::co_spawn(socket_.get_executor(), writer(), ended);
+  asio::co_spawn(socket_.get_executor(), watchdog(), ended);
+}
+
+void Session::stop() {
+  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->close(); });
+}
+
+void Session::close() {
+  if (closed_) return;
+  closed_ = true;
+  boost::system::error_code ignored;
+  socket_.close(ignored);
+  outbox_signal_.cancel();
+  watchdog_timer_.cancel();
+}
+
+awaitable<void> Session::reader() {
+  std::optional<SessionError> failure;
+  try {
+    co_await converse();
+    co_return;  // said goodbye: the writer closes after the last frame
+  } catch (const SessionError& e) {
+    failure = e;
+  } catch (const boost::system::system_error& e) {
+    if (!closed_) hub_.log(who_ + ": disconnected (" + e.code().message() + ")");
+  }
+  if (failure) {
+    hub_.log(who_ + ": refused: " + failure->message);
+    if (tx_ && !closed_) {  // tell the peer why; the writer closes after it
+      pb::Envelope err;
+      err.mutable_error()->set_code(wireCode(failure->code));
+      err.mutable_error()->set_message(failure->message);
+      queueSealed(err, true);
+      co_return;
+    }
+  }
+  close();
+}
+
+awaitable<void> Session::converse() {
+  sync::ServerHandshake hs(hub_.key());
+  const std::string hello = co_await readFrame(timeouts_.handshake);
+  auto server_hello = hs.onClientHello(hello, static_cast<std::uint64_t>(hub_.now()));
+  if (!server_hello) throw SessionError{server_hello.error().code, server_hello.error().message};
+  queue(*server_hello);
+  tx_ = std::make_unique<sync::StreamSender>(hs.keys().tx);
+  queue(tx_->header());
+  const std::string header = co_await readFrame(timeouts_.handshake);
+  auto rx = sync::StreamReceiver::open(hs.keys().rx, header);
+  if (!rx) throw SessionError{Errc::malformed, rx.error().message};
+  rx_ = std::move(rx).value();
+
+  const pb::Envelope first = co_await receive(timeouts_.handshake);
+  Device device = hub_.admit(first, hs, who_);
+  who_ += " device " + device.node.hex().substr(0, 8);
+  pb::Envelope welcome;
+  auto* w = welcome.mutable_welcome();
+  w->set_watermark(device.watermark);
+  w->set_head(hub_.head());
+  w->set_server_time_ms(static_cast<std::uint64_t>(hub_.now()));
+  w->set_branch(device.branch);
+  w->set_role(device.role);
+  queueSealed(welcome);
+  hub_.log(who_ + ": connected (" + device.branch + "/" + device.role + ", watermark " +
+           std::to_string(device.watermark) + ")");
+
+  for (;;) {
+    const pb::Envelope e = co_await receive(timeouts_.idle);
+    switch (e.msg_case()) {
+      case pb::Envelope::kPush: queueSealed(hub_.push(device, e.push())); break;
+      case pb::Envelope::kPull: queueSealed(hub_.pull(device, e.pull())); break;
+      case pb::Envelope::kBye: {
+        pb::Envelope bye;
+        bye.mutable_bye();
+        queueSealed(bye, true);
+        hub_.log(who_ + ": done");
+        co_return;
+      }
+      default: throw SessionError{Errc::malformed, "unexpected message " + std::to_string(e.msg_case())};
+    }
+  }
+}
+
+awaitable<std::string> Session::readFrame(Clock::duration timeout) {
+  read_deadline_ = Clock::now() + timeout;
+  deadlineChanged();
+  std::uint8_t header[4];
+  co_await asio::async_read(socket_, asio::buffer(header), use_awaitable);
+  auto len = sync::frameLength(header);
+  if (!len) throw SessionError{Errc::malformed, len.error().message};
+  std::string body(*len, '\0');
+  co_await asio::async_read(socket_, asio::buffer(body), use_awaitable);
+  read_deadline_ = Clock::time_point::max();
+  co_return body;
+}
+
+awaitable<pb::Envelope> Session::receive(Clock::duration timeout) {
+  const std::string sealed = co_await readFrame(timeout);
+  auto plain = rx_->unseal(sealed);
+  if (!plain) throw SessionError{Errc::malformed, plain.error().message};
+  pb::Envelope e;
+  if (!e.ParseFromString(*plain)) throw SessionError{Errc::malformed, "a message does not parse"};
+  co_return e;
+}
+
+void Session::queue(std::string payload, bool final) {
+  outbox_.push_back({sync::frame(payload), final});
+  outbox_signal_.cancel_one();
+}
+
+void Session::queueSealed(const pb::Envelope& e, bool final) { queue(tx_->seal(e.SerializeAsString(), final), final); }
+
+awaitable<void> Session::writer() {
+  try {
+    while (!closed_) {
+      if (outbox_.empty()) {
+        boost::system::error_code woken;
+        co_await outbox_signal_.async_wait(asio::redirect_error(use_awaitable, woken));
+        continue;
+      }
+      const Frame f = std::move(outbox_.front());
+      outbox_.pop_front();
+      write_deadline_ = Clock::now() + timeouts_.write;
+      deadlineChanged();
+      co_await asio::async_write(socket_, asio::buffer(f.bytes), use_awaitable);
+      write_deadline_ = Clock::time_point::max();
+      if (f.final) break;
+    }
+  } catch (const boost::system::system_error&) {
+    // The peer is gone; the reader's read fails too and says so.
+  }
+  close();
+}
+
+void Session::deadlineChanged() {
+  if (std::min(read_deadline_, write_deadline_) < watchdog_timer_.expiry()) watchdog_timer_.cancel();
+}
+
+awaitable<void> Session::watchdog() {
+  while (!closed_) {
+    const Clock::time_point deadline = std::min(read_deadline_, write_deadline_);
+    if (deadline <= Clock::now()) {
+      hub_.log(who_ + ": timed out");
+      close();
+      break;
+    }
+    watchdog_timer_.expires_at(deadline);
+    boost::system::error_code woken;  // cancelled: a deadline moved closer, or the session closed
+    co_await watchdog_timer_.async_wait(asio::redirect_error(use_awaitable, woken));
+  }
+}
+
+}  // namespace fieldsync::server

@@ -1,0 +1,70 @@
+// Session: one device's connection, from the handshake to goodbye
+// (docs/protocol.md). Internal to fieldsync::server.
+//
+// Accepted onto its own strand, a session runs three coroutines that each
+// hold it alive (shared_from_this): the reader runs the handshake and then
+// answers one request at a time through the Hub; the writer sends the
+// frames the reader queued, in order, sealing none itself; the watchdog
+// closes the socket when a read or a write passes its deadline. A deadline
+// is a time point, re-read when the watchdog wakes, so an old deadline can
+// never close a later read. Everything runs on the strand, so the session's
+// state needs no lock. The Hub must outlive every session.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "server/internal/hub.h"
+#include "sync/net.h"
+
+namespace fieldsync::server {
+
+struct SessionTimeouts {
+  std::chrono::steady_clock::duration handshake = std::chrono::seconds(30);  // each read until the device is admitted
+  std::chrono::steady_clock::duration idle = std::chrono::minutes(5);        // each read after that
+  std::chrono::steady_clock::duration write = std::chrono::seconds(30);      // each write
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  using Clock = std::chrono::steady_clock;
+  using Timeouts = SessionTimeouts;
+  // `socket`'s executor must be a strand of its own.
+  Session(net::tcp::socket socket, Hub& hub, std::uint64_t number, Timeouts timeouts = {});
+  void start();
+  void stop();  // from any thread: ends the session; posted onto its strand
+
+ private:
+  struct Frame {
+    std::string bytes;
+    bool final = false;  // the connection closes after it
+  };
+  net::asio::awaitable<void> reader();
+  net::asio::awaitable<void> writer();
+  net::asio::awaitable<void> watchdog();
+  net::asio::awaitable<void> converse();  // the protocol; throws what ends it
+  net::asio::awaitable<std::string> readFrame(Clock::duration timeout);
+  net::asio::awaitable<pb::Envelope> receive(Clock::duration timeout);
+  void queue(std::string payload, bool final = false);  // framed, for the writer
+  void queueSealed(const pb::Envelope& e, bool final = false);
+  void deadlineChanged();  // wakes the watchdog if the earliest deadline moved closer
+  void close();
+
+  net::tcp::socket socket_;
+  Hub& hub_;
+  const Timeouts timeouts_;
+  std::string who_;  // "session N ADDRESS[ device XXXXXXXX]", for the log
+  std::deque<Frame> outbox_;
+  net::asio::steady_timer outbox_signal_;  // cancelled when the outbox grows or the session closes
+  net::asio::steady_timer watchdog_timer_;
+  Clock::time_point read_deadline_ = Clock::time_point::max(), write_deadline_ = Clock::time_point::max();
+  std::unique_ptr<sync::StreamSender> tx_;
+  std::unique_ptr<sync::StreamReceiver> rx_;
+  bool closed_ = false;
+};
+
+}  // namespace fieldsync::server
