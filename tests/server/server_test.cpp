@@ -28,9 +28,10 @@ TEST_CASE("a server and three nodes working offline converge to identical export
   for (Device* d : {&wh, &tech, &driver}) REQUIRE(d->sync());
 
   std::mt19937_64 rng(2026);
+  int accepted = 0;
   for (int round = 0; round < 6; ++round) {
     for (std::size_t i = 0; i < all.size(); ++i)
-      for (int k = 0; k < 8; ++k) randomCommand(rng, *all[i]->node, static_cast<int>(i) * 3);
+      for (int k = 0; k < 8; ++k) accepted += randomCommand(rng, *all[i]->node, static_cast<int>(i) * 3).accepted;
     std::shuffle(all.begin(), all.end(), rng);  // sync in varying orders
     for (Device* d : all)
       if (rng() % 3) REQUIRE(d->sync());
@@ -44,6 +45,7 @@ TEST_CASE("a server and three nodes working offline converge to identical export
   CHECK(*s.server->exportJson() == expected);
   for (Device* d : all) checkHeldOnce(s, *d);
   CHECK(*tech.node->setting("sync.acked") == std::to_string(*tech.node->ownSeq()));
+  CHECK(accepted * 2 > 6 * 3 * 8);  // most of the commands really changed something
 }
 
 TEST_CASE("a connection cut at any byte offset of a push or pull loses and duplicates nothing",
@@ -58,17 +60,18 @@ TEST_CASE("a connection cut at any byte offset of a push or pull loses and dupli
   a.pointAt(proxy.port());
   b.pointAt(proxy.port());
   std::mt19937_64 rng(7);
-  int failures = 0;
+  int failures = 0, accepted = 0, tried = 0;
   for (std::size_t cut = 0; cut < 3000; cut += 37) {
-    for (int k = 0; k < 3; ++k) {
-      randomCommand(rng, *a.node, 0);
-      randomCommand(rng, *b.node, 3);
+    for (int k = 0; k < 3; ++k, tried += 2) {
+      accepted += randomCommand(rng, *a.node, 0).accepted;
+      accepted += randomCommand(rng, *b.node, 3).accepted;
     }
     proxy.cutAfter(cut);
     failures += !a.sync().ok();
     failures += !b.sync().ok();
   }
-  CHECK(failures > 20);  // the cuts really interrupted exchanges
+  CHECK(failures > 20);          // the cuts really interrupted exchanges
+  CHECK(accepted * 2 > tried);  // and there was real work to exchange
   proxy.cutAfter(SIZE_MAX);
   for (int pass = 0; pass < 2; ++pass) {
     REQUIRE(a.sync());

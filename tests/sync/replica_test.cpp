@@ -7,11 +7,14 @@
 #include <random>
 
 #include "support/ops.h"
+#include "support/seeds.h"
 #include "sync/codec.h"
 
 using namespace fieldsync::sync;
 using fieldsync::test::integer;
 using fieldsync::test::Maker;
+using fieldsync::test::runSeeds;
+using fieldsync::test::seededId;
 using fieldsync::test::text;
 
 TEST_CASE("the write with the greater hlc wins whatever the arrival order", "[sync][replica]") {
@@ -79,7 +82,7 @@ struct SimNode {
   std::uint64_t wall_ms;
   Hlc hlc;
   Replica replica;
-  explicit SimNode(std::uint64_t start) : wall_ms(start), hlc([this] { return wall_ms; }) {}
+  SimNode(const Id& id, std::uint64_t start) : maker{id}, wall_ms(start), hlc([this] { return wall_ms; }) {}
 };
 
 // Delivers ops from `from` to `to`: a random subset with duplicates, shuffled,
@@ -103,14 +106,16 @@ void deliver(std::mt19937_64& rng, SimNode& from, SimNode& to, bool everything) 
 }
 
 // One seeded scenario; returns an empty string on success, else what broke.
-std::string runScenario(std::uint64_t seed) {
+std::string runScenario(std::uint64_t seed, std::string* digest_out = nullptr) {
   std::mt19937_64 rng(seed);
   const std::size_t n_nodes = 2 + rng() % 7;
   std::vector<Id> entities(1 + rng() % 5);
-  for (Id& e : entities) e = randomId();
+  for (Id& e : entities) e = seededId(rng);
   std::vector<std::unique_ptr<SimNode>> nodes;
-  for (std::size_t i = 0; i < n_nodes; ++i)  // clocks up to 50 ms apart, so hlc ties happen
-    nodes.push_back(std::make_unique<SimNode>(1'700'000'000'000 + rng() % 50));
+  for (std::size_t i = 0; i < n_nodes; ++i) {  // clocks up to 50 ms apart, so hlc ties happen
+    const Id id = seededId(rng);
+    nodes.push_back(std::make_unique<SimNode>(id, 1'700'000'000'000 + rng() % 50));
+  }
 
   std::vector<Op> all;
   const int steps = 10 + static_cast<int>(rng() % 60);
@@ -144,6 +149,7 @@ std::string runScenario(std::uint64_t seed) {
     for (auto [i, j] : pairs) deliver(rng, *nodes[i], *nodes[j], true);
 
   const std::string digest = nodes[0]->replica.digest();
+  if (digest_out) *digest_out = digest;
   for (const auto& n : nodes) {
     if (n->replica.digest() != digest) return "digests differ";
     if (n->replica.opCount() != all.size()) return "op counts differ";
@@ -167,32 +173,22 @@ std::string runScenario(std::uint64_t seed) {
   return {};
 }
 
-std::uint64_t envOr(const char* name, std::uint64_t fallback) {
-  const char* v = std::getenv(name);
-  return v ? std::strtoull(v, nullptr, 10) : fallback;
-}
-
-// FIELDSYNC_SEED=N replays one scenario; FIELDSYNC_SCENARIOS=N changes the count.
-void runScenarios(std::uint64_t first_seed, std::uint64_t count) {
-  if (const char* one = std::getenv("FIELDSYNC_SEED")) {
-    first_seed = std::strtoull(one, nullptr, 10);
-    count = 1;
-  }
-  count = envOr("FIELDSYNC_SCENARIOS", count);
-  for (std::uint64_t seed = first_seed; seed < first_seed + count; ++seed) {
-    const std::string broken = runScenario(seed);
-    INFO("seed " << seed << ": " << broken << " (replay with FIELDSYNC_SEED=" << seed << ")");
-    REQUIRE(broken.empty());
-  }
-}
-
 }  // namespace
 
 TEST_CASE("replicas converge for 1,000 seeded scenarios of random writes, facts and deliveries",
           "[sync][replica][converge]") {
-  runScenarios(1, 1000);
+  runSeeds(1, 1000, [](std::uint64_t seed) { return runScenario(seed); });
 }
 
 TEST_CASE("replicas converge for 20,000 more seeded scenarios", "[sync][replica][converge][slow]") {
-  runScenarios(1'000'000, 20'000);
+  runSeeds(1'000'000, 20'000, [](std::uint64_t seed) { return runScenario(seed); });
+}
+
+TEST_CASE("a seed replays its scenario to the same digest", "[sync][replica][converge]") {
+  for (std::uint64_t seed : {3u, 77u, 1234u}) {
+    std::string first, second;
+    REQUIRE(runScenario(seed, &first).empty());
+    REQUIRE(runScenario(seed, &second).empty());
+    CHECK(first == second);
+  }
 }
