@@ -1,17 +1,13 @@
 // Node: the local replica on a tablet, handheld or phone, over one SQLite file.
 //
-// Every command validates its input against the node's merged state and
-// either commits one transaction (its ops, the registers, facts and
-// projections they change, the clock) or writes nothing and returns an
-// error naming the field (Errc::invalid_input, not_found, or refused for a
-// business rule). Ops from other replicas go through the same apply path,
-// idempotently; facts are never refused there. Projections are
-// materialised incrementally and can be rebuilt from the op log
-// (docs/data-model.md). The commands and queries are grouped by area in
-// classes over a Node: Catalogue, Stock, Cases, Shipments, Exceptions; the
-// server's checks are the Reconciler. This header opens the file, applies
-// remote ops, exports, and keeps settings. Not thread-safe: one Node per
-// thread; several processes may open the same file (SQLite WAL locking).
+// Its commands and queries are grouped by area in classes over a Node:
+// Catalogue, Stock, Cases, Shipments, Exceptions (and the server's
+// Reconciler). Each command either commits one transaction (its ops, the
+// registers, facts and projections they change, the clock) or writes
+// nothing and returns an error naming the field. Ops from other replicas
+// take the same apply path, idempotently; facts are never refused there.
+// Projections can be rebuilt from the op log (docs/data-model.md). One Node
+// per thread; several processes may share the file (SQLite WAL locking).
 #pragma once
 
 #include <cstdint>
@@ -81,8 +77,8 @@ class Node {
   Result<std::uint64_t> settingNumber(std::string_view key);  // a counter; 0 when unset
   Status setSetting(std::string_view key, std::string_view value);
 
-  // Register writes without domain checks, one op each, in one transaction:
-  // for bulk loads and benchmarks that know the model (docs/data-model.md).
+  // Register writes without domain checks, one op each, in one transaction
+  // (bulk loads and benchmarks that know the model).
   struct Write {
     sync::EntityType type = sync::EntityType::unspecified;
     sync::Id entity;
@@ -95,6 +91,7 @@ class Node {
  private:
   explicit Node(std::unique_ptr<Core> core);
   std::unique_ptr<Core> core_;
+  // The area classes reach the core.
   friend class Catalogue;
   friend class Stock;
   friend class Cases;
