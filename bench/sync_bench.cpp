@@ -226,8 +226,7 @@ std::vector<Row> reconciliation(const Options& o) {
       auto session = node::SyncSession::connect(*nodes[i], paths[i], std::chrono::seconds(60));
       if (!session) die(session.error().message);
       sessions.push_back(std::move(session).value());
-      auto acked = nodes[i]->setting("sync.acked");
-      pending.push_back(*nodes[i]->opsOf(nodes[i]->nodeId(), acked->empty() ? 0 : std::stoull(*acked), 1'000'000));
+      pending.push_back(*nodes[i]->opsOf(nodes[i]->nodeId(), *nodes[i]->settingNumber("sync.acked"), 1'000'000));
       ops += pending.back().size();
     }
     const double secs = timeIt([&] {  // ingest only: pushes over open sessions
