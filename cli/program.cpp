@@ -19,6 +19,25 @@ ExitCode exitCode(sync::Errc code) {
   return kInternal;
 }
 
+namespace {
+// "'stat' is not a command", or which commands a noun takes, instead of
+// CLI11's "A subcommand is required".
+std::string missingCommand(CLI::App& app) {
+  CLI::App* at = &app;
+  std::string path;
+  while (!at->get_subcommands().empty()) {
+    at = at->get_subcommands().front();
+    path += (path.empty() ? "" : " ") + at->get_name();
+  }
+  const std::string where = path.empty() ? "" : path + ": ";
+  if (!at->remaining().empty()) return where + "'" + at->remaining().front() + "' is not a command";
+  std::string names;
+  for (const CLI::App* sub : at->get_subcommands([](const CLI::App*) { return true; }))
+    names += (names.empty() ? "" : ", ") + sub->get_name();
+  return where + "name a command: " + names;
+}
+}  // namespace
+
 std::optional<int> Program::parse(CLI::App& app, int argc, char** argv) const {
   if (argc <= 1) {  // nothing asked: show what can be asked
     std::fputs(app.help().c_str(), stdout);
@@ -26,6 +45,9 @@ std::optional<int> Program::parse(CLI::App& app, int argc, char** argv) const {
   }
   try {
     app.parse(argc, argv);
+  } catch (const CLI::RequiredError& e) {
+    const std::string what = e.what();
+    return usage(what.find("subcommand") != std::string::npos ? missingCommand(app) : what);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help: printed by CLI11, for the command asked about
     return usage(e.what());

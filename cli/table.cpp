@@ -1,6 +1,7 @@
 #include "cli/table.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include <nlohmann/json.hpp>
 
@@ -37,6 +38,32 @@ nlohmann::ordered_json cellJson(const Cell& c) {
   }, c);
 }
 
+// Text as a terminal should show it: control characters (C0, DEL, C1),
+// which could move the cursor or recolour the screen, become escapes.
+std::string visible(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const bool c1 = c == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
+                    static_cast<unsigned char>(s[i + 1]) <= 0x9F;
+    if (c >= 0x20 && c != 0x7F && !c1) {
+      out += s[i];
+      continue;
+    }
+    switch (c) {
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default: {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\x%02x", c1 ? static_cast<unsigned char>(s[++i]) : c);
+        out += buf;
+      }
+    }
+  }
+  return out;
+}
+
 // Display width in code points (UTF-8 continuation bytes do not count).
 std::size_t width(std::string_view s) {
   return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char ch) { return (ch & 0xC0) != 0x80; }));
@@ -52,7 +79,7 @@ std::string toText(const Table& t) {
   for (const auto& row : t.rows) {
     auto& out = cells.emplace_back();
     for (std::size_t i = 0; i < row.size(); ++i) {
-      out.push_back(cellText(row[i]));
+      out.push_back(visible(cellText(row[i])));
       w[i] = std::max(w[i], width(out.back()));
     }
   }

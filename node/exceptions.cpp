@@ -70,6 +70,9 @@ Result<Resolved> Exceptions::resolve(std::string_view ref, const Resolution& how
     Resolved done{textOf(a, exception_f::number), how.note, {}, {}};
     if (how.adjust || !how.transfer_from.empty()) {
       const char* option = how.adjust ? "--adjust" : "--transfer-from";
+      if (textOf(a, exception_f::status) == "resolved")
+        return refused(std::string(option) + ": exception " + done.number +
+                       " is already resolved; its stock was compensated then (a new note alone is allowed)");
       if (textOf(a, exception_f::kind) != "negative_stock")
         return invalid(option, "only a negative_stock exception is resolved with a stock movement");
       const std::vector<Id> subjects = subjectIds(a);  // (item, location)

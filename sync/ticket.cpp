@@ -17,7 +17,9 @@ Result<Address> parseAddress(std::string_view text, bool allow_any_port) {
   auto port = parseUnsigned(colon == std::string_view::npos ? "" : text.substr(colon + 1), "port");
   if (colon == std::string_view::npos || colon == 0 || !port || *port > 65535 || (*port == 0 && !allow_any_port))
     return fail(Errc::invalid_input, "'" + std::string(text.substr(0, 80)) + "' is not HOST:PORT");
-  return Address{std::string(text.substr(0, colon)), static_cast<std::uint16_t>(*port)};
+  std::string_view host = text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);  // [::1]
+  return Address{std::string(host), static_cast<std::uint16_t>(*port)};
 }
 
 std::string encodeTicket(const EnrollmentTicket& t) {

@@ -22,12 +22,15 @@ struct EnrollmentTicket {
   std::uint64_t expires_ms = 0;
 };
 
-// A server address as written, "HOST:PORT" (the last colon splits; port
-// 1 to 65535, or 0 when `allow_any_port`: listen on any free port).
+// A server address as written, "HOST:PORT" or "[IPv6]:PORT" (the last
+// colon splits; port 1 to 65535, or 0 when `allow_any_port`: listen on any
+// free port).
 struct Address {
-  std::string host;
+  std::string host;  // without brackets
   std::uint16_t port = 0;
-  std::string text() const { return host + ":" + std::to_string(port); }
+  std::string text() const {
+    return (host.find(':') == std::string::npos ? host : "[" + host + "]") + ":" + std::to_string(port);
+  }
 };
 Result<Address> parseAddress(std::string_view text, bool allow_any_port = false);  // Errc::invalid_input
 

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <deque>
 #include <cstdio>
 #include <fstream>
 #include <functional>
@@ -55,6 +56,7 @@ class Args {
     const CLI::Option* o = app_.get_option_no_throw("--" + name);
     return o && o->count() > 0;
   }
+  bool flag(const std::string& name) const { return has(name) && app_.get_option("--" + name)->as<bool>(); }
   std::string get(const std::string& name) const {
     return has(name) ? app_.get_option("--" + name)->as<std::string>() : std::string();
   }
@@ -111,7 +113,7 @@ const Option kSerial{"serial", "S", "a serial (repeat for each unit), for serial
 Result<Table> move(Node& n, const Args& a, MoveKind kind, std::string from, std::string to) {
   TRY(qty, optQty(a));
   TRY(at, optTime(a));
-  return shown(Stock(n).move({kind, a.pos(0), from, to, qty, a.all("serial"), at, a.get("reason"), a.has("force")}));
+  return shown(Stock(n).move({kind, a.pos(0), from, to, qty, a.all("serial"), at, a.get("reason"), a.flag("force")}));
 }
 
 Result<Table> caseTo(Node& n, const Args& a, CaseStatus to) {
@@ -122,7 +124,7 @@ Result<Table> caseTo(Node& n, const Args& a, CaseStatus to) {
 Result<Table> trackTo(Node& n, const Args& a, ShipmentStatus to) {
   TRY(at, optTime(a));
   return shown(Shipments(n).track(
-      a.pos(0), {to, at, a.get("recipient"), a.get("proof"), a.get("place"), a.get("reason"), a.has("force")}));
+      a.pos(0), {to, at, a.get("recipient"), a.get("proof"), a.get("place"), a.get("reason"), a.flag("force")}));
 }
 
 std::vector<Command> commands() {
@@ -158,7 +160,7 @@ std::vector<Command> commands() {
                    if (d % 1000) return Error{Errc::invalid_input, "--warranty-days: must be a whole number of days"};
                    days = d / 1000;
                  }
-                 return shown(Catalogue(n).addItem({a.pos(0), a.get("name"), a.has("serial"), days, low.value_or(0)}));
+                 return shown(Catalogue(n).addItem({a.pos(0), a.get("name"), a.flag("serial"), days, low.value_or(0)}));
                }});
   c.push_back({"item", "list", {}, "list items", {}, [](Node& n, const Args&) { return shown(Catalogue(n).items()); }});
 
@@ -170,7 +172,7 @@ std::vector<Command> commands() {
                [](Node& n, const Args& a) -> Result<Table> {
                  TRY(kind, parseName<LocationKind>(a.get("kind"), "--kind"));
                  return shown(
-                     Catalogue(n).addLocation({a.pos(0), a.get("name"), kind, a.get("technician"), a.has("allow-negative")}));
+                     Catalogue(n).addLocation({a.pos(0), a.get("name"), kind, a.get("technician"), a.flag("allow-negative")}));
                }});
   c.push_back({"location", "list", {}, "list locations", {},
                [](Node& n, const Args&) { return shown(Catalogue(n).locations()); }});
@@ -247,7 +249,7 @@ std::vector<Command> commands() {
                  TRY(qty, optQty(a));
                  TRY(at, optTime(a));
                  return shown(Cases(n).usePart(a.pos(0), {MoveKind::consumption, a.pos(1), a.get("from"), "", qty,
-                                                          a.all("serial"), at, "", a.has("force")}));
+                                                          a.all("serial"), at, "", a.flag("force")}));
                }});
   c.push_back({"case", "signoff", {"CASE"}, "the customer signs off", {{"name", "NAME", "who signed", true}, kAt},
                [](Node& n, const Args& a) -> Result<Table> {
@@ -294,7 +296,7 @@ std::vector<Command> commands() {
                  const bool up = qty > 0;
                  return shown(Stock(n).move({MoveKind::adjustment, a.pos(0), up ? "LOSS" : a.get("location"),
                                              up ? a.get("location") : "LOSS", up ? qty : -qty, {}, at, a.get("reason"),
-                                             a.has("force")}));
+                                             a.flag("force")}));
                }});
   c.push_back({"stock", "count", {"ITEM"}, "record a counted quantity (the difference is posted)",
                {{"location", "LOC", "where", true}, {"qty", "Q", "counted quantity", true}, kAt},
@@ -313,7 +315,7 @@ std::vector<Command> commands() {
 
   c.push_back({"exceptions", "list", {}, "business-rule violations found when offline work merged (open ones)",
                {{"all", "", "resolved ones too"}},
-               [](Node& n, const Args& a) { return shown(Exceptions(n).list(a.has("all"))); }});
+               [](Node& n, const Args& a) { return shown(Exceptions(n).list(a.flag("all"))); }});
   c.push_back({"exceptions", "show", {"EXCEPTION"}, "what an exception is about and what to do", {},
                [](Node& n, const Args& a) { return shown(Exceptions(n).show(a.pos(0))); }});
   c.push_back({"exceptions", "resolve", {"EXCEPTION"}, "resolve an exception (an op that syncs everywhere)",
@@ -333,7 +335,7 @@ std::vector<Command> commands() {
   c.push_back({"shipment", "add", {"SHIPMENT", "ITEM"}, "add a line (before dispatch)", {kQty, kSerial, kForce},
                [](Node& n, const Args& a) -> Result<Table> {
                  TRY(qty, optQty(a));
-                 return shown(Shipments(n).addLine(a.pos(0), a.pos(1), qty, a.all("serial"), a.has("force")));
+                 return shown(Shipments(n).addLine(a.pos(0), a.pos(1), qty, a.all("serial"), a.flag("force")));
                }});
   for (auto [verb, to, summary] :
        {std::tuple{"ready", ShipmentStatus::ready, "packed and ready"},
@@ -368,7 +370,8 @@ const std::map<std::string, std::string> kPositionals{
     {"STRING", "the enrollment string (fs1:...) from fieldsync-server enroll-token"}};
 
 // The command line: one CLI11 subcommand per noun, one per verb below it.
-CLI::App* addCommand(CLI::App& app, std::map<std::string, CLI::App*>& nouns, const Command& c) {
+CLI::App* addCommand(CLI::App& app, std::map<std::string, CLI::App*>& nouns, std::deque<bool>& flags,
+                     const Command& c) {
   CLI::App* parent = &app;
   if (!c.verb.empty()) {
     auto& noun = nouns[c.noun];
@@ -382,8 +385,8 @@ CLI::App* addCommand(CLI::App& app, std::map<std::string, CLI::App*>& nouns, con
   for (const std::string& p : c.positional) sub->add_option(p, kPositionals.at(p))->required();
   for (const Option& o : c.options) {
     const std::string flag = "--" + o.name;
-    if (o.arg.empty()) {
-      sub->add_flag(flag, o.help);
+    if (o.arg.empty()) {  // bound to a bool, so that --force=false means false and --force=maybe is refused
+      sub->add_flag(flag, flags.emplace_back(false), o.help);
       continue;
     }
     CLI::Option* opt = sub->add_option(flag, o.help)->type_name(o.arg);
@@ -397,12 +400,12 @@ int runImport(Node& n, const Args& a, bool json) {
   std::ifstream in(a.pos(0));
   if (!in) return kProgram.fail({Errc::not_found, "FILE: cannot read '" + a.pos(0) + "'"});
   const bool tty = isatty(2) != 0;
-  auto sum = Catalogue(n).importUnits(in, a.has("dry-run"), [tty](std::uint64_t rows) {
+  auto sum = Catalogue(n).importUnits(in, a.flag("dry-run"), [tty](std::uint64_t rows) {
     if (tty) std::fprintf(stderr, "\r%llu rows...", static_cast<unsigned long long>(rows));
   });
   if (tty) std::fprintf(stderr, "\r");
   if (!sum) return kProgram.fail(sum.error());
-  const Table t = toTable(*sum, a.has("dry-run"));
+  const Table t = toTable(*sum, a.flag("dry-run"));
   if (json) {
     const auto out = nlohmann::ordered_json{{"summary", nlohmann::ordered_json::parse(toJson(t))},
                                             {"problems", sum->problems}};
@@ -414,7 +417,7 @@ int runImport(Node& n, const Args& a, bool json) {
   }
   if (sum->invalid > 0) {
     std::fprintf(stderr, "fieldsync: %llu invalid rows were skipped%s\n", static_cast<unsigned long long>(sum->invalid),
-                 a.has("dry-run") ? "" : "; the valid rows were imported");
+                 a.flag("dry-run") ? "" : "; the valid rows were imported");
     return fieldsync::cli::kRefused;
   }
   return fieldsync::cli::kOk;
@@ -501,8 +504,9 @@ int main(int argc, char** argv) {
   app.add_option("--db", db, "the node database")->type_name("FILE")->envname("FIELDSYNC_DB");
   app.add_flag("--json", json, "print results as JSON");
   std::map<std::string, CLI::App*> nouns;
+  std::deque<bool> flags;
   std::vector<CLI::App*> subs;
-  for (const Command& c : all) subs.push_back(addCommand(app, nouns, c));
+  for (const Command& c : all) subs.push_back(addCommand(app, nouns, flags, c));
   app.footer("Run 'fieldsync COMMAND --help' or 'fieldsync NOUN VERB --help' for a command's options.\n" + exit_codes);
   if (auto done = kProgram.parse(app, argc, argv)) return *done;
 
@@ -531,7 +535,7 @@ int main(int argc, char** argv) {
     return fieldsync::cli::kOk;
   }
   if (cmd.noun == "unit" && cmd.verb == "import") return runImport(**node, args, json);
-  if (cmd.noun == "sync") return runSync(**node, db, args.has("watch"), json);
+  if (cmd.noun == "sync") return runSync(**node, db, args.flag("watch"), json);
   auto result = cmd.run(**node, args);
   return result ? kProgram.print(*result, json) : kProgram.fail(result.error());
 }

@@ -146,7 +146,7 @@ int main(int argc, char** argv) {
   s.setMaxClockAhead(*ahead_ms);
   auto bound = s.listen(where->host, where->port);
   if (!bound) return kProgram.fail(bound.error());
-  std::printf("fieldsync-server listening on %s:%u, key %s\n", where->host.c_str(), static_cast<unsigned>(*bound),
+  std::printf("fieldsync-server listening on %s, key %s\n", sync::Address{where->host, *bound}.text().c_str(),
               s.publicKeyHex().c_str());
   std::fflush(stdout);
   if (auto ok = s.serve(true); !ok) return kProgram.fail(ok.error());

@@ -33,12 +33,14 @@ Session::Session(tcp::socket socket, Hub& hub, std::uint64_t number, Timeouts ti
       hub_(hub),
       timeouts_(timeouts),
       outbox_signal_(socket_.get_executor()),
+      drained_signal_(socket_.get_executor()),
       watchdog_timer_(socket_.get_executor()) {
   boost::system::error_code ec;
   const auto peer = socket_.remote_endpoint(ec);
   who_ = "session " + std::to_string(number) + " " +
          (ec ? std::string("?") : peer.address().to_string() + ":" + std::to_string(peer.port()));
   outbox_signal_.expires_at(Clock::time_point::max());
+  drained_signal_.expires_at(Clock::time_point::max());
   watchdog_timer_.expires_at(Clock::time_point::max());
 }
 
@@ -70,6 +72,7 @@ void Session::close() {
   boost::system::error_code ignored;
   socket_.close(ignored);
   outbox_signal_.cancel();
+  drained_signal_.cancel();
   watchdog_timer_.cancel();
 }
 
@@ -124,6 +127,7 @@ awaitable<void> Session::converse() {
            std::to_string(device.watermark) + ")");
 
   for (;;) {
+    co_await drained();
     const pb::Envelope e = co_await receive(timeouts_.idle);
     switch (e.msg_case()) {
       case pb::Envelope::kPush: queueSealed(hub_.push(device, e.push())); break;
@@ -169,6 +173,13 @@ void Session::queue(std::string payload, bool final) {
 
 void Session::queueSealed(const pb::Envelope& e, bool final) { queue(tx_->seal(e.SerializeAsString(), final), final); }
 
+awaitable<void> Session::drained() {
+  while (!outbox_.empty() && !closed_) {
+    boost::system::error_code woken;
+    co_await drained_signal_.async_wait(asio::redirect_error(use_awaitable, woken));
+  }
+}
+
 awaitable<void> Session::writer() {
   try {
     while (!closed_) {
@@ -179,6 +190,7 @@ awaitable<void> Session::writer() {
       }
       const Frame f = std::move(outbox_.front());
       outbox_.pop_front();
+      if (outbox_.empty()) drained_signal_.cancel();
       write_deadline_ = Clock::now() + timeouts_.write;
       deadlineChanged();
       co_await asio::async_write(socket_, asio::buffer(f.bytes), use_awaitable);

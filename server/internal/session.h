@@ -3,8 +3,10 @@
 //
 // Accepted onto its own strand, a session runs three coroutines that each
 // hold it alive (shared_from_this): the reader runs the handshake and then
-// answers one request at a time through the Hub; the writer sends the
-// frames the reader queued, in order, sealing none itself; the watchdog
+// answers one request at a time through the Hub, reading the next only once
+// the writer has taken the last reply (a peer that does not read cannot
+// make replies pile up); the writer sends the frames the reader queued, in
+// order, sealing none itself; the watchdog
 // closes the socket when a read or a write passes its deadline. A deadline
 // is a time point, re-read when the watchdog wakes, so an old deadline can
 // never close a later read. Everything runs on the strand, so the session's
@@ -49,6 +51,7 @@ class Session : public std::enable_shared_from_this<Session> {
   net::asio::awaitable<void> converse();  // the protocol; throws what ends it
   net::asio::awaitable<std::string> readFrame(Clock::duration timeout);
   net::asio::awaitable<pb::Envelope> receive(Clock::duration timeout);
+  net::asio::awaitable<void> drained();  // until the writer has taken every queued frame
   void queue(std::string payload, bool final = false);  // framed, for the writer
   void queueSealed(const pb::Envelope& e, bool final = false);
   void deadlineChanged();  // wakes the watchdog if the earliest deadline moved closer
@@ -59,7 +62,8 @@ class Session : public std::enable_shared_from_this<Session> {
   const Timeouts timeouts_;
   std::string who_;  // "session N ADDRESS[ device XXXXXXXX]", for the log
   std::deque<Frame> outbox_;
-  net::asio::steady_timer outbox_signal_;  // cancelled when the outbox grows or the session closes
+  net::asio::steady_timer outbox_signal_;   // cancelled when the outbox grows or the session closes
+  net::asio::steady_timer drained_signal_;  // cancelled when the outbox empties or the session closes
   net::asio::steady_timer watchdog_timer_;
   Clock::time_point read_deadline_ = Clock::time_point::max(), write_deadline_ = Clock::time_point::max();
   std::unique_ptr<sync::StreamSender> tx_;

@@ -127,6 +127,8 @@ TEST_CASE("a shortfall resolved by a retroactive transfer from where the stock r
   CHECK(formatTime(ok(Exceptions(*f.sup.node).resolve(x, {"the kit came from WH2", {}, "WH2"})).at.value()) ==
         "2026-03-02T10:59:59Z");
   f.resolve(x);  // again: it syncs everywhere
+  // Resolved, it takes no second compensating movement.
+  CHECK_THAT(refused({"again", 1000, ""}), Catch::Contains("already resolved"));
   CHECK(balance(*f.a.node, "SEAL", "WH1") == "0");  // both issues stand
   CHECK(balance(*f.a.node, "SEAL", "WH2") == "4");
   // Dated before the first issue, the transfer means WH1 never went below

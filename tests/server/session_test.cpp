@@ -20,6 +20,7 @@ namespace {
 struct TestHub final : server::Hub {
   sync::SigningKey signing = sync::SigningKey::generate();
   std::string pull_bytes;  // what each pull answers with
+  std::atomic<int> pulls{0};
   std::mutex mutex;
   std::vector<std::string> lines;
 
@@ -35,6 +36,7 @@ struct TestHub final : server::Hub {
   std::uint64_t head() override { return 0; }
   server::pb::Envelope push(server::Device&, const server::pb::Push&) override { return {}; }
   server::pb::Envelope pull(const server::Device&, const server::pb::Pull&) override {
+    ++pulls;
     server::pb::Envelope e;
     e.mutable_pull_batch()->set_batch(pull_bytes);
     return e;
@@ -160,4 +162,17 @@ TEST_CASE("a device that stops reading is cut at the write deadline", "[server][
   for (int i = 0; i < 40; ++i) device.pull();  // 40 MiB of answers that nobody reads
   REQUIRE(s.ended());
   CHECK(s.hub.logged("timed out"));
+}
+
+TEST_CASE("a device that sends requests without reading the replies is not answered ahead", "[server][session]") {
+  Served s({30s, 30s, 30s});
+  s.hub.pull_bytes = std::string(256u << 10, 'x');
+  Peer device(s.port(), 4096);
+  device.handshake(s.hub.signing.publicKey());
+  for (int i = 0; i < 200; ++i) device.pull();  // small requests: they all fit in the socket buffers
+  std::this_thread::sleep_for(1s);
+  // Replies wait for the peer to read; the server reads no further ahead.
+  CHECK(s.hub.pulls < 50);  // what the socket buffers hold, not all 200
+  for (int i = 0; i < 200; ++i) REQUIRE(device.receive().has_pull_batch());
+  CHECK(s.hub.pulls == 200);
 }

@@ -1,0 +1,24 @@
+#include "sync/ticket.h"
+
+#include <catch2/catch.hpp>
+
+using namespace fieldsync::sync;
+
+TEST_CASE("a server address is HOST:PORT, with IPv6 hosts in brackets", "[sync][ticket]") {
+  auto v4 = parseAddress("127.0.0.1:7420");
+  REQUIRE(v4);
+  CHECK(v4->host == "127.0.0.1");
+  CHECK(v4->port == 7420);
+  CHECK(v4->text() == "127.0.0.1:7420");
+  auto v6 = parseAddress("[::1]:7420");
+  REQUIRE(v6);
+  CHECK(v6->host == "::1");
+  CHECK(v6->text() == "[::1]:7420");
+  CHECK(parseAddress("host.example:0", true)->port == 0);  // listen on any free port
+  for (const char* bad : {"", "7420", ":7420", "host:", "host:0", "host:65536", "host:12x", "host:-1"}) {
+    INFO(bad);
+    auto r = parseAddress(bad);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == Errc::invalid_input);
+  }
+}
