@@ -65,10 +65,11 @@ Result<CaseOpened> Cases::open(const CaseSpec& spec) {
     f.insert(f.end(), {{case_f::number, number}, {case_f::customer, customer}, {case_f::site, site},
                        {case_f::problem, spec.problem}, {case_f::priority, static_cast<std::int64_t>(spec.priority)}});
     core_.emit(EntityType::service_case, id, FactKind::none, std::move(f));
-    const std::int64_t at = core_.at(spec.at);
+    const auto at = core_.businessTime(spec.at);
+    if (!at) return at.error();
     core_.emit(EntityType::service_case, id, FactKind::case_transition,
-                {{fact_f::at, at}, {fact_f::status, static_cast<std::int64_t>(CaseStatus::open)}});
-    return CaseOpened{id, number, customer, CaseStatus::open, at};
+                {{fact_f::at, *at}, {fact_f::status, static_cast<std::int64_t>(CaseStatus::open)}});
+    return CaseOpened{id, number, customer, CaseStatus::open, *at};
   });
 }
 
@@ -98,10 +99,12 @@ Result<CaseTransitioned> Cases::setStatus(std::string_view ref, CaseStatus to, s
   return core_.command<CaseTransitioned>([&]() -> Result<CaseTransitioned> {
     auto c = core_.findNumbered(EntityType::service_case, case_f::number, ref, "case");
     if (!c) return c.error();
+    const auto when = core_.businessTime(at);
+    if (!when) return when.error();
     const CaseStatus from = currentStatus(*core_.store, c->id);
-    if (auto ok = transition(core_, *c, to, core_.at(at)); !ok) return ok.error();
+    if (auto ok = transition(core_, *c, to, *when); !ok) return ok.error();
     const auto st = core_.store->status(EntityType::service_case, c->id);
-    return CaseTransitioned{c->number, from, to, st ? st->counted : 0, core_.at(at)};
+    return CaseTransitioned{c->number, from, to, st ? st->counted : 0, *when};
   });
 }
 
@@ -110,9 +113,11 @@ Result<CaseNote> Cases::log(std::string_view ref, std::string_view text, std::op
   return core_.command<CaseNote>([&]() -> Result<CaseNote> {
     auto c = core_.findNumbered(EntityType::service_case, case_f::number, ref, "case");
     if (!c) return c.error();
+    const auto when = core_.businessTime(at);
+    if (!when) return when.error();
     core_.emit(EntityType::service_case, c->id, FactKind::activity,
-                {{fact_f::at, core_.at(at)}, {fact_f::text, std::string(text)}});
-    return CaseNote{c->number, std::string(text), core_.at(at)};
+               {{fact_f::at, *when}, {fact_f::text, std::string(text)}});
+    return CaseNote{c->number, std::string(text), *when};
   });
 }
 
@@ -135,7 +140,9 @@ Result<MovePosted> Cases::usePart(std::string_view ref, const MoveSpec& spec) {
     if (!consumed) return consumed.error();
     auto lines = core_.lines(*item, spec.qty, spec.serials, false);
     if (!lines) return lines.error();
-    const std::int64_t at = core_.at(spec.at);
+    const auto when = core_.businessTime(spec.at);
+    if (!when) return when.error();
+    const std::int64_t at = *when;
     auto posted = core_.postMoves(MoveKind::consumption, *van, *consumed, *lines, at,
                                    {{}, c->id, {}, {}, spec.force});
     if (!posted) return posted;
@@ -158,9 +165,11 @@ Result<CaseNote> Cases::signOff(std::string_view ref, std::string_view signer, s
   return core_.command<CaseNote>([&]() -> Result<CaseNote> {
     auto c = core_.findNumbered(EntityType::service_case, case_f::number, ref, "case");
     if (!c) return c.error();
+    const auto when = core_.businessTime(at);
+    if (!when) return when.error();
     core_.emit(EntityType::service_case, c->id, FactKind::signoff,
-                {{fact_f::at, core_.at(at)}, {fact_f::person, std::string(signer)}});
-    return CaseNote{c->number, std::string(signer), core_.at(at)};
+               {{fact_f::at, *when}, {fact_f::person, std::string(signer)}});
+    return CaseNote{c->number, std::string(signer), *when};
   });
 }
 

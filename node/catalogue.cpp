@@ -142,7 +142,9 @@ Result<UnitInstalled> Catalogue::installUnit(const InstallSpec& spec) {
       return sync::fail(Errc::not_found, "serial: " + serial + " is not a registered unit of " + item->code +
                                              " (register it with 'unit register')");
     std::vector<Field> reg{{unit_f::customer, spec.customer}, {unit_f::site, spec.site}};
-    const std::int64_t at = core_.at(spec.at);
+    const auto when = core_.businessTime(spec.at);
+    if (!when) return when.error();
+    const std::int64_t at = *when;
     std::vector<Field> event{{fact_f::at, at}, {fact_f::text, std::string("installed")},
                              {fact_f::customer, spec.customer}, {fact_f::site, spec.site}};
     if (!spec.parent_item.empty()) {

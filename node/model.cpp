@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <ctime>
 
 namespace fieldsync::node {
@@ -199,23 +200,33 @@ std::string formatQty(std::int64_t milli) {
 }
 
 sync::Result<std::int64_t> parseTime(std::string_view text, std::string_view what) {
-  std::tm tm{};
-  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
-  char tail = 0;
-  const std::string t(text);
-  const int n = std::sscanf(t.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &s, &tail);
-  const bool shape_ok = (n == 3 && t.size() == 10) || (n == 5 && t.size() == 16) || (n == 6 && t.size() == 19) ||
-                        (n == 7 && tail == 'Z' && t.size() == 20);
-  if (!shape_ok || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60 || y < 1970)
-    return fail(Errc::invalid_input, std::string(what) + ": '" + t +
-                                         "' is not a UTC time like 2026-11-21, 2026-11-21T08:30 or 2026-11-21T08:30:00Z");
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = s;
-  return static_cast<std::int64_t>(timegm(&tm)) * 1000;
+  auto bad = [&](std::string_view why) {
+    return fail(Errc::invalid_input, std::string(what) + ": '" + std::string(text) + "' " + std::string(why));
+  };
+  constexpr std::string_view kShape = "is not a UTC time like 2026-11-21, 2026-11-21T08:30 or 2026-11-21T08:30:00Z";
+  // The accepted shapes, character by character: 'd' a digit, others themselves.
+  constexpr std::string_view kShapes[] = {"dddd-dd-dd", "dddd-dd-ddTdd:dd", "dddd-dd-ddTdd:dd:dd", "dddd-dd-ddTdd:dd:ddZ"};
+  const bool shaped = std::any_of(std::begin(kShapes), std::end(kShapes), [&](std::string_view shape) {
+    if (shape.size() != text.size()) return false;
+    for (std::size_t i = 0; i < shape.size(); ++i)
+      if (shape[i] == 'd' ? text[i] < '0' || text[i] > '9' : text[i] != shape[i]) return false;
+    return true;
+  });
+  if (!shaped) return bad(kShape);
+  auto number = [&](std::size_t at, std::size_t len) {
+    int v = 0;
+    for (std::size_t i = at; i < at + len && i < text.size(); ++i) v = v * 10 + (text[i] - '0');
+    return v;
+  };
+  using namespace std::chrono;
+  const year_month_day date{year{number(0, 4)}, month{static_cast<unsigned>(number(5, 2))},
+                            day{static_cast<unsigned>(number(8, 2))}};
+  if (!date.ok()) return bad("is not a date in the calendar");
+  const int h = number(11, 2), mi = number(14, 2), sec = number(17, 2);
+  if (h > 23 || mi > 59 || sec > 59) return bad("is not a time of day (00:00:00 to 23:59:59)");
+  if (date.year() < year{1970}) return bad("is before 1970");
+  const auto t = sys_days{date} + hours{h} + minutes{mi} + seconds{sec};
+  return duration_cast<milliseconds>(t.time_since_epoch()).count();
 }
 
 std::string formatTime(std::int64_t ms) {

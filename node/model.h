@@ -123,8 +123,12 @@ struct HistoryEntry {
 sync::Result<std::int64_t> parseQty(std::string_view text, std::string_view what);
 std::string formatQty(std::int64_t milli);
 
-// Times are ms since the epoch, UTC: "2026-11-21", "2026-11-21T08:30", "…T08:30:15Z".
+// Times are ms since the epoch, UTC: "2026-11-21", "2026-11-21T08:30", "…T08:30:15Z";
+// a date that is not in the calendar (2026-02-30) is an error naming `what`.
 sync::Result<std::int64_t> parseTime(std::string_view text, std::string_view what);
+// A business time may be at most this far ahead of the node's clock: what
+// happened cannot have happened later than now, give or take a clock's drift.
+constexpr std::int64_t kBusinessTimeToleranceMs = 5 * 60 * 1000;
 std::string formatTime(std::int64_t ms);
 
 }  // namespace fieldsync::node

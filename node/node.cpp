@@ -53,6 +53,15 @@ Node::Core::Core(std::unique_ptr<Store> s, NodeOptions options, sync::HlcTime la
       new_id(std::move(options.new_id)),
       hlc(std::move(options.wall), sync::Hlc::kDefaultMaxAheadMs, last) {}
 
+Result<std::int64_t> Node::Core::businessTime(std::optional<std::int64_t> t) const {
+  const std::int64_t current = now();
+  if (!t) return current;
+  if (*t > current + kBusinessTimeToleranceMs)
+    return invalid("--at", formatTime(*t) + " is later than now (" + formatTime(current) +
+                               "); a business time says when something happened");
+  return *t;
+}
+
 void Node::Core::refresh() {
   seq = store->metaNumber("seq");
   hlc.receive(store->metaNumber("hlc"));
@@ -359,6 +368,8 @@ Result<std::uint64_t> Node::ownSeq() {
 }
 
 std::string_view Node::company() const { return core_->company_name; }
+
+std::int64_t Node::now() const { return core_->now(); }
 
 Result<std::uint64_t> Node::mergeFrom(const std::string& other_path) {
   auto other = Node::open(other_path);

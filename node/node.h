@@ -56,6 +56,7 @@ class Node {
 
   sync::Id nodeId() const;
   std::string_view company() const;
+  std::int64_t now() const;  // the node's wall clock (NodeOptions::wall): ms since the epoch, UTC
   Result<NodeStatus> status();
   Result<std::string> exportJson();  // canonical JSON of every projection: converged nodes print identical bytes
   Status rebuild();                  // recompute registers, facts and projections from the op log

@@ -98,7 +98,9 @@ Result<Tracked> Shipments::track(std::string_view ref, const TrackSpec& spec) {
     if (std::find(next.begin(), next.end(), spec.status) == next.end())
       return refused("shipment " + s->number + ": cannot go from " + std::string(name(now)) + " to " +
                      std::string(name(spec.status)) + "; allowed next: " + nameList(next, "none (it is finished)"));
-    const std::int64_t at = core_.at(spec.at);
+    const auto when = core_.businessTime(spec.at);
+    if (!when) return when.error();
+    const std::int64_t at = *when;
     auto origin = core_.locationById(idOf(s->attrs, shipment_f::origin).value_or(Id{}));
     auto transit = core_.locationById(idOf(s->attrs, shipment_f::transit).value_or(Id{}));
     auto customer = core_.location("CUSTOMER");

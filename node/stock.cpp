@@ -154,7 +154,9 @@ Result<MovePosted> Stock::move(const MoveSpec& spec) {
     const bool from_outside = spec.kind == MoveKind::receipt || spec.kind == MoveKind::customer_return;
     auto lines = core_.lines(*item, spec.qty, spec.serials, from_outside);
     if (!lines) return lines.error();
-    return core_.postMoves(spec.kind, *from, *to, *lines, core_.at(spec.at), {{}, {}, {}, spec.reason, spec.force});
+    const auto at = core_.businessTime(spec.at);
+    if (!at) return at.error();
+    return core_.postMoves(spec.kind, *from, *to, *lines, *at, {{}, {}, {}, spec.reason, spec.force});
   });
 }
 
@@ -187,7 +189,9 @@ Result<MovePosted> Stock::arrive(std::string_view transfer_doc, std::string_view
       lines.push_back({key.first, core_.codeOf(EntityType::item, key.first), qty, key.second, serial});
     }
     if (lines.empty()) return refused("transfer " + doc->number + ": everything sent has already arrived");
-    return core_.postMoves(MoveKind::transit_in, *via, *to, lines, core_.at(at), {doc->id, {}, {}, {}, false});
+    const auto when = core_.businessTime(at);
+    if (!when) return when.error();
+    return core_.postMoves(MoveKind::transit_in, *via, *to, lines, *when, {doc->id, {}, {}, {}, false});
   });
 }
 
@@ -204,13 +208,15 @@ Result<MovePosted> Stock::count(std::string_view item_code, std::string_view loc
     if (!holdsStock(where->kind)) return invalid("--at", where->code + " does not hold stock");
     auto loss = core_.location("LOSS");
     if (!loss) return loss.error();
+    const auto when = core_.businessTime(at);
+    if (!when) return when.error();
     const std::int64_t delta = counted - core_.store->balance(item->id, where->id);
     if (delta == 0)  // nothing to post
-      return MovePosted{{}, {}, MoveKind::count, {item->code}, where->code, where->code, 0, 0, core_.at(at), false};
+      return MovePosted{{}, {}, MoveKind::count, {item->code}, where->code, where->code, 0, 0, *when, false};
     const std::vector<MoveLine> lines{{item->id, item->code, delta > 0 ? delta : -delta, std::nullopt, {}}};
     const MoveContext ctx{{}, {}, {}, "count: " + formatQty(counted), true};
-    return delta > 0 ? core_.postMoves(MoveKind::count, *loss, *where, lines, core_.at(at), ctx)
-                     : core_.postMoves(MoveKind::count, *where, *loss, lines, core_.at(at), ctx);
+    return delta > 0 ? core_.postMoves(MoveKind::count, *loss, *where, lines, *when, ctx)
+                     : core_.postMoves(MoveKind::count, *where, *loss, lines, *when, ctx);
   });
 }
 

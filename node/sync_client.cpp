@@ -1,6 +1,7 @@
 #include "node/sync_client.h"
 
 #include <cstdio>
+#include <functional>
 #include <filesystem>
 
 #include "fieldsync.pb.h"
@@ -119,17 +120,18 @@ struct Channel {
   std::unique_ptr<sync::StreamReceiver> rx;
   std::unique_ptr<sync::ClientHandshake> hs;
   std::int64_t clock_offset_ms = 0;  // server clock minus ours, at the midpoint of the hello's round trip
+  std::function<std::uint64_t()> clock = nowMs;  // ours: the node's own when it has one
 
   explicit Channel(std::chrono::milliseconds timeout) : conn(timeout) {}
 
   sync::Status open(const std::string& host, std::uint16_t port, const sync::PublicKey& server_key, bool enroll) {
     if (auto ok = conn.connect(host, port); !ok) return ok;
-    const std::uint64_t sent = nowMs();
+    const std::uint64_t sent = clock();
     hs = std::make_unique<sync::ClientHandshake>(server_key, enroll, sent);
     if (auto ok = conn.write(hs->hello()); !ok) return ok;
     auto server_hello = conn.read();
     if (!server_hello) return server_hello.error();
-    const std::uint64_t received = nowMs();
+    const std::uint64_t received = clock();
     auto keys = hs->onServerHello(*server_hello);
     if (!keys) return keys.error();
     clock_offset_ms = static_cast<std::int64_t>(hs->serverTimeMs()) - static_cast<std::int64_t>((sent + received) / 2);
@@ -262,6 +264,7 @@ Result<std::unique_ptr<SyncSession>> SyncSession::connect(Node& node, const std:
   auto key = readKeyFile(keyPathFor(db_path));
   if (!key) return key.error();
   auto impl = std::make_unique<Impl>(node, std::move(key).value(), timeout);
+  impl->ch.clock = [&node] { return static_cast<std::uint64_t>(node.now()); };
   if (auto ok = impl->ch.open(address->host, address->port, *server_key, false); !ok) return ok.error();
   pb::Envelope auth;
   auth.mutable_client_auth()->set_node(std::string(node.nodeId().view()));

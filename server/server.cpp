@@ -78,7 +78,7 @@ void Server::setLog(std::function<void(const std::string&)> log) {
 }
 
 void Server::setMaxTransit(std::int64_t ms) { impl_->checks.max_transit_ms = ms; }
-void Server::setMaxClockAhead(std::int64_t ms) { impl_->checks.max_clock_ahead_ms = ms; }
+void Server::setMaxClockSkew(std::int64_t ms) { impl_->checks.max_clock_skew_ms = ms; }
 void Server::setChecks(bool on) { impl_->checks.on = on; }
 
 Result<std::uint16_t> Server::listen(const std::string& host, std::uint16_t port) {
@@ -200,6 +200,8 @@ Device Server::Impl::admit(const pb::Envelope& e, const sync::ServerHandshake& h
         throw SessionError{Errc::denied, "the device's handshake signature does not verify"};
       store->touch(*node, at, offset);
       device->last_contact = at;
+      device->clock_offset_ms = offset;
+      if (auto ok = pipeline->checkClock(*device, {}, at); !ok) log("raising clock_skew failed: " + ok.error().message);
       return *device;
     }
     if (e.msg_case() != pb::Envelope::kEnroll || !hs.enroll())

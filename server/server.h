@@ -80,10 +80,12 @@ class Server {
   // How long goods may stay in transit before transit_not_conserved
   // (default 3 days); checked after each push and swept every 10 minutes.
   void setMaxTransit(std::int64_t ms);
-  // How far ahead of the server's clock an op may be stamped before
-  // clock_skew (default 5 minutes); the ops are applied all the same.
-  static constexpr std::int64_t kDefaultMaxClockAheadMs = 5 * 60 * 1000;
-  void setMaxClockAhead(std::int64_t ms);
+  // How far a device's clock may be from the server's (measured at each
+  // handshake), and how far ahead of the server's clock an op may be
+  // stamped, before clock_skew (default 5 minutes); the ops are applied all
+  // the same: sync never stops for a bad clock.
+  static constexpr std::int64_t kDefaultMaxClockSkewMs = 5 * 60 * 1000;
+  void setMaxClockSkew(std::int64_t ms);
   // Business-rule checks after each merge (on by default; off for benchmarks).
   void setChecks(bool on);
   // Where session events go (one line each); stderr by default.

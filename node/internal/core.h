@@ -101,7 +101,9 @@ struct Node::Core {
   void project(const Op& op);
 
   std::int64_t now() const { return static_cast<std::int64_t>(wall()); }
-  std::int64_t at(std::optional<std::int64_t> t) const { return t ? *t : now(); }
+  // A command's business time: now if absent; refused (naming --at) when
+  // later than now plus kBusinessTimeToleranceMs.
+  Result<std::int64_t> businessTime(std::optional<std::int64_t> t) const;
   std::string nextNumber(std::string_view prefix);  // "C-1a2b3c4d-0001"
 
   Id itemId(std::string_view code) const;

@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
       "cleanly on SIGINT or SIGTERM.",
       "fieldsync-server"};
   app.footer("exit codes: 0 ok, 1 internal error, 2 usage error, 3 input refused, 4 cannot listen");
-  std::string data, company, listen = "127.0.0.1:7420", max_transit = "3d", max_clock_ahead = "5m";
+  std::string data, company, listen = "127.0.0.1:7420", max_transit = "3d", max_clock_skew = "5m";
   bool json = false;
   app.add_option("--data", data, "the data directory (key, server.db, merged.db)")->type_name("DIR")->required();
   app.add_option("--company", company, "the company; needed on first start, must match afterwards")->type_name("NAME");
@@ -48,9 +48,9 @@ int main(int argc, char** argv) {
   app.add_option("--max-transit", max_transit, "how long goods may stay in transit before an exception")
       ->capture_default_str()
       ->type_name("DURATION");
-  app.add_option("--max-clock-ahead", max_clock_ahead,
-                 "how far ahead of the server's clock a device may stamp its ops before a clock_skew exception (the "
-                 "ops are applied all the same)")
+  app.add_option("--max-clock-skew,--max-clock-ahead", max_clock_skew,
+                 "how far a device's clock may be ahead of or behind the server's before a clock_skew exception "
+                 "(its ops are applied all the same)")
       ->capture_default_str()
       ->type_name("DURATION");
   app.add_flag("--json", json, "print results as JSON");
@@ -92,8 +92,8 @@ int main(int argc, char** argv) {
   if (!where) return kProgram.usage("--listen: " + where.error().message);
   auto transit_ms = cli::parseDuration(max_transit, "--max-transit");
   if (!transit_ms) return kProgram.usage(transit_ms.error().message);
-  auto ahead_ms = cli::parseDuration(max_clock_ahead, "--max-clock-ahead");
-  if (!ahead_ms) return kProgram.usage(ahead_ms.error().message);
+  auto skew_ms = cli::parseDuration(max_clock_skew, "--max-clock-skew");
+  if (!skew_ms) return kProgram.usage(skew_ms.error().message);
 
   auto opened = server::Server::open(data, company);
   if (!opened) return kProgram.fail(opened.error());
@@ -143,7 +143,7 @@ int main(int argc, char** argv) {
     return print(s.exceptions(all));
   }
   s.setMaxTransit(*transit_ms);
-  s.setMaxClockAhead(*ahead_ms);
+  s.setMaxClockSkew(*skew_ms);
   auto bound = s.listen(where->host, where->port);
   if (!bound) return kProgram.fail(bound.error());
   std::printf("fieldsync-server listening on %s, key %s\n", sync::Address{where->host, *bound}.text().c_str(),

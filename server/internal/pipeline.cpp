@@ -50,18 +50,29 @@ Status MergePipeline::catchUp() {
 Status MergePipeline::sweepTransit() { return forwardIf(node::Reconciler(merged_).sweepTransit(checks_.max_transit_ms)); }
 
 Status MergePipeline::checkClock(const Device& device, const std::vector<sync::Op>& ops, std::int64_t now) {
+  const std::int64_t bound = checks_.max_clock_skew_ms;
   std::int64_t worst = 0;
-  std::uint64_t count = 0, last = 0;
+  std::uint64_t count = 0, last = device.watermark;
   for (const sync::Op& op : ops) {
+    last = std::max(last, op.id.seq);
     const auto ahead = static_cast<std::int64_t>(sync::hlcMillis(op.hlc)) - now;
-    if (ahead <= checks_.max_clock_ahead_ms) continue;
+    if (ahead <= bound) continue;
     worst = std::max(worst, ahead);
     ++count;
-    last = op.id.seq;
   }
-  if (!count) return {};
-  const std::string detail = std::to_string(count) + " ops up to seq " + std::to_string(last) + " stamped up to " +
-                             std::to_string(worst / 60'000) + " minutes ahead of the server's clock";
+  const std::int64_t offset = device.clock_offset_ms;
+  const bool skewed = offset > bound || offset < -bound;
+  if (!count && !skewed) return {};
+  // In whole minutes, so that each handshake does not rewrite the exception.
+  auto minutes = [](std::int64_t ms) { return std::to_string(((ms < 0 ? -ms : ms) + 30'000) / 60'000); };
+  std::string detail;
+  if (skewed)
+    detail = "its clock was " + minutes(offset) + " minutes " + (offset < 0 ? "behind" : "ahead of") +
+             " the server's at its last handshake";
+  if (count)
+    detail += (detail.empty() ? "" : "; ") + std::to_string(count) + " ops up to seq " + std::to_string(last) +
+              " stamped up to " + minutes(worst) + " minutes ahead of the server's clock";
+  // More ops made while skewed are new evidence: a resolved exception reopens.
   return forwardIf(node::Reconciler(merged_).raise(
       {"clock_skew", {device.node}, "device " + device.node.hex() + " (" + device.branch + "/" + device.role + ")",
        detail, "fix the device's clock (NTP, time zone); its ops were applied", static_cast<std::int64_t>(last)}));

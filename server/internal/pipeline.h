@@ -25,7 +25,7 @@ namespace fieldsync::server {
 struct Checks {
   std::atomic<bool> on = true;
   std::atomic<std::int64_t> max_transit_ms = node::Reconciler::kDefaultMaxTransitMs;
-  std::atomic<std::int64_t> max_clock_ahead_ms = Server::kDefaultMaxClockAheadMs;
+  std::atomic<std::int64_t> max_clock_skew_ms = Server::kDefaultMaxClockSkewMs;
 };
 
 class MergePipeline {
@@ -37,8 +37,10 @@ class MergePipeline {
   Status forward();
   // Transfers overdue in transit, with no new fact to trigger a check.
   Status sweepTransit();
-  // Ops stamped more than max_clock_ahead_ms ahead of `now` (ms since the
-  // epoch) raise one clock_skew exception per device; they are applied all
+  // A device whose clock was more than max_clock_skew_ms from the server's
+  // at its handshake (device.clock_offset_ms), or whose `ops` are stamped
+  // that far ahead of `now` (ms since the epoch), raises one clock_skew
+  // exception naming the device and the offset; the ops are applied all
   // the same: sync never stops for a bad clock.
   Status checkClock(const Device& device, const std::vector<sync::Op>& ops, std::int64_t now);
 

@@ -107,6 +107,20 @@ TEST_CASE("times parse as UTC and print as ISO 8601", "[node][model]") {
   CHECK_FALSE(parseTime("2026-11-21T25:00", "t"));
 }
 
+TEST_CASE("a time that is not in the calendar is an error naming the option, never another day", "[node][model]") {
+  for (const char* text : {"2026-02-30", "2026-04-31T08:00", "2027-02-29", "2026-01-01T-1:00", "2026-01-01T24:00",
+                           "2026-01-01T08:60", "2026-01-01T08:00:60", " 2026-01-01", "2026-1-01", "2026-01-01T8:00",
+                           "2026-01-01T08:00Z", "1969-12-31", "+026-01-01", "2026-01-01T08:00:00+02"}) {
+    INFO(text);
+    auto t = parseTime(text, "--at");
+    REQUIRE_FALSE(t);
+    CHECK(t.error().code == fieldsync::sync::Errc::invalid_input);
+    CHECK_THAT(t.error().message, Catch::StartsWith("--at: '" + std::string(text) + "'"));
+  }
+  CHECK(formatTime(*parseTime("2028-02-29T23:59:59Z", "t")) == "2028-02-29T23:59:59Z");  // a leap day
+  CHECK(formatTime(*parseTime("2026-12-31T00:00", "t")) == "2026-12-31T00:00:00Z");
+}
+
 TEST_CASE("names parse back and a wrong one lists the choices", "[node][model]") {
   CHECK(*parseName<LocationKind>("van", "--kind") == LocationKind::van);
   auto bad = parseName<LocationKind>("truck", "--kind");

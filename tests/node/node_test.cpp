@@ -265,6 +265,7 @@ TEST_CASE("a shipment is dispatched from stock and delivered with proof, startin
   CHECK(fail_no_reason.error().code == Errc::invalid_input);
   f.wall_ms += 3'600'000;
   REQUIRE(Shipments(n).track(s, {ShipmentStatus::attempt_failed, {}, "", "", "", "closed"}));
+  f.wall_ms = static_cast<std::uint64_t>(*parseTime("2026-01-03", "t"));  // delivered yesterday, recorded today
   REQUIRE(Shipments(n).track(s, {ShipmentStatus::delivered, *parseTime("2026-01-02", "t"), "J. Doe", "sha256:ab", "dock 3"}));
   CHECK(balance(n, "SEAL", "TRANSIT") == "0");
   auto list = Shipments(n).list();
@@ -385,4 +386,31 @@ TEST_CASE("a damaged counter in the database is an error naming it, not a crash"
   auto cursor = n->settingNumber("sync.cursor");
   REQUIRE_FALSE(cursor);
   CHECK_THAT(cursor.error().message, Catch::Contains("sync.cursor"));
+}
+
+TEST_CASE("a business time later than now is refused, and nothing is written", "[node]") {
+  Fixture f;  // its clock reads 2026-01-01T00:00:00Z
+  const Snapshot before = snapshot(f.n);
+  MoveSpec future = serialMove(MoveKind::receipt, "PUMP", "", "WH1", {"SN-7"});
+  future.at = *parseTime("2062-01-05T08:00", "t");
+  auto r = Stock(f.n).move(future);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == Errc::invalid_input);
+  CHECK_THAT(r.error().message, Catch::StartsWith("--at: 2062-01-05T08:00:00Z is later than now"));
+  CHECK(snapshot(f.n) == before);
+  // So SN-7 can be received and moved today.
+  REQUIRE(Stock(f.n).move(serialMove(MoveKind::receipt, "PUMP", "", "WH1", {"SN-7"})));
+  REQUIRE(Stock(f.n).move(serialMove(MoveKind::transfer, "PUMP", "WH1", "WH2", {"SN-7"})));
+  // The same rule for every command with a business time; a clock's drift is tolerated.
+  const std::int64_t now = static_cast<std::int64_t>(f.wall_ms);
+  const std::int64_t later = now + kBusinessTimeToleranceMs + 1;
+  const std::string c = ok(Cases(f.n).open({"Bakery", "", "", "", "leak", Priority::normal, now + 60'000})).number;
+  CHECK_FALSE(Cases(f.n).open({"Bakery", "", "", "", "leak", Priority::normal, later}));
+  CHECK_FALSE(Cases(f.n).setStatus(c, CaseStatus::in_progress, later));
+  CHECK_FALSE(Cases(f.n).log(c, "x", later));
+  CHECK_FALSE(Cases(f.n).signOff(c, "x", later));
+  CHECK_FALSE(Catalogue(f.n).installUnit({"PUMP", "SN-7", "Bakery", "", "", "", later}));
+  const std::string s = ok(Shipments(f.n).create("Bakery", "", "WH1")).number;
+  CHECK_FALSE(Shipments(f.n).track(s, {ShipmentStatus::ready, later}));
+  CHECK_FALSE(Stock(f.n).count("SEAL", "WH1", 1000, later));
 }

@@ -225,19 +225,18 @@ TEST_CASE("a part taken from a van that is not the visiting technician's is flag
   f.resolve(f.onlyException("van_mismatch", "case " + c + ", van VAN-B"));
 }
 
-TEST_CASE("ops from a device whose clock is hours ahead are applied and flagged", "[server][reconcile]") {
+TEST_CASE("ops from a device whose clock is hours ahead or behind are applied and flagged", "[server][reconcile]") {
   Field f;
   const bool generous = GENERATE(false, true);  // a bound above the device's three hours: not flagged
-  if (generous) f.s.server->setMaxClockAhead(4 * 3'600'000);
+  const std::int64_t skew = GENERATE(3 * 3'600'000, -3 * 3'600'000);
+  if (generous) f.s.server->setMaxClockSkew(4 * 3'600'000);
   const std::string path = f.dir.file("skewed.db");
-  {
-    auto skewed = Node::init(path, "ACME Service", {[] {
-                               return fieldsync::sync::Hlc::systemClock()() + 3 * 3'600'000;  // three hours ahead
-                             }});
-    REQUIRE(skewed);
-  }
+  const fieldsync::sync::Hlc::WallClock wall = [skew] {
+    return static_cast<std::uint64_t>(static_cast<std::int64_t>(fieldsync::sync::Hlc::systemClock()()) + skew);
+  };
+  REQUIRE(Node::init(path, "ACME Service", {wall}));
   REQUIRE(fieldsync::node::enroll(path, f.s.ticket("driver")));
-  auto n = Node::open(path, {[] { return fieldsync::sync::Hlc::systemClock()() + 3 * 3'600'000; }});
+  auto n = Node::open(path, {wall});
   REQUIRE(n);
   auto session = fieldsync::node::SyncSession::connect(**n, path);
   REQUIRE(session);
@@ -250,6 +249,9 @@ TEST_CASE("ops from a device whose clock is hours ahead are applied and flagged"
     return;
   }
   const std::string x = f.onlyException("clock_skew", "device " + (*n)->nodeId().hex() + " (north/driver)");
+  CHECK_THAT(ok(f.s.server->showException(x)).detail,
+             Catch::StartsWith(skew > 0 ? "its clock was 180 minutes ahead of the server's"
+                                        : "its clock was 180 minutes behind the server's"));
   // Sync never stops for a bad clock: every op the device made was taken and merged.
   auto devices = f.s.server->devices();
   REQUIRE(devices);
