@@ -1,5 +1,6 @@
 // Stock movements, documents, balances.
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -63,11 +64,20 @@ sync::Status Node::Core::checkMoves(const LocationRef& from, const std::vector<M
       w.first = l.item_code;
       w.second += l.qty;
     }
+    // At its business time and at every later point of the ledger: the
+    // rule the server checks (docs/reconciliation.md). The new movement
+    // sorts after every other one at the same time.
+    const LedgerKey key{at, std::numeric_limits<sync::HlcTime>::max(), {}};
     for (const auto& [item, w] : wanted) {
-      const std::int64_t have = store->balance(item, from.id);
-      if (have < w.second)
-        return refused("stock: " + from.code + " holds " + formatQty(have) + " of " + w.first + ", " +
+      const Store::LedgerFrom l = store->ledgerFrom(item, from.id, key);
+      if (l.before < w.second)
+        return refused("stock: " + from.code + " holds " + formatQty(l.before) + " of " + w.first + ", " +
                        formatQty(w.second) + " requested; use --force to record it anyway");
+      if (l.lowest < w.second)
+        return refused("stock: " + from.code + " holds " + formatQty(l.before) + " of " + w.first + " on " +
+                       formatTime(at) + ", but a later movement leaves " + formatQty(l.lowest) + " on " +
+                       formatTime(l.lowest_at) + "; " + formatQty(w.second) +
+                       " requested would take it below zero then; use --force to record it anyway");
     }
   }
   return {};

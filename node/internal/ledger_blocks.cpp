@@ -116,6 +116,47 @@ std::vector<LedgerBlock> LedgerBlocks::blocks(const Id& item, const Id& location
   return rewritten ? blocks(item, location) : out;  // read again: no block is dirty now
 }
 
+Store::LedgerFrom LedgerBlocks::from(const Id& item, const Id& location, const LedgerKey& key) {
+  auto less = [](const LedgerKey& x, const LedgerKey& y) {
+    return std::tie(x.at, x.hlc, x.op.node, x.op.seq) < std::tie(y.at, y.hlc, y.op.node, y.op.seq);
+  };
+  Store::LedgerFrom f;
+  bool reached = false;  // the walk is past `key`
+  std::int64_t balance = 0;
+  auto lower = [&](std::int64_t running, std::int64_t at) {
+    if (running < f.lowest) {
+      f.lowest = running;
+      f.lowest_at = at;
+    }
+  };
+  for (const LedgerBlock& b : blocks(item, location)) {
+    if (!reached && less(key, b.end)) {  // `key` falls in this block: walk it
+      std::int64_t running = balance;
+      for (const MoveRow& m : moves(item, location, b.start, b.end)) {
+        if (!reached && !less({m.at, m.hlc, m.op}, key)) {
+          reached = true;
+          f.before = f.lowest = running;
+        }
+        running += ledgerDelta(m, location);
+        if (reached) lower(running, m.at);
+      }
+      if (!reached) {
+        reached = true;
+        f.before = f.lowest = running;
+      }
+    } else if (reached && balance + b.low < f.lowest) {  // after `key`: open only a block that goes lower
+      std::int64_t running = balance;
+      for (const MoveRow& m : moves(item, location, b.start, b.end))
+        if ((running += ledgerDelta(m, location)) == balance + b.low) {
+          lower(running, m.at);
+          break;
+        }
+    }
+    balance += b.net;
+  }
+  return f;
+}
+
 std::vector<std::int64_t> LedgerBlocks::outs(const Id& item, const Id& location, const LedgerKey& start) {
   Query q(db_.stmt("SELECT outs FROM ledger_blocks WHERE item = ? AND location = ? AND (at, hlc, node, seq) = "
                    "(?, ?, ?, ?)"),

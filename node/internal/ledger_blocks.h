@@ -30,6 +30,11 @@ class LedgerBlocks {
   std::vector<LedgerBlock> blocks(const sync::Id& item, const sync::Id& location);
   // The sorted running sums after each movement out in the block at `start`.
   std::vector<std::int64_t> outs(const sync::Id& item, const sync::Id& location, const LedgerKey& start);
+  // The balance of (item, location) just before `key`, and the lowest it is
+  // at any point from there on (that balance included), with when
+  // (lowest_at: the business time of the movement that leaves it lowest;
+  // 0 when the lowest is the balance at `key`).
+  Store::LedgerFrom from(const sync::Id& item, const sync::Id& location, const LedgerKey& key);
   // The movements in or out of (item, location) with from <= key < to, in order.
   std::vector<MoveRow> moves(const sync::Id& item, const sync::Id& location, const LedgerKey& from,
                              const LedgerKey& to);

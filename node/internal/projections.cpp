@@ -107,6 +107,10 @@ std::vector<MoveRow> Store::movesAt(const Id& item, const Id& location, const Le
   return impl_->ledger.moves(item, location, from, to);
 }
 
+Store::LedgerFrom Store::ledgerFrom(const Id& item, const Id& location, const LedgerKey& key) {
+  return impl_->ledger.from(item, location, key);
+}
+
 std::vector<LedgerBlock> Store::ledger(const Id& item, const Id& location) { return impl_->ledger.blocks(item, location); }
 
 std::vector<std::int64_t> Store::ledgerOuts(const Id& item, const Id& location, const LedgerKey& start) {

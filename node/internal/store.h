@@ -126,6 +126,11 @@ class Store {
   // The running sums (from 0 at the block's start) after each movement out
   // of the location in the block that starts at `start`, ascending.
   std::vector<std::int64_t> ledgerOuts(const sync::Id& item, const sync::Id& location, const LedgerKey& start);
+  // The balance just before `key` and the lowest it is from there on (ledger_blocks.h).
+  struct LedgerFrom {
+    std::int64_t before = 0, lowest = 0, lowest_at = 0;
+  };
+  LedgerFrom ledgerFrom(const sync::Id& item, const sync::Id& location, const LedgerKey& key);
   // Transfers via transit whose (item, unit) lines do not balance: sent
   // minus arrived, and when they were first sent. Only unbalanced lines.
   struct TransitLine {

@@ -44,6 +44,8 @@ check "a damaged enrollment string is refused" expect_exit 3 --db "$tmp/e.db" en
 check "init succeeds" expect_exit 0 --db "$db" init --company ACME
 check "init twice is refused" expect_exit 3 --db "$db" init --company ACME
 check "a bad quantity is refused" expect_exit 3 --db "$db" stock receive X --to WH1 --qty 1,5
+check "a date that is not in the calendar is refused" expect_exit 3 --db "$db" case open --customer C --problem p --at 2026-02-30
+check "a business time in the future is refused" expect_exit 3 --db "$db" case open --customer C --problem p --at 2062-01-05T08:00
 check "an unknown item is refused" expect_exit 3 --db "$db" stock receive X --to WH1 --qty 1
 check "resolving with two compensating facts is refused" \
   expect_exit 3 --db "$db" exceptions resolve X-0 --note n --adjust 1 --transfer-from WH1

@@ -3,6 +3,7 @@
 // back-dated movements arrive in, it must say what a walk over every
 // movement says.
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <numeric>
 
@@ -100,6 +101,45 @@ TEST_CASE("the block-wise negative-stock check agrees with a walk over every mov
   REQUIRE(Reconciler(*n).reconcile(*n->opsOf(n->nodeId(), before, 10)));
   CHECK(walk(ledger).below == 0);
   checkAgrees(*n, ledger);
+}
+
+TEST_CASE("the local check of a back-dated issue agrees with a walk over a long ledger", "[node][stock]") {
+  const std::uint64_t seed = GENERATE(4, 5);
+  INFO("seed " << seed);
+  std::mt19937_64 rng(seed);
+  TempDir dir;
+  const std::int64_t day0 = *parseTime("2026-01-01", "t");
+  auto n = newNode(dir, "n.db", {[day0] { return static_cast<std::uint64_t>(day0 + 86'400'000); }});
+  addCatalogue(*n);
+  std::map<std::int64_t, std::int64_t> ledger;  // minute -> delta, milli-units
+  // 1,200 forced movements (several ledger blocks), mostly receipts.
+  for (std::int64_t minute = 0; minute < 1200; ++minute) {
+    const bool out = rng() % 3 == 0;
+    const std::int64_t qty = 1 + static_cast<std::int64_t>(rng() % 3);
+    MoveSpec m = out ? qtyMove(MoveKind::issue, "SEAL", "WH1", "", static_cast<double>(qty))
+                     : qtyMove(MoveKind::receipt, "SEAL", "", "WH1", static_cast<double>(qty));
+    m.at = day0 + minute * 60'000;
+    m.force = true;
+    REQUIRE(Stock(*n).move(m));
+    ledger[minute] = out ? -qty * 1000 : qty * 1000;
+  }
+  // An issue at a minute between two movements is allowed exactly when the
+  // balance then and at every later point covers it.
+  for (int attempt = 0; attempt < 60; ++attempt) {
+    const std::int64_t minute = static_cast<std::int64_t>(rng() % 1200);
+    const std::int64_t qty = (1 + static_cast<std::int64_t>(rng() % 40)) * 1000;
+    std::int64_t running = 0, lowest = std::numeric_limits<std::int64_t>::max();
+    for (const auto& [m, delta] : ledger) {
+      running += delta;
+      if (m >= minute) lowest = std::min(lowest, running);  // the new one sorts after those at the same minute
+    }
+    MoveSpec issue = qtyMove(MoveKind::issue, "SEAL", "WH1", "", static_cast<double>(qty) / 1000);
+    issue.at = day0 + minute * 60'000 + 30'000;  // half a minute later
+    INFO("attempt " << attempt << ": " << qty << " at minute " << minute << ", lowest from then " << lowest);
+    const bool allowed = Stock(*n).move(issue).ok();
+    CHECK(allowed == (lowest >= qty));
+    if (allowed) ledger[minute] -= qty;  // same minute: the walk above keeps its order
+  }
 }
 
 TEST_CASE("a database from before ledger blocks gets them on upgrade", "[node][reconcile]") {

@@ -414,3 +414,38 @@ TEST_CASE("a business time later than now is refused, and nothing is written", "
   CHECK_FALSE(Shipments(f.n).track(s, {ShipmentStatus::ready, later}));
   CHECK_FALSE(Stock(f.n).count("SEAL", "WH1", 1000, later));
 }
+
+TEST_CASE("a back-dated movement out is checked at its business time and at every later point", "[node][stock]") {
+  Fixture f;
+  f.wall_ms = static_cast<std::uint64_t>(*parseTime("2026-02-01", "t"));
+  auto at = [](const char* day) { return *parseTime(day, "t"); };
+  MoveSpec receipt = qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 10);
+  receipt.at = at("2026-01-10");
+  REQUIRE(Stock(f.n).move(receipt));
+  SECTION("before the stock arrived") {
+    MoveSpec early = qtyMove(MoveKind::issue, "SEAL", "WH1", "", 5);
+    early.at = at("2026-01-05");
+    const Snapshot before = snapshot(f.n);
+    auto r = Stock(f.n).move(early);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == Errc::refused);
+    CHECK_THAT(r.error().message, Catch::Contains("WH1 holds 0 of SEAL, 5 requested"));
+    CHECK(snapshot(f.n) == before);
+    early.force = true;  // recorded anyway, for the server to reconcile
+    REQUIRE(Stock(f.n).move(early));
+    CHECK(balance(f.n, "SEAL", "WH1") == "5");
+  }
+  SECTION("enough then, but not for what comes later") {
+    MoveSpec later = qtyMove(MoveKind::issue, "SEAL", "WH1", "", 8);
+    later.at = at("2026-01-20");
+    REQUIRE(Stock(f.n).move(later));
+    MoveSpec between = qtyMove(MoveKind::issue, "SEAL", "WH1", "", 3);
+    between.at = at("2026-01-15");  // 10 held then, but the 20th's issue leaves only 2
+    auto r = Stock(f.n).move(between);
+    REQUIRE_FALSE(r);
+    CHECK_THAT(r.error().message, Catch::Contains("a later movement leaves 2 on 2026-01-20T00:00:00Z"));
+    between.qty = 2000;  // what the later point allows
+    REQUIRE(Stock(f.n).move(between));
+    CHECK(balance(f.n, "SEAL", "WH1") == "0");
+  }
+}
