@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
+#include <utf8proc.h>
 
 #include "node/model.h"
 
@@ -64,9 +65,23 @@ std::string visible(std::string_view s) {
   return out;
 }
 
-// Display width in code points (UTF-8 continuation bytes do not count).
+// Columns on a terminal: wide characters (CJK, most emoji) take two,
+// combining marks none (utf8proc); a byte that is not UTF-8 takes one.
 std::size_t width(std::string_view s) {
-  return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char ch) { return (ch & 0xC0) != 0x80; }));
+  std::size_t w = 0;
+  const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(s.data());
+  for (utf8proc_ssize_t at = 0, n = static_cast<utf8proc_ssize_t>(s.size()); at < n;) {
+    utf8proc_int32_t c = 0;
+    const utf8proc_ssize_t len = utf8proc_iterate(p + at, n - at, &c);
+    if (len <= 0) {
+      ++w;
+      ++at;
+      continue;
+    }
+    w += static_cast<std::size_t>(utf8proc_charwidth(c));
+    at += len;
+  }
+  return w;
 }
 
 }  // namespace

@@ -10,7 +10,7 @@ build_dir=${BUILD_DIR:-$root/build}
 packages=(
   cmake ninja-build g++ pkg-config ccache
   libsqlite3-dev libboost-dev libprotobuf-dev protobuf-compiler libsodium-dev catch2
-  libcli11-dev nlohmann-json3-dev
+  libcli11-dev nlohmann-json3-dev libutf8proc-dev libcsv-dev
 )
 
 missing=()

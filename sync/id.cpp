@@ -5,9 +5,15 @@
 #include "sync/bytes.h"
 #include "sync/internal/blake2b.h"
 
+#include <utf8proc.h>
+
+#include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <cstring>
+#include <iterator>
 #include <mutex>
+#include <vector>
 
 namespace fieldsync::sync {
 namespace {
@@ -65,12 +71,54 @@ Id naturalId(std::string_view kind, std::initializer_list<std::string_view> part
   return id;
 }
 
-std::string normaliseSerial(std::string_view serial) {
+namespace {
+
+std::string normaliseAscii(std::string_view text) {
   auto isSpace = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
-  while (!serial.empty() && isSpace(serial.front())) serial.remove_prefix(1);
-  while (!serial.empty() && isSpace(serial.back())) serial.remove_suffix(1);
-  std::string out(serial);
+  while (!text.empty() && isSpace(text.front())) text.remove_prefix(1);
+  while (!text.empty() && isSpace(text.back())) text.remove_suffix(1);
+  std::string out(text);
   for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool isWhiteSpace(utf8proc_int32_t c) {
+  switch (utf8proc_category(c)) {
+    case UTF8PROC_CATEGORY_ZS:
+    case UTF8PROC_CATEGORY_ZL:
+    case UTF8PROC_CATEGORY_ZP: return true;
+    default: return (c >= 0x09 && c <= 0x0D) || c == 0x85;
+  }
+}
+
+}  // namespace
+
+std::string normaliseSerial(std::string_view text) {
+  // ASCII keeps its old, cheap form, so the ids of ASCII keys never change.
+  if (std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; }))
+    return normaliseAscii(text);
+  // NFC, without default-ignorable code points (zero-width spaces and
+  // joiners, soft hyphens, byte-order marks).
+  utf8proc_uint8_t* mapped = nullptr;
+  const utf8proc_ssize_t n =
+      utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(text.data()), static_cast<utf8proc_ssize_t>(text.size()),
+                   &mapped, static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_IGNORE));
+  if (n < 0) return normaliseAscii(text);  // not UTF-8: compared as bytes (commands refuse such text)
+  std::vector<utf8proc_int32_t> points;
+  for (utf8proc_ssize_t at = 0; at < n;) {
+    utf8proc_int32_t c = 0;
+    at += utf8proc_iterate(mapped + at, n - at, &c);
+    points.push_back(c);
+  }
+  std::free(mapped);
+  auto first = std::find_if_not(points.begin(), points.end(), isWhiteSpace);
+  auto last = std::find_if_not(points.rbegin(), std::make_reverse_iterator(first), isWhiteSpace).base();
+  std::string out;
+  for (auto it = first; it != last; ++it) {
+    utf8proc_uint8_t buf[4];
+    const auto len = utf8proc_encode_char(utf8proc_toupper(*it), buf);
+    out.append(reinterpret_cast<const char*>(buf), static_cast<std::size_t>(len));
+  }
   return out;
 }
 

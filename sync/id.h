@@ -45,7 +45,11 @@ Id randomId();
 // length-prefixed parts, with a key derived from `kind` ("unit", "exception").
 Id naturalId(std::string_view kind, std::initializer_list<std::string_view> parts);
 
-// A serial as it is compared: surrounding whitespace trimmed, ASCII upper-cased.
+// A code or serial as it is compared, the key of every natural id: Unicode
+// NFC, default-ignorable code points (zero-width spaces, soft hyphens)
+// dropped, surrounding white space (no-break spaces too) trimmed, and every
+// letter upper-cased (utf8proc). Pure ASCII keeps its form: trimmed and
+// upper-cased, so the ids of ASCII keys are what they always were.
 std::string normaliseSerial(std::string_view serial);
 
 // A registered unit's id: naturalId("unit", company, item, normalised serial).

@@ -20,6 +20,18 @@ TEST_CASE("a table prints aligned text and JSON with the same typed values", "[c
   CHECK(toText({{"x"}, {}}) == "(none)\n");
 }
 
+TEST_CASE("columns line up by display width: wide characters take two, combining marks none", "[cli]") {
+  const Table t{{"code", "n"},
+                {{std::string("\xe6\x9d\xb1\xe4\xba\xac"), std::int64_t{1}},  // two wide characters
+                 {std::string("Cafe\xcc\x81"), std::int64_t{2}},               // e + combining acute
+                 {std::string("ABCD"), std::int64_t{3}}}};
+  CHECK(toText(t) ==
+        "code  n\n"
+        "\xe6\x9d\xb1\xe4\xba\xac  1\n"
+        "Cafe\xcc\x81  2\n"
+        "ABCD  3\n");
+}
+
 TEST_CASE("text that would steer a terminal is shown escaped, and JSON stays valid", "[cli]") {
   const Table t{{"name"}, {{std::string("red\x1b[31m\nnext\tcol\x7f\xc2\x9b!")}}};
   CHECK(toText(t) == "name\nred\\x1b[31m\\nnext\\tcol\\x7f\\x9b!\n");

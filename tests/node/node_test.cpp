@@ -449,3 +449,13 @@ TEST_CASE("a back-dated movement out is checked at its business time and at ever
     CHECK(balance(f.n, "SEAL", "WH1") == "0");
   }
 }
+
+TEST_CASE("serials typed with a no-break space or in another Unicode form are one unit", "[node]") {
+  Fixture f;
+  for (const char* serial : {"SN-1001", "SN-1001\u00a0", "CAF\u00c9-7", "CAFE\u0301-7"})
+    REQUIRE(Catalogue(f.n).registerUnit({"PUMP", serial}));
+  auto units = ok(Catalogue(f.n).units());
+  REQUIRE(units.size() == 2);
+  CHECK(units[0].serial == "CAF\u00c9-7");
+  CHECK(units[1].serial == "SN-1001");
+}

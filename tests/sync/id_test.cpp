@@ -34,6 +34,21 @@ TEST_CASE("a unit registered twice offline with differently typed serials gets o
   CHECK(normaliseSerial("\t ab-12c\n") == "AB-12C");
 }
 
+TEST_CASE("codes and serials are normalised the way people type them, beyond ASCII", "[sync][id]") {
+  const Id company = randomId(), item = randomId();
+  auto id = [&](std::string_view serial) { return unitId(company, item, serial); };
+  CHECK(id("SN-1001\u00a0") == id("SN-1001"));                // a trailing no-break space
+  CHECK(id("\u2003SN-1001\u3000") == id("SN-1001"));          // em and ideographic spaces
+  CHECK(id("CAF\u00c9-7") == id("CAFE\u0301-7"));             // NFC and NFD
+  CHECK(id("caf\u00e9-7") == id("CAF\u00c9-7"));              // case beyond ASCII
+  CHECK(id("SN\u200b-1001") == id("SN-1001"));                 // a zero-width space
+  CHECK(id("SN-10\u00ad01") == id("SN-1001"));                 // a soft hyphen
+  CHECK(id("CAF\u00c9-7") != id("CAFE-7"));                    // an accent still counts
+  CHECK(normaliseSerial(" stra\u00dfe ") == "STRA\u1e9eE");    // simple case mapping: one letter stays one
+  CHECK(normaliseSerial("\u00e9") == "\u00c9");
+  CHECK(normaliseSerial("sn-1\xff") == "SN-1\xff");           // not UTF-8: compared as bytes
+}
+
 TEST_CASE("natural ids depend on the kind and cannot be confused by moving bytes between parts", "[sync][id]") {
   CHECK(naturalId("unit", {"ab", "c"}) != naturalId("unit", {"a", "bc"}));
   CHECK(naturalId("unit", {"x"}) != naturalId("exception", {"x"}));
