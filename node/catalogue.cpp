@@ -6,6 +6,7 @@
 
 #include "node/catalogue.h"
 #include "node/internal/core.h"
+#include "node/internal/csv_reader.h"
 
 namespace fieldsync::node {
 namespace {
@@ -254,116 +255,96 @@ Result<UnitHistory> Catalogue::unitHistory(std::string_view item_code, std::stri
 
 namespace {
 
-// One CSV record (RFC 4180 quoting, no line breaks inside fields).
-Result<std::vector<std::string>> splitCsv(std::string_view line) {
-  std::vector<std::string> out(1);
-  bool quoted = false;
-  for (std::size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        out.back() += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        out.back() += c;
-      }
-    } else if (c == '"' && out.back().empty()) {
-      quoted = true;
-    } else if (c == ',') {
-      out.emplace_back();
-    } else {
-      out.back() += c;
-    }
-  }
-  if (quoted) return sync::fail(Errc::invalid_input, "a quoted field is not closed");
+constexpr std::string_view kColumns[] = {"item", "serial", "build_code", "customer", "site", "manufactured_on"};
+
+// A header as people write it: "Item", " serial ", "Build Code", "build-code" are the columns.
+std::string columnName(std::string_view h) {
+  std::string out = sync::normaliseSerial(h);  // trimmed, upper-cased
+  for (char& c : out) c = (c == ' ' || c == '-') ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
 
-constexpr std::string_view kColumns[] = {"item", "serial", "build_code", "customer", "site", "manufactured_on"};
-
-}  // namespace
-
-Result<ImportSummary> Catalogue::importUnits(std::istream& csv, bool dry_run,
-                                        const std::function<void(std::uint64_t)>& progress) {
-  std::string line;
-  if (!std::getline(csv, line)) return invalid("csv", "the file is empty; the first line must name the columns");
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  auto header = splitCsv(line);
-  if (!header) return invalid("csv header", header.error().message);
+// The columns a header names, by name, or what is wrong with it.
+Result<std::map<std::string, std::size_t>> columns(const std::vector<std::string>& header) {
   std::map<std::string, std::size_t> col;
-  for (std::size_t i = 0; i < header->size(); ++i) {
-    const std::string h = (*header)[i];
+  for (std::size_t i = 0; i < header.size(); ++i) {
+    const std::string h = columnName(header[i]);
     if (std::find(std::begin(kColumns), std::end(kColumns), h) == std::end(kColumns))
-      return invalid("csv header", "unknown column '" + h +
+      return invalid("csv header", "unknown column '" + header[i] +
                                        "' (known: item, serial, build_code, customer, site, manufactured_on)");
     if (!col.emplace(h, i).second) return invalid("csv header", "column '" + h + "' appears twice");
   }
-  if (!col.contains("item") || !col.contains("serial"))
-    return invalid("csv header", "needs the columns item and serial");
+  if (!col.contains("item") || !col.contains("serial")) return invalid("csv header", "needs the columns item and serial");
+  return col;
+}
 
+}  // namespace
+
+Result<ImportSummary> Catalogue::importUnits(std::istream& csv, const ImportOptions& options,
+                                             const std::function<void(std::uint64_t)>& progress) {
   return core_.command<ImportSummary>([&]() -> Result<ImportSummary> {
     ImportSummary sum;
+    std::optional<Result<std::map<std::string, std::size_t>>> col;  // from the header, the first record
+    std::size_t width = 0;
     std::map<std::string, Result<ItemRef>> items;  // by code as written
     core_.store->importSeenReset();
-    std::uint64_t line_no = 1;
-    auto get = [&](const std::vector<std::string>& row, const char* name) {
-      auto it = col.find(name);
-      return it == col.end() ? std::string() : row[it->second];
-    };
-    while (std::getline(csv, line)) {
-      ++line_no;
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (line.find_first_not_of(" \t") == std::string::npos) continue;
+    readCsv(csv, options.delimiter, [&](CsvRecord& r) {
+      if (!col) {
+        col = columns(r.fields);
+        width = r.fields.size();
+        return;
+      }
+      if (!*col) return;  // a bad header: nothing more is read
+      if (r.fields.size() == 1 && r.fields[0].find_first_not_of(" \t") == std::string::npos) return;  // blank
       ++sum.read;
       if (progress && sum.read % 10'000 == 0) progress(sum.read);
       auto note = [&](const std::string& why) {
         if (sum.problems.size() < ImportSummary::kMaxProblems)
-          sum.problems.push_back("line " + std::to_string(line_no) + ": " + why);
+          sum.problems.push_back("line " + std::to_string(r.line) + ": " + why);
       };
       auto bad = [&](const std::string& why) {
         ++sum.invalid;
         note(why);
       };
-      auto row = splitCsv(line);
-      if (!row) { bad(row.error().message); continue; }
-      if (row->size() != header->size()) {
-        bad("expected " + std::to_string(header->size()) + " fields, found " + std::to_string(row->size()));
-        continue;
-      }
-      const std::string item_code = get(*row, "item");
+      if (r.unterminated) return bad("a quoted field is not closed");
+      if (r.fields.size() != width)
+        return bad("expected " + std::to_string(width) + " fields, found " + std::to_string(r.fields.size()));
+      auto get = [&](const char* name) {
+        auto it = (*col)->find(name);
+        return it == (*col)->end() ? std::string() : r.fields[it->second];
+      };
+      const std::string item_code = get("item");
       auto found = items.find(item_code);
       if (found == items.end()) found = items.emplace(item_code, core_.item(item_code)).first;
-      if (!found->second) { bad(found->second.error().message); continue; }
+      if (!found->second) return bad(found->second.error().message);
       const ItemRef& item = *found->second;
-      if (!item.serial_tracked) { bad("item " + item.code + " is not tracked by serial"); continue; }
-      UnitSpec spec{item_code, get(*row, "serial"), get(*row, "build_code"), get(*row, "customer"),
-                    get(*row, "site"), std::nullopt};
+      if (!item.serial_tracked) return bad("item " + item.code + " is not tracked by serial");
+      UnitSpec spec{item_code, get("serial"), get("build_code"), get("customer"), get("site"), std::nullopt};
       const std::string serial = norm(spec.serial);
-      if (serial.empty()) { bad("serial is empty"); continue; }
-      if (const std::string made = get(*row, "manufactured_on"); !made.empty()) {
+      if (serial.empty()) return bad("serial is empty");
+      if (const std::string made = get("manufactured_on"); !made.empty()) {
         auto t = parseTime(made, "manufactured_on");
-        if (!t) { bad(t.error().message); continue; }
+        if (!t) return bad(t.error().message);
         spec.manufactured_on = *t;
       }
       const Id unit = sync::unitId(core_.company, item.id, serial);
       if (core_.store->importSeen(unit)) {
         ++sum.duplicates;
-        note("duplicate of an earlier line: " + item.code + " " + serial);
-        continue;
+        return note("duplicate of an earlier line: " + item.code + " " + serial);
       }
       const Attributes old = core_.store->entity(EntityType::unit, unit);
       const std::vector<Field> fields = changed(old, unitFields(item, serial, spec));
       if (fields.empty()) {
         ++sum.unchanged;
-        continue;
+        return;
       }
       core_.emit(EntityType::unit, unit, FactKind::none, fields);
       ++(old.empty() ? sum.created : sum.updated);
-    }
+    });
+    if (!col) return invalid("csv", "the file is empty; the first line must name the columns");
+    if (!*col) return col->error();
     return sum;
-  }, !dry_run);
+  }, !options.dry_run);
 }
 
 }  // namespace fieldsync::node

@@ -90,6 +90,11 @@ struct UnitInstalled {
   std::int64_t at = 0;
 };
 
+struct ImportOptions {
+  bool dry_run = false;  // check and count, write nothing
+  char delimiter = 0;    // ',', ';' or '\t'; 0: detected from the header line
+};
+
 struct ImportSummary {
   static constexpr std::size_t kMaxProblems = 100;
   std::uint64_t read = 0, created = 0, updated = 0, unchanged = 0, duplicates = 0, invalid = 0;
@@ -109,9 +114,12 @@ class Catalogue {
   Result<UnitInstalled> installUnit(const InstallSpec& spec);
   Result<UnitHistory> unitHistory(std::string_view item, std::string_view serial);
   Result<std::vector<UnitView>> units();  // by item, then serial
-  // CSV with a header naming item, serial and optionally build_code,
-  // customer, site, manufactured_on. One transaction; dry_run writes nothing.
-  Result<ImportSummary> importUnits(std::istream& csv, bool dry_run,
+  // CSV as spreadsheets save it (a byte-order mark, ';' or tab separators,
+  // quoted line breaks: node/internal/csv_reader.h) with a header naming
+  // item, serial and optionally build_code, customer, site, manufactured_on
+  // (in any case, with spaces for underscores). Valid rows are written in
+  // one transaction; each invalid one is counted and named by its line.
+  Result<ImportSummary> importUnits(std::istream& csv, const ImportOptions& options = {},
                                     const std::function<void(std::uint64_t rows)>& progress = {});
 
  private:

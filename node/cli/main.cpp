@@ -11,6 +11,7 @@
 #include <csignal>
 #include <deque>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -200,7 +201,9 @@ std::vector<Command> commands() {
                [](Node& n, const Args&) { return shown(Catalogue(n).units()); }});
   c.push_back({"unit", "import", {"FILE"},
                "import units from CSV (columns: item, serial, build_code, customer, site, manufactured_on)",
-               {{"dry-run", "", "check and count, write nothing"}}, nullptr});
+               {{"dry-run", "", "check and count, write nothing"},
+                {"delimiter", "C", "the separator: , ; or tab (default: detected from the header)"}},
+               nullptr});
 
   c.push_back({"case", "open", {}, "open a service case",
                {{"customer", "NAME", "customer (default: the unit's)"}, {"site", "NAME", "site"},
@@ -397,15 +400,23 @@ CLI::App* addCommand(CLI::App& app, std::map<std::string, CLI::App*>& nouns, std
 }
 
 int runImport(Node& n, const Args& a, bool json) {
-  std::ifstream in(a.pos(0));
+  ImportOptions options{a.flag("dry-run"), 0};
+  if (a.has("delimiter")) {
+    const std::string d = a.get("delimiter");
+    if (d == "tab" || d == "\\t") options.delimiter = '\t';
+    else if (d == "," || d == ";") options.delimiter = d[0];
+    else return kProgram.usage("--delimiter: '" + d + "' is not one of , ; tab");
+  }
+  if (std::filesystem::is_directory(a.pos(0))) return kProgram.fail({Errc::invalid_input, "FILE: '" + a.pos(0) + "' is a directory"});
+  std::ifstream in(a.pos(0), std::ios::binary);
   if (!in) return kProgram.fail({Errc::not_found, "FILE: cannot read '" + a.pos(0) + "'"});
   const bool tty = isatty(2) != 0;
-  auto sum = Catalogue(n).importUnits(in, a.flag("dry-run"), [tty](std::uint64_t rows) {
+  auto sum = Catalogue(n).importUnits(in, options, [tty](std::uint64_t rows) {
     if (tty) std::fprintf(stderr, "\r%llu rows...", static_cast<unsigned long long>(rows));
   });
   if (tty) std::fprintf(stderr, "\r");
   if (!sum) return kProgram.fail(sum.error());
-  const Table t = toTable(*sum, a.flag("dry-run"));
+  const Table t = toTable(*sum, options.dry_run);
   if (json) {
     const auto out = nlohmann::ordered_json{{"summary", nlohmann::ordered_json::parse(toJson(t))},
                                             {"problems", sum->problems}};
@@ -417,7 +428,7 @@ int runImport(Node& n, const Args& a, bool json) {
   }
   if (sum->invalid > 0) {
     std::fprintf(stderr, "fieldsync: %llu invalid rows were skipped%s\n", static_cast<unsigned long long>(sum->invalid),
-                 a.flag("dry-run") ? "" : "; the valid rows were imported");
+                 options.dry_run ? "" : "; the valid rows were imported");
     return fieldsync::cli::kRefused;
   }
   return fieldsync::cli::kOk;

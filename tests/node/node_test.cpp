@@ -315,7 +315,7 @@ TEST_CASE("a CSV import reports created, updated, unchanged, duplicate and inval
   SECTION("a dry run counts everything and writes nothing") {
     const Snapshot before = snapshot(n);
     std::istringstream in(csv);
-    auto sum = Catalogue(n).importUnits(in, true);
+    auto sum = Catalogue(n).importUnits(in, {true});
     REQUIRE(sum);
     CHECK(sum->read == 9);
     CHECK(sum->created == 2);
@@ -326,7 +326,7 @@ TEST_CASE("a CSV import reports created, updated, unchanged, duplicate and inval
   }
   SECTION("a real import writes the valid rows and names each bad line") {
     std::istringstream in(csv);
-    auto sum = Catalogue(n).importUnits(in, false);
+    auto sum = Catalogue(n).importUnits(in);
     REQUIRE(sum);
     CHECK(sum->created == 2);
     REQUIRE(sum->problems.size() == 6);
@@ -341,14 +341,14 @@ TEST_CASE("a CSV import reports created, updated, unchanged, duplicate and inval
     CHECK(units->size() == 3);
     CHECK((*units)[0].site == "Plant 2, hall B");
     std::istringstream again(csv);
-    auto second = Catalogue(n).importUnits(again, false);
+    auto second = Catalogue(n).importUnits(again);
     REQUIRE(second);
     CHECK(second->unchanged == 3);
     CHECK(second->created == 0);
   }
   SECTION("a bad header is refused before anything is read") {
     std::istringstream in("item,serial,colour\nPUMP,X,red\n");
-    auto sum = Catalogue(n).importUnits(in, false);
+    auto sum = Catalogue(n).importUnits(in);
     REQUIRE_FALSE(sum);
     CHECK_THAT(sum.error().message, Catch::Contains("unknown column 'colour'"));
   }
@@ -458,4 +458,46 @@ TEST_CASE("serials typed with a no-break space or in another Unicode form are on
   REQUIRE(units.size() == 2);
   CHECK(units[0].serial == "CAF\u00c9-7");
   CHECK(units[1].serial == "SN-1001");
+}
+
+TEST_CASE("a CSV import takes files as spreadsheets save them", "[node][import]") {
+  Fixture f;
+  auto import = [&](const std::string& text, ImportOptions options = {}) {
+    std::istringstream in(text);
+    return ok(Catalogue(f.n).importUnits(in, options));
+  };
+  SECTION("a UTF-8 byte-order mark, as Excel writes it") {
+    CHECK(import("\xEF\xBB\xBFitem,serial\r\nPUMP,B-1\r\n").created == 1);
+  }
+  SECTION("headers in any case, with spaces") {
+    CHECK(import("Item,Serial\nPUMP,H-1\n").created == 1);
+    CHECK(import("item, serial , Build Code\nPUMP,H-2,B7\n").created == 1);
+    auto units = ok(Catalogue(f.n).units());
+    REQUIRE(units.size() == 2);
+    CHECK(units[1].build_code == "B7");
+  }
+  SECTION("semicolons, as European Excel saves, or tabs, detected from the header") {
+    CHECK(import("item;serial;customer\nPUMP;S-1;\"Bakery; Oy\"\n").created == 1);
+    CHECK(import("item\tserial\nPUMP\tT-1\n").created == 1);
+    CHECK(ok(Catalogue(f.n).units())[0].customer == "Bakery; Oy");
+  }
+  SECTION("a separator given when the header alone cannot tell") {
+    CHECK(import("item;serial\nPUMP;X,1\n", {false, ';'}).created == 1);
+    CHECK(ok(Catalogue(f.n).units())[0].serial == "X,1");
+  }
+  SECTION("a quoted field with line breaks, and the lines after it still named right") {
+    const auto sum = import("item,serial,site\nPUMP,Q-1,\"Plant 2\nHall B\"\nNOPE,Q-2,\n\nPUMP,,\n");
+    CHECK(sum.created == 1);
+    REQUIRE(sum.problems.size() == 2);
+    CHECK_THAT(sum.problems[0], Catch::StartsWith("line 4: item: 'NOPE'"));
+    CHECK(sum.problems[1] == "line 6: serial is empty");
+    CHECK(ok(Catalogue(f.n).units())[0].site == "Plant 2\nHall B");
+  }
+  SECTION("a quote that is never closed makes its row invalid, not the file") {
+    const auto sum = import("item,serial\nPUMP,U-1\nPUMP,\"U-2\n");
+    CHECK(sum.created == 1);
+    CHECK(sum.invalid == 1);
+    REQUIRE(sum.problems.size() == 1);
+    CHECK(sum.problems[0] == "line 3: a quoted field is not closed");
+  }
 }
