@@ -173,6 +173,7 @@ Result<CaseNote> Cases::signOff(std::string_view ref, std::string_view signer, s
   });
 }
 
+
 namespace {
 CaseRow caseRow(Node::Core& core, const Id& id, const Attributes& a) {
   const auto st = core.store->status(EntityType::service_case, id);
@@ -187,6 +188,21 @@ CaseRow caseRow(Node::Core& core, const Id& id, const Attributes& a) {
           textOf(a, case_f::problem)};
 }
 }  // namespace
+
+Result<CaseRow> Cases::edit(std::string_view ref, const CaseEdit& e) {
+  if (e.problem && sync::normaliseSerial(*e.problem).empty()) return invalid("--problem", "describe the problem");
+  if (!e.priority && !e.problem) return invalid("case edit", "name a field to change");
+  return core_.command<CaseRow>([&]() -> Result<CaseRow> {
+    auto c = core_.findNumbered(EntityType::service_case, case_f::number, ref, "case");
+    if (!c) return c.error();
+    std::vector<Field> f;
+    if (e.priority && intOf(c->attrs, case_f::priority) != static_cast<std::int64_t>(*e.priority))
+      f.push_back({case_f::priority, static_cast<std::int64_t>(*e.priority)});
+    if (e.problem && textOf(c->attrs, case_f::problem) != *e.problem) f.push_back({case_f::problem, *e.problem});
+    if (!f.empty()) core_.emit(EntityType::service_case, c->id, FactKind::none, std::move(f));
+    return caseRow(core_, c->id, core_.store->entity(EntityType::service_case, c->id));
+  });
+}
 
 Result<CaseView> Cases::show(std::string_view ref) {
   return core_.query<CaseView>([&]() -> Result<CaseView> {

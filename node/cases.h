@@ -22,6 +22,12 @@ struct CaseSpec {
   std::optional<std::int64_t> at;
 };
 
+// An edit writes only the fields it names.
+struct CaseEdit {
+  std::optional<Priority> priority;
+  std::optional<std::string> problem;
+};
+
 struct CaseOpened {
   sync::Id id;
   std::string number, customer;  // number: "C-1a2b3c4d-0001"
@@ -64,6 +70,7 @@ class Cases {
   explicit Cases(Node& node);
 
   Result<CaseOpened> open(const CaseSpec& spec);
+  Result<CaseRow> edit(std::string_view ref, const CaseEdit& edit);
   Result<VisitScheduled> schedule(std::string_view ref, std::string_view technician, std::int64_t from, std::int64_t to);
   // Errc::refused listing the allowed next statuses when the case's history forbids it.
   Result<CaseTransitioned> setStatus(std::string_view ref, CaseStatus to, std::optional<std::int64_t> at);

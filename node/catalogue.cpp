@@ -37,6 +37,41 @@ std::string_view name(Saved v) {
 
 Catalogue::Catalogue(Node& node) : core_(*node.core_) {}
 
+namespace {
+
+// The fields of `wanted` whose value differs from `old`'s.
+std::vector<Field> changed(const Attributes& old, std::vector<Field> wanted) {
+  std::erase_if(wanted, [&](const Field& f) {
+    auto it = old.find(f.id);
+    return it != old.end() && it->second == f.value;
+  });
+  return wanted;
+}
+
+// Writes what an add or an edit changes about an entity; refuses an add
+// of an existing code whose fields differ.
+Saved save(Node::Core& core, EntityType type, const Id& id, const Attributes& old, std::vector<Field> wanted,
+           bool adding) {
+  const std::vector<Field> fields = changed(old, std::move(wanted));
+  if (!fields.empty()) core.emit(type, id, FactKind::none, fields);
+  return adding && old.empty() ? Saved::created : fields.empty() ? Saved::unchanged : Saved::updated;
+}
+
+std::string exists(std::string_view what, const std::string& code, std::string_view verb) {
+  return std::string(what) + " " + code + " exists with other fields; change them with '" + std::string(verb) + "'";
+}
+
+// An existing, not retired entity named by its code.
+Result<Attributes> existing(Node::Core& core, EntityType type, const Id& id, std::string_view what,
+                            const std::string& code) {
+  Attributes a = core.store->entity(type, id);
+  if (a.empty() || flagOf(a, sync::kDeletedField))
+    return sync::fail(Errc::not_found, std::string(what) + ": '" + code + "' is not a known " + std::string(what));
+  return a;
+}
+
+}  // namespace
+
 Result<ItemSaved> Catalogue::addItem(const ItemSpec& spec) {
   const std::string code = norm(spec.code);
   if (code.empty()) return invalid("item code", "must not be empty");
@@ -50,17 +85,36 @@ Result<ItemSaved> Catalogue::addItem(const ItemSpec& spec) {
                      "tracked by serial; tracking cannot change");
     const ItemView item{code, spec.name.empty() ? code : spec.name, spec.serial_tracked, spec.warranty_days,
                         spec.low_stock};
-    core_.emit(EntityType::item, id, FactKind::none,
-               {{item_f::code, code}, {item_f::name, item.name}, {item_f::serial_tracked, spec.serial_tracked},
-                {item_f::warranty_days, spec.warranty_days}, {item_f::low_stock, spec.low_stock}});
-    return ItemSaved{item, old.empty() ? Saved::created : Saved::updated};
+    std::vector<Field> wanted{{item_f::code, code}, {item_f::name, item.name}, {item_f::serial_tracked, spec.serial_tracked},
+                              {item_f::warranty_days, spec.warranty_days}, {item_f::low_stock, spec.low_stock}};
+    if (!old.empty() && !changed(old, wanted).empty()) return refused(exists("item", code, "item set"));
+    return ItemSaved{item, save(core_, EntityType::item, id, old, std::move(wanted), true)};
+  });
+}
+
+Result<ItemSaved> Catalogue::setItem(const ItemEdit& e) {
+  const std::string code = norm(e.code);
+  if (e.warranty_days && *e.warranty_days < 0) return invalid("--warranty-days", "must be 0 or more");
+  if (e.low_stock && *e.low_stock < 0) return invalid("--low-stock", "must be 0 or more");
+  if (e.name && norm(*e.name).empty()) return invalid("--name", "must not be empty");
+  if (!e.name && !e.warranty_days && !e.low_stock) return invalid("item set", "name a field to change");
+  return core_.command<ItemSaved>([&]() -> Result<ItemSaved> {
+    const Id id = core_.itemId(code);
+    auto old = existing(core_, EntityType::item, id, "item", code);
+    if (!old) return old.error();
+    std::vector<Field> wanted;
+    if (e.name) wanted.push_back({item_f::name, *e.name});
+    if (e.warranty_days) wanted.push_back({item_f::warranty_days, *e.warranty_days});
+    if (e.low_stock) wanted.push_back({item_f::low_stock, *e.low_stock});
+    const Saved result = save(core_, EntityType::item, id, *old, std::move(wanted), false);
+    return ItemSaved{itemView(core_, id, core_.store->entity(EntityType::item, id)), result};
   });
 }
 
 Result<LocationSaved> Catalogue::addLocation(const LocationSpec& spec) {
   const std::string code = norm(spec.code);
   if (code.empty()) return invalid("location code", "must not be empty");
-  if (spec.kind == LocationKind::van && spec.technician.empty())
+  if (spec.kind == LocationKind::van && norm(spec.technician).empty())
     return invalid("--technician", "a van needs the technician it is assigned to");
   return core_.command<LocationSaved>([&]() -> Result<LocationSaved> {
     const Id id = core_.locationId(code);
@@ -71,12 +125,53 @@ Result<LocationSaved> Catalogue::addLocation(const LocationSpec& spec) {
                      "; its kind cannot change");
     const LocationView location{code, spec.name.empty() ? code : spec.name, spec.kind, spec.technician,
                                 spec.allow_negative};
-    core_.emit(EntityType::location, id, FactKind::none,
-               {{location_f::code, code}, {location_f::name, location.name},
-                {location_f::kind, static_cast<std::int64_t>(spec.kind)},
-                {location_f::technician, spec.technician}, {location_f::allow_negative, spec.allow_negative}});
-    return LocationSaved{location, old.empty() ? Saved::created : Saved::updated};
+    std::vector<Field> wanted{{location_f::code, code}, {location_f::name, location.name},
+                              {location_f::kind, static_cast<std::int64_t>(spec.kind)},
+                              {location_f::technician, spec.technician}, {location_f::allow_negative, spec.allow_negative}};
+    if (!old.empty() && !changed(old, wanted).empty()) return refused(exists("location", code, "location set"));
+    return LocationSaved{location, save(core_, EntityType::location, id, old, std::move(wanted), true)};
   });
+}
+
+Result<LocationSaved> Catalogue::setLocation(const LocationEdit& e) {
+  const std::string code = norm(e.code);
+  if (e.name && norm(*e.name).empty()) return invalid("--name", "must not be empty");
+  if (!e.name && !e.technician && !e.allow_negative) return invalid("location set", "name a field to change");
+  return core_.command<LocationSaved>([&]() -> Result<LocationSaved> {
+    const Id id = core_.locationId(code);
+    auto old = existing(core_, EntityType::location, id, "location", code);
+    if (!old) return old.error();
+    if (e.technician && norm(*e.technician).empty() &&
+        intOf(*old, location_f::kind) == static_cast<std::int64_t>(LocationKind::van))
+      return invalid("--technician", "a van needs the technician it is assigned to");
+    std::vector<Field> wanted;
+    if (e.name) wanted.push_back({location_f::name, *e.name});
+    if (e.technician) wanted.push_back({location_f::technician, *e.technician});
+    if (e.allow_negative) wanted.push_back({location_f::allow_negative, *e.allow_negative});
+    const Saved result = save(core_, EntityType::location, id, *old, std::move(wanted), false);
+    return LocationSaved{locationView(core_, id, core_.store->entity(EntityType::location, id)), result};
+  });
+}
+
+namespace {
+Status retire(Node::Core& core, EntityType type, const Id& id, std::string_view what, const std::string& code) {
+  auto r = core.command<bool>([&]() -> Result<bool> {
+    auto old = existing(core, type, id, what, code);
+    if (!old) return old.error();
+    core.emit(type, id, FactKind::none, {{sync::kDeletedField, true}});
+    return true;
+  });
+  if (!r) return r.error();
+  return {};
+}
+}  // namespace
+
+Status Catalogue::retireItem(std::string_view code) {
+  return retire(core_, EntityType::item, core_.itemId(code), "item", norm(code));
+}
+
+Status Catalogue::retireLocation(std::string_view code) {
+  return retire(core_, EntityType::location, core_.locationId(code), "location", norm(code));
 }
 
 Result<std::vector<ItemView>> Catalogue::items() {
@@ -104,14 +199,6 @@ std::vector<Field> unitFields(const ItemRef& item, const std::string& serial, co
   if (!spec.site.empty()) f.push_back({unit_f::site, spec.site});
   if (spec.manufactured_on) f.push_back({unit_f::manufactured_on, *spec.manufactured_on});
   return f;
-}
-
-std::vector<Field> changed(const Attributes& old, std::vector<Field> wanted) {
-  std::erase_if(wanted, [&](const Field& f) {
-    auto it = old.find(f.id);
-    return it != old.end() && it->second == f.value;
-  });
-  return wanted;
 }
 
 }  // namespace

@@ -33,6 +33,19 @@ struct LocationSpec {
   bool allow_negative = false;
 };
 
+// An edit writes only the fields it names (each is a register of its own,
+// so edits of different fields on different devices all survive a merge).
+struct ItemEdit {
+  std::string code;
+  std::optional<std::string> name;
+  std::optional<std::int64_t> warranty_days, low_stock;  // days; milli-units
+};
+struct LocationEdit {
+  std::string code;
+  std::optional<std::string> name, technician;
+  std::optional<bool> allow_negative;
+};
+
 struct UnitSpec {
   std::string item, serial, build_code, customer, site;
   std::optional<std::int64_t> manufactured_on;
@@ -105,8 +118,18 @@ class Catalogue {
  public:
   explicit Catalogue(Node& node);
 
-  Result<ItemSaved> addItem(const ItemSpec& spec);  // an item's tracking cannot change (Errc::refused)
-  Result<LocationSaved> addLocation(const LocationSpec& spec);  // nor a location's kind
+  // Adding a code that exists again, field for field, changes nothing; with
+  // other fields it is refused (edit them with setItem/setLocation). An
+  // item's tracking and a location's kind never change.
+  Result<ItemSaved> addItem(const ItemSpec& spec);
+  Result<LocationSaved> addLocation(const LocationSpec& spec);
+  Result<ItemSaved> setItem(const ItemEdit& edit);
+  Result<LocationSaved> setLocation(const LocationEdit& edit);
+  // Retiring writes only the deleted register: an item or location leaves
+  // the lists and new commands, its history stays, and a later edit of
+  // another field does not bring it back.
+  Status retireItem(std::string_view code);
+  Status retireLocation(std::string_view code);
   Result<std::vector<ItemView>> items();          // by code
   Result<std::vector<LocationView>> locations();  // by code
 

@@ -106,6 +106,18 @@ struct Command {
   if (!var##_r) return var##_r.error(); \
   auto var = std::move(var##_r).value()
 
+Result<std::int64_t> wholeDays(const std::string& text) {
+  TRY(d, parseQty(text, "--warranty-days"));
+  if (d % 1000) return Error{Errc::invalid_input, "--warranty-days: must be a whole number of days"};
+  return d / 1000;
+}
+
+// A command that returns nothing but success, as a one-cell table.
+Result<Table> done(const fieldsync::sync::Status& s, const char* what) {
+  if (!s) return s.error();
+  return Table{{what}, {{true}}};
+}
+
 const Option kAt{"at", "TIME", "business time, UTC (2026-11-21T08:30); default now"};
 const Option kForce{"force", "", "record it even if local stock or serial places disagree"};
 const Option kQty{"qty", "Q", "quantity, for items not tracked by serial"};
@@ -157,12 +169,28 @@ std::vector<Command> commands() {
                  TRY(low, optQty(a, "low-stock"));
                  std::int64_t days = 0;
                  if (a.has("warranty-days")) {
-                   TRY(d, parseQty(a.get("warranty-days"), "--warranty-days"));
-                   if (d % 1000) return Error{Errc::invalid_input, "--warranty-days: must be a whole number of days"};
-                   days = d / 1000;
+                   TRY(d, wholeDays(a.get("warranty-days")));
+                   days = d;
                  }
                  return shown(Catalogue(n).addItem({a.pos(0), a.get("name"), a.flag("serial"), days, low.value_or(0)}));
                }});
+  c.push_back({"item", "set", {"CODE"}, "change an item's fields (only those given)",
+               {{"name", "NAME", "display name"},
+                {"warranty-days", "N", "warranty period from delivery or installation"},
+                {"low-stock", "Q", "list locations holding less than Q in 'stock low'"}},
+               [](Node& n, const Args& a) -> Result<Table> {
+                 ItemEdit e{a.pos(0), {}, {}, {}};
+                 if (a.has("name")) e.name = a.get("name");
+                 if (a.has("warranty-days")) {
+                   TRY(days, wholeDays(a.get("warranty-days")));
+                   e.warranty_days = days;
+                 }
+                 TRY(low, optQty(a, "low-stock"));
+                 e.low_stock = low;
+                 return shown(Catalogue(n).setItem(e));
+               }});
+  c.push_back({"item", "retire", {"CODE"}, "retire an item: gone from lists and new commands, history kept", {},
+               [](Node& n, const Args& a) { return done(Catalogue(n).retireItem(a.pos(0)), "retired"); }});
   c.push_back({"item", "list", {}, "list items", {}, [](Node& n, const Args&) { return shown(Catalogue(n).items()); }});
 
   c.push_back({"location", "add", {"CODE"}, "add or update a location",
@@ -175,6 +203,19 @@ std::vector<Command> commands() {
                  return shown(
                      Catalogue(n).addLocation({a.pos(0), a.get("name"), kind, a.get("technician"), a.flag("allow-negative")}));
                }});
+  c.push_back({"location", "set", {"CODE"}, "change a location's fields (only those given)",
+               {{"name", "NAME", "display name"},
+                {"technician", "NAME", "the technician a van is assigned to"},
+                {"allow-negative", "", "stock here may go below zero (--allow-negative=false: may not)"}},
+               [](Node& n, const Args& a) -> Result<Table> {
+                 LocationEdit e{a.pos(0), {}, {}, {}};
+                 if (a.has("name")) e.name = a.get("name");
+                 if (a.has("technician")) e.technician = a.get("technician");
+                 if (a.has("allow-negative")) e.allow_negative = a.flag("allow-negative");
+                 return shown(Catalogue(n).setLocation(e));
+               }});
+  c.push_back({"location", "retire", {"CODE"}, "retire a location: gone from lists and new commands, history kept", {},
+               [](Node& n, const Args& a) { return done(Catalogue(n).retireLocation(a.pos(0)), "retired"); }});
   c.push_back({"location", "list", {}, "list locations", {},
                [](Node& n, const Args&) { return shown(Catalogue(n).locations()); }});
 
@@ -219,6 +260,18 @@ std::vector<Command> commands() {
                  TRY(at, optTime(a));
                  return shown(Cases(n).open(
                      {a.get("customer"), a.get("site"), a.get("item"), a.get("serial"), a.get("problem"), p, at}));
+               }});
+  c.push_back({"case", "edit", {"CASE"}, "change a case's priority or problem (only those given)",
+               {{"priority", "P", "low, normal, high or urgent"}, {"problem", "TEXT", "what is wrong"}},
+               [](Node& n, const Args& a) -> Result<Table> {
+                 CaseEdit e;
+                 if (a.has("priority")) {
+                   TRY(p, parseName<Priority>(a.get("priority"), "--priority"));
+                   e.priority = p;
+                 }
+                 if (a.has("problem")) e.problem = a.get("problem");
+                 TRY(row, Cases(n).edit(a.pos(0), e));
+                 return toTable(std::vector<CaseRow>{row});
                }});
   c.push_back({"case", "schedule", {"CASE"}, "schedule a visit",
                {{"technician", "NAME", "who goes", true}, {"from", "TIME", "window start", true},

@@ -100,7 +100,7 @@ inline Attempt randomCommand(std::mt19937_64& rng, Node& n, int serial_base) {
       return done(Cases(n).setStatus(pickCase(), to, {}));
     }
     case 7: return done(Catalogue(n).registerUnit({"PUMP", serial(), "B" + std::to_string(rng() % 3)}));
-    default: return done(Catalogue(n).addItem({"SEAL", "Seal kit v" + std::to_string(rng() % 3), false, 0, 5000}));
+    default: return done(Catalogue(n).setItem({"SEAL", "Seal kit v" + std::to_string(rng() % 3), {}, {}}));
   }
 }
 

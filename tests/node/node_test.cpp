@@ -501,3 +501,77 @@ TEST_CASE("a CSV import takes files as spreadsheets save them", "[node][import]"
     CHECK(sum.problems[0] == "line 3: a quoted field is not closed");
   }
 }
+
+namespace {
+// Gives each node the other's ops, as a sync through the server would.
+void exchange(Node& a, Node& b) {
+  for (auto [from, to] : {std::pair{&a, &b}, {&b, &a}}) {
+    auto ops = from->opsOf(from->nodeId(), 0, 1'000'000);
+    REQUIRE(ops);
+    REQUIRE(to->applyRemote(*ops));
+  }
+}
+}  // namespace
+
+TEST_CASE("edits on two devices write only the fields they change, and both survive the merge", "[node]") {
+  TempDir dir;
+  auto a = newNode(dir, "a.db"), b = newNode(dir, "b.db");
+  REQUIRE(Catalogue(*a).addItem({"PUMP-X1", "Pump X1", true, 365, 2000}));
+  REQUIRE(Catalogue(*a).addLocation({"VAN-A", "", LocationKind::van, "alice", false}));
+  exchange(*a, *b);
+  // Offline: A raises the low-stock mark and lets the van go negative; B renames and reassigns it.
+  REQUIRE(Catalogue(*a).setItem({"PUMP-X1", {}, {}, 5000}));
+  REQUIRE(Catalogue(*b).setItem({"PUMP-X1", "Pump X1 Pro", {}, {}}));
+  REQUIRE(Catalogue(*a).setLocation({"VAN-A", {}, {}, true}));
+  REQUIRE(Catalogue(*b).setLocation({"VAN-A", {}, "bob", {}}));
+  exchange(*a, *b);
+  for (Node* n : {a.get(), b.get()}) {
+    const ItemView item = ok(Catalogue(*n).items())[0];
+    CHECK(item.name == "Pump X1 Pro");
+    CHECK(item.warranty_days == 365);
+    CHECK(item.low_stock == 5000);
+    for (const LocationView& l : ok(Catalogue(*n).locations()))
+      if (l.code == "VAN-A") {
+        CHECK(l.technician == "bob");
+        CHECK(l.allow_negative);
+      }
+  }
+  CHECK(*a->exportJson() == *b->exportJson());
+}
+
+TEST_CASE("adding a code again changes nothing, and editing it is a verb of its own", "[node]") {
+  Fixture f;
+  CHECK(ok(Catalogue(f.n).addItem({"SEAL", "Seal kit", false, 0, 5000})).result == Saved::unchanged);
+  auto other = Catalogue(f.n).addItem({"SEAL", "Seal kit v2", false, 0, 5000});
+  REQUIRE_FALSE(other);
+  CHECK(other.error().code == Errc::refused);
+  CHECK_THAT(other.error().message, Catch::Contains("item set"));
+  CHECK(ok(Catalogue(f.n).setItem({"SEAL", "Seal kit v2", {}, {}})).result == Saved::updated);
+  CHECK(ok(Catalogue(f.n).setItem({"SEAL", "Seal kit v2", {}, {}})).result == Saved::unchanged);
+  CHECK_FALSE(Catalogue(f.n).setItem({"SEAL", {}, {}, {}}));  // nothing to change
+  CHECK(Catalogue(f.n).setItem({"NOPE", "x", {}, {}}).error().code == Errc::not_found);
+  CHECK_FALSE(Catalogue(f.n).setLocation({"VAN-A", {}, " ", {}}));  // a van keeps a technician
+  const std::string c = ok(Cases(f.n).open({"Bakery", "", "", "", "leak", Priority::normal, {}})).number;
+  const CaseRow edited = ok(Cases(f.n).edit(c, {Priority::urgent, {}}));
+  CHECK(edited.priority == Priority::urgent);
+  CHECK(edited.problem == "leak");
+}
+
+TEST_CASE("a retired item stays retired when another device edits it meanwhile", "[node]") {
+  TempDir dir;
+  auto a = newNode(dir, "a.db"), b = newNode(dir, "b.db");
+  addCatalogue(*a);
+  exchange(*a, *b);
+  REQUIRE(Catalogue(*a).retireItem("SEAL"));
+  REQUIRE(Catalogue(*b).setItem({"SEAL", "Seal kit, old stock", {}, {}}));  // offline, later by the clock
+  exchange(*a, *b);
+  for (Node* n : {a.get(), b.get()}) {
+    const auto items = ok(Catalogue(*n).items());
+    REQUIRE(items.size() == 1);
+    CHECK(items[0].code == "PUMP");
+    auto moved = Stock(*n).move(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 1));
+    REQUIRE_FALSE(moved);
+    CHECK(moved.error().code == Errc::not_found);
+  }
+  CHECK(*a->exportJson() == *b->exportJson());
+}
