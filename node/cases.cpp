@@ -13,23 +13,13 @@ CaseStatus currentStatus(Store& store, const Id& id) {
   return static_cast<CaseStatus>(st ? st->status : 0);
 }
 
-// Records a transition if the merged history stays legal with it.
-sync::Status transition(Node::Core& core, const EntityRef& c, CaseStatus to, std::int64_t at) {
-  const CaseStatus from = currentStatus(*core.store, c.id);
-  std::vector<Transition> events = core.transitions(FactKind::case_transition, c.id);
-  const int anomalies = foldCase(events).anomalies;
-  events.push_back({at, {core.hlc.last() + 1, core.node, core.seq + 1}, static_cast<int>(to)});
-  const Folded after = foldCase(events);
-  if (after.anomalies > anomalies || after.status != static_cast<int>(to)) {
-    if (from == CaseStatus::cancelled) return refused("case " + c.number + " is cancelled: its status cannot change");
-    std::string msg = "case " + c.number + ": cannot go from " + std::string(name(from)) + " to " +
-                      std::string(name(to)) + "; allowed next: " + nameList(nextStatuses(from), "none");
-    if (after.status != static_cast<int>(to) && after.anomalies == anomalies)
-      msg += " (a back-dated change must fit the case's history)";
-    return refused(msg);
-  }
-  core.emit(EntityType::service_case, c.id, FactKind::case_transition,
-            {{fact_f::at, at}, {fact_f::status, static_cast<std::int64_t>(to)}});
+// Records a transition if it fits the merged history, or, forced, anyway.
+sync::Status transition(Node::Core& core, const EntityRef& c, CaseStatus to, std::int64_t at, bool force) {
+  if (!force)
+    if (auto ok = core.checkTransition(c, "case", to, at); !ok) return ok;
+  std::vector<Field> f{{fact_f::at, at}, {fact_f::status, static_cast<std::int64_t>(to)}};
+  if (force) f.push_back({fact_f::forced, true});
+  core.emit(EntityType::service_case, c.id, FactKind::case_transition, std::move(f));
   return {};
 }
 
@@ -89,20 +79,21 @@ Result<VisitScheduled> Cases::schedule(std::string_view ref, std::string_view te
                  {visit_f::window_from, from}, {visit_f::window_to, to}});
     const auto next = nextStatuses(now);
     if (std::find(next.begin(), next.end(), CaseStatus::scheduled) != next.end()) {
-      if (auto ok = transition(core_, *c, CaseStatus::scheduled, core_.now()); !ok) return ok.error();
+      if (auto ok = transition(core_, *c, CaseStatus::scheduled, core_.now(), false); !ok) return ok.error();
     }
     return VisitScheduled{c->number, visit, std::string(technician), from, to, currentStatus(*core_.store, c->id)};
   });
 }
 
-Result<CaseTransitioned> Cases::setStatus(std::string_view ref, CaseStatus to, std::optional<std::int64_t> at) {
+Result<CaseTransitioned> Cases::setStatus(std::string_view ref, CaseStatus to, std::optional<std::int64_t> at,
+                                          bool force) {
   return core_.command<CaseTransitioned>([&]() -> Result<CaseTransitioned> {
     auto c = core_.findNumbered(EntityType::service_case, case_f::number, ref, "case");
     if (!c) return c.error();
     const auto when = core_.businessTime(at);
     if (!when) return when.error();
     const CaseStatus from = currentStatus(*core_.store, c->id);
-    if (auto ok = transition(core_, *c, to, *when); !ok) return ok.error();
+    if (auto ok = transition(core_, *c, to, *when, force); !ok) return ok.error();
     const auto st = core_.store->status(EntityType::service_case, c->id);
     return CaseTransitioned{c->number, from, to, st ? st->counted : 0, *when};
   });
@@ -138,7 +129,7 @@ Result<MovePosted> Cases::usePart(std::string_view ref, const MoveSpec& spec) {
       return invalid("--from", van->code + " is a " + std::string(name(van->kind)) + "; parts are used from a van");
     auto consumed = core_.location("CONSUMED");
     if (!consumed) return consumed.error();
-    auto lines = core_.lines(*item, spec.qty, spec.serials, false);
+    auto lines = core_.lines(*item, spec.qty, spec.serials, spec.force);  // forced: an unknown serial is registered
     if (!lines) return lines.error();
     const auto when = core_.businessTime(spec.at);
     if (!when) return when.error();

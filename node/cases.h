@@ -72,8 +72,11 @@ class Cases {
   Result<CaseOpened> open(const CaseSpec& spec);
   Result<CaseRow> edit(std::string_view ref, const CaseEdit& edit);
   Result<VisitScheduled> schedule(std::string_view ref, std::string_view technician, std::int64_t from, std::int64_t to);
-  // Errc::refused listing the allowed next statuses when the case's history forbids it.
-  Result<CaseTransitioned> setStatus(std::string_view ref, CaseStatus to, std::optional<std::int64_t> at);
+  // Errc::refused saying what blocks it when the case's history, as this
+  // node knows it, forbids it; `force` records it anyway, marked forced (a
+  // resolve or reopen the field knows happened though its view is stale).
+  Result<CaseTransitioned> setStatus(std::string_view ref, CaseStatus to, std::optional<std::int64_t> at,
+                                     bool force = false);
   Result<CaseNote> log(std::string_view ref, std::string_view text, std::optional<std::int64_t> at);
   Result<MovePosted> usePart(std::string_view ref, const MoveSpec& spec);  // from spec.from, a van
   Result<CaseNote> signOff(std::string_view ref, std::string_view signer, std::optional<std::int64_t> at);

@@ -225,11 +225,16 @@ Result<UnitInstalled> Catalogue::installUnit(const InstallSpec& spec) {
     auto item = core_.item(spec.item);
     if (!item) return item.error();
     const std::string serial = norm(spec.serial);
+    if (serial.empty()) return invalid("serial", "must not be empty");
+    if (!item->serial_tracked) return invalid("item", "item " + item->code + " is not tracked by serial");
     const Id unit = sync::unitId(core_.company, item->id, serial);
-    if (core_.store->entity(EntityType::unit, unit).empty())
-      return sync::fail(Errc::not_found, "serial: " + serial + " is not a registered unit of " + item->code +
-                                             " (register it with 'unit register')");
     std::vector<Field> reg{{unit_f::customer, spec.customer}, {unit_f::site, spec.site}};
+    if (core_.store->entity(EntityType::unit, unit).empty()) {
+      if (!spec.force)
+        return sync::fail(Errc::not_found, "serial: " + serial + " is not a registered unit of " + item->code +
+                                               " (register it with 'unit register', or use --force)");
+      reg.insert(reg.end(), {idField(unit_f::item, item->id), {unit_f::serial, serial}, {unit_f::registered, true}});
+    }
     const auto when = core_.businessTime(spec.at);
     if (!when) return when.error();
     const std::int64_t at = *when;

@@ -55,6 +55,7 @@ struct InstallSpec {
   std::string item, serial, customer, site;
   std::string parent_item, parent_serial;  // a part installed into a device
   std::optional<std::int64_t> at;
+  bool force = false;  // a serial this node does not know: register it and record the installation
 };
 
 enum class Saved { created, updated, unchanged };

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <iterator>
 #include <chrono>
 #include <ctime>
 
@@ -62,8 +63,8 @@ Folded fold(std::vector<Transition> events, S initial, int counted_status) {
     const auto next = nextStatuses(static_cast<S>(f.status));
     if (std::find(next.begin(), next.end(), static_cast<S>(e.to)) == next.end()) {
       ++f.anomalies;
-      f.skipped.push_back({e.at, f.status, e.to});
-      continue;
+      f.skipped.push_back({e.at, f.status, e.to, e.forced});
+      if (!e.forced) continue;
     }
     f.status = e.to;
     f.last_at = e.at;
@@ -136,6 +137,40 @@ std::vector<ShipmentStatus> nextStatuses(ShipmentStatus from) {
     case S::cancelled: return {};
   }
   return {};
+}
+
+namespace {
+template <class S>
+Fit fit(std::vector<Transition> events, const Transition& next, S initial, int counted_status) {
+  auto before = [&](const Transition& e) { return std::tie(e.at, e.stamp) < std::tie(next.at, next.stamp); };
+  std::vector<Transition> earlier;
+  std::copy_if(events.begin(), events.end(), std::back_inserter(earlier), before);
+  Fit out;
+  out.then = fold(earlier, initial, counted_status).status;
+  const Folded without = fold(events, initial, counted_status);
+  events.push_back(next);
+  const Folded with = fold(std::move(events), initial, counted_status);
+  const auto next_ok = nextStatuses(static_cast<S>(out.then));
+  const bool legal = std::find(next_ok.begin(), next_ok.end(), static_cast<S>(next.to)) != next_ok.end();
+  out.ok = legal && with.anomalies == without.anomalies;
+  if (legal && !out.ok)  // a later transition no longer follows
+    for (const Folded::Skipped& k : with.skipped)
+      if (k.at >= next.at && std::find_if(without.skipped.begin(), without.skipped.end(), [&](const Folded::Skipped& w) {
+                               return w.at == k.at && w.from == k.from && w.to == k.to;
+                             }) == without.skipped.end()) {
+        out.broken = k;
+        break;
+      }
+  return out;
+}
+}  // namespace
+
+Fit fitCase(std::vector<Transition> events, const Transition& next) {
+  return fit(std::move(events), next, CaseStatus::new_case, static_cast<int>(CaseStatus::reopened));
+}
+
+Fit fitShipment(std::vector<Transition> events, const Transition& next) {
+  return fit(std::move(events), next, ShipmentStatus::created, static_cast<int>(ShipmentStatus::attempt_failed));
 }
 
 Folded foldCase(std::vector<Transition> events) {

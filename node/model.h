@@ -91,6 +91,7 @@ struct Transition {
   std::int64_t at = 0;  // business time
   sync::Stamp stamp;    // breaks ties of business time
   int to = 0;           // the status entered
+  bool forced = false;  // recorded with --force: the field saw it happen
 };
 
 struct Folded {
@@ -101,14 +102,28 @@ struct Folded {
   struct Skipped {
     std::int64_t at = 0;
     int from = 0, to = 0;
+    bool kept = false;  // forced, so applied all the same
   };
   std::vector<Skipped> skipped;  // the illegal transitions, in order
 };
 
-// Sorts by (at, stamp) and walks the machine from its initial status;
-// an illegal transition is counted as an anomaly and skipped.
+// Sorts by (at, stamp) and walks the machine from its initial status. An
+// illegal transition is an anomaly: skipped, unless it was forced (a fact
+// the field saw, such as a delivery whose dispatch is not known yet), which
+// is kept. When the missing facts arrive the sequence is legal and clean.
 Folded foldCase(std::vector<Transition> events);
 Folded foldShipment(std::vector<Transition> events);
+
+// Whether `next` fits a history: legal from the status it follows (`then`)
+// and leaving every later transition legal. Otherwise `broken` is the first
+// later one it would make illegal (if that is what is wrong).
+struct Fit {
+  bool ok = false;
+  int then = 0;
+  std::optional<Folded::Skipped> broken;
+};
+Fit fitCase(std::vector<Transition> events, const Transition& next);
+Fit fitShipment(std::vector<Transition> events, const Transition& next);
 
 UnitState unitState(std::optional<LocationKind> where, bool installed);
 

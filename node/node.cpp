@@ -126,7 +126,8 @@ std::vector<Transition> Node::Core::transitions(FactKind kind, const Id& id) {
   std::vector<Transition> events;
   for (const Op& f : store->facts(kind, id)) {
     const Attributes a = fieldsOf(f);
-    events.push_back({intOf(a, fact_f::at), sync::stampOf(f), static_cast<int>(intOf(a, fact_f::status))});
+    events.push_back({intOf(a, fact_f::at), sync::stampOf(f), static_cast<int>(intOf(a, fact_f::status)),
+                      flagOf(a, fact_f::forced)});
   }
   return events;
 }

@@ -147,7 +147,7 @@ std::vector<std::string> skippedText(const Folded& f) {
   std::vector<std::string> out;
   for (const Folded::Skipped& k : f.skipped)
     out.push_back(std::string(name(static_cast<Status>(k.to))) + " on " + formatTime(k.at) + " after " +
-                  std::string(name(static_cast<Status>(k.from))));
+                  std::string(name(static_cast<Status>(k.from))) + (k.kept ? " (forced: kept)" : ""));
   return out;
 }
 
@@ -155,7 +155,7 @@ void describe(Violation& v, const std::vector<std::string>& problems, std::strin
   v.evidence = static_cast<std::int64_t>(problems.size());
   if (problems.empty()) return;
   v.violated = true;
-  v.detail = "the merged history is " + std::string(merged) + "; not applied: ";
+  v.detail = "the merged history is " + std::string(merged) + "; illegal once merged: ";
   for (std::size_t i = 0; i < problems.size(); ++i) v.detail += (i ? "; " : "") + problems[i];
   v.suggestion = std::move(suggestion);
 }

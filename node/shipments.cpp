@@ -94,13 +94,11 @@ Result<Tracked> Shipments::track(std::string_view ref, const TrackSpec& spec) {
     auto s = core_.findNumbered(EntityType::shipment, shipment_f::number, ref, "shipment");
     if (!s) return s.error();
     const ShipmentStatus now = currentStatus(*core_.store, s->id);
-    const auto next = nextStatuses(now);
-    if (std::find(next.begin(), next.end(), spec.status) == next.end())
-      return refused("shipment " + s->number + ": cannot go from " + std::string(name(now)) + " to " +
-                     std::string(name(spec.status)) + "; allowed next: " + nameList(next, "none (it is finished)"));
     const auto when = core_.businessTime(spec.at);
     if (!when) return when.error();
     const std::int64_t at = *when;
+    if (!spec.force)
+      if (auto ok = core_.checkTransition(*s, "shipment", spec.status, at); !ok) return ok.error();
     auto origin = core_.locationById(idOf(s->attrs, shipment_f::origin).value_or(Id{}));
     auto transit = core_.locationById(idOf(s->attrs, shipment_f::transit).value_or(Id{}));
     auto customer = core_.location("CUSTOMER");

@@ -162,7 +162,9 @@ Result<MovePosted> Stock::move(const MoveSpec& spec) {
     if (spec.kind == MoveKind::adjustment && spec.reason.empty())
       return invalid("--reason", "an adjustment needs a reason");
     const bool from_outside = spec.kind == MoveKind::receipt || spec.kind == MoveKind::customer_return;
-    auto lines = core_.lines(*item, spec.qty, spec.serials, from_outside);
+    // Unknown serials are registered when they come from outside, or when the
+    // movement is forced: the field saw the device.
+    auto lines = core_.lines(*item, spec.qty, spec.serials, from_outside || spec.force);
     if (!lines) return lines.error();
     const auto at = core_.businessTime(spec.at);
     if (!at) return at.error();
@@ -170,12 +172,11 @@ Result<MovePosted> Stock::move(const MoveSpec& spec) {
   });
 }
 
-Result<MovePosted> Stock::arrive(std::string_view transfer_doc, std::string_view to_code,
-                                 std::optional<std::int64_t> at) {
+Result<MovePosted> Stock::arrive(const ArrivalSpec& spec) {
   return core_.command<MovePosted>([&]() -> Result<MovePosted> {
-    auto doc = core_.findNumbered(EntityType::stock_doc, doc_f::number, transfer_doc, "transfer");
+    auto doc = core_.findNumbered(EntityType::stock_doc, doc_f::number, spec.transfer, "transfer");
     if (!doc) return doc.error();
-    auto to = core_.location(to_code);
+    auto to = core_.location(spec.to);
     if (!to) return to.error();
     // What is still in transit: sent minus arrived, per (item, unit).
     std::map<std::pair<Id, std::optional<Id>>, std::int64_t> open;
@@ -191,17 +192,52 @@ Result<MovePosted> Stock::arrive(std::string_view transfer_doc, std::string_view
     if (!transit) return refused("transfer " + doc->number + " sent nothing into transit");
     auto via = core_.locationById(*transit);
     if (!via) return via.error();
+    const std::string force = "; use --force to record what arrived anyway";
+    // The item meant: named, or the one item of the kind the transfer holds.
+    auto itemOf = [&](bool serial_tracked) -> Result<ItemRef> {
+      if (!spec.item.empty()) return core_.item(spec.item);
+      std::set<Id> kinds;
+      for (const auto& [key, qty] : open)
+        if (key.second.has_value() == serial_tracked) kinds.insert(key.first);
+      if (kinds.size() != 1)
+        return invalid("--item", "transfer " + doc->number + " holds " + std::to_string(kinds.size()) +
+                                     " items of this kind; name the one that arrived");
+      return core_.item(core_.codeOf(EntityType::item, *kinds.begin()));
+    };
     std::vector<MoveLine> lines;
-    for (const auto& [key, qty] : open) {
-      if (qty <= 0) continue;
-      std::string serial;
-      if (key.second) serial = textOf(core_.store->entity(EntityType::unit, *key.second), unit_f::serial);
-      lines.push_back({key.first, core_.codeOf(EntityType::item, key.first), qty, key.second, serial});
+    if (spec.serials.empty() && !spec.qty) {
+      for (const auto& [key, qty] : open) {
+        if (qty <= 0) continue;
+        std::string serial;
+        if (key.second) serial = textOf(core_.store->entity(EntityType::unit, *key.second), unit_f::serial);
+        lines.push_back({key.first, core_.codeOf(EntityType::item, key.first), qty, key.second, serial});
+      }
+      if (lines.empty()) return refused("transfer " + doc->number + ": everything sent has already arrived");
     }
-    if (lines.empty()) return refused("transfer " + doc->number + ": everything sent has already arrived");
-    const auto when = core_.businessTime(at);
+    if (!spec.serials.empty()) {
+      auto item = itemOf(true);
+      if (!item) return item.error();
+      auto arrived = core_.lines(*item, std::nullopt, spec.serials, spec.force);
+      if (!arrived) return arrived.error();
+      for (const MoveLine& l : *arrived)
+        if (!spec.force && open[{l.item, l.unit}] <= 0)
+          return refused("serial " + l.serial + " is not in transit on transfer " + doc->number + force);
+      lines.insert(lines.end(), arrived->begin(), arrived->end());
+    }
+    if (spec.qty) {
+      auto item = itemOf(false);
+      if (!item) return item.error();
+      auto arrived = core_.lines(*item, spec.qty, {}, false);
+      if (!arrived) return arrived.error();
+      const std::int64_t in_transit = open[{item->id, std::nullopt}];
+      if (!spec.force && *spec.qty > in_transit)
+        return refused("transfer " + doc->number + " has " + formatQty(std::max<std::int64_t>(in_transit, 0)) + " of " +
+                       item->code + " in transit, " + formatQty(*spec.qty) + " arrived" + force);
+      lines.insert(lines.end(), arrived->begin(), arrived->end());
+    }
+    const auto when = core_.businessTime(spec.at);
     if (!when) return when.error();
-    return core_.postMoves(MoveKind::transit_in, *via, *to, lines, *when, {doc->id, {}, {}, {}, false});
+    return core_.postMoves(MoveKind::transit_in, *via, *to, lines, *when, {doc->id, {}, {}, {}, spec.force});
   });
 }
 

@@ -39,6 +39,16 @@ struct MovePosted {
   bool forced = false;
 };
 
+// What arrived of a transfer via transit (step 2, possibly on another node).
+struct ArrivalSpec {
+  std::string transfer, to;          // the transfer's document number or id; where the goods arrived
+  std::vector<std::string> serials;  // the serials that arrived; none (and no qty): all still in transit
+  std::optional<std::int64_t> qty;   // milli-units of `item` that arrived, for items not tracked by serial
+  std::string item;                  // may be left out when the transfer holds one item of the kind meant
+  std::optional<std::int64_t> at;
+  bool force = false;  // what arrived differs from what this node knows was sent: record it anyway
+};
+
 struct BalanceRow {
   std::string item, location;  // codes; only locations that hold stock
   std::int64_t qty = 0;        // milli-units
@@ -54,8 +64,11 @@ class Stock {
   explicit Stock(Node& node);
 
   Result<MovePosted> move(const MoveSpec& spec);
-  // Receives what a transfer via transit (`transfer_doc`, number or id) still has in transit.
-  Result<MovePosted> arrive(std::string_view transfer_doc, std::string_view to, std::optional<std::int64_t> at);
+  // Receives a transfer via transit: what is named, or all it still has in
+  // transit. A serial not sent on it, or more than is in transit, is
+  // refused unless forced; the server reports the difference as
+  // transit_not_conserved (docs/reconciliation.md).
+  Result<MovePosted> arrive(const ArrivalSpec& spec);
   // Posts the difference between `counted` and the balance (to or from LOSS).
   Result<MovePosted> count(std::string_view item, std::string_view location, std::int64_t counted,
                            std::optional<std::int64_t> at);

@@ -131,7 +131,7 @@ Result<Table> move(Node& n, const Args& a, MoveKind kind, std::string from, std:
 
 Result<Table> caseTo(Node& n, const Args& a, CaseStatus to) {
   TRY(at, optTime(a));
-  return shown(Cases(n).setStatus(a.pos(0), to, at));
+  return shown(Cases(n).setStatus(a.pos(0), to, at, a.flag("force")));
 }
 
 Result<Table> trackTo(Node& n, const Args& a, ShipmentStatus to) {
@@ -230,11 +230,13 @@ std::vector<Command> commands() {
   c.push_back({"unit", "install", {"ITEM", "SERIAL"}, "install a registered unit at a customer site",
                {{"customer", "NAME", "customer", true}, {"site", "NAME", "site"},
                 {"parent-item", "ITEM", "installed into this device's item"},
-                {"parent-serial", "SERIAL", "installed into this device"}, kAt},
+                {"parent-serial", "SERIAL", "installed into this device"}, kAt,
+                {"force", "", "a serial this device does not know: register it and record the installation"}},
                [](Node& n, const Args& a) -> Result<Table> {
                  TRY(at, optTime(a));
                  return shown(Catalogue(n).installUnit({a.pos(0), a.pos(1), a.get("customer"), a.get("site"),
-                                                        a.get("parent-item"), a.get("parent-serial"), at}));
+                                                        a.get("parent-item"), a.get("parent-serial"), at,
+                                                        a.flag("force")}));
                }});
   c.push_back({"unit", "show", {"ITEM", "SERIAL"}, "a unit's warranty and history", {},
                [](Node& n, const Args& a) { return shown(Catalogue(n).unitHistory(a.pos(0), a.pos(1))); }});
@@ -281,7 +283,8 @@ std::vector<Command> commands() {
                  TRY(to, parseTime(a.get("to"), "--to"));
                  return shown(Cases(n).schedule(a.pos(0), a.get("technician"), from, to));
                }});
-  c.push_back({"case", "set", {"CASE", "STATUS"}, "change status along the case state machine", {kAt},
+  const Option kForceStatus{"force", "", "record it even if this device's view of the case disagrees"};
+  c.push_back({"case", "set", {"CASE", "STATUS"}, "change status along the case state machine", {kAt, kForceStatus},
                [](Node& n, const Args& a) -> Result<Table> {
                  TRY(to, parseName<CaseStatus>(a.pos(1), "STATUS"));
                  return caseTo(n, a, to);
@@ -292,7 +295,7 @@ std::vector<Command> commands() {
                                    {"close", CaseStatus::closed, "close a resolved case"},
                                    {"reopen", CaseStatus::reopened, "the customer is not satisfied (counted)"},
                                    {"cancel", CaseStatus::cancelled, "cancel the case (terminal)"}})
-    c.push_back({"case", verb, {"CASE"}, summary, {kAt},
+    c.push_back({"case", verb, {"CASE"}, summary, {kAt, kForceStatus},
                  [to = to](Node& n, const Args& a) { return caseTo(n, a, to); }});
   c.push_back({"case", "log", {"CASE", "TEXT"}, "add a work-log activity (text starting with '-': after --)", {kAt},
                [](Node& n, const Args& a) -> Result<Table> {
@@ -333,11 +336,19 @@ std::vector<Command> commands() {
   c.push_back({"stock", "send", {"ITEM"}, "send into transit (step 1 of a transfer via transit)",
                with({{"from", "LOC", "source", true}, {"via", "LOC", "transit location, default TRANSIT"}}),
                [](Node& n, const Args& a) { return move(n, a, MoveKind::transit_out, a.get("from"), a.get("via")); }});
-  c.push_back({"stock", "arrive", {"DOC"}, "receive what a transfer left in transit (step 2)",
-               {{"to", "LOC", "destination", true}, kAt},
+  c.push_back({"stock", "arrive", {"DOC"}, "receive a transfer left in transit (step 2): all of it, or what is named",
+               {{"to", "LOC", "destination", true},
+                {"serial", "S", "a serial that arrived (repeat for each); differences are a transit exception", false,
+                 true},
+                {"qty", "Q", "how much arrived, for items not tracked by serial"},
+                {"item", "ITEM", "which item the serials or the quantity are of, when the transfer holds several"},
+                kAt,
+                {"force", "", "record what arrived even if this node knows of no such serial or quantity sent"}},
                [](Node& n, const Args& a) -> Result<Table> {
                  TRY(at, optTime(a));
-                 return shown(Stock(n).arrive(a.pos(0), a.get("to"), at));
+                 TRY(qty, optQty(a));
+                 return shown(
+                     Stock(n).arrive({a.pos(0), a.get("to"), a.all("serial"), qty, a.get("item"), at, a.flag("force")}));
                }});
   c.push_back({"stock", "return", {"ITEM"}, "customer return",
                with({{"to", "LOC", "where the goods go", true}, {"from", "LOC", "default CUSTOMER"}}),
@@ -408,7 +419,7 @@ std::vector<Command> commands() {
                 {"place", "TEXT", "where"}, kAt, kForce},
                [](Node& n, const Args& a) { return trackTo(n, a, ShipmentStatus::delivered); }});
   c.push_back({"shipment", "fail", {"SHIPMENT"}, "a delivery attempt failed",
-               {{"reason", "TEXT", "why", true}, kAt},
+               {{"reason", "TEXT", "why", true}, kAt, kForce},
                [](Node& n, const Args& a) { return trackTo(n, a, ShipmentStatus::attempt_failed); }});
   c.push_back({"shipment", "show", {"SHIPMENT"}, "lines and tracking", {},
                [](Node& n, const Args& a) { return shown(Shipments(n).show(a.pos(0))); }});

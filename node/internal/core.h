@@ -145,6 +145,10 @@ struct Node::Core {
   }
   // The transition facts of a case (case_transition) or shipment (tracking).
   std::vector<Transition> transitions(FactKind kind, const Id& id);
+  // Whether a transition of case or shipment `what` (named `number`) to
+  // status `to` at `at` fits its history; a refusal says what blocks it.
+  template <class S>
+  sync::Status checkTransition(const EntityRef& what, std::string_view noun, S to, std::int64_t at);
   void refold(EntityType type, const Id& id);
 };
 
@@ -157,6 +161,30 @@ struct Shortfall {
   std::string named;                                // the first few, as "document (time)"
 };
 Shortfall shortfall(Node::Core& core, const Id& item, const Id& location);
+
+template <class S>
+sync::Status Node::Core::checkTransition(const EntityRef& what, std::string_view noun, S to, std::int64_t at) {
+  constexpr bool kCase = std::is_same_v<S, CaseStatus>;
+  std::vector<Transition> events = transitions(kCase ? FactKind::case_transition : FactKind::tracking, what.id);
+  const Transition next{at, {hlc.last() + 1, node, seq + 1}, static_cast<int>(to), false};
+  const Fit fit = kCase ? fitCase(std::move(events), next) : fitShipment(std::move(events), next);
+  if (fit.ok) return {};
+  const S then = static_cast<S>(fit.then);
+  const std::string who = std::string(noun) + " " + what.number;
+  const std::string force = "; use --force to record it anyway";
+  if (fit.broken)
+    return sync::fail(Errc::refused, who + ": " + std::string(name(to)) + " on " + formatTime(at) +
+                                         " would break its later change to " +
+                                         std::string(name(static_cast<S>(fit.broken->to))) + " on " +
+                                         formatTime(fit.broken->at) + force);
+  const auto next_ok = nextStatuses(then);
+  if (next_ok.empty())
+    return sync::fail(Errc::refused, who + " was " + std::string(name(then)) + " on " + formatTime(at) +
+                                         ": its status cannot change after that" + force);
+  return sync::fail(Errc::refused, who + ": cannot go from " + std::string(name(then)) + " to " +
+                                       std::string(name(to)) + " on " + formatTime(at) +
+                                       "; allowed next: " + nameList(next_ok, "none") + force);
+}
 
 template <class T>
 Result<T> Node::Core::query(const std::function<Result<T>()>& body) {

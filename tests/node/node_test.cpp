@@ -166,10 +166,10 @@ TEST_CASE("a transfer via transit is sent by one node and can arrive once", "[no
   auto units = Catalogue(n).units();
   REQUIRE(units);
   CHECK((*units)[0].state == UnitState::in_transit);
-  CHECK(formatQty(ok(Stock(n).arrive(doc, "WH2", {})).qty) == "2");
+  CHECK(formatQty(ok(Stock(n).arrive({doc, "WH2"})).qty) == "2");
   CHECK(balance(n, "PUMP", "WH2") == "2");
   CHECK(balance(n, "PUMP", "TRANSIT") == "0");
-  auto again = Stock(n).arrive(doc, "WH2", {});
+  auto again = Stock(n).arrive({doc, "WH2"});
   REQUIRE_FALSE(again);
   CHECK_THAT(again.error().message, Catch::Contains("already arrived"));
 }
@@ -574,4 +574,104 @@ TEST_CASE("a retired item stays retired when another device edits it meanwhile",
     CHECK(moved.error().code == Errc::not_found);
   }
   CHECK(*a->exportJson() == *b->exportJson());
+}
+
+namespace {
+// Two devices sharing a clock that reads 2026-01-05T12:00:00Z.
+struct TwoDevices {
+  TempDir dir;
+  std::uint64_t wall_ms = static_cast<std::uint64_t>(*parseTime("2026-01-05T12:00", "t"));
+  std::unique_ptr<Node> a = newNode(dir, "a.db", {[this] { return wall_ms; }});
+  std::unique_ptr<Node> b = newNode(dir, "b.db", {[this] { return wall_ms; }});
+  static std::int64_t at(const char* hhmm) { return *parseTime(std::string("2026-01-05T") + hhmm, "t"); }
+};
+}  // namespace
+
+TEST_CASE("a delivery the driver saw is recorded though the dispatch has not reached the driver's device",
+          "[node][shipment]") {
+  TwoDevices d;  // a: the warehouse, b: the driver
+  addCatalogue(*d.a);
+  MoveSpec receipt = serialMove(MoveKind::receipt, "PUMP", "", "WH1", {"D-1"});
+  receipt.at = TwoDevices::at("08:00");
+  REQUIRE(Stock(*d.a).move(receipt));
+  const std::string s = ok(Shipments(*d.a).create("Bakery", "Plant 3", "WH1")).number;
+  REQUIRE(Shipments(*d.a).addLine(s, "PUMP", {}, {"D-1"}, false));
+  exchange(*d.a, *d.b);
+  // Offline: the warehouse dispatches at 09:00; the driver delivers at 10:00 and never saw the dispatch.
+  REQUIRE(Shipments(*d.a).track(s, {ShipmentStatus::dispatched, TwoDevices::at("09:00")}));
+  TrackSpec deliver{ShipmentStatus::delivered, TwoDevices::at("10:00"), "J. Doe", "sha256:9f2c"};
+  const Snapshot before = snapshot(*d.b);
+  auto refused = Shipments(*d.b).track(s, deliver);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == Errc::refused);
+  CHECK_THAT(refused.error().message, Catch::Contains("cannot go from created to delivered"));
+  CHECK_THAT(refused.error().message, Catch::Contains("--force"));
+  CHECK(snapshot(*d.b) == before);
+  deliver.force = true;
+  REQUIRE(Shipments(*d.b).track(s, deliver));
+  const ShipmentRow seen = ok(Shipments(*d.b).list())[0];
+  CHECK(seen.status == ShipmentStatus::delivered);  // kept, with an anomaly until the dispatch arrives
+  CHECK(seen.anomalies == 1);
+  exchange(*d.a, *d.b);
+  for (Node* n : {d.a.get(), d.b.get()}) {
+    const ShipmentRow row = ok(Shipments(*n).list())[0];
+    CHECK(row.status == ShipmentStatus::delivered);
+    CHECK(row.anomalies == 0);  // dispatched at 09:00, delivered at 10:00: legal
+    CHECK(balance(*n, "PUMP", "TRANSIT") == "0");
+    CHECK(ok(Catalogue(*n).units())[0].state == UnitState::delivered);
+  }
+  CHECK(*d.a->exportJson() == *d.b->exportJson());
+}
+
+TEST_CASE("a reopen the office records before the technician's resolve has synced is kept", "[node][case]") {
+  TwoDevices d;  // a: the technician, b: the office
+  const std::string c =
+      ok(Cases(*d.a).open({"Bakery", "", "", "", "leak", Priority::normal, TwoDevices::at("08:00")})).number;
+  REQUIRE(Cases(*d.a).setStatus(c, CaseStatus::in_progress, TwoDevices::at("09:00")));
+  exchange(*d.a, *d.b);
+  REQUIRE(Cases(*d.a).setStatus(c, CaseStatus::resolved, TwoDevices::at("10:00")));  // offline
+  auto refused = Cases(*d.b).setStatus(c, CaseStatus::reopened, TwoDevices::at("10:30"));
+  REQUIRE_FALSE(refused);
+  CHECK_THAT(refused.error().message, Catch::Contains("cannot go from in_progress to reopened"));
+  REQUIRE(Cases(*d.b).setStatus(c, CaseStatus::reopened, TwoDevices::at("10:30"), true));
+  exchange(*d.a, *d.b);
+  for (Node* n : {d.a.get(), d.b.get()}) {
+    const CaseRow row = ok(Cases(*n).list())[0];
+    CHECK(row.status == CaseStatus::reopened);
+    CHECK(row.reopen_count == 1);
+    CHECK(row.anomalies == 0);
+  }
+}
+
+TEST_CASE("a back-dated transition says what really blocks it", "[node][case]") {
+  TwoDevices d;
+  const std::string c =
+      ok(Cases(*d.a).open({"Bakery", "", "", "", "leak", Priority::normal, TwoDevices::at("08:00")})).number;
+  REQUIRE(Cases(*d.a).setStatus(c, CaseStatus::in_progress, TwoDevices::at("09:00")));
+  REQUIRE(Cases(*d.a).setStatus(c, CaseStatus::on_hold, TwoDevices::at("11:00")));
+  // Before the case was opened: it was new then, not open.
+  auto early = Cases(*d.a).setStatus(c, CaseStatus::in_progress, TwoDevices::at("07:00"));
+  REQUIRE_FALSE(early);
+  CHECK_THAT(early.error().message, Catch::Contains("cannot go from new to in_progress on 2026-01-05T07:00:00Z"));
+  CHECK_THAT(early.error().message, Catch::Contains("allowed next: open, scheduled, cancelled"));
+  // Legal then, but the 11:00 hold would no longer follow a resolve.
+  auto between = Cases(*d.a).setStatus(c, CaseStatus::resolved, TwoDevices::at("10:00"));
+  REQUIRE_FALSE(between);
+  CHECK_THAT(between.error().message, Catch::Contains("would break its later change to on_hold on 2026-01-05T11:00:00Z"));
+}
+
+TEST_CASE("a device this node does not know yet can be installed or moved when forced", "[node]") {
+  Fixture f;
+  auto install = Catalogue(f.n).installUnit({"PUMP", "NEW-1", "Bakery", "Plant 2"});
+  REQUIRE_FALSE(install);
+  CHECK_THAT(install.error().message, Catch::Contains("--force"));
+  REQUIRE(Catalogue(f.n).installUnit({"PUMP", "NEW-1", "Bakery", "Plant 2", "", "", {}, true}));
+  MoveSpec move = serialMove(MoveKind::transfer, "PUMP", "WH1", "WH2", {"NEW-2"});
+  CHECK(Stock(f.n).move(move).error().code == Errc::not_found);
+  move.force = true;
+  REQUIRE(Stock(f.n).move(move));
+  auto units = ok(Catalogue(f.n).units());
+  REQUIRE(units.size() == 2);
+  CHECK(units[0].state == UnitState::installed);
+  CHECK(units[1].location == "WH2");
 }

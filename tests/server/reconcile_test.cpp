@@ -293,8 +293,8 @@ TEST_CASE("goods received twice from transit, or never, are transit not conserve
   f.syncAll();
 
   SECTION("two nodes each record the arrival") {
-    REQUIRE(Stock(*f.a.node).arrive(doc, "WH2", {}));
-    REQUIRE(Stock(*f.b.node).arrive(doc, "WH2", {}));
+    REQUIRE(Stock(*f.a.node).arrive({doc, "WH2"}));
+    REQUIRE(Stock(*f.b.node).arrive({doc, "WH2"}));
     f.syncAll();
     f.resolve(f.onlyException("transit_not_conserved", "transfer " + doc));
   }
@@ -305,8 +305,50 @@ TEST_CASE("goods received twice from transit, or never, are transit not conserve
     REQUIRE(Reconciler(*f.sup.node).sweepTransit(0));
     f.syncAll();
     f.onlyException("transit_not_conserved", "transfer " + doc);
-    REQUIRE(Stock(*f.b.node).arrive(doc, "WH2", {}));         // then it arrives
+    REQUIRE(Stock(*f.b.node).arrive({doc, "WH2"}));         // then it arrives
     f.syncAll();
     CHECK(f.s.server->exceptions(false)->empty());  // the server closed it by itself
   }
+}
+
+TEST_CASE("an arrival whose serials differ from the dispatch is recorded, and the difference flagged",
+          "[server][reconcile]") {
+  Field f;
+  REQUIRE(Stock(*f.a.node).move(serialMove(MoveKind::receipt, "PUMP", "", "WH1", {"S1", "S2"})));
+  const std::string doc = ok(Stock(*f.a.node).move(serialMove(MoveKind::transit_out, "PUMP", "WH1", "", {"S1", "S2"}))).number;
+  REQUIRE(Stock(*f.a.node).move(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 5)));
+  f.syncAll();
+  // At WH2, S1 and a pump with plate S9 come off the truck; S2 does not.
+  ArrivalSpec arrival{doc, "WH2", {"S1", "S9"}};
+  auto refused = Stock(*f.b.node).arrive(arrival);
+  REQUIRE_FALSE(refused);
+  CHECK_THAT(refused.error().message, Catch::Contains("not a registered unit"));
+  arrival.force = true;
+  const MovePosted posted = ok(Stock(*f.b.node).arrive(arrival));
+  CHECK(posted.serials == 2);
+  CHECK(posted.forced);
+  CHECK(balance(*f.b.node, "PUMP", "WH2") == "2");
+  f.syncAll();
+  const std::string x = f.onlyException("transit_not_conserved", "transfer " + doc);
+  CHECK_THAT(ok(f.s.server->showException(x)).detail, Catch::Contains("PUMP S9 arrived that were never sent"));
+  // And, once the bound has passed, S2 that never came.
+  REQUIRE(Reconciler(*f.sup.node).sweepTransit(0));
+  f.syncAll();
+  CHECK_THAT(ok(f.s.server->showException(x)).detail, Catch::Contains("PUMP S2 sent on"));
+}
+
+TEST_CASE("a partial arrival of a quantity leaves the rest in transit", "[server][reconcile]") {
+  Field f;
+  REQUIRE(Stock(*f.a.node).move(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 5)));
+  const std::string doc = ok(Stock(*f.a.node).move(qtyMove(MoveKind::transit_out, "SEAL", "WH1", "", 4))).number;
+  f.syncAll();
+  ArrivalSpec arrival{doc, "WH2", {}, 3000};
+  CHECK(ok(Stock(*f.b.node).arrive(arrival)).qty == 3000);
+  CHECK(balance(*f.b.node, "SEAL", "TRANSIT") == "1");
+  arrival.qty = 2000;  // only 1 is left in transit
+  auto over = Stock(*f.b.node).arrive(arrival);
+  REQUIRE_FALSE(over);
+  CHECK_THAT(over.error().message, Catch::Contains("has 1 of SEAL in transit, 2 arrived"));
+  f.syncAll();
+  CHECK(f.s.server->exceptions(false)->empty());  // not late yet
 }
