@@ -129,9 +129,29 @@ Table toTable(const node::MovePosted& m) {
             Time{m.at}, m.forced}}};
 }
 
+Table toTable(const node::CountPosted& c) {
+  return {{"doc", "item", "location", "counted", "variance", "at", "forced"},
+          {{c.number, c.item, c.location, Qty{c.counted}, Qty{c.variance}, Time{c.at}, c.forced}}};
+}
+
+Table toTable(const std::vector<node::LedgerRow>& all) {
+  return rows({"at", "doc", "kind", "change", "counted", "balance", "variance", "forced"}, all,
+              [](const node::LedgerRow& r) -> std::vector<Cell> {
+                return {Time{r.at},
+                        r.doc,
+                        text(name(r.kind)),
+                        r.counted ? Cell{} : Cell{Qty{r.change}},
+                        r.counted ? Cell{Qty{*r.counted}} : Cell{},
+                        Qty{r.balance},
+                        r.counted ? Cell{Qty{r.variance}} : Cell{},
+                        r.forced};
+              });
+}
+
 Table toTable(const std::vector<node::BalanceRow>& all) {
-  return rows({"item", "location", "qty"}, all,
-              [](const node::BalanceRow& b) -> std::vector<Cell> { return {b.item, b.location, Qty{b.qty}}; });
+  return rows({"item", "location", "qty", "counted_at", "variance"}, all, [](const node::BalanceRow& b) -> std::vector<Cell> {
+    return {b.item, b.location, Qty{b.qty}, time(b.counted_at), b.counted_at ? Cell{Qty{b.variance}} : Cell{}};
+  });
 }
 
 Table toTable(const std::vector<node::LowStockRow>& all) {

@@ -29,6 +29,8 @@ Table toTable(const std::vector<node::UnitView>& units);
 Table toTable(const node::ImportSummary& s, bool dry_run);
 
 Table toTable(const node::MovePosted& m);
+Table toTable(const node::CountPosted& c);
+Table toTable(const std::vector<node::LedgerRow>& rows);
 Table toTable(const std::vector<node::BalanceRow>& rows);
 Table toTable(const std::vector<node::LowStockRow>& rows);
 

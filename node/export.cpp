@@ -72,7 +72,8 @@ Result<std::string> Node::exportJson() {
   const std::pair<const char*, std::function<Result<std::string>()>> sections[] = {
       {"balances", [&] {
          return array(Stock(*this).balances(), [](Object& o, const BalanceRow& b) {
-           o.text("item", b.item).text("location", b.location).qty("qty", b.qty);
+           o.text("item", b.item).text("location", b.location).qty("qty", b.qty).time("counted_at", b.counted_at);
+           if (b.counted_at) o.qty("variance", b.variance);
          });
        }},
       {"cases", [&] {

@@ -115,6 +115,14 @@ void Node::Core::project(const Op& op) {
         store->noteDate(*m.unit, Store::UnitDate::delivered, at);
       break;
     }
+    case FactKind::stock_count: {
+      const auto item = idOf(a, fact_f::item), location = idOf(a, fact_f::to);
+      if (!item || !location) return;  // kept as a fact; not a count this node understands
+      MoveRow c{op.id, op.hlc, at, MoveKind::count, op.entity, *item, *location, *location,
+                intOf(a, fact_f::counted), std::nullopt, std::nullopt, std::nullopt, flagOf(a, fact_f::forced), true};
+      store->addCount(c);
+      break;
+    }
     case FactKind::case_transition: refold(EntityType::service_case, op.entity); break;
     case FactKind::tracking: refold(EntityType::shipment, op.entity); break;
     case FactKind::unit_event: store->noteDate(op.entity, Store::UnitDate::installed, at); break;

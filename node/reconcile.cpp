@@ -38,23 +38,25 @@ constexpr std::int64_t kNamed = 5;  // movements named in a negative-stock excep
 Shortfall shortfall(Node::Core& core, const Id& item, const Id& loc) {
   Shortfall s;
   for (const LedgerBlock& b : core.store->ledger(item, loc)) {
-    if (s.balance + b.low < 0) {
-      s.lowest = std::min(s.lowest, s.balance + b.low);
-      const auto outs = core.store->ledgerOuts(item, loc, b.start);
-      const auto below = std::lower_bound(outs.begin(), outs.end(), -s.balance) - outs.begin();
+    if (b.lowest(s.balance) < 0) {
+      s.lowest = std::min(s.lowest, b.lowest(s.balance));
+      // Movements out that left it below zero: before the block's first
+      // count, running sums below -balance; after it, balances below zero.
+      const Store::LedgerOuts outs = core.store->ledgerOuts(item, loc, b.start);
+      const auto below = (std::lower_bound(outs.before.begin(), outs.before.end(), -s.balance) - outs.before.begin()) +
+                         (std::lower_bound(outs.after.begin(), outs.after.end(), 0) - outs.after.begin());
       if (s.below < kNamed) {
         std::int64_t running = s.balance, n = s.below;
         for (const MoveRow& m : core.store->movesAt(item, loc, b.start, b.end)) {
-          const std::int64_t d = ledgerDelta(m, loc);
-          running += d;
-          if (running >= 0 || d >= 0) continue;
+          running = ledgerAfter(running, m, loc);
+          if (running >= 0 || m.absolute || ledgerDelta(m, loc) >= 0) continue;
           if (!s.first_at) s.first_at = m.at;
           if (n++ < kNamed) s.named += (s.named.empty() ? "" : ", ") + doc(core, m) + " (" + formatTime(m.at) + ")";
         }
       }
       s.below += below;
     }
-    s.balance += b.net;
+    s.balance = b.after(s.balance);
   }
   return s;
 }

@@ -73,9 +73,9 @@ sync::Status Node::Core::checkMoves(const LocationRef& from, const std::vector<M
       if (l.before < w.second)
         return refused("stock: " + from.code + " holds " + formatQty(l.before) + " of " + w.first + ", " +
                        formatQty(w.second) + " requested; use --force to record it anyway");
-      if (l.lowest < w.second)
+      if (l.lowest_after && *l.lowest_after < w.second)
         return refused("stock: " + from.code + " holds " + formatQty(l.before) + " of " + w.first + " on " +
-                       formatTime(at) + ", but a later movement leaves " + formatQty(l.lowest) + " on " +
+                       formatTime(at) + ", but a later movement leaves " + formatQty(*l.lowest_after) + " on " +
                        formatTime(l.lowest_at) + "; " + formatQty(w.second) +
                        " requested would take it below zero then; use --force to record it anyway");
     }
@@ -241,28 +241,54 @@ Result<MovePosted> Stock::arrive(const ArrivalSpec& spec) {
   });
 }
 
-Result<MovePosted> Stock::count(std::string_view item_code, std::string_view location_code, std::int64_t counted,
-                               std::optional<std::int64_t> at) {
+Result<CountPosted> Stock::count(std::string_view item_code, std::string_view location_code, std::int64_t counted,
+                                std::optional<std::int64_t> at, bool force) {
   if (counted < 0) return invalid("--qty", "a count cannot be negative");
-  return core_.command<MovePosted>([&]() -> Result<MovePosted> {
+  return core_.command<CountPosted>([&]() -> Result<CountPosted> {
     auto item = core_.item(item_code);
     if (!item) return item.error();
     if (item->serial_tracked)
       return invalid("item", item->code + " is tracked by serial: count it by moving or scrapping serials");
     auto where = core_.location(location_code);
     if (!where) return where.error();
-    if (!holdsStock(where->kind)) return invalid("--at", where->code + " does not hold stock");
-    auto loss = core_.location("LOSS");
-    if (!loss) return loss.error();
+    if (!holdsStock(where->kind)) return invalid("--location", where->code + " does not hold stock");
     const auto when = core_.businessTime(at);
     if (!when) return when.error();
-    const std::int64_t delta = counted - core_.store->balance(item->id, where->id);
-    if (delta == 0)  // nothing to post
-      return MovePosted{{}, {}, MoveKind::count, {item->code}, where->code, where->code, 0, 0, *when, false};
-    const std::vector<MoveLine> lines{{item->id, item->code, delta > 0 ? delta : -delta, std::nullopt, {}}};
-    const MoveContext ctx{{}, {}, {}, "count: " + formatQty(counted), true};
-    return delta > 0 ? core_.postMoves(MoveKind::count, *loss, *where, lines, *when, ctx)
-                     : core_.postMoves(MoveKind::count, *where, *loss, lines, *when, ctx);
+    // Where it falls in the ledger: after every row at the same time.
+    const LedgerKey key{*when, std::numeric_limits<sync::HlcTime>::max(), {}};
+    const Store::LedgerFrom l = core_.store->ledgerFrom(item->id, where->id, key);
+    if (!force && !where->allow_negative && l.lowest_after && *l.lowest_after - l.before + counted < 0)
+      return refused("stock: with " + formatQty(counted) + " counted on " + formatTime(*when) + ", a later movement would leave " +
+                     formatQty(*l.lowest_after - l.before + counted) + " of " + item->code + " at " + where->code +
+                     " on " + formatTime(l.lowest_at) + "; use --force to record it anyway");
+    const Id doc = core_.new_id();
+    const std::string number = core_.nextNumber("D");
+    core_.emit(EntityType::stock_doc, doc, FactKind::none,
+               {{doc_f::number, number}, {doc_f::kind, static_cast<std::int64_t>(MoveKind::count)}});
+    std::vector<Field> f{{fact_f::at, *when}, idField(fact_f::item, item->id), idField(fact_f::to, where->id),
+                         {fact_f::counted, counted}};
+    if (force) f.push_back({fact_f::forced, true});
+    core_.emit(EntityType::stock_doc, doc, FactKind::stock_count, std::move(f));
+    return CountPosted{doc, number, item->code, where->code, counted, counted - l.before, *when, force};
+  });
+}
+
+Result<std::vector<LedgerRow>> Stock::ledger(std::string_view item_code, std::string_view location_code) {
+  return core_.query<std::vector<LedgerRow>>([&]() -> Result<std::vector<LedgerRow>> {
+    auto item = core_.item(item_code);
+    if (!item) return item.error();
+    auto where = core_.location(location_code);
+    if (!where) return where.error();
+    std::vector<LedgerRow> out;
+    std::int64_t balance = 0;
+    for (const MoveRow& m : core_.store->movesAt(item->id, where->id, LedgerKey{}, kEndOfLedger)) {
+      const std::int64_t after = ledgerAfter(balance, m, where->id);
+      out.push_back({m.at, core_.codeOf(EntityType::stock_doc, m.doc), m.kind, m.absolute ? 0 : after - balance,
+                     m.absolute ? std::optional<std::int64_t>(m.qty) : std::nullopt, after,
+                     m.absolute ? after - balance : 0, m.forced});
+      balance = after;
+    }
+    return out;
   });
 }
 
@@ -289,7 +315,12 @@ Result<std::vector<BalanceRow>> Stock::balances(std::string_view item_code, std:
         if (l) it->second = *l;
       }
       if (!it->second || !holdsStock(it->second->kind)) continue;
-      out.push_back({core_.codeOf(EntityType::item, b.item), it->second->code, b.qty});
+      BalanceRow row{core_.codeOf(EntityType::item, b.item), it->second->code, b.qty, std::nullopt, 0};
+      if (const auto c = core_.store->lastCount(b.item, b.location)) {
+        row.counted_at = c->at;
+        row.variance = c->qty - core_.store->ledgerFrom(b.item, b.location, {c->at, c->hlc, c->op}).before;
+      }
+      out.push_back(std::move(row));
     }
     std::sort(out.begin(), out.end(), [](const BalanceRow& x, const BalanceRow& y) {
       return std::tie(x.item, x.location) < std::tie(y.item, y.location);

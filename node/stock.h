@@ -49,9 +49,33 @@ struct ArrivalSpec {
   bool force = false;  // what arrived differs from what this node knows was sent: record it anyway
 };
 
+// A count: the quantity found at a location at its business time.
+struct CountPosted {
+  sync::Id doc;
+  std::string number, item, location;
+  std::int64_t counted = 0;   // milli-units
+  std::int64_t variance = 0;  // counted minus what the ledger held then, as this node knows it
+  std::int64_t at = 0;
+  bool forced = false;
+};
+
 struct BalanceRow {
   std::string item, location;  // codes; only locations that hold stock
-  std::int64_t qty = 0;        // milli-units
+  std::int64_t qty = 0;        // milli-units: the latest count plus the movements after it
+  std::optional<std::int64_t> counted_at;  // the latest count's business time, if any
+  std::int64_t variance = 0;   // that count's variance, as the merged ledger knows it now
+};
+
+// One row of an (item, location)'s ledger in business-time order.
+struct LedgerRow {
+  std::int64_t at = 0;
+  std::string doc;                        // the document's number
+  MoveKind kind = MoveKind::receipt;
+  std::int64_t change = 0;                // milli-units, in positive, out negative (0 for a count)
+  std::optional<std::int64_t> counted;    // a count: what was found
+  std::int64_t balance = 0;               // after this row
+  std::int64_t variance = 0;              // a count: counted minus the balance before it
+  bool forced = false;
 };
 
 struct LowStockRow {
@@ -69,9 +93,16 @@ class Stock {
   // refused unless forced; the server reports the difference as
   // transit_not_conserved (docs/reconciliation.md).
   Result<MovePosted> arrive(const ArrivalSpec& spec);
-  // Posts the difference between `counted` and the balance (to or from LOSS).
-  Result<MovePosted> count(std::string_view item, std::string_view location, std::int64_t counted,
-                           std::optional<std::int64_t> at);
+  // Records an absolute count (docs/data-model.md, "Counts"): from its
+  // business time on, the balance is `counted` plus the movements after it,
+  // whatever arrives later from before it (that changes only its variance).
+  // Refused when it would leave a later point of the ledger below zero,
+  // unless forced. Items tracked by serial are counted by moving or
+  // scrapping their serials.
+  Result<CountPosted> count(std::string_view item, std::string_view location, std::int64_t counted,
+                            std::optional<std::int64_t> at, bool force = false);
+  // The ledger of (item, location), oldest first, with the running balance.
+  Result<std::vector<LedgerRow>> ledger(std::string_view item, std::string_view location);
   // Non-zero balances by item, then location; empty filters mean all.
   Result<std::vector<BalanceRow>> balances(std::string_view item = {}, std::string_view location = {});
   Result<std::vector<LowStockRow>> low();  // balances below their item's threshold

@@ -365,13 +365,17 @@ std::vector<Command> commands() {
                                              up ? a.get("location") : "LOSS", up ? qty : -qty, {}, at, a.get("reason"),
                                              a.flag("force")}));
                }});
-  c.push_back({"stock", "count", {"ITEM"}, "record a counted quantity (the difference is posted)",
-               {{"location", "LOC", "where", true}, {"qty", "Q", "counted quantity", true}, kAt},
+  c.push_back({"stock", "count", {"ITEM"}, "record what was counted: the balance from then on (the variance is derived)",
+               {{"location", "LOC", "where", true}, {"qty", "Q", "counted quantity", true}, kAt,
+                {"force", "", "record it even if a later movement would then go below zero"}},
                [](Node& n, const Args& a) -> Result<Table> {
                  TRY(qty, parseQty(a.get("qty"), "--qty"));
                  TRY(at, optTime(a));
-                 return shown(Stock(n).count(a.pos(0), a.get("location"), qty, at));
+                 return shown(Stock(n).count(a.pos(0), a.get("location"), qty, at, a.flag("force")));
                }});
+  c.push_back({"stock", "ledger", {"ITEM"}, "an item's movements and counts at a location, with the balance after each",
+               {{"location", "LOC", "where", true}},
+               [](Node& n, const Args& a) { return shown(Stock(n).ledger(a.pos(0), a.get("location"))); }});
   c.push_back({"stock", "scrap", {"ITEM"}, "scrap goods",
                with({{"from", "LOC", "where", true}, {"reason", "TEXT", "why"}}),
                [](Node& n, const Args& a) { return move(n, a, MoveKind::scrap, a.get("from"), ""); }});

@@ -11,83 +11,117 @@ namespace {
 
 constexpr std::size_t kBlockMoves = 256;  // a block is split when it holds more than twice this
 
-// The two halves use the (item, from_loc | to_loc, at, hlc) indexes; UNION
-// keeps a movement once even if it were from and to the same location.
+// A ledger's rows: its movements (the two halves use the (item, from_loc |
+// to_loc, at, hlc) indexes; UNION keeps a movement once even if it were
+// from and to the same location) and its counts, as absolute rows.
 #define FIELDSYNC_LEDGER_RANGE " AND (at, hlc, node, seq) >= (?3, ?4, ?5, ?6) AND (at, hlc, node, seq) < (?7, ?8, ?9, ?10)"
-constexpr storage::Sql kMovesAt =
+#define FIELDSYNC_COUNT_ROWS                                                                                  \
+  "SELECT node, seq, hlc, at, 8, doc, item, location, location, counted, NULL, NULL, NULL, 0, 1 FROM counts " \
+  "WHERE item = ?1 AND location = ?2" FIELDSYNC_LEDGER_RANGE
+constexpr storage::Sql kRowsAt =
     FIELDSYNC_MOVE_COLUMNS "WHERE item = ?1 AND from_loc = ?2" FIELDSYNC_LEDGER_RANGE " UNION "
-    FIELDSYNC_MOVE_COLUMNS "WHERE item = ?1 AND to_loc = ?2" FIELDSYNC_LEDGER_RANGE FIELDSYNC_MOVE_ORDER;
-constexpr storage::Sql kCountMovesAt =
+    FIELDSYNC_MOVE_COLUMNS "WHERE item = ?1 AND to_loc = ?2" FIELDSYNC_LEDGER_RANGE " UNION ALL "
+    FIELDSYNC_COUNT_ROWS FIELDSYNC_MOVE_ORDER;
+constexpr storage::Sql kCountRowsAt =
     "SELECT count(*) FROM (SELECT node, seq FROM moves WHERE item = ?1 AND from_loc = ?2" FIELDSYNC_LEDGER_RANGE
-    " UNION SELECT node, seq FROM moves WHERE item = ?1 AND to_loc = ?2" FIELDSYNC_LEDGER_RANGE ")";
+    " UNION SELECT node, seq FROM moves WHERE item = ?1 AND to_loc = ?2" FIELDSYNC_LEDGER_RANGE
+    " UNION ALL SELECT node, seq FROM counts WHERE item = ?1 AND location = ?2" FIELDSYNC_LEDGER_RANGE ")";
+#undef FIELDSYNC_COUNT_ROWS
 #undef FIELDSYNC_LEDGER_RANGE
+
+bool less(const LedgerKey& x, const LedgerKey& y) {
+  return std::tie(x.at, x.hlc, x.op.node, x.op.seq) < std::tie(y.at, y.hlc, y.op.node, y.op.seq);
+}
+LedgerKey keyOf(const MoveRow& m) { return {m.at, m.hlc, m.op}; }
+
+std::string pack(std::vector<std::int64_t> values) {
+  std::sort(values.begin(), values.end());
+  std::string bytes;
+  for (std::int64_t v : values) sync::appendBigEndian(bytes, static_cast<std::uint64_t>(v), 8);
+  return bytes;
+}
+
+std::vector<std::int64_t> unpack(const std::string& bytes) {
+  std::vector<std::int64_t> out;
+  for (std::size_t i = 0; i + 8 <= bytes.size(); i += 8)
+    out.push_back(static_cast<std::int64_t>(sync::readBigEndian(std::string_view(bytes).substr(i, 8))));
+  return out;
+}
 
 }  // namespace
 
-void LedgerBlocks::add(const MoveRow& m, const Id& location, std::int64_t delta) {
-  Query(db_.stmt("UPDATE ledger_blocks SET net = net + ?3, dirty = 1 WHERE item = ?1 AND location = ?2 AND "
+void LedgerBlocks::add(const MoveRow& m, const Id& location) {
+  Query(db_.stmt("UPDATE ledger_blocks SET dirty = 1 WHERE item = ?1 AND location = ?2 AND "
                  "(at, hlc, node, seq) = (SELECT at, hlc, node, seq FROM ledger_blocks WHERE item = ?1 AND "
-                 "location = ?2 AND (at, hlc, node, seq) <= (?4, ?5, ?6, ?7) "
+                 "location = ?2 AND (at, hlc, node, seq) <= (?3, ?4, ?5, ?6) "
                  "ORDER BY at DESC, hlc DESC, node DESC, seq DESC LIMIT 1)"),
-        m.item, location, delta, m.at, m.hlc, m.op.node, m.op.seq)
+        m.item, location, m.at, m.hlc, m.op.node, m.op.seq)
       .run();
   if (db_.changes() > 0) return;
-  const LedgerKey first;  // the first block starts before every movement
+  const LedgerKey first;  // the first block starts before every row
   Query(db_.stmt("INSERT INTO ledger_blocks(item, location, at, hlc, node, seq, net, low, dirty, outs) "
-                 "VALUES(?, ?, ?, ?, ?, ?, ?, 0, 1, x'')"),
-        m.item, location, first.at, first.hlc, first.op.node, first.op.seq, delta)
+                 "VALUES(?, ?, ?, ?, ?, ?, 0, 0, 1, x'')"),
+        m.item, location, first.at, first.hlc, first.op.node, first.op.seq)
       .run();
 }
 
 std::vector<MoveRow> LedgerBlocks::moves(const Id& item, const Id& location, const LedgerKey& from,
                                          const LedgerKey& to) {
-  Query q(db_.stmt(kMovesAt), item, location, from.at, from.hlc, from.op.node, from.op.seq, to.at, to.hlc, to.op.node,
+  Query q(db_.stmt(kRowsAt), item, location, from.at, from.hlc, from.op.node, from.op.seq, to.at, to.hlc, to.op.node,
           to.op.seq);
   std::vector<MoveRow> out;
   while (q.step()) out.push_back(moveRow(q.row()));
   return out;
 }
 
-// Reads the block's movements one at a time (a block never checked before
-// may hold a long history) and writes it back as one or more blocks.
+// Reads the block's rows one at a time (a block never checked before may
+// hold a long history) and writes it back as one or more blocks.
 void LedgerBlocks::rewrite(const Id& item, const Id& location, const LedgerKey& start, const LedgerKey& end) {
   auto range = [&](storage::Sql sql) {
     return std::make_unique<Query>(db_.stmt(sql), item, location, start.at, start.hlc, start.op.node, start.op.seq,
                                    end.at, end.hlc, end.op.node, end.op.seq);
   };
   std::size_t count = 0;
-  if (auto c = range(kCountMovesAt); c->step()) count = static_cast<std::size_t>((*c)->i64(0));
+  if (auto c = range(kCountRowsAt); c->step()) count = static_cast<std::size_t>((*c)->i64(0));
   Query(db_.stmt("DELETE FROM ledger_blocks WHERE item = ? AND location = ? AND (at, hlc, node, seq) = (?, ?, ?, ?)"),
         item, location, start.at, start.hlc, start.op.node, start.op.seq)
       .run();
   const std::size_t pieces = count > 2 * kBlockMoves ? count / kBlockMoves : 1;
   LedgerKey key = start;
-  std::int64_t sum = 0;
-  std::vector<std::int64_t> outs;
+  bool reset = false;
+  std::int64_t value = 0, low = 0, low_after = 0;  // value: the running sum, or after a count the balance
+  std::vector<std::int64_t> outs, outs_after;
   auto flush = [&] {
-    std::sort(outs.begin(), outs.end());
-    std::string bytes;
-    for (std::int64_t v : outs) sync::appendBigEndian(bytes, static_cast<std::uint64_t>(v), 8);
-    const std::int64_t low = outs.empty() ? 0 : std::min<std::int64_t>(0, outs.front());
-    Stmt& s = db_.stmt("INSERT INTO ledger_blocks(item, location, at, hlc, node, seq, net, low, dirty, outs) "
-                       "VALUES(?, ?, ?, ?, ?, ?, ?, ?, 0, ?)");
-    Query q(s, item, location, key.at, key.hlc, key.op.node, key.op.seq, sum, low);
-    s.bindBlob(9, bytes);
+    Stmt& s = db_.stmt("INSERT INTO ledger_blocks(item, location, at, hlc, node, seq, net, low, dirty, outs, reset, "
+                       "low_after, outs_after) VALUES(?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)");
+    Query q(s, item, location, key.at, key.hlc, key.op.node, key.op.seq, value, low);
+    s.bindBlob(9, pack(std::move(outs)));
+    s.bind(10, reset);
+    s.bind(11, low_after);
+    s.bindBlob(12, pack(std::move(outs_after)));
     q.run();
   };
-  auto moves = range(kMovesAt);
-  for (std::size_t i = 0, piece = 0; moves->step(); ++i) {
-    const MoveRow m = moveRow(moves->row());
+  auto rows = range(kRowsAt);
+  for (std::size_t i = 0, piece = 0; rows->step(); ++i) {
+    const MoveRow m = moveRow(rows->row());
     if (i == (piece + 1) * count / pieces) {  // the next piece starts here
       flush();
       ++piece;
-      key = {m.at, m.hlc, m.op};
-      sum = 0;
+      key = keyOf(m);
+      reset = false;
+      value = low = low_after = 0;
       outs.clear();
+      outs_after.clear();
     }
-    const std::int64_t d = ledgerDelta(m, location);
-    sum += d;
-    if (d < 0) outs.push_back(sum);
+    const bool first_count = m.absolute && !reset;
+    value = ledgerAfter(value, m, location);
+    if (first_count) {
+      reset = true;
+      low_after = value;
+    }
+    if (reset) low_after = std::min(low_after, value);
+    else low = std::min(low, value);
+    if (!m.absolute && ledgerDelta(m, location) < 0) (reset ? outs_after : outs).push_back(value);
   }
   flush();
 }
@@ -96,14 +130,14 @@ std::vector<LedgerBlock> LedgerBlocks::blocks(const Id& item, const Id& location
   std::vector<LedgerBlock> out;
   std::vector<bool> dirty;
   {
-    Query q(db_.stmt("SELECT at, hlc, node, seq, net, low, dirty FROM ledger_blocks WHERE item = ? AND location = ? "
-                     "ORDER BY at, hlc, node, seq"),
+    Query q(db_.stmt("SELECT at, hlc, node, seq, net, low, dirty, reset, low_after FROM ledger_blocks "
+                     "WHERE item = ? AND location = ? ORDER BY at, hlc, node, seq"),
             item, location);
     while (q.step()) {
       const LedgerKey start{q->i64(0), static_cast<sync::HlcTime>(q->i64(1)),
                             {q->id(2), static_cast<std::uint64_t>(q->i64(3))}};
       if (!out.empty()) out.back().end = start;
-      out.push_back({start, kEndOfLedger, q->i64(4), q->i64(5)});
+      out.push_back({start, kEndOfLedger, q->i64(7) != 0, q->i64(4), q->i64(5), q->i64(8)});
       dirty.push_back(q->i64(6) != 0);
     }
   }
@@ -116,16 +150,21 @@ std::vector<LedgerBlock> LedgerBlocks::blocks(const Id& item, const Id& location
   return rewritten ? blocks(item, location) : out;  // read again: no block is dirty now
 }
 
+Store::LedgerOuts LedgerBlocks::outs(const Id& item, const Id& location, const LedgerKey& start) {
+  Query q(db_.stmt("SELECT outs, outs_after FROM ledger_blocks WHERE item = ? AND location = ? AND "
+                   "(at, hlc, node, seq) = (?, ?, ?, ?)"),
+          item, location, start.at, start.hlc, start.op.node, start.op.seq);
+  if (!q.step()) return {};
+  return {unpack(q->blob(0)), unpack(q->blob(1))};
+}
+
 Store::LedgerFrom LedgerBlocks::from(const Id& item, const Id& location, const LedgerKey& key) {
-  auto less = [](const LedgerKey& x, const LedgerKey& y) {
-    return std::tie(x.at, x.hlc, x.op.node, x.op.seq) < std::tie(y.at, y.hlc, y.op.node, y.op.seq);
-  };
   Store::LedgerFrom f;
   bool reached = false;  // the walk is past `key`
   std::int64_t balance = 0;
-  auto lower = [&](std::int64_t running, std::int64_t at) {
-    if (running < f.lowest) {
-      f.lowest = running;
+  auto lower = [&](std::int64_t value, std::int64_t at) {
+    if (!f.lowest_after || value < *f.lowest_after) {
+      f.lowest_after = value;
       f.lowest_at = at;
     }
   };
@@ -133,40 +172,32 @@ Store::LedgerFrom LedgerBlocks::from(const Id& item, const Id& location, const L
     if (!reached && less(key, b.end)) {  // `key` falls in this block: walk it
       std::int64_t running = balance;
       for (const MoveRow& m : moves(item, location, b.start, b.end)) {
-        if (!reached && !less({m.at, m.hlc, m.op}, key)) {
+        if (!reached && !less(keyOf(m), key)) {
           reached = true;
-          f.before = f.lowest = running;
+          f.before = running;
         }
-        running += ledgerDelta(m, location);
+        if (reached && m.absolute) return f;  // a count: what follows no longer depends on `key`
+        running = ledgerAfter(running, m, location);
         if (reached) lower(running, m.at);
       }
       if (!reached) {
         reached = true;
-        f.before = f.lowest = running;
+        f.before = running;
       }
-    } else if (reached && balance + b.low < f.lowest) {  // after `key`: open only a block that goes lower
-      std::int64_t running = balance;
-      for (const MoveRow& m : moves(item, location, b.start, b.end))
-        if ((running += ledgerDelta(m, location)) == balance + b.low) {
+    } else if (reached) {  // after `key`, up to its first count
+      if (balance + b.low < f.lowest_after.value_or(balance + 1)) {  // open the block only when it goes lower
+        std::int64_t running = balance;
+        for (const MoveRow& m : moves(item, location, b.start, b.end)) {
+          if (m.absolute) break;
+          running = ledgerAfter(running, m, location);
           lower(running, m.at);
-          break;
         }
+      }
+      if (b.reset) return f;
     }
-    balance += b.net;
+    balance = b.after(balance);
   }
   return f;
-}
-
-std::vector<std::int64_t> LedgerBlocks::outs(const Id& item, const Id& location, const LedgerKey& start) {
-  Query q(db_.stmt("SELECT outs FROM ledger_blocks WHERE item = ? AND location = ? AND (at, hlc, node, seq) = "
-                   "(?, ?, ?, ?)"),
-          item, location, start.at, start.hlc, start.op.node, start.op.seq);
-  std::vector<std::int64_t> out;
-  if (!q.step()) return out;
-  const std::string bytes = q->blob(0);
-  for (std::size_t i = 0; i + 8 <= bytes.size(); i += 8)
-    out.push_back(static_cast<std::int64_t>(sync::readBigEndian(std::string_view(bytes).substr(i, 8))));
-  return out;
 }
 
 }  // namespace fieldsync::node

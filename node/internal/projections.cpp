@@ -10,13 +10,16 @@ void Store::addMove(const MoveRow& m) {
         m.op.node, m.op.seq, m.hlc, m.at, static_cast<int>(m.kind), m.doc, m.item, m.from, m.to, m.qty, m.unit,
         m.service_case, m.shipment, m.forced)
       .run();
+  // A movement before the latest count of its (item, location) changes
+  // that count's variance, not the balance (docs/data-model.md, "Counts").
   Stmt& bal = impl_->db.stmt(
-      "INSERT INTO balances(item, location, qty) VALUES(?, ?, ?) "
-      "ON CONFLICT(item, location) DO UPDATE SET qty = qty + excluded.qty");
-  Query(bal, m.item, m.from, -m.qty).run();
-  Query(bal, m.item, m.to, m.qty).run();
-  impl_->ledger.add(m, m.from, -m.qty);
-  impl_->ledger.add(m, m.to, m.qty);
+      "INSERT INTO balances(item, location, qty) VALUES(?1, ?2, ?3) "
+      "ON CONFLICT(item, location) DO UPDATE SET qty = qty + excluded.qty "
+      "WHERE count_at IS NULL OR (?4, ?5, ?6, ?7) > (count_at, count_hlc, count_node, count_seq)");
+  Query(bal, m.item, m.from, -m.qty, m.at, m.hlc, m.op.node, m.op.seq).run();
+  Query(bal, m.item, m.to, m.qty, m.at, m.hlc, m.op.node, m.op.seq).run();
+  impl_->ledger.add(m, m.from);
+  impl_->ledger.add(m, m.to);
   if (m.unit) {
     // A unit is where its latest move (by business time, then stamp) took it.
     Query(impl_->db.stmt("INSERT INTO unit_places(unit, location, at, hlc, node, seq) VALUES(?, ?, ?, ?, ?, ?) "
@@ -27,6 +30,43 @@ void Store::addMove(const MoveRow& m) {
           *m.unit, m.to, m.at, m.hlc, m.op.node, m.op.seq)
         .run();
   }
+}
+
+void Store::addCount(const MoveRow& c) {
+  Query(impl_->db.stmt("INSERT INTO counts(node, seq, hlc, at, doc, item, location, counted) "
+                       "VALUES(?, ?, ?, ?, ?, ?, ?, ?)"),
+        c.op.node, c.op.seq, c.hlc, c.at, c.doc, c.item, c.to, c.qty)
+      .run();
+  impl_->ledger.add(c, c.to);
+  // The latest count sets the balance: it plus the movements after it.
+  Query(impl_->db.stmt(
+            "INSERT INTO balances(item, location, qty, count_at, count_hlc, count_node, count_seq) "
+            "VALUES(?1, ?2, ?3 + coalesce((SELECT sum(qty) FROM moves WHERE item = ?1 AND to_loc = ?2 AND "
+            "(at, hlc, node, seq) > (?4, ?5, ?6, ?7)), 0) - coalesce((SELECT sum(qty) FROM moves WHERE item = ?1 AND "
+            "from_loc = ?2 AND (at, hlc, node, seq) > (?4, ?5, ?6, ?7)), 0), ?4, ?5, ?6, ?7) "
+            "ON CONFLICT(item, location) DO UPDATE SET qty = excluded.qty, count_at = excluded.count_at, "
+            "count_hlc = excluded.count_hlc, count_node = excluded.count_node, count_seq = excluded.count_seq "
+            "WHERE count_at IS NULL OR (excluded.count_at, excluded.count_hlc, excluded.count_node, "
+            "excluded.count_seq) > (count_at, count_hlc, count_node, count_seq)"),
+        c.item, c.to, c.qty, c.at, c.hlc, c.op.node, c.op.seq)
+      .run();
+}
+
+namespace {
+#define FIELDSYNC_COUNT_COLUMNS \
+  "SELECT node, seq, hlc, at, 8, doc, item, location, location, counted, NULL, NULL, NULL, 0, 1 FROM counts "
+constexpr storage::Sql kCountsOfDoc = FIELDSYNC_COUNT_COLUMNS "WHERE doc = ?" FIELDSYNC_MOVE_ORDER;
+constexpr storage::Sql kLastCount = FIELDSYNC_COUNT_COLUMNS
+    "WHERE item = ? AND location = ? ORDER BY at DESC, hlc DESC, node DESC, seq DESC LIMIT 1";
+#undef FIELDSYNC_COUNT_COLUMNS
+}  // namespace
+
+std::vector<MoveRow> Store::countsOfDoc(const Id& doc) { return movesWhere(kCountsOfDoc, doc); }
+
+std::optional<MoveRow> Store::lastCount(const Id& item, const Id& location) {
+  Query q(impl_->db.stmt(kLastCount), item, location);
+  if (!q.step()) return std::nullopt;
+  return moveRow(q.row());
 }
 
 void Store::addClaim(const Id& unit, const sync::Stamp& stamp, const std::string& build_code,
@@ -89,6 +129,7 @@ MoveRow moveRow(const Stmt& s) {
   m.service_case = s.optId(11);
   m.shipment = s.optId(12);
   m.forced = s.i64(13) != 0;
+  m.absolute = s.i64(14) != 0;
   return m;
 }
 
@@ -113,7 +154,7 @@ Store::LedgerFrom Store::ledgerFrom(const Id& item, const Id& location, const Le
 
 std::vector<LedgerBlock> Store::ledger(const Id& item, const Id& location) { return impl_->ledger.blocks(item, location); }
 
-std::vector<std::int64_t> Store::ledgerOuts(const Id& item, const Id& location, const LedgerKey& start) {
+Store::LedgerOuts Store::ledgerOuts(const Id& item, const Id& location, const LedgerKey& start) {
   return impl_->ledger.outs(item, location, start);
 }
 

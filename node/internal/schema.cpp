@@ -71,6 +71,25 @@ INSERT INTO ledger_blocks
     R"sql(
 UPDATE ledger_blocks SET dirty = 1, outs = x'';
 )sql",
+    // 6: stock counts are absolute snapshots at their business time
+    // (docs/data-model.md, "Counts"): a balance is the latest count plus the
+    // movements after it, and a ledger block whose movements include a count
+    // resets there (ledger_blocks.h).
+    R"sql(
+CREATE TABLE counts(node BLOB NOT NULL, seq INTEGER NOT NULL, hlc INTEGER NOT NULL, at INTEGER NOT NULL,
+                    doc BLOB NOT NULL, item BLOB NOT NULL, location BLOB NOT NULL, counted INTEGER NOT NULL,
+                    PRIMARY KEY(node, seq)) WITHOUT ROWID;
+CREATE INDEX counts_by_ledger ON counts(item, location, at, hlc);
+CREATE INDEX counts_by_doc ON counts(doc);
+ALTER TABLE balances ADD COLUMN count_at INTEGER;
+ALTER TABLE balances ADD COLUMN count_hlc INTEGER;
+ALTER TABLE balances ADD COLUMN count_node BLOB;
+ALTER TABLE balances ADD COLUMN count_seq INTEGER;
+ALTER TABLE ledger_blocks ADD COLUMN reset INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE ledger_blocks ADD COLUMN low_after INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE ledger_blocks ADD COLUMN outs_after BLOB NOT NULL DEFAULT x'';
+UPDATE ledger_blocks SET dirty = 1;
+)sql",
 };
 
 }  // namespace

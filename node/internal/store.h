@@ -9,6 +9,7 @@
 // (caught by Node at its API). One Store per thread; Node serialises access.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -30,16 +31,19 @@ using storage::StoreError;
 using Attributes = std::map<FieldId, sync::Value>;
 
 // One row of the moves projection: one fact, one item, one serial at most.
+// In an (item, location)'s ledger a count is a row too: absolute, with
+// from = to = the location and qty = the counted quantity.
 struct MoveRow {
   sync::OpId op;
   sync::HlcTime hlc = 0;
   std::int64_t at = 0;
   MoveKind kind = MoveKind::receipt;
   sync::Id doc, item, from, to;
-  std::int64_t qty = 0;             // milli-units, > 0
+  std::int64_t qty = 0;             // milli-units, > 0 (a count: >= 0)
   std::optional<sync::Id> unit;     // serial-tracked: the unit moved
   std::optional<sync::Id> service_case, shipment;
   bool forced = false;
+  bool absolute = false;  // a count: the balance is qty from here on
 };
 
 struct UnitPlace {
@@ -59,13 +63,26 @@ inline constexpr LedgerKey kEndOfLedger{std::numeric_limits<std::int64_t>::max()
 inline std::int64_t ledgerDelta(const MoveRow& m, const sync::Id& location) {
   return (m.to == location ? m.qty : 0) - (m.from == location ? m.qty : 0);
 }
+// The balance after a ledger row, from the balance before it.
+inline std::int64_t ledgerAfter(std::int64_t before, const MoveRow& m, const sync::Id& location) {
+  return m.absolute ? m.qty : before + ledgerDelta(m, location);
+}
 
-// A block of one (item, location)'s ledger: the movements from its start up
-// to the next block's start (docs/reconciliation.md, "Long ledgers").
+// A block of one (item, location)'s ledger: the rows from its start up to
+// the next block's start (ledger_blocks.h; docs/reconciliation.md, "Long
+// ledgers"). A block that holds a count resets the balance there.
 struct LedgerBlock {
   LedgerKey start, end;
-  std::int64_t net = 0;  // their sum: in positive, out negative
-  std::int64_t low = 0;  // the lowest running sum after one of them, from 0 at the start; <= 0
+  bool reset = false;    // it holds a count
+  std::int64_t net = 0;  // reset: the balance at its end; else the sum of its movements
+  std::int64_t low = 0;  // the lowest running sum before its first count, from 0 at the start; <= 0
+  std::int64_t low_after = 0;  // reset: the lowest balance from its first count on
+  // The block's effect on the balance before it.
+  std::int64_t after(std::int64_t before) const { return reset ? net : before + net; }
+  // Its lowest balance, given the balance before it.
+  std::int64_t lowest(std::int64_t before) const {
+    return reset ? std::min(before + low, low_after) : before + low;
+  }
 };
 
 struct StoredBalance {
@@ -123,14 +140,25 @@ class Store {
   // blocks that movements were added to since the last call, splitting
   // long ones.
   std::vector<LedgerBlock> ledger(const sync::Id& item, const sync::Id& location);
-  // The running sums (from 0 at the block's start) after each movement out
-  // of the location in the block that starts at `start`, ascending.
-  std::vector<std::int64_t> ledgerOuts(const sync::Id& item, const sync::Id& location, const LedgerKey& start);
-  // The balance just before `key` and the lowest it is from there on (ledger_blocks.h).
+  // The balance after each movement out in the block that starts at
+  // `start`, ascending: before its first count as running sums from 0 at
+  // the start, and after it as balances.
+  struct LedgerOuts {
+    std::vector<std::int64_t> before, after;
+  };
+  LedgerOuts ledgerOuts(const sync::Id& item, const sync::Id& location, const LedgerKey& start);
+  // The balance just before `key`, and the lowest it is after `key` until
+  // the next count (which a change at `key` no longer reaches), with when.
   struct LedgerFrom {
-    std::int64_t before = 0, lowest = 0, lowest_at = 0;
+    std::int64_t before = 0;
+    std::optional<std::int64_t> lowest_after;  // none: nothing after `key` before a count
+    std::int64_t lowest_at = 0;
   };
   LedgerFrom ledgerFrom(const sync::Id& item, const sync::Id& location, const LedgerKey& key);
+  // Counts: absolute ledger rows (MoveRow::absolute).
+  void addCount(const MoveRow& count);
+  std::vector<MoveRow> countsOfDoc(const sync::Id& doc);
+  std::optional<MoveRow> lastCount(const sync::Id& item, const sync::Id& location);  // the latest, by key
   // Transfers via transit whose (item, unit) lines do not balance: sent
   // minus arrived, and when they were first sent. Only unbalanced lines.
   struct TransitLine {

@@ -26,7 +26,7 @@ struct Store::Impl {
 
 // Movement rows (projections.cpp, ledger_blocks.cpp): columns in this order.
 #define FIELDSYNC_MOVE_COLUMNS \
-  "SELECT node, seq, hlc, at, kind, doc, item, from_loc, to_loc, qty, unit, service_case, shipment, forced FROM moves "
+  "SELECT node, seq, hlc, at, kind, doc, item, from_loc, to_loc, qty, unit, service_case, shipment, forced, 0 FROM moves "
 #define FIELDSYNC_MOVE_ORDER " ORDER BY at, hlc, node, seq"
 MoveRow moveRow(const Stmt& s);
 

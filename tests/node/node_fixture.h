@@ -66,13 +66,13 @@ inline std::string balance(Node& n, const std::string& item, const std::string& 
   return rows.empty() ? "0" : formatQty(rows[0].qty);
 }
 
-// One random command, of kind 0 to 8; refusals are part of the game.
+// One random command, of kind 0 to 9; refusals are part of the game.
 // Returns the kind and whether the node accepted it.
 struct Attempt {
   int kind = 0;
   bool accepted = false;
 };
-constexpr int kCommandKinds = 9;
+constexpr int kCommandKinds = 10;
 inline Attempt randomCommand(std::mt19937_64& rng, Node& n, int serial_base) {
   const char* locs[] = {"WH1", "WH2", "VAN-A"};
   auto loc = [&] { return std::string(locs[rng() % 3]); };
@@ -100,6 +100,7 @@ inline Attempt randomCommand(std::mt19937_64& rng, Node& n, int serial_base) {
       return done(Cases(n).setStatus(pickCase(), to, {}));
     }
     case 7: return done(Catalogue(n).registerUnit({"PUMP", serial(), "B" + std::to_string(rng() % 3)}));
+    case 8: return done(Stock(n).count("SEAL", loc(), static_cast<std::int64_t>(rng() % 6) * 1000, {}, rng() % 2));
     default: return done(Catalogue(n).setItem({"SEAL", "Seal kit v" + std::to_string(rng() % 3), {}, {}}));
   }
 }

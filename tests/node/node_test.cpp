@@ -144,9 +144,9 @@ TEST_CASE("stock moves keep a ledger whose balances follow every movement kind",
   REQUIRE(low);
   CHECK(low->size() == 3);  // all below 5
 
-  CHECK(formatQty(ok(Stock(n).count("SEAL", "WH1", 6000, {})).qty) == "2");
+  CHECK(formatQty(ok(Stock(n).count("SEAL", "WH1", 6000, {})).variance) == "2");
   CHECK(balance(n, "SEAL", "WH1") == "6");
-  CHECK(formatQty(ok(Stock(n).count("SEAL", "WH1", 6000, {})).qty) == "0");  // nothing to post
+  CHECK(formatQty(ok(Stock(n).count("SEAL", "WH1", 6000, {})).variance) == "0");  // recorded, nothing missing
 }
 
 TEST_CASE("an override records a physical fact that the local state contradicts", "[node][stock]") {
@@ -674,4 +674,75 @@ TEST_CASE("a device this node does not know yet can be installed or moved when f
   REQUIRE(units.size() == 2);
   CHECK(units[0].state == UnitState::installed);
   CHECK(units[1].location == "WH2");
+}
+
+TEST_CASE("a count is the balance at its business time; its variance is what the ledger held then", "[node][stock]") {
+  Fixture f;
+  f.wall_ms = static_cast<std::uint64_t>(*parseTime("2026-02-01", "t"));
+  auto day = [](const char* d) { return *parseTime(d, "t"); };
+  MoveSpec receipt = qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 10), issue = qtyMove(MoveKind::issue, "SEAL", "WH1", "", 8);
+  receipt.at = day("2026-01-01");
+  issue.at = day("2026-01-10");
+  REQUIRE(Stock(f.n).move(receipt));
+  REQUIRE(Stock(f.n).move(issue));
+  // Counted 7 on Jan 2: WH1 held 10 then, so 3 were lost; but then the Jan 10 issue of 8 is 1 short.
+  const Snapshot before = snapshot(f.n);
+  auto refused = Stock(f.n).count("SEAL", "WH1", 7000, day("2026-01-02"));
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == Errc::refused);
+  CHECK_THAT(refused.error().message, Catch::Contains("a later movement would leave -1 of SEAL at WH1 on 2026-01-10"));
+  CHECK(snapshot(f.n) == before);
+  const CountPosted counted = ok(Stock(f.n).count("SEAL", "WH1", 7000, day("2026-01-02"), true));
+  CHECK(counted.variance == -3000);
+  CHECK(balance(f.n, "SEAL", "WH1") == "-1");
+  const BalanceRow row = ok(Stock(f.n).balances("SEAL", "WH1"))[0];
+  CHECK(row.counted_at == day("2026-01-02"));
+  CHECK(row.variance == -3000);
+  const auto ledger = ok(Stock(f.n).ledger("SEAL", "WH1"));
+  REQUIRE(ledger.size() == 3);
+  CHECK(ledger[1].counted == 7000);
+  CHECK(ledger[1].variance == -3000);
+  CHECK(ledger[2].balance == -1000);
+  // The ledger survives a rebuild from the op log.
+  const Snapshot counted_state = snapshot(f.n);
+  REQUIRE(f.n.rebuild());
+  CHECK(snapshot(f.n) == counted_state);
+}
+
+TEST_CASE("counts and movements from two offline devices merge to the same balance in any order", "[node][stock]") {
+  TwoDevices d;
+  addCatalogue(*d.a);
+  MoveSpec receipt = qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 10);
+  receipt.at = TwoDevices::at("08:00");
+  REQUIRE(Stock(*d.a).move(receipt));
+  exchange(*d.a, *d.b);
+  SECTION("a warehouse: B issues 3 at 09:00, A counts 7 at 10:00") {
+    MoveSpec issue = qtyMove(MoveKind::issue, "SEAL", "WH1", "", 3);
+    issue.at = TwoDevices::at("09:00");
+    REQUIRE(Stock(*d.b).move(issue));
+    CHECK(ok(Stock(*d.a).count("SEAL", "WH1", 7000, TwoDevices::at("10:00"))).variance == -3000);  // as A saw it
+    exchange(*d.a, *d.b);
+    for (Node* n : {d.a.get(), d.b.get()}) {
+      CHECK(balance(*n, "SEAL", "WH1") == "7");
+      CHECK(ok(Stock(*n).balances("SEAL", "WH1"))[0].variance == 0);  // the count saw the issue
+    }
+  }
+  SECTION("a van: the technician uses 1 at 15:00 offline, the office counts 4 at 16:00") {
+    MoveSpec load = qtyMove(MoveKind::transfer, "SEAL", "WH1", "VAN-A", 5);
+    load.at = TwoDevices::at("09:00");
+    REQUIRE(Stock(*d.a).move(load));
+    exchange(*d.a, *d.b);
+    d.wall_ms = static_cast<std::uint64_t>(TwoDevices::at("19:00"));
+    const std::string c = ok(Cases(*d.a).open({"Bakery", "", "", "", "leak", Priority::normal, TwoDevices::at("14:00")})).number;
+    MoveSpec part = qtyMove(MoveKind::consumption, "SEAL", "VAN-A", "", 1);
+    part.at = TwoDevices::at("15:00");
+    REQUIRE(Cases(*d.a).usePart(c, part));
+    REQUIRE(Stock(*d.b).count("SEAL", "VAN-A", 4000, TwoDevices::at("16:00")));
+    exchange(*d.a, *d.b);  // the technician syncs at 19:00
+    for (Node* n : {d.a.get(), d.b.get()}) {
+      CHECK(balance(*n, "SEAL", "VAN-A") == "4");
+      CHECK(ok(Stock(*n).balances("SEAL", "VAN-A"))[0].variance == 0);  // no loss
+    }
+  }
+  CHECK(*d.a->exportJson() == *d.b->exportJson());
 }
