@@ -18,9 +18,9 @@ ItemView itemView(Node::Core&, const Id&, const Attributes& a) {
           intOf(a, item_f::warranty_days), intOf(a, item_f::low_stock)};
 }
 
-LocationView locationView(Node::Core&, const Id&, const Attributes& a) {
+LocationView locationView(Node::Core& core, const Id& id, const Attributes& a) {
   return {textOf(a, location_f::code), textOf(a, location_f::name),
-          static_cast<LocationKind>(intOf(a, location_f::kind)), textOf(a, location_f::technician),
+          static_cast<LocationKind>(intOf(a, location_f::kind)), core.technicianAt(id),
           flagOf(a, location_f::allow_negative)};
 }
 
@@ -129,7 +129,11 @@ Result<LocationSaved> Catalogue::addLocation(const LocationSpec& spec) {
                               {location_f::kind, static_cast<std::int64_t>(spec.kind)},
                               {location_f::technician, spec.technician}, {location_f::allow_negative, spec.allow_negative}};
     if (!old.empty() && !changed(old, wanted).empty()) return refused(exists("location", code, "location set"));
-    return LocationSaved{location, save(core_, EntityType::location, id, old, std::move(wanted), true)};
+    const Saved result = save(core_, EntityType::location, id, old, std::move(wanted), true);
+    if (old.empty() && spec.kind == LocationKind::van)  // its first holder, in the assignment history
+      core_.emit(EntityType::location, id, FactKind::assignment,
+                 {{fact_f::at, core_.now()}, {fact_f::person, spec.technician}});
+    return LocationSaved{location, result};
   });
 }
 
@@ -146,9 +150,18 @@ Result<LocationSaved> Catalogue::setLocation(const LocationEdit& e) {
       return invalid("--technician", "a van needs the technician it is assigned to");
     std::vector<Field> wanted;
     if (e.name) wanted.push_back({location_f::name, *e.name});
-    if (e.technician) wanted.push_back({location_f::technician, *e.technician});
     if (e.allow_negative) wanted.push_back({location_f::allow_negative, *e.allow_negative});
-    const Saved result = save(core_, EntityType::location, id, *old, std::move(wanted), false);
+    Saved result = save(core_, EntityType::location, id, *old, std::move(wanted), false);
+    // A van changing hands is a fact at its business time, not a register:
+    // the checks ask who held the van when a part was taken (docs/reconciliation.md).
+    if (e.technician) {
+      const auto at = core_.businessTime(e.at);
+      if (!at) return at.error();
+      if (core_.technicianAt(id, *at) != *e.technician) {
+        core_.emit(EntityType::location, id, FactKind::assignment, {{fact_f::at, *at}, {fact_f::person, *e.technician}});
+        result = Saved::updated;
+      }
+    }
     return LocationSaved{locationView(core_, id, core_.store->entity(EntityType::location, id)), result};
   });
 }

@@ -42,8 +42,10 @@ struct ItemEdit {
 };
 struct LocationEdit {
   std::string code;
-  std::optional<std::string> name, technician;
+  std::optional<std::string> name;
+  std::optional<std::string> technician;  // a van handed over: an assignment fact at `at`
   std::optional<bool> allow_negative;
+  std::optional<std::int64_t> at;  // when the van changed hands; now if absent
 };
 
 struct UnitSpec {

@@ -177,7 +177,17 @@ Result<LocationRef> Node::Core::locationById(const Id& id) {
   const Attributes a = store->entity(EntityType::location, id);
   if (a.empty() || flagOf(a, sync::kDeletedField)) return sync::fail(Errc::not_found, "location: unknown location");
   return LocationRef{id, textOf(a, location_f::code), static_cast<LocationKind>(intOf(a, location_f::kind)),
-                     flagOf(a, location_f::allow_negative), textOf(a, location_f::technician)};
+                     flagOf(a, location_f::allow_negative), technicianAt(id)};
+}
+
+std::string Node::Core::technicianAt(const Id& van, std::optional<std::int64_t> at) {
+  std::string holder = textOf(store->entity(EntityType::location, van), location_f::technician);
+  for (const Op& f : store->facts(FactKind::assignment, van)) {  // by business time
+    const Attributes a = fieldsOf(f);
+    if (at && intOf(a, fact_f::at) > *at) break;
+    holder = textOf(a, fact_f::person);
+  }
+  return holder;
 }
 
 Result<LocationRef> Node::Core::location(std::string_view code) {

@@ -188,7 +188,8 @@ Violation shipmentConflict(Node::Core& core, const Id& id) {
   return v;
 }
 
-// A part used on a case comes from the van of a technician who visits it.
+// A part used on a case comes from the van of a technician who visits it,
+// judged by who held the van when the part was taken (its business time).
 Violation vanMismatch(Node::Core& core, const Id& case_id, const LocationRef& van) {
   const Attributes c = core.store->entity(EntityType::service_case, case_id);
   Violation v{"van_mismatch", {case_id, van.id}, "case " + textOf(c, case_f::number) + ", van " + van.code, {}, {}, 0,
@@ -197,16 +198,23 @@ Violation vanMismatch(Node::Core& core, const Id& case_id, const LocationRef& va
   const auto visits = core.store->findEntities(EntityType::visit, visit_f::service_case,
                                                sync::Blob{std::string(case_id.view())});
   for (const Id& visit : visits) technicians.insert(textOf(core.store->entity(EntityType::visit, visit), visit_f::technician));
-  std::size_t parts = 0;
-  for (const MoveRow& m : core.store->movesOfCase(case_id))
-    if (m.from == van.id) ++parts;
-  v.evidence = static_cast<std::int64_t>(parts);
-  if (parts && !technicians.empty() && !technicians.contains(van.technician)) {
+  if (technicians.empty()) return v;
+  std::set<std::string> holders;
+  for (const MoveRow& m : core.store->movesOfCase(case_id)) {
+    if (m.from != van.id) continue;
+    const std::string holder = core.technicianAt(van.id, m.at);
+    if (technicians.contains(holder)) continue;
+    ++v.evidence;
+    holders.insert(holder);
+    v.detail += (v.detail.empty() ? "" : "; ") + doc(core, m) + " on " + formatTime(m.at) + " while it was " + holder +
+                "'s";
+  }
+  if (v.evidence) {
     v.violated = true;
     std::string who;
     for (const auto& t : technicians) who += (who.empty() ? "" : ", ") + t;
-    v.detail = std::to_string(parts) + " part(s) came from " + van.code + " (" + van.technician +
-               "'s van), but the case's visits are " + who + "'s";
+    v.detail = std::to_string(v.evidence) + " part(s) came from " + van.code + ": " + v.detail +
+               "; the case's visits are " + who + "'s";
     v.suggestion = "record a handover between the technicians' vans, or correct the visit";
   }
   return v;
@@ -235,6 +243,8 @@ static std::uint64_t settle(Node::Core& core, const Violation& v) {
                                                        textOf(old, exception_f::detail) != v.detail))) {
       f.insert(f.end(), {{exception_f::status, std::string("open")}, {exception_f::detail, v.detail},
                          {exception_f::suggestion, v.suggestion}, {exception_f::evidence, v.evidence}});
+      const std::string no_note;  // reopened: the old resolution no longer holds
+      if (reopen) f.emplace_back(exception_f::note, Value{no_note});
     }
   } else if (status == "open") {
     f = {{exception_f::status, std::string("resolved")},
@@ -269,9 +279,21 @@ Result<std::uint64_t> Reconciler::reconcile(std::span<const Op> ops, std::int64_
           cases.insert(*c);
           if (from) vans.insert({*c, *from});
         }
+      } else if (op.fact == FactKind::stock_count) {
+        if (const auto item = idOf(a, fact_f::item), at = idOf(a, fact_f::to); item && at) stock.insert({*item, *at});
       } else if (op.fact == FactKind::case_transition) {
         cases.insert(op.entity);
       } else if (op.fact == FactKind::tracking) {
+        shipments.insert(op.entity);
+      } else if (op.fact == FactKind::assignment) {  // a van changed hands: every case it supplied
+        for (const Id& c : core_.store->casesSupplied(op.entity)) vans.insert({c, op.entity});
+      } else if (op.entity_type == EntityType::location && !op.isFact()) {  // its kind or rule may be new here
+        for (const Id& item : core_.store->itemsAt(op.entity)) stock.insert({item, op.entity});
+        for (const Id& c : core_.store->casesSupplied(op.entity)) vans.insert({c, op.entity});
+      } else if (op.entity_type == EntityType::service_case && !op.isFact()) {
+        cases.insert(op.entity);
+        for (const MoveRow& m : core_.store->movesOfCase(op.entity)) vans.insert({op.entity, m.from});
+      } else if (op.entity_type == EntityType::shipment && !op.isFact()) {
         shipments.insert(op.entity);
       } else if (op.entity_type == EntityType::unit && !op.isFact() && flagOf(a, unit_f::registered)) {
         registered.insert(op.entity);

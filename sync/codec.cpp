@@ -12,6 +12,7 @@ static_assert(static_cast<int>(EntityType::exception) == pb::EXCEPTION);
 static_assert(kMaxEntityType == pb::EntityType_MAX);
 static_assert(static_cast<int>(FactKind::shipment_line) == pb::SHIPMENT_LINE);
 static_assert(static_cast<int>(FactKind::stock_count) == pb::STOCK_COUNT);
+static_assert(static_cast<int>(FactKind::assignment) == pb::ASSIGNMENT);
 static_assert(kMaxFactKind == pb::FactKind_MAX);
 
 namespace {

@@ -32,10 +32,10 @@ enum class EntityType : std::uint32_t {
 // Mirrors fieldsync.v1.FactKind. `none` marks a register write.
 enum class FactKind : std::uint32_t {
   none = 0, stock_move = 1, case_transition = 2, visit_transition = 3, activity = 4,
-  part_used = 5, signoff = 6, tracking = 7, unit_event = 8, shipment_line = 9, stock_count = 10,
+  part_used = 5, signoff = 6, tracking = 7, unit_event = 8, shipment_line = 9, stock_count = 10, assignment = 11,
 };
 constexpr std::uint32_t kMaxEntityType = 10;
-constexpr std::uint32_t kMaxFactKind = 10;
+constexpr std::uint32_t kMaxFactKind = 11;
 
 using FieldId = std::uint32_t;
 constexpr FieldId kDeletedField = 1;  // on every entity type; domain fields start at 2

@@ -205,10 +205,12 @@ std::vector<Command> commands() {
                }});
   c.push_back({"location", "set", {"CODE"}, "change a location's fields (only those given)",
                {{"name", "NAME", "display name"},
-                {"technician", "NAME", "the technician a van is assigned to"},
-                {"allow-negative", "", "stock here may go below zero (--allow-negative=false: may not)"}},
+                {"technician", "NAME", "hand a van over to this technician (from --at on)"},
+                {"allow-negative", "", "stock here may go below zero (--allow-negative=false: may not)"},
+                {"at", "TIME", "when the van changed hands, UTC; default now"}},
                [](Node& n, const Args& a) -> Result<Table> {
-                 LocationEdit e{a.pos(0), {}, {}, {}};
+                 TRY(at, optTime(a));
+                 LocationEdit e{a.pos(0), {}, {}, {}, at};
                  if (a.has("name")) e.name = a.get("name");
                  if (a.has("technician")) e.technician = a.get("technician");
                  if (a.has("allow-negative")) e.allow_negative = a.flag("allow-negative");

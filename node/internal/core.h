@@ -111,6 +111,9 @@ struct Node::Core {
   Result<ItemRef> item(std::string_view code);
   Result<LocationRef> location(std::string_view code);
   Result<LocationRef> locationById(const Id& id);
+  // Who holds a van at business time `at` (now when absent): the latest
+  // assignment fact by business time, else the technician it was added with.
+  std::string technicianAt(const Id& van, std::optional<std::int64_t> at = std::nullopt);
   std::string codeOf(EntityType type, const Id& id);  // a code or number for display
   std::string unitLabel(const Id& unit, std::string_view separator);  // "ITEM SERIAL"
   Result<EntityRef> findNumbered(EntityType type, FieldId number_field, std::string_view ref, std::string_view what);

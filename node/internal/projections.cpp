@@ -144,6 +144,26 @@ std::vector<MoveRow> Store::movesOfDoc(const Id& doc) { return movesWhere(kMoves
 std::vector<MoveRow> Store::movesOfUnit(const Id& unit) { return movesWhere(kMovesOfUnit, unit); }
 std::vector<MoveRow> Store::movesOfCase(const Id& service_case) { return movesWhere(kMovesOfCase, service_case); }
 
+namespace {
+std::vector<Id> ids(Query& q) {
+  std::vector<Id> out;
+  while (q.step()) out.push_back(q->id(0));
+  return out;
+}
+}  // namespace
+
+std::vector<Id> Store::casesSupplied(const Id& location) {
+  Query q(impl_->db.stmt("SELECT DISTINCT service_case FROM moves WHERE from_loc = ? AND service_case IS NOT NULL "
+                         "ORDER BY service_case"),
+          location);
+  return ids(q);
+}
+
+std::vector<Id> Store::itemsAt(const Id& location) {
+  Query q(impl_->db.stmt("SELECT item FROM balances WHERE location = ? ORDER BY item"), location);
+  return ids(q);
+}
+
 std::vector<MoveRow> Store::movesAt(const Id& item, const Id& location, const LedgerKey& from, const LedgerKey& to) {
   return impl_->ledger.moves(item, location, from, to);
 }

@@ -90,6 +90,12 @@ ALTER TABLE ledger_blocks ADD COLUMN low_after INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE ledger_blocks ADD COLUMN outs_after BLOB NOT NULL DEFAULT x'';
 UPDATE ledger_blocks SET dirty = 1;
 )sql",
+    // 7: checks re-run when a location changes (every balance there) or a
+    // van changes hands (every case with parts from it).
+    R"sql(
+CREATE INDEX balances_by_location ON balances(location);
+CREATE INDEX moves_by_source_case ON moves(from_loc, service_case) WHERE service_case IS NOT NULL;
+)sql",
 };
 
 }  // namespace

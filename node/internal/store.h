@@ -133,6 +133,8 @@ class Store {
   std::vector<MoveRow> movesOfDoc(const sync::Id& doc);
   std::vector<MoveRow> movesOfUnit(const sync::Id& unit);
   std::vector<MoveRow> movesOfCase(const sync::Id& service_case);
+  std::vector<sync::Id> casesSupplied(const sync::Id& location);  // cases with parts taken from it
+  std::vector<sync::Id> itemsAt(const sync::Id& location);        // items with a balance there
   // In or out of a location, business-time order, from <= key < to.
   std::vector<MoveRow> movesAt(const sync::Id& item, const sync::Id& location, const LedgerKey& from,
                                const LedgerKey& to);

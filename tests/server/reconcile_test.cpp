@@ -225,6 +225,42 @@ TEST_CASE("a part taken from a van that is not the visiting technician's is flag
   f.resolve(f.onlyException("van_mismatch", "case " + c + ", van VAN-B"));
 }
 
+TEST_CASE("a van's parts are judged by who held the van when they were taken", "[server][reconcile]") {
+  // Alice fits a part from VAN-A on C2 at 10:01; the office hands the van to
+  // bob at 10:02; alice, still offline, fits a part on C1 at 10:03. Only C1's
+  // part was taken from a van that was not hers, whenever alice syncs.
+  Field f;
+  const bool synced_early = GENERATE(false, true);
+  REQUIRE(Catalogue(*f.a.node).addLocation({"VAN-A", "", LocationKind::van, "alice", false}));
+  REQUIRE(Stock(*f.a.node).move(qtyMove(MoveKind::receipt, "SEAL", "", "VAN-A", 2)));
+  std::string c1, c2;
+  for (std::string* c : {&c1, &c2}) {
+    *c = ok(Cases(*f.a.node).open({"Bakery", "", "", "", "leak", Priority::normal, {}})).number;
+    REQUIRE(Cases(*f.a.node).schedule(*c, "alice", 1000, 2000));
+  }
+  f.syncAll();
+  const auto now = static_cast<std::int64_t>(fieldsync::sync::Hlc::systemClock()());
+  MoveSpec part = qtyMove(MoveKind::consumption, "SEAL", "VAN-A", "", 1);
+  part.at = now + 60'000;
+  REQUIRE(Cases(*f.a.node).usePart(c2, part));
+  if (synced_early) {
+    f.syncAll();
+    auto open = f.s.server->exceptions(false);
+    REQUIRE(open);
+    CHECK(open->empty());
+  }
+  REQUIRE(Catalogue(*f.sup.node).setLocation({"VAN-A", {}, "bob", {}, now + 120'000}));
+  REQUIRE(f.sup.sync());
+  part.at = now + 180'000;
+  REQUIRE(Cases(*f.a.node).usePart(c1, part));
+  f.syncAll();
+  const std::string x = f.onlyException("van_mismatch", "case " + c1 + ", van VAN-A");
+  CHECK_THAT(ok(f.s.server->showException(x)).detail,
+             Catch::StartsWith("1 part(s) came from VAN-A: ") && Catch::Contains("while it was bob's") &&
+                 Catch::EndsWith("the case's visits are alice's"));
+  f.resolve(x);
+}
+
 TEST_CASE("ops from a device whose clock is hours ahead or behind are applied and flagged", "[server][reconcile]") {
   Field f;
   const bool generous = GENERATE(false, true);  // a bound above the device's three hours: not flagged
