@@ -121,17 +121,22 @@ Table toTable(const node::ImportSummary& s, bool dry_run) {
             count(s.invalid), dry_run}}};
 }
 
+std::string joined(const std::vector<std::string>& words) {
+  std::string out;
+  for (const std::string& w : words) out += (out.empty() ? "" : " ") + w;
+  return out;
+}
+
 Table toTable(const node::MovePosted& m) {
-  std::string items;
-  for (const std::string& i : m.items) items += (items.empty() ? "" : " ") + i;
+  const std::string items = joined(m.items);
   return {{"doc", "kind", "item", "from", "to", "qty", "serials", "at", "forced"},
           {{m.number.empty() ? Cell{} : Cell{m.number}, text(name(m.kind)), items, m.from, m.to, Qty{m.qty}, m.serials,
             Time{m.at}, m.forced}}};
 }
 
 Table toTable(const node::CountPosted& c) {
-  return {{"doc", "item", "location", "counted", "variance", "at", "forced"},
-          {{c.number, c.item, c.location, Qty{c.counted}, Qty{c.variance}, Time{c.at}, c.forced}}};
+  return {{"doc", "item", "location", "counted", "variance", "missing", "at", "forced"},
+          {{c.number, c.item, c.location, Qty{c.counted}, Qty{c.variance}, joined(c.missing), Time{c.at}, c.forced}}};
 }
 
 Table toTable(const std::vector<node::LedgerRow>& all) {

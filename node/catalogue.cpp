@@ -289,12 +289,14 @@ UnitView unitView(Node::Core& core, const Id& id, const Attributes& a, const Att
   v.site = textOf(a, unit_f::site);
   if (auto p = idOf(a, unit_f::parent)) v.parent = textOf(core.store->entity(EntityType::unit, *p), unit_f::serial);
   std::optional<LocationKind> kind;
-  if (const auto place = core.store->unitPlace(id)) {
+  const auto place = core.store->unitPlace(id);
+  if (place) {
     v.location = core.codeOf(EntityType::location, place->location);
     kind = static_cast<LocationKind>(intOf(core.store->entity(EntityType::location, place->location), location_f::kind));
   }
   const auto dates = core.store->unitDates(id);
   v.state = unitState(kind, dates.installed.has_value());
+  if (kind == LocationKind::loss && place->by_count) v.state = UnitState::missing;
   setWarranty(v, dates, intOf(item, item_f::warranty_days));
   return v;
 }
@@ -329,11 +331,14 @@ Result<UnitHistory> Catalogue::unitHistory(std::string_view item_code, std::stri
       return sync::fail(Errc::not_found, "serial: " + serial + " is not a registered unit of " + item->code);
     UnitHistory h{unitView(core_, unit, a, core_.store->entity(EntityType::item, item->id)), false, {}};
     h.under_warranty = h.unit.warranty_end && core_.now() < *h.unit.warranty_end;
-    for (const MoveRow& m : core_.store->movesOfUnit(unit))
-      h.events.push_back({m.at, std::string(name(m.kind)),
-                          core_.codeOf(EntityType::location, m.from) + " -> " +
-                              core_.codeOf(EntityType::location, m.to) + " (" +
-                              core_.codeOf(EntityType::stock_doc, m.doc) + ")" + (m.forced ? " forced" : "")});
+    for (const MoveRow& m : core_.unitTimeline(unit)) {
+      const std::string doc = " (" + core_.codeOf(EntityType::stock_doc, m.doc) + ")" + (m.forced ? " forced" : "");
+      const std::string from = core_.codeOf(EntityType::location, m.from);
+      if (!m.absolute)
+        h.events.push_back({m.at, std::string(name(m.kind)), from + " -> " + core_.codeOf(EntityType::location, m.to) + doc});
+      else
+        h.events.push_back({m.at, "count", (m.from == m.to ? "found at " : "not found at ") + from + doc});
+    }
     for (const Op& f : core_.store->facts(FactKind::unit_event, unit)) {
       const Attributes fa = fieldsOf(f);
       std::string detail = textOf(fa, fact_f::customer) + " / " + textOf(fa, fact_f::site);

@@ -20,16 +20,6 @@ ExceptionRow exceptionRow(const Attributes& a) {
           textOf(a, exception_f::subjects), intOf(a, exception_f::raised_at)};
 }
 
-// The ids an exception is about, in the order its check named them.
-std::vector<Id> subjectIds(const Attributes& a) {
-  std::vector<Id> out;
-  auto it = a.find(exception_f::subject_ids);
-  const auto* bytes = it == a.end() ? nullptr : std::get_if<sync::Blob>(&it->second);
-  for (std::size_t i = 0; bytes && i + 16 <= bytes->bytes.size(); i += 16)
-    out.push_back(*Id::fromBytes(std::string_view(bytes->bytes).substr(i, 16)));
-  return out;
-}
-
 }  // namespace
 
 Exceptions::Exceptions(Node& node) : core_(*node.core_) {}
@@ -75,7 +65,7 @@ Result<Resolved> Exceptions::resolve(std::string_view ref, const Resolution& how
                        " is already resolved; its stock was compensated then (a new note alone is allowed)");
       if (textOf(a, exception_f::kind) != "negative_stock")
         return invalid(option, "only a negative_stock exception is resolved with a stock movement");
-      const std::vector<Id> subjects = subjectIds(a);  // (item, location)
+      const std::vector<Id> subjects = idsOf(a, exception_f::subject_ids);  // (item, location)
       if (subjects.size() != 2)
         return sync::fail(Errc::refused, "exception " + done.number + " does not record its item and location (it "
                                          "was raised by an older server); resolve it without a stock movement");

@@ -36,9 +36,9 @@ template <> struct Names<Priority> {
   static constexpr std::array<std::string_view, 4> v{"low", "normal", "high", "urgent"};
 };
 template <> struct Names<UnitState> {
-  static constexpr std::array<std::string_view, 9> v{"registered", "in_stock", "in_transit", "delivered",
-                                                     "installed", "under_repair", "consumed", "scrapped",
-                                                     "returned"};
+  static constexpr std::array<std::string_view, 10> v{"registered", "in_stock", "in_transit", "delivered",
+                                                      "installed", "under_repair", "consumed", "scrapped",
+                                                      "returned",   "missing"};
 };
 
 template <class E>

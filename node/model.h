@@ -43,7 +43,8 @@ namespace fact_f {
 constexpr FieldId at = 2,  // business time: ms since the epoch, when it happened
     item = 3, from = 4, to = 5, qty = 6, unit = 7, service_case = 8, shipment = 9, move_kind = 10,
     status = 11, text = 12, reason = 13, forced = 14, proof = 15, place = 16, person = 17, counted = 18,
-    customer = 19, site = 20, parent = 21;
+    customer = 19, site = 20, parent = 21,
+    units = 22;  // a count of a serial-tracked item: the 16-byte ids of the units found, concatenated
 }
 
 enum class LocationKind { warehouse, bin, van, transit, supplier, customer, consumed, scrap, loss, repair };
@@ -57,7 +58,10 @@ enum class ShipmentStatus {
   created, ready, dispatched, in_transit, out_for_delivery, delivered, attempt_failed, returning, returned, cancelled,
 };
 enum class Priority { low, normal, high, urgent };
-enum class UnitState { registered, in_stock, in_transit, delivered, installed, under_repair, consumed, scrapped, returned };
+enum class UnitState {
+  registered, in_stock, in_transit, delivered, installed, under_repair, consumed, scrapped, returned,
+  missing,  // a count where the ledger had it did not find it (docs/data-model.md, "Counts")
+};
 
 std::string_view name(LocationKind v);
 std::string_view name(MoveKind v);

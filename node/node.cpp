@@ -41,6 +41,21 @@ std::optional<Id> idOf(const Attributes& a, FieldId f) {
 
 Field idField(FieldId f, const Id& id) { return {f, sync::Blob{std::string(id.view())}}; }
 
+std::vector<Id> idsOf(const Attributes& a, FieldId f) {
+  std::vector<Id> out;
+  auto it = a.find(f);
+  const auto* b = it == a.end() ? nullptr : std::get_if<sync::Blob>(&it->second);
+  for (std::size_t i = 0; b && i + 16 <= b->bytes.size(); i += 16)
+    out.push_back(*Id::fromBytes(std::string_view(b->bytes).substr(i, 16)));
+  return out;
+}
+
+Field idsField(FieldId f, const std::vector<Id>& ids) {
+  std::string bytes;
+  for (const Id& id : ids) bytes += id.view();
+  return {f, sync::Blob{std::move(bytes)}};
+}
+
 Attributes fieldsOf(const Op& op) {
   Attributes a;
   for (const Field& f : op.fields) a.emplace(f.id, f.value);
@@ -111,6 +126,7 @@ void Node::Core::project(const Op& op) {
                 intOf(a, fact_f::qty), idOf(a, fact_f::unit), idOf(a, fact_f::service_case),
                 idOf(a, fact_f::shipment), flagOf(a, fact_f::forced)};
       store->addMove(m);
+      if (m.unit) placeUnit(*m.unit);
       if (m.unit && (m.kind == MoveKind::shipment_delivery || m.kind == MoveKind::issue))
         store->noteDate(*m.unit, Store::UnitDate::delivered, at);
       break;
@@ -120,7 +136,13 @@ void Node::Core::project(const Op& op) {
       if (!item || !location) return;  // kept as a fact; not a count this node understands
       MoveRow c{op.id, op.hlc, at, MoveKind::count, op.entity, *item, *location, *location,
                 intOf(a, fact_f::counted), std::nullopt, std::nullopt, std::nullopt, flagOf(a, fact_f::forced), true};
-      store->addCount(c);
+      const std::vector<Id> found = idsOf(a, fact_f::units);
+      store->addCount(c, found);
+      // Every unit whose place the count may change: those it found, and
+      // those the ledger had there before it (found missing).
+      std::vector<Id> units = store->unitsBefore(*item, *location, keyOf(c));
+      units.insert(units.end(), found.begin(), found.end());
+      for (const Id& u : units) placeUnit(u);
       break;
     }
     case FactKind::case_transition: refold(EntityType::service_case, op.entity); break;
@@ -188,6 +210,28 @@ std::string Node::Core::technicianAt(const Id& van, std::optional<std::int64_t> 
     holder = textOf(a, fact_f::person);
   }
   return holder;
+}
+
+std::vector<MoveRow> Node::Core::unitTimeline(const Id& unit) {
+  std::vector<MoveRow> events = store->movesOfUnit(unit);
+  for (MoveRow& c : store->countsFinding(unit)) events.push_back(std::move(c));
+  std::sort(events.begin(), events.end(), [](const MoveRow& x, const MoveRow& y) { return less(keyOf(x), keyOf(y)); });
+  std::vector<MoveRow> out;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    out.push_back(events[i]);
+    const LedgerKey next = i + 1 < events.size() ? keyOf(events[i + 1]) : kEndOfLedger;
+    if (auto missing = store->countMissing(events[i].item, events[i].to, unit, keyOf(events[i]), next)) {
+      missing->to = locationId("LOSS");
+      missing->unit = unit;
+      out.push_back(std::move(*missing));
+    }
+  }
+  return out;
+}
+
+void Node::Core::placeUnit(const Id& unit) {
+  const std::vector<MoveRow> timeline = unitTimeline(unit);
+  store->setUnitPlace(unit, timeline.empty() ? std::nullopt : std::optional<MoveRow>(timeline.back()));
 }
 
 Result<LocationRef> Node::Core::location(std::string_view code) {

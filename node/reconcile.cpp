@@ -83,14 +83,18 @@ Violation negativeStock(Node::Core& core, const Id& item, const LocationRef& loc
 // A serial is in one place: each movement leaves from where the last one put it.
 Violation serialConflict(Node::Core& core, const Id& unit) {
   Violation v{"serial_conflict", {unit}, core.unitLabel(unit, " "), {}, {}, 0, false};
+  const Id loss = core.locationId("LOSS");
   std::optional<Id> at;
-  for (const MoveRow& m : core.store->movesOfUnit(unit)) {
-    if (at && m.from != *at) {
+  for (const MoveRow& m : core.unitTimeline(unit)) {
+    // A count that found it elsewhere than where the ledger had it (not
+    // missing) breaks the rule as a movement out of the wrong place does.
+    const bool found = m.absolute && m.from == m.to;
+    if (at && *at != m.from && !(found && *at == loss)) {
       v.violated = true;
       ++v.evidence;
-      v.detail += (v.detail.empty() ? "" : "; ") + doc(core, m) + " moved it out of " +
-                  core.codeOf(EntityType::location, m.from) + " on " + formatTime(m.at) + " while it was at " +
-                  core.codeOf(EntityType::location, *at);
+      const std::string here = core.codeOf(EntityType::location, m.from), there = core.codeOf(EntityType::location, *at);
+      v.detail += (v.detail.empty() ? "" : "; ") + doc(core, m) + (found ? " found it at " : " moved it out of ") + here +
+                  " on " + formatTime(m.at) + " while it was " + (*at == loss ? "missing" : "at " + there);
     }
     at = m.to;
   }
@@ -232,10 +236,8 @@ static std::uint64_t settle(Node::Core& core, const Violation& v) {
   std::vector<Field> f;
   if (v.violated) {
     if (old.empty()) {
-      std::string subject_ids;
-      for (const Id& s : v.subjects) subject_ids += s.view();
       f = {{exception_f::number, "X-" + id.hex().substr(0, 10)}, {exception_f::kind, v.kind},
-           {exception_f::subjects, v.subjects_text}, {exception_f::subject_ids, sync::Blob{subject_ids}},
+           {exception_f::subjects, v.subjects_text}, idsField(exception_f::subject_ids, v.subjects),
            {exception_f::raised_at, core.now()}};
     }
     const bool reopen = status == "resolved" && v.evidence > evidence;
@@ -280,7 +282,12 @@ Result<std::uint64_t> Reconciler::reconcile(std::span<const Op> ops, std::int64_
           if (from) vans.insert({*c, *from});
         }
       } else if (op.fact == FactKind::stock_count) {
-        if (const auto item = idOf(a, fact_f::item), at = idOf(a, fact_f::to); item && at) stock.insert({*item, *at});
+        if (const auto item = idOf(a, fact_f::item), at = idOf(a, fact_f::to); item && at) {
+          stock.insert({*item, *at});
+          const std::int64_t when = intOf(a, fact_f::at, static_cast<std::int64_t>(sync::hlcMillis(op.hlc)));
+          for (const Id& u : core_.store->unitsBefore(*item, *at, {when, op.hlc, op.id})) units.insert(u);
+          for (const Id& u : idsOf(a, fact_f::units)) units.insert(u);
+        }
       } else if (op.fact == FactKind::case_transition) {
         cases.insert(op.entity);
       } else if (op.fact == FactKind::tracking) {

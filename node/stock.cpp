@@ -44,17 +44,19 @@ sync::Status Node::Core::checkMoves(const LocationRef& from, const std::vector<M
   for (const MoveLine& l : lines) {
     if (!l.unit) continue;
     const auto place = store->unitPlace(*l.unit);
-    const std::string where = place ? codeOf(EntityType::location, place->location) : "nowhere known";
+    std::string where = place ? "at " + codeOf(EntityType::location, place->location) : "nowhere known";
+    if (place && place->by_count && place->location == locationId("LOSS"))
+      where = "missing since a count on " + formatTime(place->at);
     if (place && at < place->at)
       return refused("serial " + l.serial + " last moved at " + formatTime(place->at) +
                      "; a movement of it cannot be dated before that; use --force to record it anyway");
     if (stock_source && (!place || place->location != from.id))
-      return refused("serial " + l.serial + " is at " + where + ", not at " + from.code +
+      return refused("serial " + l.serial + " is " + where + ", not at " + from.code +
                      "; use --force to record it anyway");
     if (!stock_source && place) {
       auto there = locationById(place->location);
       if (there && holdsStock(there->kind))
-        return refused("serial " + l.serial + " is already in stock at " + where + "; use --force to record it anyway");
+        return refused("serial " + l.serial + " is already in stock " + where + "; use --force to record it anyway");
     }
   }
   if (stock_source && !from.allow_negative) {
@@ -241,35 +243,63 @@ Result<MovePosted> Stock::arrive(const ArrivalSpec& spec) {
   });
 }
 
-Result<CountPosted> Stock::count(std::string_view item_code, std::string_view location_code, std::int64_t counted,
-                                std::optional<std::int64_t> at, bool force) {
-  if (counted < 0) return invalid("--qty", "a count cannot be negative");
+Result<CountPosted> Stock::count(const CountSpec& spec) {
+  if (spec.qty && *spec.qty < 0) return invalid("--qty", "a count cannot be negative");
   return core_.command<CountPosted>([&]() -> Result<CountPosted> {
-    auto item = core_.item(item_code);
+    auto item = core_.item(spec.item);
     if (!item) return item.error();
-    if (item->serial_tracked)
-      return invalid("item", item->code + " is tracked by serial: count it by moving or scrapping serials");
-    auto where = core_.location(location_code);
+    auto where = core_.location(spec.location);
     if (!where) return where.error();
     if (!holdsStock(where->kind)) return invalid("--location", where->code + " does not hold stock");
-    const auto when = core_.businessTime(at);
+    std::vector<MoveLine> found;
+    if (item->serial_tracked && spec.serials.empty() && spec.qty != 0)
+      return invalid("--serial", "item " + item->code +
+                                     " is tracked by serial: give --serial for each unit found, or --qty 0 when none was");
+    if (item->serial_tracked && !spec.serials.empty()) {
+      auto lines = core_.lines(*item, spec.qty, spec.serials, spec.force);
+      if (!lines) return lines.error();
+      found = std::move(*lines);
+    } else if (!item->serial_tracked) {
+      if (!spec.serials.empty()) return invalid("--serial", "item " + item->code + " is not tracked by serial; use --qty");
+      if (!spec.qty) return invalid("--qty", "give the quantity of " + item->code + " found");
+    }
+    const std::int64_t counted = item->serial_tracked ? static_cast<std::int64_t>(found.size()) * 1000 : *spec.qty;
+    const auto when = core_.businessTime(spec.at);
     if (!when) return when.error();
     // Where it falls in the ledger: after every row at the same time.
     const LedgerKey key{*when, std::numeric_limits<sync::HlcTime>::max(), {}};
     const Store::LedgerFrom l = core_.store->ledgerFrom(item->id, where->id, key);
-    if (!force && !where->allow_negative && l.lowest_after && *l.lowest_after - l.before + counted < 0)
+    if (!spec.force && !where->allow_negative && l.lowest_after && *l.lowest_after - l.before + counted < 0)
       return refused("stock: with " + formatQty(counted) + " counted on " + formatTime(*when) + ", a later movement would leave " +
                      formatQty(*l.lowest_after - l.before + counted) + " of " + item->code + " at " + where->code +
                      " on " + formatTime(l.lowest_at) + "; use --force to record it anyway");
+    std::vector<Id> units;
+    for (const MoveLine& line : found) {
+      units.push_back(*line.unit);
+      if (spec.force) continue;
+      std::optional<Id> then;  // where the serial was at the count's time
+      for (const MoveRow& m : core_.unitTimeline(*line.unit))
+        if (less(keyOf(m), key)) then = m.to;
+      if (then && *then != where->id && *then != core_.locationId("LOSS"))
+        return refused("serial " + line.serial + " was at " + core_.codeOf(EntityType::location, *then) + " on " +
+                       formatTime(*when) + ", not at " + where->code + "; use --force to record it found here");
+    }
     const Id doc = core_.new_id();
     const std::string number = core_.nextNumber("D");
     core_.emit(EntityType::stock_doc, doc, FactKind::none,
                {{doc_f::number, number}, {doc_f::kind, static_cast<std::int64_t>(MoveKind::count)}});
     std::vector<Field> f{{fact_f::at, *when}, idField(fact_f::item, item->id), idField(fact_f::to, where->id),
                          {fact_f::counted, counted}};
-    if (force) f.push_back({fact_f::forced, true});
-    core_.emit(EntityType::stock_doc, doc, FactKind::stock_count, std::move(f));
-    return CountPosted{doc, number, item->code, where->code, counted, counted - l.before, *when, force};
+    if (item->serial_tracked) f.push_back(idsField(fact_f::units, units));
+    if (spec.force) f.push_back({fact_f::forced, true});
+    const Op op = core_.emit(EntityType::stock_doc, doc, FactKind::stock_count, std::move(f));
+    CountPosted posted{doc, number, item->code, where->code, counted, counted - l.before, {}, *when, spec.force};
+    for (const Id& u : core_.store->unitsBefore(item->id, where->id, {*when, op.hlc, op.id}))
+      for (const MoveRow& m : core_.unitTimeline(u))
+        if (m.op == op.id && m.to != where->id)
+          posted.missing.push_back(textOf(core_.store->entity(EntityType::unit, u), unit_f::serial));
+    std::sort(posted.missing.begin(), posted.missing.end());
+    return posted;
   });
 }
 

@@ -49,12 +49,21 @@ struct ArrivalSpec {
   bool force = false;  // what arrived differs from what this node knows was sent: record it anyway
 };
 
-// A count: the quantity found at a location at its business time.
+// What a count found at a location at its business time.
+struct CountSpec {
+  std::string item, location;        // codes
+  std::optional<std::int64_t> qty;   // milli-units found; for a serial-tracked item only 0 (none found)
+  std::vector<std::string> serials;  // a serial-tracked item: each serial found
+  std::optional<std::int64_t> at;
+  bool force = false;  // record it even if a later movement then goes below zero, or a serial was elsewhere
+};
+
 struct CountPosted {
   sync::Id doc;
   std::string number, item, location;
   std::int64_t counted = 0;   // milli-units
   std::int64_t variance = 0;  // counted minus what the ledger held then, as this node knows it
+  std::vector<std::string> missing;  // serials the ledger had there then that were not found
   std::int64_t at = 0;
   bool forced = false;
 };
@@ -94,13 +103,13 @@ class Stock {
   // transit_not_conserved (docs/reconciliation.md).
   Result<MovePosted> arrive(const ArrivalSpec& spec);
   // Records an absolute count (docs/data-model.md, "Counts"): from its
-  // business time on, the balance is `counted` plus the movements after it,
-  // whatever arrives later from before it (that changes only its variance).
-  // Refused when it would leave a later point of the ledger below zero,
-  // unless forced. Items tracked by serial are counted by moving or
-  // scrapping their serials.
-  Result<CountPosted> count(std::string_view item, std::string_view location, std::int64_t counted,
-                            std::optional<std::int64_t> at, bool force = false);
+  // business time on, the balance is what was found plus the movements
+  // after it, whatever arrives later from before it (that changes only its
+  // variance). A count of a serial-tracked item lists the serials found:
+  // those the ledger had there and the count did not find are missing from
+  // then on. Refused when it would leave a later point of the ledger below
+  // zero, or a serial found was elsewhere then, unless forced.
+  Result<CountPosted> count(const CountSpec& spec);
   // The ledger of (item, location), oldest first, with the running balance.
   Result<std::vector<LedgerRow>> ledger(std::string_view item, std::string_view location);
   // Non-zero balances by item, then location; empty filters mean all.

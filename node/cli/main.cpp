@@ -368,12 +368,14 @@ std::vector<Command> commands() {
                                              a.flag("force")}));
                }});
   c.push_back({"stock", "count", {"ITEM"}, "record what was counted: the balance from then on (the variance is derived)",
-               {{"location", "LOC", "where", true}, {"qty", "Q", "counted quantity", true}, kAt,
-                {"force", "", "record it even if a later movement would then go below zero"}},
+               {{"location", "LOC", "where", true}, {"qty", "Q", "counted quantity (a serial-tracked item: 0 when none)"},
+                {"serial", "S", "a serial found (repeat for each); serials not found are missing from then on", false,
+                 true},
+                kAt, {"force", "", "record it even if a later movement would then go below zero or a serial was elsewhere"}},
                [](Node& n, const Args& a) -> Result<Table> {
-                 TRY(qty, parseQty(a.get("qty"), "--qty"));
+                 TRY(qty, optQty(a));
                  TRY(at, optTime(a));
-                 return shown(Stock(n).count(a.pos(0), a.get("location"), qty, at, a.flag("force")));
+                 return shown(Stock(n).count({a.pos(0), a.get("location"), qty, a.all("serial"), at, a.flag("force")}));
                }});
   c.push_back({"stock", "ledger", {"ITEM"}, "an item's movements and counts at a location, with the balance after each",
                {{"location", "LOC", "where", true}},

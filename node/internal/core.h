@@ -29,6 +29,8 @@ std::int64_t intOf(const Attributes& a, FieldId f, std::int64_t fallback = 0);
 bool flagOf(const Attributes& a, FieldId f);
 std::optional<Id> idOf(const Attributes& a, FieldId f);
 Field idField(FieldId f, const Id& id);
+std::vector<Id> idsOf(const Attributes& a, FieldId f);  // 16-byte ids, concatenated in a blob
+Field idsField(FieldId f, const std::vector<Id>& ids);
 Attributes fieldsOf(const Op& op);  // a fact's fields by number
 
 // "a, b, c" for a list of statuses; `none` when the list is empty.
@@ -114,6 +116,11 @@ struct Node::Core {
   // Who holds a van at business time `at` (now when absent): the latest
   // assignment fact by business time, else the technician it was added with.
   std::string technicianAt(const Id& van, std::optional<std::int64_t> at = std::nullopt);
+  // A unit's places in business-time order: its movements, the counts that
+  // found it, and after each place the first count there that did not find
+  // it (a row from there to LOSS: missing from then on). docs/data-model.md, "Counts".
+  std::vector<MoveRow> unitTimeline(const Id& unit);
+  void placeUnit(const Id& unit);  // the unit's place: the end of its timeline
   std::string codeOf(EntityType type, const Id& id);  // a code or number for display
   std::string unitLabel(const Id& unit, std::string_view separator);  // "ITEM SERIAL"
   Result<EntityRef> findNumbered(EntityType type, FieldId number_field, std::string_view ref, std::string_view what);

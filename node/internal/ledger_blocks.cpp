@@ -29,10 +29,6 @@ constexpr storage::Sql kCountRowsAt =
 #undef FIELDSYNC_COUNT_ROWS
 #undef FIELDSYNC_LEDGER_RANGE
 
-bool less(const LedgerKey& x, const LedgerKey& y) {
-  return std::tie(x.at, x.hlc, x.op.node, x.op.seq) < std::tie(y.at, y.hlc, y.op.node, y.op.seq);
-}
-LedgerKey keyOf(const MoveRow& m) { return {m.at, m.hlc, m.op}; }
 
 std::string pack(std::vector<std::int64_t> values) {
   std::sort(values.begin(), values.end());

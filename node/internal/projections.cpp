@@ -20,23 +20,27 @@ void Store::addMove(const MoveRow& m) {
   Query(bal, m.item, m.to, m.qty, m.at, m.hlc, m.op.node, m.op.seq).run();
   impl_->ledger.add(m, m.from);
   impl_->ledger.add(m, m.to);
-  if (m.unit) {
-    // A unit is where its latest move (by business time, then stamp) took it.
-    Query(impl_->db.stmt("INSERT INTO unit_places(unit, location, at, hlc, node, seq) VALUES(?, ?, ?, ?, ?, ?) "
-                      "ON CONFLICT(unit) DO UPDATE SET location = excluded.location, at = excluded.at, "
-                      "hlc = excluded.hlc, node = excluded.node, seq = excluded.seq "
-                      "WHERE (excluded.at, excluded.hlc, excluded.node, excluded.seq) > "
-                      "(unit_places.at, unit_places.hlc, unit_places.node, unit_places.seq)"),
-          *m.unit, m.to, m.at, m.hlc, m.op.node, m.op.seq)
-        .run();
-  }
 }
 
-void Store::addCount(const MoveRow& c) {
+void Store::setUnitPlace(const Id& unit, const std::optional<MoveRow>& last) {
+  if (!last) {
+    Query(impl_->db.stmt("DELETE FROM unit_places WHERE unit = ?"), unit).run();
+    return;
+  }
+  Query(impl_->db.stmt("INSERT OR REPLACE INTO unit_places(unit, location, at, hlc, node, seq) VALUES(?, ?, ?, ?, ?, ?)"),
+        unit, last->to, last->at, last->hlc, last->op.node, last->op.seq)
+      .run();
+}
+
+void Store::addCount(const MoveRow& c, const std::vector<Id>& found) {
   Query(impl_->db.stmt("INSERT INTO counts(node, seq, hlc, at, doc, item, location, counted) "
                        "VALUES(?, ?, ?, ?, ?, ?, ?, ?)"),
         c.op.node, c.op.seq, c.hlc, c.at, c.doc, c.item, c.to, c.qty)
       .run();
+  for (const Id& unit : found)
+    Query(impl_->db.stmt("INSERT OR IGNORE INTO count_units(node, seq, unit) VALUES(?, ?, ?)"), c.op.node, c.op.seq,
+          unit)
+        .run();
   impl_->ledger.add(c, c.to);
   // The latest count sets the balance: it plus the movements after it.
   Query(impl_->db.stmt(
@@ -58,10 +62,42 @@ namespace {
 constexpr storage::Sql kCountsOfDoc = FIELDSYNC_COUNT_COLUMNS "WHERE doc = ?" FIELDSYNC_MOVE_ORDER;
 constexpr storage::Sql kLastCount = FIELDSYNC_COUNT_COLUMNS
     "WHERE item = ? AND location = ? ORDER BY at DESC, hlc DESC, node DESC, seq DESC LIMIT 1";
+constexpr storage::Sql kCountsFinding = FIELDSYNC_COUNT_COLUMNS
+    "WHERE (node, seq) IN (SELECT node, seq FROM count_units WHERE unit = ?)" FIELDSYNC_MOVE_ORDER;
+constexpr storage::Sql kCountMissing = FIELDSYNC_COUNT_COLUMNS
+    "WHERE item = ?1 AND location = ?2 AND (at, hlc, node, seq) > (?3, ?4, ?5, ?6) AND "
+    "(at, hlc, node, seq) < (?7, ?8, ?9, ?10) AND (node, seq) NOT IN (SELECT node, seq FROM count_units WHERE unit = ?11)"
+    FIELDSYNC_MOVE_ORDER " LIMIT 1";
 #undef FIELDSYNC_COUNT_COLUMNS
 }  // namespace
 
 std::vector<MoveRow> Store::countsOfDoc(const Id& doc) { return movesWhere(kCountsOfDoc, doc); }
+
+std::vector<MoveRow> Store::countsFinding(const Id& unit) {
+  std::vector<MoveRow> out = movesWhere(kCountsFinding, unit);
+  for (MoveRow& c : out) c.unit = unit;
+  return out;
+}
+
+std::optional<MoveRow> Store::countMissing(const Id& item, const Id& location, const Id& unit, const LedgerKey& after,
+                                           const LedgerKey& before) {
+  Query q(impl_->db.stmt(kCountMissing), item, location, after.at, after.hlc, after.op.node, after.op.seq, before.at,
+          before.hlc, before.op.node, before.op.seq, unit);
+  if (!q.step()) return std::nullopt;
+  return moveRow(q.row());
+}
+
+std::vector<Id> Store::unitsBefore(const Id& item, const Id& location, const LedgerKey& key) {
+  Query q(impl_->db.stmt(
+              "SELECT unit FROM moves WHERE item = ?1 AND to_loc = ?2 AND unit IS NOT NULL AND "
+              "(at, hlc, node, seq) < (?3, ?4, ?5, ?6) UNION SELECT unit FROM count_units WHERE (node, seq) IN "
+              "(SELECT node, seq FROM counts WHERE item = ?1 AND location = ?2 AND (at, hlc, node, seq) < (?3, ?4, ?5, ?6)) "
+              "ORDER BY 1"),
+          item, location, key.at, key.hlc, key.op.node, key.op.seq);
+  std::vector<Id> out;
+  while (q.step()) out.push_back(q->id(0));
+  return out;
+}
 
 std::optional<MoveRow> Store::lastCount(const Id& item, const Id& location) {
   Query q(impl_->db.stmt(kLastCount), item, location);
@@ -103,9 +139,11 @@ std::vector<StoredBalance> Store::balances() {
 }
 
 std::optional<UnitPlace> Store::unitPlace(const Id& unit) {
-  Query q(impl_->db.stmt("SELECT location, at FROM unit_places WHERE unit = ?"), unit);
+  Query q(impl_->db.stmt("SELECT location, at, node, seq, EXISTS(SELECT 1 FROM counts c WHERE c.node = p.node AND "
+                         "c.seq = p.seq) FROM unit_places p WHERE unit = ?"),
+          unit);
   if (!q.step()) return std::nullopt;
-  return UnitPlace{q->id(0), q->i64(1)};
+  return UnitPlace{q->id(0), q->i64(1), {q->id(2), static_cast<std::uint64_t>(q->i64(3))}, q->i64(4) != 0};
 }
 
 namespace {

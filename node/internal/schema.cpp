@@ -96,6 +96,13 @@ UPDATE ledger_blocks SET dirty = 1;
 CREATE INDEX balances_by_location ON balances(location);
 CREATE INDEX moves_by_source_case ON moves(from_loc, service_case) WHERE service_case IS NOT NULL;
 )sql",
+    // 8: a count of a serial-tracked item lists the units it found; a unit
+    // it did not find, that the ledger had there, is missing from then on.
+    R"sql(
+CREATE TABLE count_units(node BLOB NOT NULL, seq INTEGER NOT NULL, unit BLOB NOT NULL,
+                         PRIMARY KEY(node, seq, unit)) WITHOUT ROWID;
+CREATE INDEX count_units_by_unit ON count_units(unit);
+)sql",
 };
 
 }  // namespace

@@ -19,6 +19,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "node/model.h"
@@ -49,6 +50,8 @@ struct MoveRow {
 struct UnitPlace {
   sync::Id location;
   std::int64_t at = 0;
+  sync::OpId op;  // the fact that put it there: a movement, or a count that found it there or did not
+  bool by_count = false;
 };
 
 // Where a movement sits in business-time order: time, then HLC, then op id.
@@ -58,6 +61,10 @@ struct LedgerKey {
   sync::OpId op;
 };
 inline constexpr LedgerKey kEndOfLedger{std::numeric_limits<std::int64_t>::max(), 0, {}};
+inline bool less(const LedgerKey& x, const LedgerKey& y) {
+  return std::tie(x.at, x.hlc, x.op.node, x.op.seq) < std::tie(y.at, y.hlc, y.op.node, y.op.seq);
+}
+inline LedgerKey keyOf(const MoveRow& m) { return {m.at, m.hlc, m.op}; }
 
 // What a movement does to the balance of a location: in positive, out negative.
 inline std::int64_t ledgerDelta(const MoveRow& m, const sync::Id& location) {
@@ -126,10 +133,11 @@ class Store {
   void forEachFact(const std::function<void(const sync::Op&)>& fn);
 
   // Projections.
-  void addMove(const MoveRow& m);  // also updates balances and the unit's place
+  void addMove(const MoveRow& m);  // also updates balances; the unit's place is the node's (setUnitPlace)
   std::int64_t balance(const sync::Id& item, const sync::Id& location);
   std::vector<StoredBalance> balances();
   std::optional<UnitPlace> unitPlace(const sync::Id& unit);
+  void setUnitPlace(const sync::Id& unit, const std::optional<MoveRow>& last);  // none: nowhere
   std::vector<MoveRow> movesOfDoc(const sync::Id& doc);
   std::vector<MoveRow> movesOfUnit(const sync::Id& unit);
   std::vector<MoveRow> movesOfCase(const sync::Id& service_case);
@@ -157,8 +165,17 @@ class Store {
     std::int64_t lowest_at = 0;
   };
   LedgerFrom ledgerFrom(const sync::Id& item, const sync::Id& location, const LedgerKey& key);
-  // Counts: absolute ledger rows (MoveRow::absolute).
-  void addCount(const MoveRow& count);
+  // Counts: absolute ledger rows (MoveRow::absolute); a count of a
+  // serial-tracked item lists the units found.
+  void addCount(const MoveRow& count, const std::vector<sync::Id>& found);
+  std::vector<MoveRow> countsFinding(const sync::Id& unit);  // with unit set, by key
+  // The first count of (item, location) strictly between the keys that did
+  // not find `unit`.
+  std::optional<MoveRow> countMissing(const sync::Id& item, const sync::Id& location, const sync::Id& unit,
+                                      const LedgerKey& after, const LedgerKey& before);
+  // The units a movement or count put at (item, location) before `key`:
+  // those a count there at `key` may find missing.
+  std::vector<sync::Id> unitsBefore(const sync::Id& item, const sync::Id& location, const LedgerKey& key);
   std::vector<MoveRow> countsOfDoc(const sync::Id& doc);
   std::optional<MoveRow> lastCount(const sync::Id& item, const sync::Id& location);  // the latest, by key
   // Transfers via transit whose (item, unit) lines do not balance: sent

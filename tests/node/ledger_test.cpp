@@ -87,7 +87,7 @@ TEST_CASE("the block-wise negative-stock check agrees with a walk over every mov
     for (std::size_t k = 0; k < batch; ++k, ++done) {
       const std::int64_t at = day0 + minutes[done] * 60'000, qty = 1 + static_cast<std::int64_t>(rng() % 3);
       if (rng() % 25 == 0) {  // now and then a count
-        REQUIRE(Stock(*n).count("SEAL", "WH1", (qty - 1) * 1000, at, true));
+        REQUIRE(Stock(*n).count({"SEAL", "WH1", (qty - 1) * 1000, {}, at, true}));
         ledger[at] = {(qty - 1) * 1000, true};
         continue;
       }
@@ -127,7 +127,7 @@ TEST_CASE("the local check of a back-dated issue agrees with a walk over a long 
   for (std::int64_t minute = 0; minute < 1200; ++minute) {
     if (rng() % 40 == 0) {
       const std::int64_t counted = static_cast<std::int64_t>(rng() % 20) * 1000;
-      REQUIRE(Stock(*n).count("SEAL", "WH1", counted, day0 + minute * 60'000, true));
+      REQUIRE(Stock(*n).count({"SEAL", "WH1", counted, {}, day0 + minute * 60'000, true}));
       ledger[minute] = {counted, true};
       continue;
     }
@@ -183,7 +183,7 @@ TEST_CASE("a database from before ledger blocks gets them on upgrade", "[node][r
       .exec("DROP TABLE ledger_blocks; DROP INDEX moves_by_item_from; DROP INDEX moves_by_item_to; "
             "CREATE INDEX moves_by_item_from ON moves(item, from_loc); "
             "CREATE INDEX moves_by_item_to ON moves(item, to_loc); "
-            "DROP INDEX balances_by_location; DROP INDEX moves_by_source_case; "
+            "DROP INDEX balances_by_location; DROP INDEX moves_by_source_case; DROP TABLE count_units; "
             "DROP TABLE counts; ALTER TABLE balances DROP COLUMN count_at; ALTER TABLE balances DROP COLUMN count_hlc; "
             "ALTER TABLE balances DROP COLUMN count_node; ALTER TABLE balances DROP COLUMN count_seq; "
             "PRAGMA user_version = 3;");

@@ -66,13 +66,13 @@ inline std::string balance(Node& n, const std::string& item, const std::string& 
   return rows.empty() ? "0" : formatQty(rows[0].qty);
 }
 
-// One random command, of kind 0 to 9; refusals are part of the game.
+// One random command, of kind 0 to 10; refusals are part of the game.
 // Returns the kind and whether the node accepted it.
 struct Attempt {
   int kind = 0;
   bool accepted = false;
 };
-constexpr int kCommandKinds = 10;
+constexpr int kCommandKinds = 11;
 inline Attempt randomCommand(std::mt19937_64& rng, Node& n, int serial_base) {
   const char* locs[] = {"WH1", "WH2", "VAN-A"};
   auto loc = [&] { return std::string(locs[rng() % 3]); };
@@ -100,7 +100,13 @@ inline Attempt randomCommand(std::mt19937_64& rng, Node& n, int serial_base) {
       return done(Cases(n).setStatus(pickCase(), to, {}));
     }
     case 7: return done(Catalogue(n).registerUnit({"PUMP", serial(), "B" + std::to_string(rng() % 3)}));
-    case 8: return done(Stock(n).count("SEAL", loc(), static_cast<std::int64_t>(rng() % 6) * 1000, {}, rng() % 2));
+    case 8: return done(Stock(n).count({"SEAL", loc(), static_cast<std::int64_t>(rng() % 6) * 1000, {}, {}, rng() % 2 == 0}));
+    case 9: {  // a count of serials: those found; the others the ledger had there go missing
+      CountSpec count{"PUMP", loc(), {}, {}, {}, rng() % 2 == 0};
+      for (std::uint64_t found = rng() % 3; found > 0; --found) count.serials.push_back(serial());
+      if (count.serials.empty()) count.qty = 0;
+      return done(Stock(n).count(count));
+    }
     default: return done(Catalogue(n).setItem({"SEAL", "Seal kit v" + std::to_string(rng() % 3), {}, {}}));
   }
 }

@@ -91,7 +91,7 @@ TEST_CASE("every refused command leaves the database unchanged and names what wa
       {"an unknown location", [&] { return err(Stock(n).move(qtyMove(MoveKind::transfer, "SEAL", "WH1", "MARS", 1))); }, Errc::not_found, "MARS"},
       {"an adjustment without reason", [&] { return err(Stock(n).move(qtyMove(MoveKind::adjustment, "SEAL", "LOSS", "WH1", 1))); }, Errc::invalid_input, "--reason"},
       {"sending into a non-transit location", [&] { return err(Stock(n).move(qtyMove(MoveKind::transit_out, "SEAL", "WH1", "WH2", 1))); }, Errc::invalid_input, "not a transit"},
-      {"counting a serial item", [&] { return err(Stock(n).count("PUMP", "WH1", 1000, {})); }, Errc::invalid_input, "tracked by serial"},
+      {"counting a serial item", [&] { return err(Stock(n).count({"PUMP", "WH1", 1000, {}, {}})); }, Errc::invalid_input, "tracked by serial"},
       {"a case without a problem", [&] { return err(Cases(n).open({"Bakery", "", "", "", "", Priority::normal, {}})); }, Errc::invalid_input, "--problem"},
       {"a case without a customer", [&] { return err(Cases(n).open({"", "", "", "", "leak", Priority::normal, {}})); }, Errc::invalid_input, "--customer"},
       {"an illegal case transition", [&] { return err(Cases(n).setStatus(c, CaseStatus::closed, {})); }, Errc::refused, "allowed next: scheduled, in_progress, cancelled"},
@@ -144,9 +144,9 @@ TEST_CASE("stock moves keep a ledger whose balances follow every movement kind",
   REQUIRE(low);
   CHECK(low->size() == 3);  // all below 5
 
-  CHECK(formatQty(ok(Stock(n).count("SEAL", "WH1", 6000, {})).variance) == "2");
+  CHECK(formatQty(ok(Stock(n).count({"SEAL", "WH1", 6000, {}, {}})).variance) == "2");
   CHECK(balance(n, "SEAL", "WH1") == "6");
-  CHECK(formatQty(ok(Stock(n).count("SEAL", "WH1", 6000, {})).variance) == "0");  // recorded, nothing missing
+  CHECK(formatQty(ok(Stock(n).count({"SEAL", "WH1", 6000, {}, {}})).variance) == "0");  // recorded, nothing missing
 }
 
 TEST_CASE("an override records a physical fact that the local state contradicts", "[node][stock]") {
@@ -412,7 +412,7 @@ TEST_CASE("a business time later than now is refused, and nothing is written", "
   CHECK_FALSE(Catalogue(f.n).installUnit({"PUMP", "SN-7", "Bakery", "", "", "", later}));
   const std::string s = ok(Shipments(f.n).create("Bakery", "", "WH1")).number;
   CHECK_FALSE(Shipments(f.n).track(s, {ShipmentStatus::ready, later}));
-  CHECK_FALSE(Stock(f.n).count("SEAL", "WH1", 1000, later));
+  CHECK_FALSE(Stock(f.n).count({"SEAL", "WH1", 1000, {}, later}));
 }
 
 TEST_CASE("a back-dated movement out is checked at its business time and at every later point", "[node][stock]") {
@@ -687,12 +687,12 @@ TEST_CASE("a count is the balance at its business time; its variance is what the
   REQUIRE(Stock(f.n).move(issue));
   // Counted 7 on Jan 2: WH1 held 10 then, so 3 were lost; but then the Jan 10 issue of 8 is 1 short.
   const Snapshot before = snapshot(f.n);
-  auto refused = Stock(f.n).count("SEAL", "WH1", 7000, day("2026-01-02"));
+  auto refused = Stock(f.n).count({"SEAL", "WH1", 7000, {}, day("2026-01-02")});
   REQUIRE_FALSE(refused);
   CHECK(refused.error().code == Errc::refused);
   CHECK_THAT(refused.error().message, Catch::Contains("a later movement would leave -1 of SEAL at WH1 on 2026-01-10"));
   CHECK(snapshot(f.n) == before);
-  const CountPosted counted = ok(Stock(f.n).count("SEAL", "WH1", 7000, day("2026-01-02"), true));
+  const CountPosted counted = ok(Stock(f.n).count({"SEAL", "WH1", 7000, {}, day("2026-01-02"), true}));
   CHECK(counted.variance == -3000);
   CHECK(balance(f.n, "SEAL", "WH1") == "-1");
   const BalanceRow row = ok(Stock(f.n).balances("SEAL", "WH1"))[0];
@@ -720,7 +720,7 @@ TEST_CASE("counts and movements from two offline devices merge to the same balan
     MoveSpec issue = qtyMove(MoveKind::issue, "SEAL", "WH1", "", 3);
     issue.at = TwoDevices::at("09:00");
     REQUIRE(Stock(*d.b).move(issue));
-    CHECK(ok(Stock(*d.a).count("SEAL", "WH1", 7000, TwoDevices::at("10:00"))).variance == -3000);  // as A saw it
+    CHECK(ok(Stock(*d.a).count({"SEAL", "WH1", 7000, {}, TwoDevices::at("10:00")})).variance == -3000);  // as A saw it
     exchange(*d.a, *d.b);
     for (Node* n : {d.a.get(), d.b.get()}) {
       CHECK(balance(*n, "SEAL", "WH1") == "7");
@@ -737,7 +737,7 @@ TEST_CASE("counts and movements from two offline devices merge to the same balan
     MoveSpec part = qtyMove(MoveKind::consumption, "SEAL", "VAN-A", "", 1);
     part.at = TwoDevices::at("15:00");
     REQUIRE(Cases(*d.a).usePart(c, part));
-    REQUIRE(Stock(*d.b).count("SEAL", "VAN-A", 4000, TwoDevices::at("16:00")));
+    REQUIRE(Stock(*d.b).count({"SEAL", "VAN-A", 4000, {}, TwoDevices::at("16:00")}));
     exchange(*d.a, *d.b);  // the technician syncs at 19:00
     for (Node* n : {d.a.get(), d.b.get()}) {
       CHECK(balance(*n, "SEAL", "VAN-A") == "4");
@@ -745,4 +745,82 @@ TEST_CASE("counts and movements from two offline devices merge to the same balan
     }
   }
   CHECK(*d.a->exportJson() == *d.b->exportJson());
+}
+
+TEST_CASE("a count of serials finds some: the others the ledger had there are missing from then on", "[node][stock]") {
+  TwoDevices d;
+  addCatalogue(*d.a);
+  MoveSpec receipt = serialMove(MoveKind::receipt, "PUMP", "", "WH1", {"S1", "S2", "S3"});
+  receipt.at = TwoDevices::at("08:00");
+  REQUIRE(Stock(*d.a).move(receipt));
+  auto state = [](Node& n, const char* serial) { return ok(Catalogue(n).unitHistory("PUMP", serial)).unit; };
+  SECTION("one device") {
+    const CountPosted c = ok(Stock(*d.a).count({"PUMP", "WH1", {}, {"s1", "S2"}, TwoDevices::at("10:00")}));
+    CHECK(c.counted == 2000);
+    CHECK(c.variance == -1000);
+    CHECK(c.missing == std::vector<std::string>{"S3"});
+    CHECK(balance(*d.a, "PUMP", "WH1") == "2");
+    CHECK(state(*d.a, "S3").state == UnitState::missing);
+    CHECK(state(*d.a, "S1").location == "WH1");
+    const auto history = ok(Catalogue(*d.a).unitHistory("PUMP", "S3")).events;
+    REQUIRE(history.size() == 2);
+    CHECK(history[1].detail == "not found at WH1 (" + c.number + ")");
+    // It is not at WH1 by the ledger any more: moving it out is refused.
+    auto moved = Stock(*d.a).move(serialMove(MoveKind::transfer, "PUMP", "WH1", "WH2", {"S3"}));
+    REQUIRE_FALSE(moved);
+    CHECK_THAT(moved.error().message, Catch::Contains("serial S3 is missing since a count on 2026-01-05T10:00"));
+    // Found at the next count: at WH1 again.
+    const CountPosted again = ok(Stock(*d.a).count({"PUMP", "WH1", {}, {"S1", "S2", "S3"}, TwoDevices::at("11:00")}));
+    CHECK(again.variance == 1000);
+    CHECK(again.missing.empty());
+    CHECK(state(*d.a, "S3").location == "WH1");
+    CHECK(balance(*d.a, "PUMP", "WH1") == "3");
+    // None found: --qty 0.
+    const CountPosted none = ok(Stock(*d.a).count({"PUMP", "WH1", 0, {}, TwoDevices::at("12:00")}));
+    CHECK(none.missing == std::vector<std::string>{"S1", "S2", "S3"});
+    CHECK(balance(*d.a, "PUMP", "WH1") == "0");
+    auto bad = Stock(*d.a).count({"PUMP", "WH1", 2000, {}, TwoDevices::at("12:00")});
+    REQUIRE_FALSE(bad);
+    CHECK_THAT(bad.error().message, Catch::StartsWith("--serial"));
+    const Snapshot counted = snapshot(*d.a);
+    REQUIRE(d.a->rebuild());
+    CHECK(snapshot(*d.a) == counted);
+  }
+  SECTION("a serial found where the ledger does not have it is refused unless forced") {
+    REQUIRE(Stock(*d.a).move(serialMove(MoveKind::receipt, "PUMP", "", "WH2", {"S4"})));
+    auto refused = Stock(*d.a).count({"PUMP", "WH1", {}, {"S1", "S2", "S3", "S4"}, {}});
+    REQUIRE_FALSE(refused);
+    CHECK_THAT(refused.error().message, Catch::Contains("serial S4 was at WH2") && Catch::Contains("--force"));
+    REQUIRE(Stock(*d.a).count({"PUMP", "WH1", {}, {"S1", "S2", "S3", "S4"}, {}, true}));
+    CHECK(state(*d.a, "S4").location == "WH1");
+  }
+  SECTION("a serial moved out on another device before the count is not missing once merged") {
+    exchange(*d.a, *d.b);
+    MoveSpec out = serialMove(MoveKind::transfer, "PUMP", "WH1", "WH2", {"S3"});
+    out.at = TwoDevices::at("09:00");
+    REQUIRE(Stock(*d.b).move(out));
+    CHECK(ok(Stock(*d.a).count({"PUMP", "WH1", {}, {"S1", "S2"}, TwoDevices::at("10:00")})).missing ==
+          std::vector<std::string>{"S3"});  // as A saw it
+    exchange(*d.a, *d.b);
+    for (Node* n : {d.a.get(), d.b.get()}) {
+      CHECK(state(*n, "S3").location == "WH2");
+      CHECK(balance(*n, "PUMP", "WH1") == "2");
+      CHECK(ok(Stock(*n).balances("PUMP", "WH1"))[0].variance == 0);
+    }
+    CHECK(*d.a->exportJson() == *d.b->exportJson());
+  }
+  SECTION("a serial moved in on another device before the count, and not found, is missing once merged") {
+    exchange(*d.a, *d.b);
+    MoveSpec in = serialMove(MoveKind::receipt, "PUMP", "", "WH1", {"S5"});
+    in.at = TwoDevices::at("09:00");
+    REQUIRE(Stock(*d.b).move(in));
+    REQUIRE(Stock(*d.a).count({"PUMP", "WH1", {}, {"S1", "S2", "S3"}, TwoDevices::at("10:00")}));
+    exchange(*d.a, *d.b);
+    for (Node* n : {d.a.get(), d.b.get()}) {
+      CHECK(state(*n, "S5").state == UnitState::missing);
+      CHECK(balance(*n, "PUMP", "WH1") == "3");
+      CHECK(ok(Stock(*n).balances("PUMP", "WH1"))[0].variance == -1000);
+    }
+    CHECK(*d.a->exportJson() == *d.b->exportJson());
+  }
 }

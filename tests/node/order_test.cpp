@@ -47,7 +47,7 @@ void work(std::mt19937_64& rng, Node& n, bool office) {
   const char* van = vans[rng() % 2];
   auto cases = ok(Cases(n).list());
   const std::string c = cases[rng() % cases.size()].number;
-  switch (rng() % 8) {
+  switch (rng() % 9) {
     case 0: {
       MoveSpec part = qtyMove(MoveKind::consumption, "SEAL", van, "", 1);
       part.at = at;
@@ -78,7 +78,15 @@ void work(std::mt19937_64& rng, Node& n, bool office) {
       (void)Stock(n).move(move);
       break;
     }
-    case 6: (void)Stock(n).count("SEAL", van, static_cast<std::int64_t>(rng() % 3) * 1000, at, true); break;
+    case 6: (void)Stock(n).count({"SEAL", van, static_cast<std::int64_t>(rng() % 3) * 1000, {}, at, true}); break;
+    case 7: {  // a count of WH1's pumps that finds some of them
+      CountSpec count{"PUMP", "WH1", {}, {}, at, true};
+      for (const char* p : {"P1", "P2", "P3"})
+        if (rng() % 2) count.serials.push_back(p);
+      if (count.serials.empty()) count.qty = 0;
+      (void)Stock(n).count(count);
+      break;
+    }
     default: {
       MoveSpec send = qtyMove(MoveKind::transit_out, "SEAL", "WH1", "", 1);
       send.at = at;

@@ -171,6 +171,31 @@ TEST_CASE("a serial moved from the same place by two nodes is a serial conflict"
   f.resolve(x);
 }
 
+TEST_CASE("a count that finds a serial where another device moved it from is a serial conflict",
+          "[server][reconcile]") {
+  // Offline, a moves P-1 from WH1 to WH2 at 10:01; b counts WH1 at 10:02 and finds it there.
+  Field f;
+  REQUIRE(Stock(*f.a.node).move(serialMove(MoveKind::receipt, "PUMP", "", "WH1", {"P-1", "P-2"})));
+  f.syncAll();
+  const auto now = static_cast<std::int64_t>(fieldsync::sync::Hlc::systemClock()());
+  MoveSpec out = serialMove(MoveKind::transfer, "PUMP", "WH1", "WH2", {"P-1"});
+  out.at = now + 60'000;
+  REQUIRE(Stock(*f.a.node).move(out));
+  const CountPosted count = ok(Stock(*f.b.node).count({"PUMP", "WH1", {}, {"P-1"}, now + 120'000}));
+  CHECK(count.missing == std::vector<std::string>{"P-2"});
+  f.syncAll();
+  const std::string x = f.onlyException("serial_conflict", "PUMP P-1");
+  CHECK_THAT(ok(f.s.server->showException(x)).detail,
+             Catch::StartsWith(count.number + " found it at WH1 on ") && Catch::EndsWith("while it was at WH2"));
+  for (Device* d : {&f.a, &f.sup}) {
+    const auto units = ok(Catalogue(*d->node).units());
+    REQUIRE(units.size() == 2);
+    CHECK(units[0].location == "WH1");  // the count is the latest word on P-1
+    CHECK(units[1].state == UnitState::missing);
+  }
+  f.resolve(x);
+}
+
 TEST_CASE("completed on one tablet and cancelled on another is a case conflict", "[server][reconcile]") {
   Field f;
   const std::string c = ok(Cases(*f.a.node).open({"Bakery", "", "", "", "leak", Priority::normal, {}})).number;
