@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "sync/bytes.h"
+#include "sync/op.h"
 
 namespace fieldsync::cli {
 
@@ -36,6 +37,20 @@ std::string missingCommand(CLI::App& app) {
     names += (names.empty() ? "" : ", ") + sub->get_name();
   return where + "name a command: " + names;
 }
+// The first option or argument given that is not UTF-8, as "--name" (or
+// the argument's name); every text we store must be UTF-8 (docs/op-encoding.md).
+// Paths (FILE, DIR) are bytes and are not checked.
+std::optional<std::string> notUtf8(const CLI::App& app) {
+  for (const CLI::Option* o : app.get_options()) {
+    const bool path = o->get_type_name() == "FILE" || o->get_type_name() == "DIR" || o->get_name() == "FILE";
+    if (path) continue;  // a path is bytes
+    for (const std::string& value : o->results())
+      if (!sync::isValidUtf8(value)) return o->get_name(false, true).empty() ? o->get_name() : o->get_name(false, true);
+  }
+  for (const CLI::App* sub : app.get_subcommands())
+    if (auto bad = notUtf8(*sub)) return bad;
+  return std::nullopt;
+}
 }  // namespace
 
 std::optional<int> Program::parse(CLI::App& app, int argc, char** argv) const {
@@ -52,12 +67,21 @@ std::optional<int> Program::parse(CLI::App& app, int argc, char** argv) const {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help: printed by CLI11, for the command asked about
     return usage(e.what());
   }
+  if (auto bad = notUtf8(app)) return fail({sync::Errc::invalid_input, *bad + ": is not valid UTF-8 text"});
   return std::nullopt;
 }
 
 int Program::fail(const sync::Error& e) const {
   std::fprintf(stderr, "%s: %s\n", name_.c_str(), e.message.c_str());
   return exitCode(e.code);
+}
+
+int Program::run(const std::function<int()>& body) const {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    return fail({sync::Errc::internal, std::string("internal error: ") + e.what()});
+  }
 }
 
 int Program::usage(const std::string& message) const {

@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,6 +34,9 @@ class Program {
   int fail(const sync::Error& e) const;          // prints the message, returns its exit code
   int usage(const std::string& message) const;   // prints the message, returns 2
   static int print(const Table& t, bool json);   // returns 0
+  // Runs a program's body: an exception that escapes it is reported as an
+  // internal error (exit 1), never an abort.
+  int run(const std::function<int()>& body) const;
 
  private:
   std::string name_;

@@ -33,9 +33,13 @@ std::string unitLabel(Node::Core& core, const Attributes& case_attrs) {
 Cases::Cases(Node& node) : core_(*node.core_) {}
 
 Result<CaseOpened> Cases::open(const CaseSpec& spec) {
-  if (spec.problem.empty()) return invalid("--problem", "describe the problem");
+  auto problem = fieldText("--problem", spec.problem, kMaxTextBytes, "describe the problem");
+  auto given_customer = fieldText("--customer", spec.customer, kMaxNameBytes);
+  auto given_site = fieldText("--site", spec.site, kMaxTextBytes);
+  for (const auto* r : {&problem, &given_customer, &given_site})
+    if (!*r) return r->error();
   return core_.command<CaseOpened>([&]() -> Result<CaseOpened> {
-    std::string customer = spec.customer, site = spec.site;
+    std::string customer = *given_customer, site = *given_site;
     std::vector<Field> f;
     if (!spec.unit_item.empty() || !spec.unit_serial.empty()) {
       auto item = core_.item(spec.unit_item);
@@ -53,7 +57,7 @@ Result<CaseOpened> Cases::open(const CaseSpec& spec) {
     const Id id = core_.new_id();
     const std::string number = core_.nextNumber("C");
     f.insert(f.end(), {{case_f::number, number}, {case_f::customer, customer}, {case_f::site, site},
-                       {case_f::problem, spec.problem}, {case_f::priority, static_cast<std::int64_t>(spec.priority)}});
+                       {case_f::problem, *problem}, {case_f::priority, static_cast<std::int64_t>(spec.priority)}});
     core_.emit(EntityType::service_case, id, FactKind::none, std::move(f));
     const auto at = core_.businessTime(spec.at);
     if (!at) return at.error();
@@ -65,7 +69,8 @@ Result<CaseOpened> Cases::open(const CaseSpec& spec) {
 
 Result<VisitScheduled> Cases::schedule(std::string_view ref, std::string_view technician, std::int64_t from,
                                       std::int64_t to) {
-  if (technician.empty()) return invalid("--technician", "name the technician");
+  auto who = fieldText("--technician", technician, kMaxNameBytes, "name the technician");
+  if (!who) return who.error();
   if (to <= from) return invalid("--to", "the visit window must end after it starts");
   return core_.command<VisitScheduled>([&]() -> Result<VisitScheduled> {
     auto c = core_.findNumbered(EntityType::service_case, case_f::number, ref, "case");
@@ -75,13 +80,13 @@ Result<VisitScheduled> Cases::schedule(std::string_view ref, std::string_view te
       return refused("case " + c->number + " is " + std::string(name(now)) + ": reopen it before scheduling a visit");
     const Id visit = core_.new_id();
     core_.emit(EntityType::visit, visit, FactKind::none,
-                {idField(visit_f::service_case, c->id), {visit_f::technician, std::string(technician)},
+                {idField(visit_f::service_case, c->id), {visit_f::technician, *who},
                  {visit_f::window_from, from}, {visit_f::window_to, to}});
     const auto next = nextStatuses(now);
     if (std::find(next.begin(), next.end(), CaseStatus::scheduled) != next.end()) {
       if (auto ok = transition(core_, *c, CaseStatus::scheduled, core_.now(), false); !ok) return ok.error();
     }
-    return VisitScheduled{c->number, visit, std::string(technician), from, to, currentStatus(*core_.store, c->id)};
+    return VisitScheduled{c->number, visit, *who, from, to, currentStatus(*core_.store, c->id)};
   });
 }
 
@@ -100,15 +105,16 @@ Result<CaseTransitioned> Cases::setStatus(std::string_view ref, CaseStatus to, s
 }
 
 Result<CaseNote> Cases::log(std::string_view ref, std::string_view text, std::optional<std::int64_t> at) {
-  if (text.empty()) return invalid("text", "an activity needs a description");
+  auto what = fieldText("TEXT", text, kMaxTextBytes, "an activity needs a description");
+  if (!what) return what.error();
   return core_.command<CaseNote>([&]() -> Result<CaseNote> {
     auto c = core_.findNumbered(EntityType::service_case, case_f::number, ref, "case");
     if (!c) return c.error();
     const auto when = core_.businessTime(at);
     if (!when) return when.error();
     core_.emit(EntityType::service_case, c->id, FactKind::activity,
-               {{fact_f::at, *when}, {fact_f::text, std::string(text)}});
-    return CaseNote{c->number, std::string(text), *when};
+               {{fact_f::at, *when}, {fact_f::text, *what}});
+    return CaseNote{c->number, *what, *when};
   });
 }
 
@@ -152,15 +158,16 @@ Result<MovePosted> Cases::usePart(std::string_view ref, const MoveSpec& spec) {
 }
 
 Result<CaseNote> Cases::signOff(std::string_view ref, std::string_view signer, std::optional<std::int64_t> at) {
-  if (signer.empty()) return invalid("--name", "the customer's name is needed for a sign-off");
+  auto who = fieldText("--name", signer, kMaxNameBytes, "the customer's name is needed for a sign-off");
+  if (!who) return who.error();
   return core_.command<CaseNote>([&]() -> Result<CaseNote> {
     auto c = core_.findNumbered(EntityType::service_case, case_f::number, ref, "case");
     if (!c) return c.error();
     const auto when = core_.businessTime(at);
     if (!when) return when.error();
     core_.emit(EntityType::service_case, c->id, FactKind::signoff,
-               {{fact_f::at, *when}, {fact_f::person, std::string(signer)}});
-    return CaseNote{c->number, std::string(signer), *when};
+               {{fact_f::at, *when}, {fact_f::person, *who}});
+    return CaseNote{c->number, *who, *when};
   });
 }
 
@@ -181,7 +188,12 @@ CaseRow caseRow(Node::Core& core, const Id& id, const Attributes& a) {
 }  // namespace
 
 Result<CaseRow> Cases::edit(std::string_view ref, const CaseEdit& e) {
-  if (e.problem && sync::normaliseSerial(*e.problem).empty()) return invalid("--problem", "describe the problem");
+  std::optional<std::string> problem;
+  if (e.problem) {
+    auto p = fieldText("--problem", *e.problem, kMaxTextBytes, "describe the problem");
+    if (!p) return p.error();
+    problem = *p;
+  }
   if (!e.priority && !e.problem) return invalid("case edit", "name a field to change");
   return core_.command<CaseRow>([&]() -> Result<CaseRow> {
     auto c = core_.findNumbered(EntityType::service_case, case_f::number, ref, "case");
@@ -189,7 +201,7 @@ Result<CaseRow> Cases::edit(std::string_view ref, const CaseEdit& e) {
     std::vector<Field> f;
     if (e.priority && intOf(c->attrs, case_f::priority) != static_cast<std::int64_t>(*e.priority))
       f.push_back({case_f::priority, static_cast<std::int64_t>(*e.priority)});
-    if (e.problem && textOf(c->attrs, case_f::problem) != *e.problem) f.push_back({case_f::problem, *e.problem});
+    if (problem && textOf(c->attrs, case_f::problem) != *problem) f.push_back({case_f::problem, *problem});
     if (!f.empty()) core_.emit(EntityType::service_case, c->id, FactKind::none, std::move(f));
     return caseRow(core_, c->id, core_.store->entity(EntityType::service_case, c->id));
   });

@@ -73,8 +73,11 @@ Result<Attributes> existing(Node::Core& core, EntityType type, const Id& id, std
 }  // namespace
 
 Result<ItemSaved> Catalogue::addItem(const ItemSpec& spec) {
-  const std::string code = norm(spec.code);
-  if (code.empty()) return invalid("item code", "must not be empty");
+  auto code_ok = fieldCode("CODE", spec.code, "an item needs a code");
+  auto name_ok = fieldText("--name", spec.name, kMaxNameBytes);
+  for (const auto* r : {&code_ok, &name_ok})
+    if (!*r) return r->error();
+  const std::string& code = *code_ok;
   if (spec.warranty_days < 0) return invalid("--warranty-days", "must be 0 or more");
   if (spec.low_stock < 0) return invalid("--low-stock", "must be 0 or more");
   return core_.command<ItemSaved>([&]() -> Result<ItemSaved> {
@@ -83,7 +86,7 @@ Result<ItemSaved> Catalogue::addItem(const ItemSpec& spec) {
     if (!old.empty() && flagOf(old, item_f::serial_tracked) != spec.serial_tracked)
       return refused("item " + code + " exists and is " + (spec.serial_tracked ? "not " : "") +
                      "tracked by serial; tracking cannot change");
-    const ItemView item{code, spec.name.empty() ? code : spec.name, spec.serial_tracked, spec.warranty_days,
+    const ItemView item{code, name_ok->empty() ? code : *name_ok, spec.serial_tracked, spec.warranty_days,
                         spec.low_stock};
     std::vector<Field> wanted{{item_f::code, code}, {item_f::name, item.name}, {item_f::serial_tracked, spec.serial_tracked},
                               {item_f::warranty_days, spec.warranty_days}, {item_f::low_stock, spec.low_stock}};
@@ -96,14 +99,15 @@ Result<ItemSaved> Catalogue::setItem(const ItemEdit& e) {
   const std::string code = norm(e.code);
   if (e.warranty_days && *e.warranty_days < 0) return invalid("--warranty-days", "must be 0 or more");
   if (e.low_stock && *e.low_stock < 0) return invalid("--low-stock", "must be 0 or more");
-  if (e.name && norm(*e.name).empty()) return invalid("--name", "must not be empty");
+  auto name = fieldText("--name", e.name.value_or(""), kMaxNameBytes, e.name ? "must not be empty" : "");
+  if (!name) return name.error();
   if (!e.name && !e.warranty_days && !e.low_stock) return invalid("item set", "name a field to change");
   return core_.command<ItemSaved>([&]() -> Result<ItemSaved> {
     const Id id = core_.itemId(code);
     auto old = existing(core_, EntityType::item, id, "item", code);
     if (!old) return old.error();
     std::vector<Field> wanted;
-    if (e.name) wanted.push_back({item_f::name, *e.name});
+    if (e.name) wanted.push_back({item_f::name, *name});
     if (e.warranty_days) wanted.push_back({item_f::warranty_days, *e.warranty_days});
     if (e.low_stock) wanted.push_back({item_f::low_stock, *e.low_stock});
     const Saved result = save(core_, EntityType::item, id, *old, std::move(wanted), false);
@@ -112,10 +116,15 @@ Result<ItemSaved> Catalogue::setItem(const ItemEdit& e) {
 }
 
 Result<LocationSaved> Catalogue::addLocation(const LocationSpec& spec) {
-  const std::string code = norm(spec.code);
-  if (code.empty()) return invalid("location code", "must not be empty");
-  if (spec.kind == LocationKind::van && norm(spec.technician).empty())
-    return invalid("--technician", "a van needs the technician it is assigned to");
+  const bool van = spec.kind == LocationKind::van;
+  auto code_ok = fieldCode("CODE", spec.code, "a location needs a code");
+  auto name_ok = fieldText("--name", spec.name, kMaxNameBytes);
+  auto technician = fieldText("--technician", spec.technician, kMaxNameBytes,
+                              van ? "a van needs the technician it is assigned to" : "");
+  for (const auto* r : {&code_ok, &name_ok, &technician})
+    if (!*r) return r->error();
+  if (!van && !technician->empty()) return invalid("--technician", "only a van is assigned to a technician");
+  const std::string& code = *code_ok;
   return core_.command<LocationSaved>([&]() -> Result<LocationSaved> {
     const Id id = core_.locationId(code);
     const Attributes old = core_.store->entity(EntityType::location, id);
@@ -123,33 +132,36 @@ Result<LocationSaved> Catalogue::addLocation(const LocationSpec& spec) {
       return refused("location " + code + " exists as a " +
                      std::string(name(static_cast<LocationKind>(intOf(old, location_f::kind)))) +
                      "; its kind cannot change");
-    const LocationView location{code, spec.name.empty() ? code : spec.name, spec.kind, spec.technician,
+    const LocationView location{code, name_ok->empty() ? code : *name_ok, spec.kind, *technician,
                                 spec.allow_negative};
     std::vector<Field> wanted{{location_f::code, code}, {location_f::name, location.name},
                               {location_f::kind, static_cast<std::int64_t>(spec.kind)},
-                              {location_f::technician, spec.technician}, {location_f::allow_negative, spec.allow_negative}};
+                              {location_f::technician, *technician}, {location_f::allow_negative, spec.allow_negative}};
     if (!old.empty() && !changed(old, wanted).empty()) return refused(exists("location", code, "location set"));
     const Saved result = save(core_, EntityType::location, id, old, std::move(wanted), true);
-    if (old.empty() && spec.kind == LocationKind::van)  // its first holder, in the assignment history
+    if (old.empty() && van)  // its first holder, in the assignment history
       core_.emit(EntityType::location, id, FactKind::assignment,
-                 {{fact_f::at, core_.now()}, {fact_f::person, spec.technician}});
+                 {{fact_f::at, core_.now()}, {fact_f::person, *technician}});
     return LocationSaved{location, result};
   });
 }
 
 Result<LocationSaved> Catalogue::setLocation(const LocationEdit& e) {
   const std::string code = norm(e.code);
-  if (e.name && norm(*e.name).empty()) return invalid("--name", "must not be empty");
+  auto name = fieldText("--name", e.name.value_or(""), kMaxNameBytes, e.name ? "must not be empty" : "");
+  auto technician = fieldText("--technician", e.technician.value_or(""), kMaxNameBytes,
+                              e.technician ? "a van needs the technician it is assigned to" : "");
+  for (const auto* r : {&name, &technician})
+    if (!*r) return r->error();
   if (!e.name && !e.technician && !e.allow_negative) return invalid("location set", "name a field to change");
   return core_.command<LocationSaved>([&]() -> Result<LocationSaved> {
     const Id id = core_.locationId(code);
     auto old = existing(core_, EntityType::location, id, "location", code);
     if (!old) return old.error();
-    if (e.technician && norm(*e.technician).empty() &&
-        intOf(*old, location_f::kind) == static_cast<std::int64_t>(LocationKind::van))
-      return invalid("--technician", "a van needs the technician it is assigned to");
+    if (e.technician && intOf(*old, location_f::kind) != static_cast<std::int64_t>(LocationKind::van))
+      return invalid("--technician", code + " is not a van; only a van is assigned to a technician");
     std::vector<Field> wanted;
-    if (e.name) wanted.push_back({location_f::name, *e.name});
+    if (e.name) wanted.push_back({location_f::name, *name});
     if (e.allow_negative) wanted.push_back({location_f::allow_negative, *e.allow_negative});
     Saved result = save(core_, EntityType::location, id, *old, std::move(wanted), false);
     // A van changing hands is a fact at its business time, not a register:
@@ -157,8 +169,8 @@ Result<LocationSaved> Catalogue::setLocation(const LocationEdit& e) {
     if (e.technician) {
       const auto at = core_.businessTime(e.at);
       if (!at) return at.error();
-      if (core_.technicianAt(id, *at) != *e.technician) {
-        core_.emit(EntityType::location, id, FactKind::assignment, {{fact_f::at, *at}, {fact_f::person, *e.technician}});
+      if (core_.technicianAt(id, *at) != *technician) {
+        core_.emit(EntityType::location, id, FactKind::assignment, {{fact_f::at, *at}, {fact_f::person, *technician}});
         result = Saved::updated;
       }
     }
@@ -214,11 +226,31 @@ std::vector<Field> unitFields(const ItemRef& item, const std::string& serial, co
   return f;
 }
 
+// A registration as stored: each text checked and normalised, named as
+// `prefix` + its field ("--" on the command line, nothing in a CSV file).
+Result<UnitSpec> cleanUnit(const UnitSpec& spec, std::string_view prefix) {
+  const std::string p(prefix);
+  UnitSpec out = spec;
+  auto serial = fieldCode(prefix.empty() ? "serial" : "SERIAL", spec.serial, "must not be empty");
+  auto build = fieldText(p + "build" + (prefix.empty() ? "_code" : ""), spec.build_code, kMaxNameBytes);
+  auto customer = fieldText(p + "customer", spec.customer, kMaxNameBytes);
+  auto site = fieldText(p + "site", spec.site, kMaxTextBytes);
+  for (const auto* r : {&serial, &build, &customer, &site})
+    if (!*r) return r->error();
+  out.serial = *serial;
+  out.build_code = *build;
+  out.customer = *customer;
+  out.site = *site;
+  return out;
+}
+
 }  // namespace
 
-Result<UnitRegistered> Catalogue::registerUnit(const UnitSpec& spec) {
-  const std::string serial = norm(spec.serial);
-  if (serial.empty()) return invalid("serial", "must not be empty");
+Result<UnitRegistered> Catalogue::registerUnit(const UnitSpec& given) {
+  auto clean = cleanUnit(given, "--");
+  if (!clean) return clean.error();
+  const UnitSpec& spec = *clean;
+  const std::string& serial = spec.serial;
   return core_.command<UnitRegistered>([&]() -> Result<UnitRegistered> {
     auto item = core_.item(spec.item);
     if (!item) return item.error();
@@ -233,15 +265,18 @@ Result<UnitRegistered> Catalogue::registerUnit(const UnitSpec& spec) {
 }
 
 Result<UnitInstalled> Catalogue::installUnit(const InstallSpec& spec) {
-  if (norm(spec.customer).empty()) return invalid("--customer", "must not be empty");
+  auto serial_ok = fieldCode("SERIAL", spec.serial, "must not be empty");
+  auto customer = fieldText("--customer", spec.customer, kMaxNameBytes, "name the customer it is installed at");
+  auto site = fieldText("--site", spec.site, kMaxTextBytes);
+  for (const auto* r : {&serial_ok, &customer, &site})
+    if (!*r) return r->error();
+  const std::string& serial = *serial_ok;
   return core_.command<UnitInstalled>([&]() -> Result<UnitInstalled> {
     auto item = core_.item(spec.item);
     if (!item) return item.error();
-    const std::string serial = norm(spec.serial);
-    if (serial.empty()) return invalid("serial", "must not be empty");
     if (!item->serial_tracked) return invalid("item", "item " + item->code + " is not tracked by serial");
     const Id unit = sync::unitId(core_.company, item->id, serial);
-    std::vector<Field> reg{{unit_f::customer, spec.customer}, {unit_f::site, spec.site}};
+    std::vector<Field> reg{{unit_f::customer, *customer}, {unit_f::site, *site}};
     if (core_.store->entity(EntityType::unit, unit).empty()) {
       if (!spec.force)
         return sync::fail(Errc::not_found, "serial: " + serial + " is not a registered unit of " + item->code +
@@ -252,7 +287,7 @@ Result<UnitInstalled> Catalogue::installUnit(const InstallSpec& spec) {
     if (!when) return when.error();
     const std::int64_t at = *when;
     std::vector<Field> event{{fact_f::at, at}, {fact_f::text, std::string("installed")},
-                             {fact_f::customer, spec.customer}, {fact_f::site, spec.site}};
+                             {fact_f::customer, *customer}, {fact_f::site, *site}};
     if (!spec.parent_item.empty()) {
       auto parent_item = core_.item(spec.parent_item);
       if (!parent_item) return parent_item.error();
@@ -265,7 +300,7 @@ Result<UnitInstalled> Catalogue::installUnit(const InstallSpec& spec) {
     }
     core_.emit(EntityType::unit, unit, FactKind::none, std::move(reg));
     core_.emit(EntityType::unit, unit, FactKind::unit_event, std::move(event));
-    return UnitInstalled{unit, item->code, serial, spec.customer, spec.site, at};
+    return UnitInstalled{unit, item->code, serial, *customer, *site, at};
   });
 }
 
@@ -429,9 +464,10 @@ Result<ImportSummary> Catalogue::importUnits(std::istream& csv, const ImportOpti
       if (!found->second) return bad(found->second.error().message);
       const ItemRef& item = *found->second;
       if (!item.serial_tracked) return bad("item " + item.code + " is not tracked by serial");
-      UnitSpec spec{item_code, get("serial"), get("build_code"), get("customer"), get("site"), std::nullopt};
-      const std::string serial = norm(spec.serial);
-      if (serial.empty()) return bad("serial is empty");
+      auto clean = cleanUnit({item_code, get("serial"), get("build_code"), get("customer"), get("site"), std::nullopt}, "");
+      if (!clean) return bad(clean.error().message);
+      UnitSpec& spec = *clean;
+      const std::string& serial = spec.serial;
       if (const std::string made = get("manufactured_on"); !made.empty()) {
         auto t = parseTime(made, "manufactured_on");
         if (!t) return bad(t.error().message);

@@ -48,8 +48,11 @@ Result<ExceptionView> Exceptions::show(std::string_view ref) {
   });
 }
 
-Result<Resolved> Exceptions::resolve(std::string_view ref, const Resolution& how) {
-  if (how.note.empty()) return invalid("--note", "say how it was resolved");
+Result<Resolved> Exceptions::resolve(std::string_view ref, const Resolution& given) {
+  auto note = fieldText("--note", given.note, kMaxTextBytes, "say how it was resolved");
+  if (!note) return note.error();
+  Resolution how = given;
+  how.note = *note;
   if (how.adjust && !how.transfer_from.empty())
     return invalid("--transfer-from", "choose one compensating fact: --adjust or --transfer-from");
   if (how.adjust && *how.adjust == 0) return invalid("--adjust", "an adjustment cannot be 0");

@@ -198,6 +198,39 @@ UnitState unitState(std::optional<LocationKind> where, bool installed) {
   return UnitState::registered;
 }
 
+namespace {
+sync::Result<std::string> checked(std::string_view field, std::string_view value, std::string normalised,
+                                  std::size_t limit, std::string_view required) {
+  if (!sync::isValidUtf8(value)) return fail(Errc::invalid_input, std::string(field) + ": is not valid UTF-8 text");
+  // Control characters (C0, DEL; C1 as two bytes from U+0080 to U+009F):
+  // none in a code or a name; a longer text may hold tabs and line breaks.
+  const bool lines = limit > kMaxNameBytes;
+  for (std::size_t i = 0; i < normalised.size(); ++i) {
+    const auto c = static_cast<unsigned char>(normalised[i]);
+    const bool control = c < 0x20 || c == 0x7F ||
+                         (c == 0xC2 && i + 1 < normalised.size() && static_cast<unsigned char>(normalised[i + 1]) < 0xA0);
+    if (control && !(lines && (c == '\n' || c == '\t' || c == '\r')))
+      return fail(Errc::invalid_input, std::string(field) + ": holds a control character" +
+                                           (lines ? " (only tabs and line breaks may be in it)" : ""));
+  }
+  if (normalised.size() > limit)
+    return fail(Errc::invalid_input, std::string(field) + ": is " + std::to_string(normalised.size()) +
+                                         " bytes long; the limit is " + std::to_string(limit));
+  if (normalised.empty() && !required.empty())
+    return fail(Errc::invalid_input, std::string(field) + ": " + std::string(required));
+  return normalised;
+}
+}  // namespace
+
+sync::Result<std::string> fieldText(std::string_view field, std::string_view value, std::size_t limit,
+                                    std::string_view required) {
+  return checked(field, value, sync::normaliseText(value), limit, required);
+}
+
+sync::Result<std::string> fieldCode(std::string_view field, std::string_view value, std::string_view required) {
+  return checked(field, value, sync::normaliseSerial(value), kMaxCodeBytes, required);
+}
+
 sync::Result<std::int64_t> parseQty(std::string_view text, std::string_view what) {
   auto bad = [&] {
     return fail(Errc::invalid_input, std::string(what) + ": '" + std::string(text) +
@@ -211,12 +244,12 @@ sync::Result<std::int64_t> parseQty(std::string_view text, std::string_view what
   }
   const auto dot = s.find('.');
   std::string_view whole = s.substr(0, dot), frac = dot == s.npos ? "" : s.substr(dot + 1);
-  if ((whole.empty() && frac.empty()) || frac.size() > 3 || whole.size() > 12) return bad();
+  auto digits = [](std::string_view d) { return std::all_of(d.begin(), d.end(), [](char c) { return c >= '0' && c <= '9'; }); };
+  if ((whole.empty() && frac.empty()) || frac.size() > 3 || whole.size() > 12 || !digits(whole) || !digits(frac))
+    return bad();
   std::int64_t w = 0, f = 0;
-  if (!whole.empty() && std::from_chars(whole.data(), whole.data() + whole.size(), w).ptr != whole.data() + whole.size())
-    return bad();
-  if (!frac.empty() && std::from_chars(frac.data(), frac.data() + frac.size(), f).ptr != frac.data() + frac.size())
-    return bad();
+  std::from_chars(whole.data(), whole.data() + whole.size(), w);
+  std::from_chars(frac.data(), frac.data() + frac.size(), f);
   for (std::size_t i = frac.size(); i < 3; ++i) f *= 10;
   const std::int64_t milli = w * 1000 + f;
   return negative ? -milli : milli;

@@ -138,7 +138,21 @@ struct HistoryEntry {
   std::string detail;   // what happened, for people
 };
 
-// Quantities are int64 milli-units: "2" is 2000, "0.5" is 500.
+// Text a person types, as it is stored (docs/data-model.md, "Text
+// fields"): sync::normaliseText, or sync::normaliseSerial for a code or
+// serial. Limits in bytes of UTF-8: one op can never outgrow a sync frame.
+constexpr std::size_t kMaxCodeBytes = 128;     // codes, serials, document numbers
+constexpr std::size_t kMaxNameBytes = 1024;    // names, places, reasons, build codes (one line)
+constexpr std::size_t kMaxTextBytes = 16'384;  // sites (addresses), problems, activities, notes, proofs
+constexpr std::size_t kMaxOpBytes = 65'536;    // one op, encoded
+// An error names `field` when the text is not UTF-8, longer than `limit`
+// or, when `required` says what is missing, empty once trimmed.
+sync::Result<std::string> fieldText(std::string_view field, std::string_view value, std::size_t limit,
+                                    std::string_view required = {});
+sync::Result<std::string> fieldCode(std::string_view field, std::string_view value, std::string_view required = {});
+
+// Quantities are int64 milli-units: "2" is 2000, "0.5" is 500; digits, at
+// most one point and three decimals, and a sign only in front.
 sync::Result<std::int64_t> parseQty(std::string_view text, std::string_view what);
 std::string formatQty(std::int64_t milli);
 

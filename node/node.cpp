@@ -1,8 +1,13 @@
 // The node's core: opening, the apply path, projections, lookups, export.
 #include "node/node.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 
 #include "node/internal/core.h"
@@ -84,8 +89,14 @@ void Node::Core::refresh() {
 
 Op Node::Core::emit(EntityType type, const Id& entity, FactKind kind, std::vector<Field> fields) {
   Op op{{node, ++seq}, hlc.now(), type, entity, kind, std::move(fields)};
-  if (auto ok = sync::validate(op); !ok) throw StoreError("a command made an invalid op: " + ok.error().message, false);
-  apply(op);
+  // The commands check what people type (fieldText); this is the last word.
+  if (auto ok = sync::validate(op); !ok) throw StoreError(ok.error().message, Errc::invalid_input);
+  std::string body = sync::encodeOp(op);
+  if (body.size() > kMaxOpBytes)
+    throw StoreError("the change is " + std::to_string(body.size()) + " bytes, more than the limit of " +
+                         std::to_string(kMaxOpBytes),
+                     Errc::invalid_input);
+  if (store->appendOp(op, body)) project(op);
   return op;
 }
 
@@ -288,29 +299,61 @@ Result<std::unique_ptr<Store>> openStore(const std::string& path, bool create) {
 }  // namespace
 
 Result<std::unique_ptr<Node>> Node::init(const std::string& path, std::string_view company, NodeOptions options) {
-  if (sync::normaliseSerial(company).empty()) return invalid("--company", "must not be empty");
-  if (std::filesystem::exists(path))
-    return sync::fail(Errc::refused, "'" + path + "' already exists; init creates a new node database");
-  auto store = openStore(path, true);
-  if (!store) return store.error();
-  auto core = std::make_unique<Core>(std::move(store).value(), std::move(options), 0);
-  core->node = core->new_id();
-  core->company_name = sync::normaliseSerial(company);
-  core->company = sync::naturalId("company", {core->company_name});
-  auto made = core->command<bool>([&]() -> Result<bool> {
-    core->store->setMeta("node", core->node.hex());
-    core->store->setMeta("company", sync::normaliseSerial(company));
-    for (const DefaultLocation& d : kDefaultLocations)
-      core->emit(EntityType::location, core->locationId(d.code), FactKind::none,
-                 {{location_f::code, std::string(d.code)}, {location_f::kind, static_cast<std::int64_t>(d.kind)}});
-    return true;
-  });
-  if (!made) return made.error();
-  return std::unique_ptr<Node>(new Node(std::move(core)));
+  if (auto name = fieldText("--company", company, kMaxNameBytes, "must not be empty"); !name) return name.error();
+  std::error_code ec;
+  const bool exists = std::filesystem::exists(path, ec);
+  if (ec) return invalid("--db", "'" + path + "' cannot be reached: " + ec.message());
+  if (exists) return sync::fail(Errc::refused, "'" + path + "' already exists; init creates a new node database");
+  // Made under a temporary name beside it and linked into place once
+  // complete: a crash leaves no half-made database at `path`.
+  std::string temp = path + ".init-XXXXXX";
+  const int fd = ::mkstemp(temp.data());
+  if (fd < 0) return invalid("--db", "cannot create a file beside '" + path + "': " + std::strerror(errno));
+  ::close(fd);
+  auto remove_temp = [&temp] {
+    std::error_code ignored;
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(temp + suffix, ignored);
+  };
+  {
+    auto store = openStore(temp, true);
+    if (!store) {
+      remove_temp();
+      return store.error();
+    }
+    auto core = std::make_unique<Core>(std::move(store).value(), options, 0);
+    core->node = core->new_id();
+    core->company_name = sync::normaliseSerial(company);
+    core->company = sync::naturalId("company", {core->company_name});
+    auto made = core->command<bool>([&]() -> Result<bool> {
+      core->store->setMeta("node", core->node.hex());
+      core->store->setMeta("company", sync::normaliseSerial(company));
+      for (const DefaultLocation& d : kDefaultLocations)
+        core->emit(EntityType::location, core->locationId(d.code), FactKind::none,
+                   {{location_f::code, std::string(d.code)}, {location_f::kind, static_cast<std::int64_t>(d.kind)}});
+      return true;
+    });
+    if (!made) {
+      remove_temp();
+      return made.error();
+    }
+  }  // closed: the WAL is checkpointed into the file
+  const int linked = ::link(temp.c_str(), path.c_str()) == 0 ? 0 : errno;
+  remove_temp();
+  if (linked == EEXIST) return sync::fail(Errc::refused, "'" + path + "' already exists; init creates a new node database");
+  if (linked) return invalid("--db", "cannot create '" + path + "': " + std::strerror(linked));
+  const std::string dir = std::filesystem::path(path).parent_path().string();
+  if (const int d = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); d >= 0) {
+    ::fsync(d);  // the new name survives a power cut
+    ::close(d);
+  }
+  return open(path, std::move(options));
 }
 
 Result<std::unique_ptr<Node>> Node::open(const std::string& path, NodeOptions options) {
-  if (!std::filesystem::exists(path))
+  std::error_code ec;
+  const bool exists = std::filesystem::exists(path, ec);
+  if (ec) return invalid("--db", "'" + path + "' cannot be reached: " + ec.message());
+  if (!exists)
     return sync::fail(Errc::not_found, "no node database at '" + path + "'; create one with 'fieldsync --db " + path +
                                            " init --company NAME'");
   auto store = openStore(path, false);
@@ -318,7 +361,7 @@ Result<std::unique_ptr<Node>> Node::open(const std::string& path, NodeOptions op
   try {
     Store& s = **store;
     const auto node = s.meta("node"), company = s.meta("company");
-    if (!node || !company) return sync::fail(Errc::internal, "'" + path + "' is not an initialised node database");
+    if (!node || !company) return invalid("--db", "'" + path + "' is not an initialised node database");
     auto node_id = Id::fromHex(*node);
     if (!node_id) return sync::fail(Errc::internal, "'" + path + "' is damaged: its node id " + node_id.error().message);
     const std::uint64_t hlc = s.metaNumber("hlc"), seq = s.metaNumber("seq");
@@ -436,6 +479,8 @@ std::int64_t Node::now() const { return core_->now(); }
 
 Result<std::uint64_t> Node::mergeFrom(const std::string& other_path) {
   auto other = Node::open(other_path);
+  if (!other && other.error().code == Errc::not_found)
+    return sync::fail(Errc::not_found, "FILE: no node database at '" + other_path + "'");
   if (!other) return other.error();
   if ((*other)->core_->company != core_->company)
     return sync::fail(Errc::refused, "'" + other_path + "' belongs to another company");

@@ -32,8 +32,12 @@ std::vector<MoveLine> shipmentLines(Node::Core& core, const Id& shipment) {
 
 Shipments::Shipments(Node& node) : core_(*node.core_) {}
 
-Result<ShipmentCreated> Shipments::create(std::string_view customer, std::string_view site, std::string_view origin) {
-  if (customer.empty()) return invalid("--customer", "name the customer the shipment goes to");
+Result<ShipmentCreated> Shipments::create(std::string_view customer_text, std::string_view site_text,
+                                          std::string_view origin) {
+  auto customer = fieldText("--customer", customer_text, kMaxNameBytes, "name the customer the shipment goes to");
+  auto site = fieldText("--site", site_text, kMaxTextBytes);
+  for (const auto* r : {&customer, &site})
+    if (!*r) return r->error();
   return core_.command<ShipmentCreated>([&]() -> Result<ShipmentCreated> {
     auto from = core_.location(origin);
     if (!from) return from.error();
@@ -43,10 +47,10 @@ Result<ShipmentCreated> Shipments::create(std::string_view customer, std::string
     const Id id = core_.new_id();
     const std::string number = core_.nextNumber("S");
     core_.emit(EntityType::shipment, id, FactKind::none,
-                {{shipment_f::number, number}, {shipment_f::customer, std::string(customer)},
-                 {shipment_f::site, std::string(site)}, idField(shipment_f::origin, from->id),
+                {{shipment_f::number, number}, {shipment_f::customer, *customer},
+                 {shipment_f::site, *site}, idField(shipment_f::origin, from->id),
                  idField(shipment_f::transit, transit->id)});
-    return ShipmentCreated{id, number, std::string(customer), std::string(site), from->code, ShipmentStatus::created};
+    return ShipmentCreated{id, number, *customer, *site, from->code, ShipmentStatus::created};
   });
 }
 
@@ -85,11 +89,20 @@ Result<LineAdded> Shipments::addLine(std::string_view ref, std::string_view item
   });
 }
 
-Result<Tracked> Shipments::track(std::string_view ref, const TrackSpec& spec) {
-  if (spec.status == ShipmentStatus::delivered && spec.recipient.empty())
-    return invalid("--recipient", "proof of delivery needs the recipient's name");
-  if (spec.status == ShipmentStatus::attempt_failed && spec.reason.empty())
-    return invalid("--reason", "a failed attempt needs a reason");
+Result<Tracked> Shipments::track(std::string_view ref, const TrackSpec& given) {
+  const bool delivered = given.status == ShipmentStatus::delivered, failed = given.status == ShipmentStatus::attempt_failed;
+  auto recipient = fieldText("--recipient", given.recipient, kMaxNameBytes,
+                             delivered ? "proof of delivery needs the recipient's name" : "");
+  auto proof = fieldText("--proof", given.proof, kMaxTextBytes);
+  auto place = fieldText("--place", given.place, kMaxNameBytes);
+  auto reason = fieldText("--reason", given.reason, kMaxNameBytes, failed ? "a failed attempt needs a reason" : "");
+  for (const auto* r : {&recipient, &proof, &place, &reason})
+    if (!*r) return r->error();
+  TrackSpec spec = given;
+  spec.recipient = *recipient;
+  spec.proof = *proof;
+  spec.place = *place;
+  spec.reason = *reason;
   return core_.command<Tracked>([&]() -> Result<Tracked> {
     auto s = core_.findNumbered(EntityType::shipment, shipment_f::number, ref, "shipment");
     if (!s) return s.error();

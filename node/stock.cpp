@@ -24,8 +24,9 @@ Result<std::vector<MoveLine>> Node::Core::lines(const ItemRef& item, std::option
     return invalid("--qty", "is " + formatQty(*qty) + " but " + std::to_string(serials.size()) + " serials are given");
   std::set<std::string> seen;
   for (const std::string& raw : serials) {
-    const std::string serial = sync::normaliseSerial(raw);
-    if (serial.empty()) return invalid("--serial", "a serial is empty");
+    auto checked = fieldCode("--serial", raw, "a serial is empty");
+    if (!checked) return checked.error();
+    const std::string& serial = *checked;
     if (!seen.insert(serial).second) return invalid("--serial", serial + " is listed twice");
     const Id unit = sync::unitId(company, item.id, serial);
     if (store->entity(EntityType::unit, unit).empty()) {
@@ -148,6 +149,9 @@ std::string_view defaultTo(MoveKind k) {
 Stock::Stock(Node& node) : core_(*node.core_) {}
 
 Result<MovePosted> Stock::move(const MoveSpec& spec) {
+  auto reason = fieldText("--reason", spec.reason, kMaxNameBytes,
+                          spec.kind == MoveKind::adjustment ? "an adjustment needs a reason" : "");
+  if (!reason) return reason.error();
   return core_.command<MovePosted>([&]() -> Result<MovePosted> {
     auto item = core_.item(spec.item);
     if (!item) return item.error();
@@ -161,8 +165,6 @@ Result<MovePosted> Stock::move(const MoveSpec& spec) {
     if (!to) return to.error();
     if (spec.kind == MoveKind::transit_out && to->kind != LocationKind::transit)
       return invalid("--via", to->code + " is a " + std::string(name(to->kind)) + ", not a transit location");
-    if (spec.kind == MoveKind::adjustment && spec.reason.empty())
-      return invalid("--reason", "an adjustment needs a reason");
     const bool from_outside = spec.kind == MoveKind::receipt || spec.kind == MoveKind::customer_return;
     // Unknown serials are registered when they come from outside, or when the
     // movement is forced: the field saw the device.
@@ -170,7 +172,7 @@ Result<MovePosted> Stock::move(const MoveSpec& spec) {
     if (!lines) return lines.error();
     const auto at = core_.businessTime(spec.at);
     if (!at) return at.error();
-    return core_.postMoves(spec.kind, *from, *to, *lines, *at, {{}, {}, {}, spec.reason, spec.force});
+    return core_.postMoves(spec.kind, *from, *to, *lines, *at, {{}, {}, {}, *reason, spec.force});
   });
 }
 

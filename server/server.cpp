@@ -41,10 +41,12 @@ Server::~Server() = default;
 Result<std::unique_ptr<Server>> Server::open(const std::string& data_dir, std::string_view company,
                                              sync::Hlc::WallClock clock) {
   std::error_code ec;
-  std::filesystem::create_directories(data_dir, ec);
+  if (std::filesystem::create_directories(data_dir, ec))  // made here: only its owner may enter, like the key in it
+    std::filesystem::permissions(data_dir, std::filesystem::perms::owner_all, ec);
   if (ec) return sync::fail(Errc::invalid_input, "--data: cannot create " + data_dir + ": " + ec.message());
   const std::string key_path = data_dir + "/server.key", merged_path = data_dir + "/merged.db";
-  const bool fresh = !std::filesystem::exists(key_path);
+  const bool fresh = !std::filesystem::exists(key_path, ec);
+  if (ec) return sync::fail(Errc::invalid_input, "--data: cannot reach " + key_path + ": " + ec.message());
   if (fresh) {
     if (company.empty()) return sync::fail(Errc::invalid_input, "--company: a new server needs the company name");
     if (auto ok = node::writeKeyFile(key_path, sync::SigningKey::generate(), false); !ok) return ok.error();
@@ -59,7 +61,7 @@ Result<std::unique_ptr<Server>> Server::open(const std::string& data_dir, std::s
   } catch (const storage::StoreError& e) {
     return e.error();
   }
-  auto merged = std::filesystem::exists(merged_path) ? node::Node::open(merged_path, {clock})
+  auto merged = std::filesystem::exists(merged_path, ec) ? node::Node::open(merged_path, {clock})
                                                      : node::Node::init(merged_path, company, {clock});
   if (!merged) return merged.error();
   impl->merged = std::move(merged).value();

@@ -3,14 +3,40 @@
 
 #include <sqlite3.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <mutex>
 
 namespace fieldsync::storage {
 namespace {
 
+sync::Errc codeOf(int rc) {
+  switch (rc & 0xff) {  // the primary result code
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_FULL: return sync::Errc::unavailable;
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+    case SQLITE_PERM:
+    case SQLITE_AUTH:
+    case SQLITE_NOTADB: return sync::Errc::invalid_input;
+    default: return sync::Errc::internal;
+  }
+}
+
+std::string explain(int rc) {
+  switch (rc & 0xff) {
+    case SQLITE_FULL: return " (the disk is full: free some space, then retry)";
+    case SQLITE_READONLY: return " (the file or its directory is read-only)";
+    default: return "";
+  }
+}
+
 [[noreturn]] void throwError(sqlite3* db, int rc, std::string_view context) {
-  const bool busy = rc == SQLITE_BUSY || rc == SQLITE_LOCKED;
-  throw StoreError(std::string(context) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)), busy);
+  throw StoreError(std::string(context) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)) + explain(rc),
+                   codeOf(rc));
 }
 
 }  // namespace
@@ -63,25 +89,49 @@ std::string Stmt::text(int col) const {
 
 Id Stmt::id(int col) const {
   auto r = Id::fromBytes(blob(col));
-  if (!r) throw StoreError("a stored id is not 16 bytes", false);
+  if (!r) throw StoreError("a stored id is not 16 bytes");
   return *r;
 }
 
 void Db::Close::operator()(sqlite3* db) const { sqlite3_close_v2(db); }
 
-Db::Db(const std::string& path, bool create) {
+Db::Db(const std::string& path, bool create, const FileKind* kind) {
   static std::once_flag configured;
   std::call_once(configured, [] {
     // Memory statistics take a global mutex on every allocation; we read none.
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
   });
+  if (create) {  // SQLite would make it 0644 (less the umask); its -wal and -shm take the file's mode
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd >= 0) ::close(fd);
+  }
   const int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   db_.reset(raw);  // owned from here on, also when what follows throws
   if (rc != SQLITE_OK)
-    throw StoreError("open " + path + ": " + (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)), rc == SQLITE_BUSY);
+    throw StoreError("open " + path + ": " + (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)) + explain(rc), codeOf(rc));
   sqlite3_busy_timeout(raw, 5000);
+  if (kind) {
+    std::int64_t id = 0;
+    if (!create) {
+      struct stat st {};
+      const bool empty = ::stat(path.c_str(), &st) == 0 && st.st_size == 0;
+      try {
+        if (!empty) {
+          Query q(stmt("PRAGMA application_id"));
+          if (q.step()) id = q->i64(0);
+        }
+      } catch (const StoreError& e) {
+        throw StoreError("'" + path + "' is not " + kind->name + " (" + e.what() + ")", e.code);
+      }
+      const bool older_of_ours = !empty && id == 0 && userVersion() > 0;
+      if ((empty || id != kind->application_id) && !older_of_ours)
+        throw StoreError("'" + path + "' is not " + kind->name + (empty ? " (it is empty)" : ""),
+                         sync::Errc::invalid_input);
+    }
+    if (id != kind->application_id) exec(("PRAGMA application_id=" + std::to_string(kind->application_id)).c_str());
+  }
   exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; PRAGMA temp_store=FILE; "
        "PRAGMA cache_size=-16384;");
 }
@@ -101,7 +151,7 @@ void Db::exec(const char* sql) {
   if (int rc = sqlite3_exec(db_.get(), sql, nullptr, nullptr, &err); rc != SQLITE_OK) {
     std::string msg = err ? err : sqlite3_errstr(rc);
     sqlite3_free(err);
-    throw StoreError("exec: " + msg, rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+    throw StoreError("exec: " + msg + explain(rc), codeOf(rc));
   }
 }
 
@@ -116,7 +166,7 @@ void Db::migrate(std::span<const char* const> migrations) {
   if (version > count)
     throw StoreError("the database has schema version " + std::to_string(version) + ", newer than this program's " +
                          std::to_string(count) + "; use a newer fieldsync",
-                     false);
+                     sync::Errc::refused);
   if (version == count) return;
   Transaction tx(*this);
   for (int v = version; v < count; ++v) exec(migrations[static_cast<std::size_t>(v)]);

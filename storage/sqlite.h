@@ -24,12 +24,14 @@ namespace fieldsync::storage {
 
 using sync::Id;
 
-// A failure of the database file. `busy`: another process holds the write
-// lock, so the caller may retry; otherwise the file or the program is broken.
+// A failure of the database file, with what the caller can do about it:
+// unavailable (another process holds the write lock, or the disk is full:
+// retry later), invalid_input (the path is not a usable database: not one,
+// read-only, or not reachable), internal (the file or the program is broken).
 struct StoreError : std::runtime_error {
-  bool busy = false;
-  StoreError(const std::string& what, bool is_busy) : std::runtime_error(what), busy(is_busy) {}
-  sync::Error error() const { return {busy ? sync::Errc::unavailable : sync::Errc::internal, what()}; }
+  sync::Errc code = sync::Errc::internal;
+  explicit StoreError(const std::string& what, sync::Errc c = sync::Errc::internal) : std::runtime_error(what), code(c) {}
+  sync::Error error() const { return {code, what()}; }
 };
 
 // SQL text known at compile time. Statements are cached by the address of
@@ -104,12 +106,24 @@ class Query {
   Stmt& s_;
 };
 
+// What kind of project database a file is: SQLite's application_id
+// (https://www.sqlite.org/pragma.html#pragma_application_id), stamped when
+// the file is made, so that opening a file of another kind, or no database
+// at all, is refused before anything is written to it.
+struct FileKind {
+  std::int32_t application_id;
+  const char* name;  // for messages: "a fieldsync node database"
+};
+
 // A connection (WAL mode) with a cache of prepared statements.
 class Db {
  public:
-  // Opens, or with `create` makes, a database file; throws StoreError, and
-  // then holds nothing open (a file that is not a database, say).
-  Db(const std::string& path, bool create);
+  // Opens, or with `create` makes (mode 0600, like its -wal and -shm
+  // files), a database file; throws StoreError, and then holds nothing open.
+  // With a `kind`, an existing file must be of that kind (or an older file
+  // of ours with a schema and no application_id yet, which is stamped);
+  // otherwise StoreError(invalid_input) and the file is left as it was.
+  Db(const std::string& path, bool create, const FileKind* kind = nullptr);
   ~Db();
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;

@@ -73,12 +73,13 @@ Id naturalId(std::string_view kind, std::initializer_list<std::string_view> part
 
 namespace {
 
-std::string normaliseAscii(std::string_view text) {
+std::string normaliseAscii(std::string_view text, bool upper) {
   auto isSpace = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
   while (!text.empty() && isSpace(text.front())) text.remove_prefix(1);
   while (!text.empty() && isSpace(text.back())) text.remove_suffix(1);
   std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (upper)
+    for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return out;
 }
 
@@ -91,19 +92,17 @@ bool isWhiteSpace(utf8proc_int32_t c) {
   }
 }
 
-}  // namespace
-
-std::string normaliseSerial(std::string_view text) {
+std::string normalise(std::string_view text, bool upper) {
   // ASCII keeps its old, cheap form, so the ids of ASCII keys never change.
   if (std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; }))
-    return normaliseAscii(text);
+    return normaliseAscii(text, upper);
   // NFC, without default-ignorable code points (zero-width spaces and
   // joiners, soft hyphens, byte-order marks).
   utf8proc_uint8_t* mapped = nullptr;
   const utf8proc_ssize_t n =
       utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(text.data()), static_cast<utf8proc_ssize_t>(text.size()),
                    &mapped, static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_IGNORE));
-  if (n < 0) return normaliseAscii(text);  // not UTF-8: compared as bytes (commands refuse such text)
+  if (n < 0) return normaliseAscii(text, upper);  // not UTF-8: compared as bytes (commands refuse such text)
   std::vector<utf8proc_int32_t> points;
   for (utf8proc_ssize_t at = 0; at < n;) {
     utf8proc_int32_t c = 0;
@@ -116,11 +115,16 @@ std::string normaliseSerial(std::string_view text) {
   std::string out;
   for (auto it = first; it != last; ++it) {
     utf8proc_uint8_t buf[4];
-    const auto len = utf8proc_encode_char(utf8proc_toupper(*it), buf);
+    const auto len = utf8proc_encode_char(upper ? utf8proc_toupper(*it) : *it, buf);
     out.append(reinterpret_cast<const char*>(buf), static_cast<std::size_t>(len));
   }
   return out;
 }
+
+}  // namespace
+
+std::string normaliseSerial(std::string_view text) { return normalise(text, true); }
+std::string normaliseText(std::string_view text) { return normalise(text, false); }
 
 Id unitId(const Id& company, const Id& item, std::string_view serial) {
   return naturalId("unit", {company.view(), item.view(), normaliseSerial(serial)});

@@ -51,6 +51,9 @@ Id naturalId(std::string_view kind, std::initializer_list<std::string_view> part
 // letter upper-cased (utf8proc). Pure ASCII keeps its form: trimmed and
 // upper-cased, so the ids of ASCII keys are what they always were.
 std::string normaliseSerial(std::string_view serial);
+// Free text (a name, a problem description) as it is stored: the same
+// without the upper-casing.
+std::string normaliseText(std::string_view text);
 
 // A registered unit's id: naturalId("unit", company, item, normalised serial).
 Id unitId(const Id& company, const Id& item, std::string_view serial);

@@ -160,7 +160,7 @@ std::vector<Command> commands() {
                  return Table{{"rebuilt"}, {{true}}};
                }});
 
-  c.push_back({"item", "add", {"CODE"}, "add or update an item",
+  c.push_back({"item", "add", {"CODE"}, "add an item (adding it again with the same fields changes nothing)",
                {{"name", "NAME", "display name"},
                 {"serial", "", "tracked by serial (devices, serialized parts)"},
                 {"warranty-days", "N", "warranty period from delivery or installation"},
@@ -193,7 +193,7 @@ std::vector<Command> commands() {
                [](Node& n, const Args& a) { return done(Catalogue(n).retireItem(a.pos(0)), "retired"); }});
   c.push_back({"item", "list", {}, "list items", {}, [](Node& n, const Args&) { return shown(Catalogue(n).items()); }});
 
-  c.push_back({"location", "add", {"CODE"}, "add or update a location",
+  c.push_back({"location", "add", {"CODE"}, "add a location (adding it again with the same fields changes nothing)",
                {{"kind", "KIND", "warehouse, bin, van, transit, supplier, customer, consumed, scrap, loss or repair", true},
                 {"name", "NAME", "display name"},
                 {"technician", "NAME", "the technician a van is assigned to"},
@@ -574,7 +574,8 @@ int runSync(Node& n, const std::string& db, bool watch, bool json) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+namespace {
+int runMain(int argc, char** argv) {
   const std::vector<Command> all = commands();
   CLI::App app{"fieldsync: a local node of fieldsync, the offline-first sync for field service and stock", "fieldsync"};
   app.require_subcommand(1);
@@ -621,4 +622,9 @@ int main(int argc, char** argv) {
   if (cmd.noun == "sync") return runSync(**node, db, args.flag("watch"), json);
   auto result = cmd.run(**node, args);
   return result ? kProgram.print(*result, json) : kProgram.fail(result.error());
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  return kProgram.run([&] { return runMain(argc, argv); });
 }

@@ -14,7 +14,7 @@ using sync::Value;
 // Op bodies are stored in the codec's stored form (docs/op-encoding.md).
 Op Store::Impl::opFromBody(const Stmt& s, int col) {
   auto op = sync::decodeOp(s.blob(col), sync::DecodeLimits{.max_bytes = 64u << 20, .max_fields = 4096});
-  if (!op) throw StoreError("a stored op does not decode: " + op.error().message, false);
+  if (!op) throw StoreError("a stored op does not decode: " + op.error().message);
   return std::move(op).value();
 }
 
@@ -41,7 +41,7 @@ std::uint64_t Store::metaNumber(std::string_view key) {
   const auto text = meta(key);
   if (!text) return 0;
   auto n = sync::parseUnsigned(*text, "meta " + std::string(key));
-  if (!n) throw StoreError("the node database is damaged: " + n.error().message, false);
+  if (!n) throw StoreError("the node database is damaged: " + n.error().message);
   return *n;
 }
 
@@ -131,14 +131,14 @@ std::vector<Id> Store::entityIds(sync::EntityType type) {
 
 std::vector<Id> Store::findEntities(sync::EntityType type, FieldId field, const Value& value) {
   const auto t = static_cast<std::uint32_t>(type);
-  if (t < 4 || t > 7) throw StoreError("findEntities: entity type " + std::to_string(t) + " has no value index", false);
+  if (t < 4 || t > 7) throw StoreError("findEntities: entity type " + std::to_string(t) + " has no value index");
   Stmt& s = impl_->db.stmt(
       "SELECT entity FROM registers WHERE entity_type IN (4, 5, 6, 7) AND entity_type = ? AND field = ? AND value = ? "
       "ORDER BY entity");
   Query q(s, static_cast<std::int64_t>(type), field);
   if (const auto* text = std::get_if<std::string>(&value)) s.bind(3, std::string_view(*text));
   else if (const auto* blob = std::get_if<sync::Blob>(&value)) s.bindBlob(3, blob->bytes);
-  else throw StoreError("findEntities takes text or bytes", false);
+  else throw StoreError("findEntities takes text or bytes");
   std::vector<Id> out;
   while (q.step()) out.push_back(q->id(0));
   return out;

@@ -20,7 +20,8 @@ std::span<const char* const> storeMigrations();
 struct Store::Impl {
   storage::Db db;
   LedgerBlocks ledger{db};
-  Impl(const std::string& path, bool create) : db(path, create) {}
+  static constexpr storage::FileKind kNodeFile{0x46534E44, "a fieldsync node database"};  // "FSND"
+  Impl(const std::string& path, bool create) : db(path, create, &kNodeFile) {}
   sync::Op opFromBody(const Stmt& s, int col);
 };
 

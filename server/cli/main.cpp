@@ -33,7 +33,8 @@ Table devicesTable(const std::vector<server::Device>& devices) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+namespace {
+int runMain(int argc, char** argv) {
   CLI::App app{
       "fieldsync-server: the central server of fieldsync. Without a command it serves: creates DIR, its key pair\n"
       "and stores on first start (--company is needed then), listens, logs one line per session event, and stops\n"
@@ -152,4 +153,9 @@ int main(int argc, char** argv) {
   if (auto ok = s.serve(true); !ok) return kProgram.fail(ok.error());
   std::fprintf(stderr, "fieldsync-server stopped\n");
   return cli::kOk;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  return kProgram.run([&] { return runMain(argc, argv); });
 }

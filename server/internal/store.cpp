@@ -1,6 +1,8 @@
 // All of the server's SQL.
 #include "server/internal/store.h"
 
+#include <sys/stat.h>
+
 #include "storage/sqlite.h"
 #include "sync/bytes.h"
 #include "sync/codec.h"
@@ -40,7 +42,7 @@ Device deviceAt(const Stmt& s) {
   Device d;
   d.node = s.id(0);
   auto key = sync::publicKeyFromBytes(s.blob(1));
-  if (!key) throw StoreError("a stored device key is not 32 bytes", false);
+  if (!key) throw StoreError("a stored device key is not 32 bytes");
   d.key = *key;
   d.branch = s.text(2);
   d.role = s.text(3);
@@ -66,7 +68,9 @@ ServerStore::ServerStore(std::unique_ptr<Db> db) : db_(std::move(db)) {}
 ServerStore::~ServerStore() = default;
 
 std::unique_ptr<ServerStore> ServerStore::open(const std::string& path) {
-  auto db = std::make_unique<Db>(path, true);
+  static constexpr storage::FileKind kServerFile{0x46535356, "a fieldsync server database"};  // "FSSV"
+  struct stat st {};
+  auto db = std::make_unique<Db>(path, ::stat(path.c_str(), &st) != 0, &kServerFile);
   db->migrate(kMigrations);
   return std::unique_ptr<ServerStore>(new ServerStore(std::move(db)));
 }
@@ -83,7 +87,7 @@ std::uint64_t ServerStore::metaNumber(const std::string& key) {
   const auto text = meta(key);
   if (!text) return 0;
   auto n = sync::parseUnsigned(*text, "meta " + key);
-  if (!n) throw StoreError("server.db is damaged: " + n.error().message, false);
+  if (!n) throw StoreError("server.db is damaged: " + n.error().message);
   return *n;
 }
 
@@ -117,7 +121,7 @@ void ServerStore::useToken(const sync::Hash& token_hash, const Id& node, std::in
   Query q(s, at, node);
   s.bindBlob(3, bytes(token_hash));
   q.run();
-  if (db_->changes() != 1) throw StoreError("the token was used concurrently", false);
+  if (db_->changes() != 1) throw StoreError("the token was used concurrently");
 }
 
 void ServerStore::addDevice(const Device& d) {
@@ -162,7 +166,7 @@ std::uint64_t ServerStore::appendPush(const Id& node, const std::vector<Op>& ops
   std::uint64_t watermark = 0;
   {
     Query q(db_->stmt("SELECT watermark FROM devices WHERE node = ?"), node);
-    if (!q.step()) throw StoreError("push from an unknown device", false);
+    if (!q.step()) throw StoreError("push from an unknown device");
     watermark = static_cast<std::uint64_t>(q->i64(0));
   }
   std::uint64_t added = 0, first = 0;
@@ -207,7 +211,7 @@ std::vector<LoggedOp> ServerStore::opsAfter(std::uint64_t cursor, const Id& excl
   std::vector<LoggedOp> out;
   while (q.step()) {
     auto op = sync::decodeOp(q->blob(1), sync::DecodeLimits{.max_bytes = 64u << 20, .max_fields = 4096});
-    if (!op) throw StoreError("a stored op does not decode: " + op.error().message, false);
+    if (!op) throw StoreError("a stored op does not decode: " + op.error().message);
     out.push_back({static_cast<std::uint64_t>(q->i64(0)), std::move(op).value()});
   }
   return out;

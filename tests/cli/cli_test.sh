@@ -41,7 +41,24 @@ check "a missing argument is a usage error" expect_exit 2 --db "$db" item add
 check "a missing required option is a usage error" expect_exit 2 --db "$db" location add X
 check "a missing database is refused" expect_exit 3 --db "$db" status
 check "a damaged enrollment string is refused" expect_exit 3 --db "$tmp/e.db" enroll fs1:garbage
+# Files that are not node databases are refused (exit 3) and left as they were (issue 12, section 3).
+: > "$tmp/empty.db"
+check "an empty file is not a node database" expect_exit 3 --db "$tmp/empty.db" status
+check "... and status writes nothing into it" [ ! -s "$tmp/empty.db" ]
+printf 'hello' > "$tmp/notes.txt"
+check "a text file is not a node database" expect_exit 3 --db "$tmp/notes.txt" status
+check "... and stays as it was" [ "$(cat "$tmp/notes.txt")" = hello ]
+check "a directory is not a node database" expect_exit 3 --db "$tmp" status
+check "a path through a file cannot be reached" expect_exit 3 --db "$tmp/notes.txt/x.db" status
+check "init through a file cannot be reached" expect_exit 3 --db "$tmp/notes.txt/x.db" init --company ACME
 check "init succeeds" expect_exit 0 --db "$db" init --company ACME
+check "init makes the database readable by its owner only, and leaves no temporary file" \
+  bash -c "[ \"\$(stat -c %a '$db')\" = 600 ] && ! ls '$tmp' | grep -q init-"
+check "a blank required option is refused" expect_exit 3 --db "$db" case open --customer "   " --problem "   "
+check "merging a file that is not a node database is refused" expect_exit 3 --db "$db" merge "$tmp/notes.txt"
+check "text that is not UTF-8 is refused naming the option" \
+  bash -c "'$bin' --db '$db' case open --customer \$'Bad\\xffCo' --problem p 2>&1 >/dev/null | grep -q -- '--customer: is not valid UTF-8'"
+check "a quantity with two signs is refused" expect_exit 3 --db "$db" stock receive X --to WH1 --qty=--5
 check "init twice is refused" expect_exit 3 --db "$db" init --company ACME
 check "a bad quantity is refused" expect_exit 3 --db "$db" stock receive X --to WH1 --qty 1,5
 check "a date that is not in the calendar is refused" expect_exit 3 --db "$db" case open --customer C --problem p --at 2026-02-30
@@ -60,6 +77,8 @@ check "a bad --max-clock-ahead is a usage error, and nothing is created" bash -c
 "$server_bin" --data "$tmp/srv" --company ACME --listen 127.0.0.1:0 > "$tmp/srv.out" 2>/dev/null &
 srv=$!
 for _ in $(seq 50); do grep -q listening "$tmp/srv.out" 2>/dev/null && break; sleep 0.1; done
+check "the server's data directory is its owner's only, and so are its databases" \
+  bash -c "[ \"\$(stat -c %a '$tmp/srv')\" = 700 ] && [ \"\$(stat -c %a '$tmp/srv/server.db')\" = 600 ] && [ \"\$(stat -c %a '$tmp/srv/merged.db')\" = 600 ]"
 ticket=$("$server_bin" --data "$tmp/srv" enroll-token --branch b --role driver)
 check "enroll exits 0" expect_exit 0 --db "$tmp/d.db" enroll "$ticket"
 check "sync exits 0" expect_exit 0 --db "$tmp/d.db" sync

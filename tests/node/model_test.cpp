@@ -89,6 +89,12 @@ TEST_CASE("quantities parse to milli-units and print back", "[node][model]") {
   CHECK(*parseQty(".5", "q") == 500);
   CHECK_FALSE(parseQty("1.2345", "q"));
   CHECK_FALSE(parseQty("abc", "q"));
+  // A sign only in front, digits only on both sides of the point (issue 12, section 4).
+  for (const char* text : {"--5", "1.-5", "+-2", "-+2", "1e3", " 2", "2 ", "0x10", "1..5", "+", "-.", "1.5.0"}) {
+    INFO(text);
+    CHECK_FALSE(parseQty(text, "--qty"));
+  }
+  CHECK(*parseQty("+2", "q") == 2000);
   CHECK_FALSE(parseQty("", "q"));
   auto bad = parseQty("1,5", "--qty");
   REQUIRE_FALSE(bad);

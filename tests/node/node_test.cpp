@@ -73,7 +73,7 @@ TEST_CASE("every refused command leaves the database unchanged and names what wa
   };
   auto err = [](auto r) { return r.error(); };
   const std::vector<Refusal> refusals{
-      {"an empty item code", [&] { return err(Catalogue(n).addItem({" ", "", false, 0, 0})); }, Errc::invalid_input, "item code"},
+      {"an empty item code", [&] { return err(Catalogue(n).addItem({" ", "", false, 0, 0})); }, Errc::invalid_input, "an item needs a code"},
       {"changing an item's tracking", [&] { return err(Catalogue(n).addItem({"SEAL", "", true, 0, 0})); }, Errc::refused, "tracking cannot change"},
       {"a van without technician", [&] { return err(Catalogue(n).addLocation({"VAN-X", "", LocationKind::van, "", false})); }, Errc::invalid_input, "--technician"},
       {"changing a location's kind", [&] { return err(Catalogue(n).addLocation({"WH1", "", LocationKind::van, "bob", false})); }, Errc::refused, "kind cannot change"},
@@ -333,7 +333,7 @@ TEST_CASE("a CSV import reports created, updated, unchanged, duplicate and inval
     CHECK(sum->problems[0] == "line 4: duplicate of an earlier line: PUMP NEW-1");
     CHECK_THAT(sum->problems[1], Catch::StartsWith("line 5: item SEAL is not tracked by serial"));
     CHECK_THAT(sum->problems[2], Catch::StartsWith("line 6: item: 'NOPE' is not a known item"));
-    CHECK(sum->problems[3] == "line 7: serial is empty");
+    CHECK(sum->problems[3] == "line 7: serial: must not be empty");
     CHECK_THAT(sum->problems[4], Catch::StartsWith("line 8: manufactured_on"));
     CHECK(sum->problems[5] == "line 9: expected 6 fields, found 2");
     auto units = Catalogue(n).units();
@@ -490,7 +490,7 @@ TEST_CASE("a CSV import takes files as spreadsheets save them", "[node][import]"
     CHECK(sum.created == 1);
     REQUIRE(sum.problems.size() == 2);
     CHECK_THAT(sum.problems[0], Catch::StartsWith("line 4: item: 'NOPE'"));
-    CHECK(sum.problems[1] == "line 6: serial is empty");
+    CHECK(sum.problems[1] == "line 6: serial: must not be empty");
     CHECK(ok(Catalogue(f.n).units())[0].site == "Plant 2\nHall B");
   }
   SECTION("a quote that is never closed makes its row invalid, not the file") {
