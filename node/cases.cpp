@@ -13,6 +13,13 @@ CaseStatus currentStatus(Store& store, const Id& id) {
   return static_cast<CaseStatus>(st ? st->status : 0);
 }
 
+// The status a case was in at business time `at`, by the facts this node has.
+CaseStatus statusAt(Node::Core& core, const Id& id, std::int64_t at) {
+  std::vector<Transition> events = core.transitions(FactKind::case_transition, id);
+  std::erase_if(events, [at](const Transition& t) { return t.at > at; });
+  return static_cast<CaseStatus>(foldCase(std::move(events)).status);
+}
+
 // Records a transition if it fits the merged history, or, forced, anyway.
 sync::Status transition(Node::Core& core, const EntityRef& c, CaseStatus to, std::int64_t at, bool force) {
   if (!force)
@@ -68,24 +75,26 @@ Result<CaseOpened> Cases::open(const CaseSpec& spec) {
 }
 
 Result<VisitScheduled> Cases::schedule(std::string_view ref, std::string_view technician, std::int64_t from,
-                                      std::int64_t to) {
+                                      std::int64_t to, std::optional<std::int64_t> at) {
   auto who = fieldText("--technician", technician, kMaxNameBytes, "name the technician");
   if (!who) return who.error();
   if (to <= from) return invalid("--to", "the visit window must end after it starts");
   return core_.command<VisitScheduled>([&]() -> Result<VisitScheduled> {
     auto c = core_.findNumbered(EntityType::service_case, case_f::number, ref, "case");
     if (!c) return c.error();
-    const CaseStatus now = currentStatus(*core_.store, c->id);
-    if (now == CaseStatus::cancelled || now == CaseStatus::closed)
-      return refused("case " + c->number + " is " + std::string(name(now)) + ": reopen it before scheduling a visit");
+    const auto when = core_.businessTime(at);
+    if (!when) return when.error();
+    const CaseStatus then = statusAt(core_, c->id, *when);
+    if (then == CaseStatus::cancelled || then == CaseStatus::closed)
+      return refused("case " + c->number + " was " + std::string(name(then)) + " on " + formatTime(*when) +
+                     ": reopen it before scheduling a visit");
     const Id visit = core_.new_id();
     core_.emit(EntityType::visit, visit, FactKind::none,
                 {idField(visit_f::service_case, c->id), {visit_f::technician, *who},
                  {visit_f::window_from, from}, {visit_f::window_to, to}});
-    const auto next = nextStatuses(now);
-    if (std::find(next.begin(), next.end(), CaseStatus::scheduled) != next.end()) {
-      if (auto ok = transition(core_, *c, CaseStatus::scheduled, core_.now(), false); !ok) return ok.error();
-    }
+    // The case becomes scheduled when it was scheduled, if that fits its history.
+    if (core_.checkTransition(*c, "case", CaseStatus::scheduled, *when))
+      if (auto ok = transition(core_, *c, CaseStatus::scheduled, *when, false); !ok) return ok.error();
     return VisitScheduled{c->number, visit, *who, from, to, currentStatus(*core_.store, c->id)};
   });
 }
@@ -122,24 +131,25 @@ Result<MovePosted> Cases::usePart(std::string_view ref, const MoveSpec& spec) {
   return core_.command<MovePosted>([&]() -> Result<MovePosted> {
     auto c = core_.findNumbered(EntityType::service_case, case_f::number, ref, "case");
     if (!c) return c.error();
-    const CaseStatus now = currentStatus(*core_.store, c->id);
-    if (!spec.force && (now == CaseStatus::closed || now == CaseStatus::cancelled))
-      return refused("case " + c->number + " is " + std::string(name(now)) +
-                     ": no parts can be used on it; use --force to record it anyway");
+    const auto when = core_.businessTime(spec.at);
+    if (!when) return when.error();
+    const std::int64_t at = *when;
+    const CaseStatus then = statusAt(core_, c->id, at);
+    if (!spec.force && (then == CaseStatus::closed || then == CaseStatus::cancelled))
+      return refused("case " + c->number + " was " + std::string(name(then)) + " on " + formatTime(at) +
+                     ": no parts can be used on it then; use --force to record it anyway");
     auto item = core_.item(spec.item);
     if (!item) return item.error();
     if (spec.from.empty()) return invalid("--from", "name the van the part comes from");
     auto van = core_.location(spec.from);
     if (!van) return van.error();
-    if (van->kind != LocationKind::van)
-      return invalid("--from", van->code + " is a " + std::string(name(van->kind)) + "; parts are used from a van");
+    if (van->kind != LocationKind::van && !(spec.force && holdsStock(van->kind)))
+      return refused("--from: " + van->code + " is a " + std::string(name(van->kind)) +
+                     "; parts are used from a van (use --force for a part taken straight from stock there)");
     auto consumed = core_.location("CONSUMED");
     if (!consumed) return consumed.error();
     auto lines = core_.lines(*item, spec.qty, spec.serials, spec.force);  // forced: an unknown serial is registered
     if (!lines) return lines.error();
-    const auto when = core_.businessTime(spec.at);
-    if (!when) return when.error();
-    const std::int64_t at = *when;
     auto posted = core_.postMoves(MoveKind::consumption, *van, *consumed, *lines, at,
                                    {{}, c->id, {}, {}, spec.force});
     if (!posted) return posted;

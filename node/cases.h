@@ -71,7 +71,10 @@ class Cases {
 
   Result<CaseOpened> open(const CaseSpec& spec);
   Result<CaseRow> edit(std::string_view ref, const CaseEdit& edit);
-  Result<VisitScheduled> schedule(std::string_view ref, std::string_view technician, std::int64_t from, std::int64_t to);
+  // A visit; the case becomes scheduled at `at` (now when absent) if that
+  // fits its history at that time.
+  Result<VisitScheduled> schedule(std::string_view ref, std::string_view technician, std::int64_t from, std::int64_t to,
+                                  std::optional<std::int64_t> at = std::nullopt);
   // Errc::refused saying what blocks it when the case's history, as this
   // node knows it, forbids it; `force` records it anyway, marked forced (a
   // resolve or reopen the field knows happened though its view is stale).

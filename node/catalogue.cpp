@@ -90,7 +90,10 @@ Result<ItemSaved> Catalogue::addItem(const ItemSpec& spec) {
                         spec.low_stock};
     std::vector<Field> wanted{{item_f::code, code}, {item_f::name, item.name}, {item_f::serial_tracked, spec.serial_tracked},
                               {item_f::warranty_days, spec.warranty_days}, {item_f::low_stock, spec.low_stock}};
-    if (!old.empty() && !changed(old, wanted).empty()) return refused(exists("item", code, "item set"));
+    // Adding a retired item again brings it back, with the fields given.
+    const bool retired = flagOf(old, sync::kDeletedField);
+    if (!old.empty() && !retired && !changed(old, wanted).empty()) return refused(exists("item", code, "item set"));
+    if (retired) wanted.push_back({sync::kDeletedField, false});
     return ItemSaved{item, save(core_, EntityType::item, id, old, std::move(wanted), true)};
   });
 }
@@ -137,9 +140,13 @@ Result<LocationSaved> Catalogue::addLocation(const LocationSpec& spec) {
     std::vector<Field> wanted{{location_f::code, code}, {location_f::name, location.name},
                               {location_f::kind, static_cast<std::int64_t>(spec.kind)},
                               {location_f::technician, *technician}, {location_f::allow_negative, spec.allow_negative}};
-    if (!old.empty() && !changed(old, wanted).empty()) return refused(exists("location", code, "location set"));
+    const bool retired = flagOf(old, sync::kDeletedField);
+    if (!old.empty() && !retired && !changed(old, wanted).empty()) return refused(exists("location", code, "location set"));
+    if (retired) wanted.push_back({sync::kDeletedField, false});
     const Saved result = save(core_, EntityType::location, id, old, std::move(wanted), true);
-    if (old.empty() && van)  // its first holder, in the assignment history
+    // The technician it is added with holds it from the start (the register);
+    // one it comes back with after retirement holds it from now on.
+    if (van && retired && sync::normaliseSerial(core_.technicianAt(id)) != sync::normaliseSerial(*technician))
       core_.emit(EntityType::location, id, FactKind::assignment,
                  {{fact_f::at, core_.now()}, {fact_f::person, *technician}});
     return LocationSaved{location, result};
@@ -169,7 +176,7 @@ Result<LocationSaved> Catalogue::setLocation(const LocationEdit& e) {
     if (e.technician) {
       const auto at = core_.businessTime(e.at);
       if (!at) return at.error();
-      if (core_.technicianAt(id, *at) != *technician) {
+      if (sync::normaliseSerial(core_.technicianAt(id, *at)) != sync::normaliseSerial(*technician)) {
         core_.emit(EntityType::location, id, FactKind::assignment, {{fact_f::at, *at}, {fact_f::person, *technician}});
         result = Saved::updated;
       }
@@ -286,14 +293,28 @@ Result<UnitInstalled> Catalogue::installUnit(const InstallSpec& spec) {
     const auto when = core_.businessTime(spec.at);
     if (!when) return when.error();
     const std::int64_t at = *when;
+    // A unit in our stock is not at a customer: it is delivered or issued first.
+    if (const auto place = core_.store->unitPlace(unit); place && !spec.force) {
+      auto there = core_.locationById(place->location);
+      if (there && holdsStock(there->kind) && place->at <= at)
+        return refused("serial " + serial + " is in stock at " + there->code +
+                       "; deliver or issue it to the customer first, or use --force to record it anyway");
+    }
     std::vector<Field> event{{fact_f::at, at}, {fact_f::text, std::string("installed")},
                              {fact_f::customer, *customer}, {fact_f::site, *site}};
     if (!spec.parent_item.empty()) {
       auto parent_item = core_.item(spec.parent_item);
       if (!parent_item) return parent_item.error();
       const Id parent = sync::unitId(core_.company, parent_item->id, spec.parent_serial);
+      // A unit cannot be inside itself, nor inside a part of itself (a
+      // merge may have made a cycle already: the walk is bounded).
+      std::optional<Id> up = parent;
+      for (int depth = 0; up && depth < 64; ++depth, up = idOf(core_.store->entity(EntityType::unit, *up), unit_f::parent))
+        if (*up == unit)
+          return invalid("--parent-serial", norm(spec.parent_serial) + " is " +
+                                                (up == parent ? "the unit itself" : "installed in " + serial));
       if (core_.store->entity(EntityType::unit, parent).empty())
-        return sync::fail(Errc::not_found, "--parent: " + norm(spec.parent_serial) + " is not a registered unit of " +
+        return sync::fail(Errc::not_found, "--parent-serial: " + norm(spec.parent_serial) + " is not a registered unit of " +
                                                parent_item->code);
       reg.push_back(idField(unit_f::parent, parent));
       event.push_back(idField(fact_f::parent, parent));
@@ -322,7 +343,19 @@ UnitView unitView(Node::Core& core, const Id& id, const Attributes& a, const Att
   v.build_code = textOf(a, unit_f::build_code);
   v.customer = textOf(a, unit_f::customer);
   v.site = textOf(a, unit_f::site);
-  if (auto p = idOf(a, unit_f::parent)) v.parent = textOf(core.store->entity(EntityType::unit, *p), unit_f::serial);
+  std::optional<Id> parent = idOf(a, unit_f::parent);
+  // Where the latest installation by business time put it, whatever order
+  // the installations were typed or synced in (facts are by business time).
+  const std::vector<Op> events = core.store->facts(FactKind::unit_event, id);
+  for (auto it = events.rbegin(); it != events.rend(); ++it) {
+    const Attributes f = fieldsOf(*it);
+    if (textOf(f, fact_f::text) != "installed") continue;
+    if (f.contains(fact_f::customer)) v.customer = textOf(f, fact_f::customer);
+    if (f.contains(fact_f::site)) v.site = textOf(f, fact_f::site);
+    parent = idOf(f, fact_f::parent);
+    break;
+  }
+  if (parent) v.parent = textOf(core.store->entity(EntityType::unit, *parent), unit_f::serial);
   std::optional<LocationKind> kind;
   const auto place = core.store->unitPlace(id);
   if (place) {
@@ -414,8 +447,9 @@ Result<std::map<std::string, std::size_t>> columns(const std::vector<std::string
   std::map<std::string, std::size_t> col;
   for (std::size_t i = 0; i < header.size(); ++i) {
     const std::string h = columnName(header[i]);
+    if (h.empty()) continue;  // an unnamed column (spreadsheets save trailing empty ones) is ignored
     if (std::find(std::begin(kColumns), std::end(kColumns), h) == std::end(kColumns))
-      return invalid("csv header", "unknown column '" + header[i] +
+      return invalid("csv header", "unknown column '" + header[i].substr(0, 40) + (header[i].size() > 40 ? "..." : "") +
                                        "' (known: item, serial, build_code, customer, site, manufactured_on)");
     if (!col.emplace(h, i).second) return invalid("csv header", "column '" + h + "' appears twice");
   }
@@ -440,7 +474,8 @@ Result<ImportSummary> Catalogue::importUnits(std::istream& csv, const ImportOpti
         return;
       }
       if (!*col) return;  // a bad header: nothing more is read
-      if (r.fields.size() == 1 && r.fields[0].find_first_not_of(" \t") == std::string::npos) return;  // blank
+      const bool blank = r.fields.size() == 1 && r.fields[0].find_first_not_of(" \t") == std::string::npos;
+      if (blank && !r.malformed && !r.unterminated) return;
       ++sum.read;
       if (progress && sum.read % 10'000 == 0) progress(sum.read);
       auto note = [&](const std::string& why) {
@@ -452,6 +487,8 @@ Result<ImportSummary> Catalogue::importUnits(std::istream& csv, const ImportOpti
         note(why);
       };
       if (r.unterminated) return bad("a quoted field is not closed");
+      if (r.malformed)
+        return bad("a quote is misplaced: a field with quotes is quoted whole, and a quote inside it is doubled");
       if (r.fields.size() != width)
         return bad("expected " + std::to_string(width) + " fields, found " + std::to_string(r.fields.size()));
       auto get = [&](const char* name) {
@@ -459,6 +496,7 @@ Result<ImportSummary> Catalogue::importUnits(std::istream& csv, const ImportOpti
         return it == (*col)->end() ? std::string() : r.fields[it->second];
       };
       const std::string item_code = get("item");
+      if (sync::normaliseSerial(item_code).empty()) return bad("item: is empty");
       auto found = items.find(item_code);
       if (found == items.end()) found = items.emplace(item_code, core_.item(item_code)).first;
       if (!found->second) return bad(found->second.error().message);

@@ -273,7 +273,8 @@ sync::Result<std::int64_t> parseTime(std::string_view text, std::string_view wha
   };
   constexpr std::string_view kShape = "is not a UTC time like 2026-11-21, 2026-11-21T08:30 or 2026-11-21T08:30:00Z";
   // The accepted shapes, character by character: 'd' a digit, others themselves.
-  constexpr std::string_view kShapes[] = {"dddd-dd-dd", "dddd-dd-ddTdd:dd", "dddd-dd-ddTdd:dd:dd", "dddd-dd-ddTdd:dd:ddZ"};
+  constexpr std::string_view kShapes[] = {"dddd-dd-dd", "dddd-dd-ddTdd:dd", "dddd-dd-ddTdd:ddZ", "dddd-dd-ddTdd:dd:dd",
+                                          "dddd-dd-ddTdd:dd:ddZ"};
   const bool shaped = std::any_of(std::begin(kShapes), std::end(kShapes), [&](std::string_view shape) {
     if (shape.size() != text.size()) return false;
     for (std::size_t i = 0; i < shape.size(); ++i)
@@ -290,9 +291,9 @@ sync::Result<std::int64_t> parseTime(std::string_view text, std::string_view wha
   const year_month_day date{year{number(0, 4)}, month{static_cast<unsigned>(number(5, 2))},
                             day{static_cast<unsigned>(number(8, 2))}};
   if (!date.ok()) return bad("is not a date in the calendar");
-  const int h = number(11, 2), mi = number(14, 2), sec = number(17, 2);
+  const int h = number(11, 2), mi = number(14, 2), sec = text.size() > 17 ? number(17, 2) : 0;
   if (h > 23 || mi > 59 || sec > 59) return bad("is not a time of day (00:00:00 to 23:59:59)");
-  if (date.year() < year{1970}) return bad("is before 1970");
+  if (date.year() < year{1900}) return bad("is before 1900");  // equipment made long ago still has a date
   const auto t = sys_days{date} + hours{h} + minutes{mi} + seconds{sec};
   return duration_cast<milliseconds>(t.time_since_epoch()).count();
 }

@@ -129,6 +129,7 @@ Violation duplicateRegistration(Node::Core& core, const Id& unit) {
 Violation transitConserved(Node::Core& core, const Id& doc, const std::vector<Store::TransitLine>& lines,
                            std::int64_t max_transit_ms) {
   Violation v{"transit_not_conserved", {doc}, "transfer " + core.codeOf(EntityType::stock_doc, doc), {}, {}, 0, false};
+  std::string pending;  // sent, not arrived, not late yet: named beside what broke the rule
   for (const Store::TransitLine& l : lines) {
     std::string what = core.codeOf(EntityType::item, l.item);
     if (l.unit) what += " " + textOf(core.store->entity(EntityType::unit, *l.unit), unit_f::serial);
@@ -139,10 +140,13 @@ Violation transitConserved(Node::Core& core, const Id& doc, const std::vector<St
       v.detail += (v.detail.empty() ? "" : "; ") + formatQty(l.open) + " " + what + " sent on " + formatTime(l.sent_at) +
                   " have not arrived";
       ++v.evidence;
+    } else {
+      pending += (pending.empty() ? "" : ", ") + formatQty(l.open) + " " + what;
     }
   }
   if (v.evidence) {
     v.violated = true;
+    if (!pending.empty()) v.detail += "; still in transit: " + pending;
     v.suggestion = "find the goods: record their arrival, or write the loss off with an adjustment at the transit location";
   }
   return v;
@@ -198,18 +202,20 @@ Violation vanMismatch(Node::Core& core, const Id& case_id, const LocationRef& va
   const Attributes c = core.store->entity(EntityType::service_case, case_id);
   Violation v{"van_mismatch", {case_id, van.id}, "case " + textOf(c, case_f::number) + ", van " + van.code, {}, {}, 0,
               false};
-  std::set<std::string> technicians;
-  const auto visits = core.store->findEntities(EntityType::visit, visit_f::service_case,
-                                               sync::Blob{std::string(case_id.view())});
-  for (const Id& visit : visits) technicians.insert(textOf(core.store->entity(EntityType::visit, visit), visit_f::technician));
+  // People's names compare as codes do: "Alice" and "alice " are one technician.
+  std::set<std::string> technicians, keys;
+  for (const Id& visit : core.store->findEntities(EntityType::visit, visit_f::service_case,
+                                                  sync::Blob{std::string(case_id.view())})) {
+    const std::string who = textOf(core.store->entity(EntityType::visit, visit), visit_f::technician);
+    technicians.insert(who);
+    keys.insert(sync::normaliseSerial(who));
+  }
   if (technicians.empty()) return v;
-  std::set<std::string> holders;
   for (const MoveRow& m : core.store->movesOfCase(case_id)) {
     if (m.from != van.id) continue;
     const std::string holder = core.technicianAt(van.id, m.at);
-    if (technicians.contains(holder)) continue;
+    if (keys.contains(sync::normaliseSerial(holder))) continue;
     ++v.evidence;
-    holders.insert(holder);
     v.detail += (v.detail.empty() ? "" : "; ") + doc(core, m) + " on " + formatTime(m.at) + " while it was " + holder +
                 "'s";
   }

@@ -60,8 +60,9 @@ Result<LineAdded> Shipments::addLine(std::string_view ref, std::string_view item
     auto s = core_.findNumbered(EntityType::shipment, shipment_f::number, ref, "shipment");
     if (!s) return s.error();
     const ShipmentStatus now = currentStatus(*core_.store, s->id);
-    if (now != ShipmentStatus::created && now != ShipmentStatus::ready)
-      return refused("shipment " + s->number + " is " + std::string(name(now)) + ": lines can only be added before dispatch");
+    if (!force && now != ShipmentStatus::created && now != ShipmentStatus::ready)
+      return refused("shipment " + s->number + " is " + std::string(name(now)) +
+                     ": lines are added before dispatch; use --force to record a line found on the way");
     auto item = core_.item(item_code);
     if (!item) return item.error();
     auto lines = core_.lines(*item, qty, serials, false);

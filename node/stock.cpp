@@ -324,7 +324,8 @@ Result<std::vector<LedgerRow>> Stock::ledger(std::string_view item_code, std::st
   });
 }
 
-Result<std::vector<BalanceRow>> Stock::balances(std::string_view item_code, std::string_view location_code) {
+Result<std::vector<BalanceRow>> Stock::balances(std::string_view item_code, std::string_view location_code,
+                                                bool empty) {
   return core_.query<std::vector<BalanceRow>>([&]() -> Result<std::vector<BalanceRow>> {
     std::optional<Id> item, location;
     if (!item_code.empty()) {
@@ -339,7 +340,7 @@ Result<std::vector<BalanceRow>> Stock::balances(std::string_view item_code, std:
     }
     std::vector<BalanceRow> out;
     std::map<Id, std::optional<LocationRef>> locs;
-    for (const StoredBalance& b : core_.store->balances()) {
+    for (const StoredBalance& b : core_.store->balances(empty)) {
       if ((item && b.item != *item) || (location && b.location != *location)) continue;
       auto [it, fresh] = locs.try_emplace(b.location);
       if (fresh) {
@@ -362,7 +363,7 @@ Result<std::vector<BalanceRow>> Stock::balances(std::string_view item_code, std:
 }
 
 Result<std::vector<LowStockRow>> Stock::low() {
-  auto all = balances();
+  auto all = balances({}, {}, true);  // a location that ran out is the lowest of all
   if (!all) return all.error();
   return core_.query<std::vector<LowStockRow>>([&]() -> Result<std::vector<LowStockRow>> {
     std::vector<LowStockRow> out;

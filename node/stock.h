@@ -112,8 +112,10 @@ class Stock {
   Result<CountPosted> count(const CountSpec& spec);
   // The ledger of (item, location), oldest first, with the running balance.
   Result<std::vector<LedgerRow>> ledger(std::string_view item, std::string_view location);
-  // Non-zero balances by item, then location; empty filters mean all.
-  Result<std::vector<BalanceRow>> balances(std::string_view item = {}, std::string_view location = {});
+  // Balances by item, then location, that are not zero or were counted
+  // (with `empty`, also those that hold nothing now); empty filters mean all.
+  Result<std::vector<BalanceRow>> balances(std::string_view item = {}, std::string_view location = {},
+                                           bool empty = false);
   Result<std::vector<LowStockRow>> low();  // balances below their item's threshold
 
  private:

@@ -119,7 +119,7 @@ struct Channel {
   std::unique_ptr<sync::StreamSender> tx;
   std::unique_ptr<sync::StreamReceiver> rx;
   std::unique_ptr<sync::ClientHandshake> hs;
-  std::int64_t clock_offset_ms = 0;  // server clock minus ours, at the midpoint of the hello's round trip
+  std::int64_t clock_offset_ms = 0;  // our clock minus the server's, at the midpoint of the hello's round trip
   std::function<std::uint64_t()> clock = nowMs;  // ours: the node's own when it has one
 
   explicit Channel(std::chrono::milliseconds timeout) : conn(timeout) {}
@@ -134,7 +134,7 @@ struct Channel {
     const std::uint64_t received = clock();
     auto keys = hs->onServerHello(*server_hello);
     if (!keys) return keys.error();
-    clock_offset_ms = static_cast<std::int64_t>(hs->serverTimeMs()) - static_cast<std::int64_t>((sent + received) / 2);
+    clock_offset_ms = static_cast<std::int64_t>((sent + received) / 2) - static_cast<std::int64_t>(hs->serverTimeMs());
     auto header = conn.read();
     if (!header) return header.error();
     auto receiver = sync::StreamReceiver::open(keys->rx, *header);

@@ -28,7 +28,7 @@ using ProgressFn = std::function<void(const SyncProgress&)>;
 
 struct SyncReport {
   std::uint64_t pushed = 0, pulled = 0, watermark = 0, cursor = 0;
-  std::int64_t clock_offset_ms = 0;  // server clock minus ours, as seen at the handshake
+  std::int64_t clock_offset_ms = 0;  // our clock minus the server's (ahead: positive), as seen at the handshake
   std::uint64_t bytes_out = 0, bytes_in = 0;  // on the socket during the round, framing and sealing included
 };
 

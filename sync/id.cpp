@@ -97,11 +97,13 @@ std::string normalise(std::string_view text, bool upper) {
   if (std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; }))
     return normaliseAscii(text, upper);
   // NFC, without default-ignorable code points (zero-width spaces and
-  // joiners, soft hyphens, byte-order marks).
+  // joiners, soft hyphens, byte-order marks); a key also folds compatibility
+  // forms and case (NFKC_Casefold: full-width letters, ligatures, "ß" as "ss").
+  const int key = upper ? UTF8PROC_COMPAT | UTF8PROC_CASEFOLD : 0;
   utf8proc_uint8_t* mapped = nullptr;
   const utf8proc_ssize_t n =
       utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(text.data()), static_cast<utf8proc_ssize_t>(text.size()),
-                   &mapped, static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_IGNORE));
+                   &mapped, static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_IGNORE | key));
   if (n < 0) return normaliseAscii(text, upper);  // not UTF-8: compared as bytes (commands refuse such text)
   std::vector<utf8proc_int32_t> points;
   for (utf8proc_ssize_t at = 0; at < n;) {

@@ -46,9 +46,10 @@ Id randomId();
 Id naturalId(std::string_view kind, std::initializer_list<std::string_view> parts);
 
 // A code or serial as it is compared, the key of every natural id: Unicode
-// NFC, default-ignorable code points (zero-width spaces, soft hyphens)
-// dropped, surrounding white space (no-break spaces too) trimmed, and every
-// letter upper-cased (utf8proc). Pure ASCII keeps its form: trimmed and
+// NFKC with case folded (full-width letters, ligatures and "ß" match their
+// plain forms), default-ignorable code points (zero-width spaces, soft
+// hyphens) dropped, surrounding white space (no-break spaces too) trimmed,
+// and every letter upper-cased (utf8proc). Pure ASCII keeps its form: trimmed and
 // upper-cased, so the ids of ASCII keys are what they always were.
 std::string normaliseSerial(std::string_view serial);
 // Free text (a name, a problem description) as it is stored: the same

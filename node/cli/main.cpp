@@ -233,7 +233,7 @@ std::vector<Command> commands() {
                {{"customer", "NAME", "customer", true}, {"site", "NAME", "site"},
                 {"parent-item", "ITEM", "installed into this device's item"},
                 {"parent-serial", "SERIAL", "installed into this device"}, kAt,
-                {"force", "", "a serial this device does not know: register it and record the installation"}},
+                {"force", "", "record it anyway: a serial this device does not know (registered), or one it has in stock"}},
                [](Node& n, const Args& a) -> Result<Table> {
                  TRY(at, optTime(a));
                  return shown(Catalogue(n).installUnit({a.pos(0), a.pos(1), a.get("customer"), a.get("site"),
@@ -279,11 +279,13 @@ std::vector<Command> commands() {
                }});
   c.push_back({"case", "schedule", {"CASE"}, "schedule a visit",
                {{"technician", "NAME", "who goes", true}, {"from", "TIME", "window start", true},
-                {"to", "TIME", "window end", true}},
+                {"to", "TIME", "window end", true},
+                {"at", "TIME", "when it was scheduled (the case becomes scheduled then), UTC; default now"}},
                [](Node& n, const Args& a) -> Result<Table> {
                  TRY(from, parseTime(a.get("from"), "--from"));
                  TRY(to, parseTime(a.get("to"), "--to"));
-                 return shown(Cases(n).schedule(a.pos(0), a.get("technician"), from, to));
+                 TRY(at, optTime(a));
+                 return shown(Cases(n).schedule(a.pos(0), a.get("technician"), from, to, at));
                }});
   const Option kForceStatus{"force", "", "record it even if this device's view of the case disagrees"};
   c.push_back({"case", "set", {"CASE", "STATUS"}, "change status along the case state machine", {kAt, kForceStatus},
@@ -475,7 +477,7 @@ int runImport(Node& n, const Args& a, bool json) {
   ImportOptions options{a.flag("dry-run"), 0};
   if (a.has("delimiter")) {
     const std::string d = a.get("delimiter");
-    if (d == "tab" || d == "\\t") options.delimiter = '\t';
+    if (d == "tab" || d == "\\t" || d == "\t") options.delimiter = '\t';
     else if (d == "," || d == ";") options.delimiter = d[0];
     else return kProgram.usage("--delimiter: '" + d + "' is not one of , ; tab");
   }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 
 namespace fieldsync::node {
 namespace {
@@ -60,20 +61,55 @@ char readCsv(std::istream& in, char delimiter, const std::function<void(CsvRecor
   first += '\n';
 
   csv_parser parser;
-  csv_init(&parser, CSV_REPALL_NL);
-  csv_set_delim(&parser, static_cast<unsigned char>(delimiter));
+  auto start = [&] {
+    csv_init(&parser, CSV_STRICT | CSV_REPALL_NL);
+    csv_set_delim(&parser, static_cast<unsigned char>(delimiter));
+  };
+  start();
   Parse parse{record, {}, 1, 0};
-  csv_parse(&parser, first.data(), first.size(), onField, onEnd, &parse);
+  std::uint64_t lines = 0;  // line breaks read so far, parsed or skipped
+  bool skipping = false;    // the rest of a malformed record's line is being skipped
+  auto feed = [&](const char* data, std::size_t size) {
+    while (size > 0) {
+      if (skipping) {
+        const char* eol = static_cast<const char*>(std::memchr(data, '\n', size));
+        const std::size_t skip = eol ? static_cast<std::size_t>(eol - data) + 1 : size;
+        lines += eol ? 1 : 0;
+        data += skip;
+        size -= skip;
+        if (!eol) return;
+        skipping = false;
+        parse.line = lines + 1;
+        continue;
+      }
+      const std::size_t n = csv_parse(&parser, data, size, onField, onEnd, &parse);
+      lines += static_cast<std::uint64_t>(std::count(data, data + n, '\n'));
+      data += n;
+      size -= n;
+      if (size == 0) return;
+      // A quote where RFC 4180 allows none (inside an unquoted field, or
+      // other than a separator after a closing one): the record is bad, and
+      // its line is skipped; the next line starts afresh.
+      parse.current.malformed = true;
+      parse.current.line = parse.line;
+      record(parse.current);
+      parse.current = CsvRecord{};
+      parse.embedded = 0;
+      csv_free(&parser);
+      start();
+      skipping = true;
+    }
+  };
+  feed(first.data(), first.size());
   char buf[64 * 1024];
-  while (in.read(buf, sizeof buf) || in.gcount() > 0)
-    csv_parse(&parser, buf, static_cast<std::size_t>(in.gcount()), onField, onEnd, &parse);
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) feed(buf, static_cast<std::size_t>(in.gcount()));
   // The file ended inside a quoted field: libcsv's state 2 is FIELD_BEGUN
   // (libcsv.c; csv.h exposes the state, not its names).
   if (parser.pstate == 2 && parser.quoted) {
     parse.current.unterminated = true;
     parse.current.fields.emplace_back();
     parse.end(-1);
-  } else {
+  } else if (!skipping) {
     csv_fini(&parser, onField, onEnd, &parse);
   }
   csv_free(&parser);

@@ -3,7 +3,8 @@
 //
 // Skips a UTF-8 byte-order mark; takes the separator given or detects it
 // from the header line (',', ';' or tab: the most frequent outside quotes);
-// reads quoted fields across line breaks. Each record comes with the
+// reads quoted fields across line breaks; a misplaced quote makes its record
+// malformed, and reading goes on at the next line. Each record comes with the
 // physical line it starts on (1: the header), so problems can name it.
 // Blank lines are skipped. Streams: memory grows with a record, not the file.
 #pragma once
@@ -20,6 +21,7 @@ struct CsvRecord {
   std::vector<std::string> fields;
   std::uint64_t line = 0;
   bool unterminated = false;  // the file ended inside a quoted field
+  bool malformed = false;     // a quote where RFC 4180 allows none; the rest of its line was skipped
 };
 
 // Calls `record` for the header and then each record, in order. Returns the

@@ -15,9 +15,7 @@ constexpr std::size_t kBlockMoves = 256;  // a block is split when it holds more
 // to_loc, at, hlc) indexes; UNION keeps a movement once even if it were
 // from and to the same location) and its counts, as absolute rows.
 #define FIELDSYNC_LEDGER_RANGE " AND (at, hlc, node, seq) >= (?3, ?4, ?5, ?6) AND (at, hlc, node, seq) < (?7, ?8, ?9, ?10)"
-#define FIELDSYNC_COUNT_ROWS                                                                                  \
-  "SELECT node, seq, hlc, at, 8, doc, item, location, location, counted, NULL, NULL, NULL, 0, 1 FROM counts " \
-  "WHERE item = ?1 AND location = ?2" FIELDSYNC_LEDGER_RANGE
+#define FIELDSYNC_COUNT_ROWS FIELDSYNC_COUNT_COLUMNS "WHERE item = ?1 AND location = ?2" FIELDSYNC_LEDGER_RANGE
 constexpr storage::Sql kRowsAt =
     FIELDSYNC_MOVE_COLUMNS "WHERE item = ?1 AND from_loc = ?2" FIELDSYNC_LEDGER_RANGE " UNION "
     FIELDSYNC_MOVE_COLUMNS "WHERE item = ?1 AND to_loc = ?2" FIELDSYNC_LEDGER_RANGE " UNION ALL "

@@ -33,9 +33,9 @@ void Store::setUnitPlace(const Id& unit, const std::optional<MoveRow>& last) {
 }
 
 void Store::addCount(const MoveRow& c, const std::vector<Id>& found) {
-  Query(impl_->db.stmt("INSERT INTO counts(node, seq, hlc, at, doc, item, location, counted) "
-                       "VALUES(?, ?, ?, ?, ?, ?, ?, ?)"),
-        c.op.node, c.op.seq, c.hlc, c.at, c.doc, c.item, c.to, c.qty)
+  Query(impl_->db.stmt("INSERT INTO counts(node, seq, hlc, at, doc, item, location, counted, forced) "
+                       "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+        c.op.node, c.op.seq, c.hlc, c.at, c.doc, c.item, c.to, c.qty, c.forced)
       .run();
   for (const Id& unit : found)
     Query(impl_->db.stmt("INSERT OR IGNORE INTO count_units(node, seq, unit) VALUES(?, ?, ?)"), c.op.node, c.op.seq,
@@ -57,8 +57,6 @@ void Store::addCount(const MoveRow& c, const std::vector<Id>& found) {
 }
 
 namespace {
-#define FIELDSYNC_COUNT_COLUMNS \
-  "SELECT node, seq, hlc, at, 8, doc, item, location, location, counted, NULL, NULL, NULL, 0, 1 FROM counts "
 constexpr storage::Sql kCountsOfDoc = FIELDSYNC_COUNT_COLUMNS "WHERE doc = ?" FIELDSYNC_MOVE_ORDER;
 constexpr storage::Sql kLastCount = FIELDSYNC_COUNT_COLUMNS
     "WHERE item = ? AND location = ? ORDER BY at DESC, hlc DESC, node DESC, seq DESC LIMIT 1";
@@ -68,7 +66,6 @@ constexpr storage::Sql kCountMissing = FIELDSYNC_COUNT_COLUMNS
     "WHERE item = ?1 AND location = ?2 AND (at, hlc, node, seq) > (?3, ?4, ?5, ?6) AND "
     "(at, hlc, node, seq) < (?7, ?8, ?9, ?10) AND (node, seq) NOT IN (SELECT node, seq FROM count_units WHERE unit = ?11)"
     FIELDSYNC_MOVE_ORDER " LIMIT 1";
-#undef FIELDSYNC_COUNT_COLUMNS
 }  // namespace
 
 std::vector<MoveRow> Store::countsOfDoc(const Id& doc) { return movesWhere(kCountsOfDoc, doc); }
@@ -131,8 +128,10 @@ std::int64_t Store::balance(const Id& item, const Id& location) {
   return q.step() ? q->i64(0) : 0;
 }
 
-std::vector<StoredBalance> Store::balances() {
-  Query q(impl_->db.stmt("SELECT item, location, qty FROM balances WHERE qty != 0 ORDER BY item, location"));
+std::vector<StoredBalance> Store::balances(bool all) {
+  Query q(impl_->db.stmt("SELECT item, location, qty FROM balances WHERE qty != 0 OR count_at IS NOT NULL OR ? "
+                         "ORDER BY item, location"),
+          all);
   std::vector<StoredBalance> out;
   while (q.step()) out.push_back({q->id(0), q->id(1), q->i64(2)});
   return out;

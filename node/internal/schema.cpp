@@ -102,6 +102,7 @@ CREATE INDEX moves_by_source_case ON moves(from_loc, service_case) WHERE service
 CREATE TABLE count_units(node BLOB NOT NULL, seq INTEGER NOT NULL, unit BLOB NOT NULL,
                          PRIMARY KEY(node, seq, unit)) WITHOUT ROWID;
 CREATE INDEX count_units_by_unit ON count_units(unit);
+ALTER TABLE counts ADD COLUMN forced INTEGER NOT NULL DEFAULT 0;
 )sql",
 };
 

@@ -135,7 +135,8 @@ class Store {
   // Projections.
   void addMove(const MoveRow& m);  // also updates balances; the unit's place is the node's (setUnitPlace)
   std::int64_t balance(const sync::Id& item, const sync::Id& location);
-  std::vector<StoredBalance> balances();
+  // Balances that are not zero or were counted; with `all`, every pair that ever held stock.
+  std::vector<StoredBalance> balances(bool all = false);
   std::optional<UnitPlace> unitPlace(const sync::Id& unit);
   void setUnitPlace(const sync::Id& unit, const std::optional<MoveRow>& last);  // none: nowhere
   std::vector<MoveRow> movesOfDoc(const sync::Id& doc);

@@ -29,6 +29,9 @@ struct Store::Impl {
 #define FIELDSYNC_MOVE_COLUMNS \
   "SELECT node, seq, hlc, at, kind, doc, item, from_loc, to_loc, qty, unit, service_case, shipment, forced, 0 FROM moves "
 #define FIELDSYNC_MOVE_ORDER " ORDER BY at, hlc, node, seq"
+// Counts in the same columns: absolute rows (MoveRow::absolute), from = to = the location.
+#define FIELDSYNC_COUNT_COLUMNS \
+  "SELECT node, seq, hlc, at, 8, doc, item, location, location, counted, NULL, NULL, NULL, forced, 1 FROM counts "
 MoveRow moveRow(const Stmt& s);
 
 }  // namespace fieldsync::node

@@ -96,7 +96,7 @@ TEST_CASE("every refused command leaves the database unchanged and names what wa
       {"a case without a customer", [&] { return err(Cases(n).open({"", "", "", "", "leak", Priority::normal, {}})); }, Errc::invalid_input, "--customer"},
       {"an illegal case transition", [&] { return err(Cases(n).setStatus(c, CaseStatus::closed, {})); }, Errc::refused, "allowed next: scheduled, in_progress, cancelled"},
       {"an unknown case", [&] { return err(Cases(n).log("C-NOPE", "x", {})); }, Errc::not_found, "C-NOPE"},
-      {"a part from a warehouse", [&] { return err(Cases(n).usePart(c, qtyMove(MoveKind::consumption, "SEAL", "WH1", "", 1))); }, Errc::invalid_input, "from a van"},
+      {"a part from a warehouse", [&] { return err(Cases(n).usePart(c, qtyMove(MoveKind::consumption, "SEAL", "WH1", "", 1))); }, Errc::refused, "from a van"},
       {"a part the van does not have", [&] { return err(Cases(n).usePart(c, qtyMove(MoveKind::consumption, "SEAL", "VAN-A", "", 1))); }, Errc::refused, "VAN-A holds 0"},
       {"a visit window that ends first", [&] { return err(Cases(n).schedule(c, "alice", 2000, 1000)); }, Errc::invalid_input, "--to"},
       {"a sign-off without a name", [&] { return err(Cases(n).signOff(c, "", {})); }, Errc::invalid_input, "--name"},
@@ -113,6 +113,21 @@ TEST_CASE("every refused command leaves the database unchanged and names what wa
     CHECK_THAT(e.message, Catch::Contains(r.message));
     CHECK(snapshot(n) == before);
   }
+}
+
+TEST_CASE("what the field saw is recorded with --force where the local rules would refuse it", "[node]") {
+  Fixture f;
+  Node& n = f.n;
+  REQUIRE(Stock(n).move(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 3)));
+  const std::string c = ok(Cases(n).open({"Bakery", "", "", "", "leak", Priority::normal, {}})).number;
+  MoveSpec part = qtyMove(MoveKind::consumption, "SEAL", "WH1", "", 1);  // taken straight from the warehouse
+  part.force = true;
+  CHECK(ok(Cases(n).usePart(c, part)).forced);
+  const std::string s = ok(Shipments(n).create("Bakery", "Plant 2", "WH1")).number;
+  REQUIRE(Shipments(n).addLine(s, "SEAL", 1000, {}, false));
+  REQUIRE(Shipments(n).track(s, {ShipmentStatus::dispatched}));
+  REQUIRE_FALSE(Shipments(n).addLine(s, "SEAL", 1000, {}, false));
+  CHECK(Shipments(n).addLine(s, "SEAL", 1000, {}, true));  // a line found on the way
 }
 
 TEST_CASE("a unit registered twice with differently typed serials is one unit", "[node]") {
@@ -198,7 +213,7 @@ TEST_CASE("a technician's case runs from open to closed, and a reopen is counted
 
   auto closed_part = Cases(n).usePart(c, qtyMove(MoveKind::consumption, "SEAL", "VAN-A", "", 1));
   REQUIRE_FALSE(closed_part);
-  CHECK_THAT(closed_part.error().message, Catch::Contains("is closed"));
+  CHECK_THAT(closed_part.error().message, Catch::Contains("was closed"));
 
   // The serial part used on the case's device is installed into it.
   auto units = Catalogue(n).units();
@@ -493,6 +508,25 @@ TEST_CASE("a CSV import takes files as spreadsheets save them", "[node][import]"
     CHECK(sum.problems[1] == "line 6: serial: must not be empty");
     CHECK(ok(Catalogue(f.n).units())[0].site == "Plant 2\nHall B");
   }
+  SECTION("unnamed trailing columns, as spreadsheets save them, are ignored; an empty row names what is missing") {
+    const auto sum = import("item,serial,,\nPUMP,E-1,,\n,,,\n");
+    CHECK(sum.created == 1);
+    REQUIRE(sum.problems.size() == 1);
+    CHECK(sum.problems[0] == "line 3: item: is empty");
+  }
+  SECTION("a misplaced quote makes its row invalid, and the rows after it are read as rows") {
+    const auto sum = import("item,serial\nPUMP,\"Z1\"junk\nPUMP,Z\"2\nPUMP,\"Z3\"\"q\"\nPUMP,\"Z4\nstill Z4\"\"\"x\nPUMP,Z5\n");
+    CHECK(sum.created == 2);
+    CHECK(sum.invalid == 3);
+    REQUIRE(sum.problems.size() == 3);
+    CHECK_THAT(sum.problems[0], Catch::StartsWith("line 2: a quote is misplaced"));
+    CHECK_THAT(sum.problems[1], Catch::StartsWith("line 3: a quote is misplaced"));
+    CHECK_THAT(sum.problems[2], Catch::StartsWith("line 5: a quote is misplaced"));
+    const auto units = ok(Catalogue(f.n).units());
+    REQUIRE(units.size() == 2);
+    CHECK(units[0].serial == "Z3\"Q");
+    CHECK(units[1].serial == "Z5");
+  }
   SECTION("a quote that is never closed makes its row invalid, not the file") {
     const auto sum = import("item,serial\nPUMP,U-1\nPUMP,\"U-2\n");
     CHECK(sum.created == 1);
@@ -574,6 +608,15 @@ TEST_CASE("a retired item stays retired when another device edits it meanwhile",
     CHECK(moved.error().code == Errc::not_found);
   }
   CHECK(*a->exportJson() == *b->exportJson());
+  // Adding it again brings it back, with the fields given, on every node.
+  CHECK(ok(Catalogue(*a).addItem({"SEAL", "Seal kit", false, 0, 6000})).result == Saved::updated);
+  exchange(*a, *b);
+  for (Node* n : {a.get(), b.get()}) {
+    const auto items = ok(Catalogue(*n).items());
+    REQUIRE(items.size() == 2);
+    CHECK(items[1].low_stock == 6000);
+    CHECK(Stock(*n).move(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 1)));
+  }
 }
 
 namespace {
@@ -745,6 +788,83 @@ TEST_CASE("counts and movements from two offline devices merge to the same balan
     }
   }
   CHECK(*d.a->exportJson() == *d.b->exportJson());
+}
+
+TEST_CASE("an installation is refused for a unit in stock or inside itself, and the latest by business time holds",
+          "[node][unit]") {
+  TwoDevices d;
+  addCatalogue(*d.a);
+  Node& n = *d.a;
+  REQUIRE(Stock(n).move(serialMove(MoveKind::receipt, "PUMP", "", "WH1", {"P1"})));
+  REQUIRE(Catalogue(n).registerUnit({"PUMP", "P2"}));
+  REQUIRE(Catalogue(n).registerUnit({"PUMP", "P3"}));
+  auto in_stock = Catalogue(n).installUnit({"PUMP", "P1", "Bakery"});
+  REQUIRE_FALSE(in_stock);
+  CHECK_THAT(in_stock.error().message, Catch::Contains("serial P1 is in stock at WH1") && Catch::Contains("--force"));
+  auto itself = Catalogue(n).installUnit({"PUMP", "P2", "Bakery", "", "PUMP", "P2"});
+  REQUIRE_FALSE(itself);
+  CHECK_THAT(itself.error().message, Catch::StartsWith("--parent-serial: P2 is the unit itself"));
+  REQUIRE(Catalogue(n).installUnit({"PUMP", "P3", "Bakery", "", "PUMP", "P2"}));
+  auto cycle = Catalogue(n).installUnit({"PUMP", "P2", "Bakery", "", "PUMP", "P3"});
+  REQUIRE_FALSE(cycle);
+  CHECK_THAT(cycle.error().message, Catch::StartsWith("--parent-serial: P3 is installed in P2"));
+  // Installed at Bakery at 10:00; an installation at Other at 09:00 typed in afterwards does not move it.
+  REQUIRE(Catalogue(n).installUnit({"PUMP", "P2", "Bakery", "Plant 2", "", "", TwoDevices::at("10:00")}));
+  REQUIRE(Catalogue(n).installUnit({"PUMP", "P2", "Other", "", "", "", TwoDevices::at("09:00")}));
+  CHECK(ok(Catalogue(n).unitHistory("PUMP", "P2")).unit.customer == "Bakery");
+  CHECK(ok(Catalogue(n).unitHistory("PUMP", "P2")).unit.site == "Plant 2");
+}
+
+TEST_CASE("a count of zero stays in the balances and the low-stock list, and a forced count shows as forced",
+          "[node][stock]") {
+  Fixture f;
+  f.wall_ms = static_cast<std::uint64_t>(*parseTime("2026-11-29T12:00", "t"));
+  REQUIRE(Catalogue(f.n).setItem({"SEAL", {}, {}, 5000}));
+  REQUIRE(Stock(f.n).move(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 3)));
+  REQUIRE(Stock(f.n).move(qtyMove(MoveKind::receipt, "SEAL", "", "WH2", 2)));
+  REQUIRE(Stock(f.n).move(qtyMove(MoveKind::issue, "SEAL", "WH2", "", 2)));  // WH2 ran out
+  CHECK(ok(Stock(f.n).count({"SEAL", "WH1", 0, {}, {}})).variance == -3000);
+  const auto rows = ok(Stock(f.n).balances("SEAL"));
+  REQUIRE(rows.size() == 1);  // counted empty: shown with its count; WH2 holds nothing and was never counted
+  CHECK(rows[0].location == "WH1");
+  CHECK(rows[0].qty == 0);
+  CHECK(rows[0].variance == -3000);
+  const auto low = ok(Stock(f.n).low());
+  REQUIRE(low.size() == 2);  // both are below 5, empty ones first of all
+  CHECK(low[0].location == "WH1");
+  CHECK(low[1].location == "WH2");
+  CHECK_THAT(*f.n.exportJson(), Catch::Contains("\"location\":\"WH1\",\"qty\":0,"));
+  REQUIRE(Stock(f.n).count({"SEAL", "WH2", 1000, {}, {}, true}));
+  const auto ledger = ok(Stock(f.n).ledger("SEAL", "WH2"));
+  REQUIRE(ledger.size() == 3);
+  CHECK(ledger[2].forced);
+  CHECK_FALSE(ledger[1].forced);
+}
+
+TEST_CASE("a part is checked against the case's status when it was used, and a visit is scheduled when it was",
+          "[node][case]") {
+  TwoDevices d;
+  addCatalogue(*d.a);
+  MoveSpec load = qtyMove(MoveKind::receipt, "SEAL", "", "VAN-A", 2);
+  load.at = TwoDevices::at("01:00");
+  REQUIRE(Stock(*d.a).move(load));
+  const std::string c = ok(Cases(*d.a).open({"Bakery", "", "", "", "leak", Priority::normal, TwoDevices::at("02:00")})).number;
+  SECTION("a part used at 02:45 on a case cancelled at 03:00 is recorded; one at 03:30 is refused") {
+    REQUIRE(Cases(*d.a).setStatus(c, CaseStatus::in_progress, TwoDevices::at("02:10")));
+    REQUIRE(Cases(*d.a).setStatus(c, CaseStatus::cancelled, TwoDevices::at("03:00")));
+    MoveSpec part = qtyMove(MoveKind::consumption, "SEAL", "VAN-A", "", 1);
+    part.at = TwoDevices::at("02:45");
+    REQUIRE(Cases(*d.a).usePart(c, part));
+    part.at = TwoDevices::at("03:30");
+    auto late = Cases(*d.a).usePart(c, part);
+    REQUIRE_FALSE(late);
+    CHECK_THAT(late.error().message, Catch::Contains("was cancelled on 2026-01-05T03:30:00Z"));
+  }
+  SECTION("scheduled at 07:00 for a visit at 08:00, started at 08:05, all typed in afterwards") {
+    REQUIRE(Cases(*d.a).schedule(c, "alice", TwoDevices::at("08:00"), TwoDevices::at("09:00"), TwoDevices::at("07:00")));
+    REQUIRE(Cases(*d.a).setStatus(c, CaseStatus::in_progress, TwoDevices::at("08:05")));
+    CHECK(ok(Cases(*d.a).show(c)).summary.status == CaseStatus::in_progress);
+  }
 }
 
 TEST_CASE("a count of serials finds some: the others the ledger had there are missing from then on", "[node][stock]") {

@@ -44,9 +44,13 @@ TEST_CASE("codes and serials are normalised the way people type them, beyond ASC
   CHECK(id("SN\u200b-1001") == id("SN-1001"));                 // a zero-width space
   CHECK(id("SN-10\u00ad01") == id("SN-1001"));                 // a soft hyphen
   CHECK(id("CAF\u00c9-7") != id("CAFE-7"));                    // an accent still counts
-  CHECK(normaliseSerial(" stra\u00dfe ") == "STRA\u1e9eE");    // simple case mapping: one letter stays one
+  CHECK(id("\u00df-1") == id("SS-1"));                        // case folding: "ß" is "ss"
+  CHECK(id("\ufb01-1") == id("FI-1"));                        // a ligature is its letters
+  CHECK(id("\uff33\uff2e-1001") == id("SN-1001"));            // full-width letters are letters
+  CHECK(normaliseSerial(" stra\u00dfe ") == "STRASSE");
   CHECK(normaliseSerial("\u00e9") == "\u00c9");
   CHECK(normaliseSerial("sn-1\xff") == "SN-1\xff");           // not UTF-8: compared as bytes
+  CHECK(normaliseText(" Stra\u00dfe\u200b ") == "Stra\u00dfe");  // free text keeps its letters and case
 }
 
 TEST_CASE("natural ids depend on the kind and cannot be confused by moving bytes between parts", "[sync][id]") {
