@@ -174,18 +174,12 @@ std::string keyPathFor(const std::string& db_path) { return db_path + ".key"; }
 Result<Enrolled> enroll(const std::string& db_path, std::string_view ticket_text, std::chrono::milliseconds timeout) {
   auto ticket = sync::decodeTicket(ticket_text);
   if (!ticket) return ticket.error();
-  const bool existed = std::filesystem::exists(db_path);
+  std::error_code ec;
+  const bool existed = std::filesystem::exists(db_path, ec);
   auto opened = existed ? Node::open(db_path) : Node::init(db_path, ticket->company);
   if (!opened) return opened.error();
   Node& node = **opened;
   const std::string key_path = keyPathFor(db_path);
-  auto undo = [&] {
-    std::filesystem::remove(key_path);
-    if (!existed) {
-      opened->reset();
-      for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db_path + suffix);
-    }
-  };
   if (existed) {
     auto server = node.setting("sync.server");
     if (!server) return server.error();
@@ -194,23 +188,35 @@ Result<Enrolled> enroll(const std::string& db_path, std::string_view ticket_text
       return sync::fail(Errc::refused, "the enrollment is for company " + ticket->company + ", this node works for " +
                                            std::string(node.company()));
   }
-  const sync::SigningKey key = sync::SigningKey::generate();
-  if (auto ok = writeKeyFile(key_path, key, true); !ok) {
-    undo();
-    return ok.error();
-  }
-  Channel ch(timeout);
-  auto fail = [&](const Error& e) -> Result<Enrolled> {
-    undo();
+  // A key left by an attempt the network cut short is used again, so that
+  // the server, which may have enrolled it, knows it (docs/protocol.md).
+  const bool had_key = existed && std::filesystem::exists(key_path, ec);
+  auto key = had_key ? readKeyFile(key_path) : Result<sync::SigningKey>(sync::SigningKey::generate());
+  if (!key) return key.error();
+  if (!had_key)
+    if (auto ok = writeKeyFile(key_path, *key, false); !ok) return ok.error();
+  // A refusal is final: what this attempt made goes. A network failure is
+  // not: the node and its key stay for the next attempt.
+  auto fail = [&](Error e) -> Result<Enrolled> {
+    if (sync::nextStep(e.code) == sync::NextStep::retry || sync::nextStep(e.code) == sync::NextStep::restart) {
+      e.message += "; this device keeps its key: run the same enroll command again";
+      return e;
+    }
+    if (!had_key) std::filesystem::remove(key_path, ec);
+    if (!existed) {
+      opened->reset();
+      for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db_path + suffix, ec);
+    }
     return e;
   };
+  Channel ch(timeout);
   if (auto ok = ch.open(ticket->host, ticket->port, ticket->server_key, true); !ok) return fail(ok.error());
   pb::Envelope e;
   auto* en = e.mutable_enroll();
   en->set_token(ticket->token);
   en->set_node(std::string(node.nodeId().view()));
-  en->set_sign_pk(std::string(reinterpret_cast<const char*>(key.publicKey().data()), key.publicKey().size()));
-  en->set_signature(ch.hs->clientSignature(key));
+  en->set_sign_pk(std::string(reinterpret_cast<const char*>(key->publicKey().data()), key->publicKey().size()));
+  en->set_signature(ch.hs->clientSignature(*key));
   if (auto ok = ch.send(e); !ok) return fail(ok.error());
   auto welcome = expectWelcome(ch);
   if (!welcome) return fail(welcome.error());

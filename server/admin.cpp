@@ -11,6 +11,7 @@ namespace fieldsync::server {
 
 using sync::Errc;
 using sync::Id;
+using namespace fieldsync::net;
 
 Result<std::string> Server::enrollToken(std::string_view branch, std::string_view role, std::int64_t valid_ms,
                                         std::string_view host, std::uint16_t port) {
@@ -55,6 +56,15 @@ Status Server::revoke(std::string_view device_hex) {
   auto known = impl_->guarded([&]() -> Result<bool> { return impl_->store->revoke(*id, impl_->now()); });
   if (!known) return known.error();
   if (!*known) return sync::fail(Errc::not_found, "DEVICE: " + std::string(device_hex) + " is not an enrolled device");
+  // Its open sessions end now (a revocation by another process is seen at
+  // the session's next request: push and pull check it).
+  asio::post(impl_->io, [impl = impl_.get(), node = *id] {
+    for (const auto& [number, weak] : impl->live)
+      if (auto s = weak.lock(); s && s->admitted() && s->device() == node) {
+        impl->log("session " + std::to_string(number) + ": ended: device " + node.hex() + " was revoked");
+        s->stop();
+      }
+  });
   return {};
 }
 

@@ -2,6 +2,8 @@
 // that sessions call (server_impl.h). The admin calls are in admin.cpp.
 #include "server/server.h"
 
+#include <sys/resource.h>
+
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -22,6 +24,15 @@ using sync::Op;
 
 namespace {
 constexpr std::size_t kMaxBatchBytes = 1u << 20;
+
+Server::Limits resolved(Server::Limits limits) {
+  if (limits.connections == 0) {  // below the open-file limit: the stores, the log and accept need some
+    rlimit files{};
+    const std::size_t open_files = ::getrlimit(RLIMIT_NOFILE, &files) == 0 ? files.rlim_cur : 1024;
+    limits.connections = open_files > 64 ? open_files - 32 : open_files / 2;
+  }
+  return limits;
+}
 
 // Store work inside a session: a StoreError ends the session with an error
 // the device's retry policy understands (busy: unavailable, retry).
@@ -55,6 +66,7 @@ Result<std::unique_ptr<Server>> Server::open(const std::string& data_dir, std::s
   if (!key) return key.error();
   auto impl = std::make_unique<Impl>(std::move(key).value(), clock);
   impl->dir = data_dir;
+  impl->limits = resolved({});
   impl->log_sink = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
   try {
     impl->store = ServerStore::open(data_dir + "/server.db");
@@ -82,6 +94,11 @@ void Server::setLog(std::function<void(const std::string&)> log) {
 void Server::setMaxTransit(std::int64_t ms) { impl_->checks.max_transit_ms = ms; }
 void Server::setMaxClockSkew(std::int64_t ms) { impl_->checks.max_clock_skew_ms = ms; }
 void Server::setChecks(bool on) { impl_->checks.on = on; }
+
+
+void Server::setLimits(Limits limits) {
+  asio::post(impl_->io, [impl = impl_.get(), limits = resolved(limits)] { impl->limits = limits; });
+}
 
 Result<std::uint16_t> Server::listen(const std::string& host, std::uint16_t port) {
   boost::system::error_code ec;
@@ -151,17 +168,55 @@ void Server::Impl::log(const std::string& line) {
   log_sink(line);
 }
 
+std::string Server::Impl::overLimit(const std::string& address) {
+  std::erase_if(live, [](const auto& entry) { return entry.second.expired(); });
+  std::size_t handshakes = 0, from_address = 0;
+  for (const auto& [number, weak] : live)
+    if (auto s = weak.lock(); s && !s->admitted()) {
+      ++handshakes;
+      if (s->address() == address) ++from_address;
+    }
+  if (live.size() >= limits.connections) return std::to_string(live.size()) + " connections are open";
+  if (handshakes >= limits.handshakes) return std::to_string(handshakes) + " handshakes are in flight";
+  if (from_address >= limits.per_address) return std::to_string(from_address) + " handshakes are in flight from " + address;
+  return {};
+}
+
 awaitable<void> Server::Impl::acceptLoop() {
+  // Failures (no file descriptors left, say) and refusals are logged once
+  // per burst; a failing accept is retried with a growing pause, never given up.
+  std::string refusing, failing;
+  auto pause = std::chrono::milliseconds(10);
+  asio::steady_timer retry(io);
   for (;;) {
     // Each session on a strand of its own (conventions 11).
     tcp::socket socket(asio::make_strand(io));
     boost::system::error_code ec;
     co_await acceptor->async_accept(socket, asio::redirect_error(use_awaitable, ec));
     if (ec == asio::error::operation_aborted) co_return;  // stop()
-    if (ec) throw boost::system::system_error(ec);
+    if (ec) {
+      if (failing.empty()) log("accept failed (" + ec.message() + "); retrying");
+      failing = ec.message();
+      retry.expires_after(pause);
+      co_await retry.async_wait(asio::redirect_error(use_awaitable, ec));
+      if (ec == asio::error::operation_aborted) co_return;
+      pause = std::min(pause * 2, std::chrono::milliseconds(1000));
+      continue;
+    }
+    if (!failing.empty()) log("accepting again after: " + failing);
+    failing.clear();
+    pause = std::chrono::milliseconds(10);
+    const auto peer = socket.remote_endpoint(ec);
+    if (const std::string why = overLimit(ec ? std::string("?") : peer.address().to_string()); !why.empty()) {
+      if (refusing.empty()) log("refusing new connections: " + why);
+      refusing = why;
+      socket.close(ec);
+      continue;
+    }
+    if (!refusing.empty()) log("accepting connections again");
+    refusing.clear();
     socket.set_option(tcp::no_delay(true), ec);  // small frames in lockstep: no Nagle delay
     const std::uint64_t n = ++sessions;
-    std::erase_if(live, [](const auto& entry) { return entry.second.expired(); });
     auto session = std::make_shared<Session>(std::move(socket), *this, n);
     live.emplace(n, session);
     session->start();
@@ -212,13 +267,22 @@ Device Server::Impl::admit(const pb::Envelope& e, const sync::ServerHandshake& h
     const sync::Hash token = sync::hashBytes(en.token());
     auto t = store->token(token);
     if (!t) throw SessionError{Errc::denied, "the enrollment token is not known to this server"};
-    if (t->used) throw SessionError{Errc::denied, "the enrollment token has already been used"};
-    if (t->expires_at < at) throw SessionError{Errc::denied, "the enrollment token has expired"};
     auto node = Id::fromBytes(en.node());
     auto key_bytes = sync::publicKeyFromBytes(en.sign_pk());
     if (!node || !key_bytes) throw SessionError{Errc::malformed, "the enrollment names a bad device id or key"};
     if (!hs.verifyClient(*key_bytes, en.signature()))
       throw SessionError{Errc::denied, "the enrolling device does not hold its key"};
+    if (t->used) {
+      // The same device with the same key asking again: its Welcome was lost
+      // on the way (docs/protocol.md, "Enrollment"). It gets it again.
+      auto enrolled = t->used_by ? store->device(*t->used_by) : std::nullopt;
+      if (enrolled && enrolled->node == *node && enrolled->key == *key_bytes && !enrolled->revoked_at) {
+        log(who + ": welcomed device " + node->hex() + " again (its enrollment is repeated)");
+        return *enrolled;
+      }
+      throw SessionError{Errc::denied, "the enrollment token has already been used"};
+    }
+    if (t->expires_at < at) throw SessionError{Errc::denied, "the enrollment token has expired"};
     if (store->device(*node)) throw SessionError{Errc::refused, "device " + node->hex() + " is already enrolled"};
     const Device d{*node, *key_bytes, t->branch, t->role, at, at, offset, 0, 0, 0, std::nullopt};
     auto tx = store->transaction();
@@ -230,7 +294,17 @@ Device Server::Impl::admit(const pb::Envelope& e, const sync::ServerHandshake& h
   });
 }
 
+// A device revoked while its session is open is refused at its next request.
+void Server::Impl::stillAdmitted(const Device& device) {
+  const auto now = store->device(device.node);
+  if (!now || now->revoked_at) throw SessionError{Errc::denied, "device " + device.node.hex() + " has been revoked"};
+}
+
 pb::Envelope Server::Impl::push(Device& device, const pb::Push& push) {
+  {
+    auto held = lock();
+    sessionWork([&] { stillAdmitted(device); });
+  }
   if (!sync::verifySignature(device.key, push.batch(), push.signature()))
     throw SessionError{Errc::denied, "the batch signature does not verify"};
   auto ops = sync::decodeBatch(push.batch());
@@ -265,6 +339,7 @@ pb::Envelope Server::Impl::pull(const Device& device, const pb::Pull& pull) {
   constexpr std::size_t kLimit = 40'000;  // halved below until the batch fits
   auto held = lock();
   return sessionWork([&] {
+    stillAdmitted(device);
     store->setCursor(device.node, pull.cursor());
     std::vector<LoggedOp> ops = store->opsAfter(pull.cursor(), device.node, kLimit);
     const bool full = ops.size() == kLimit;

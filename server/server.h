@@ -86,6 +86,15 @@ class Server {
   // the same: sync never stops for a bad clock.
   static constexpr std::int64_t kDefaultMaxClockSkewMs = 5 * 60 * 1000;
   void setMaxClockSkew(std::int64_t ms);
+  // What one server admits at a time (docs/server.md, "Under a flood"): at
+  // most `connections` open (0: the open-file limit less a reserve of 32),
+  // `handshakes` of them not yet authenticated, and `per_address` not yet
+  // authenticated from one IP address. A connection over a limit is closed
+  // as soon as it is accepted; the log says so once per burst.
+  struct Limits {
+    std::size_t connections = 0, handshakes = 64, per_address = 8;
+  };
+  void setLimits(Limits limits);
   // Business-rule checks after each merge (on by default; off for benchmarks).
   void setChecks(bool on);
   // Where session events go (one line each); stderr by default.

@@ -54,6 +54,10 @@ int runMain(int argc, char** argv) {
                  "(its ops are applied all the same)")
       ->capture_default_str()
       ->type_name("DURATION");
+  std::size_t max_connections = 0;
+  app.add_option("--max-connections", max_connections,
+                 "connections open at once (default: the open-file limit less 32); more are closed when accepted")
+      ->type_name("N");
   app.add_flag("--json", json, "print results as JSON");
   app.require_subcommand(0, 1);
 
@@ -145,6 +149,7 @@ int runMain(int argc, char** argv) {
   }
   s.setMaxTransit(*transit_ms);
   s.setMaxClockSkew(*skew_ms);
+  s.setLimits({max_connections});
   auto bound = s.listen(where->host, where->port);
   if (!bound) return kProgram.fail(bound.error());
   std::printf("fieldsync-server listening on %s, key %s\n", sync::Address{where->host, *bound}.text().c_str(),

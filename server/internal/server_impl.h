@@ -47,7 +47,10 @@ struct Server::Impl final : Hub {
   std::optional<net::asio::signal_set> signals;
   std::optional<net::asio::steady_timer> sweep_timer;
   std::uint64_t sessions = 0;
-  std::map<std::uint64_t, std::weak_ptr<Session>> live;  // for stop()
+  std::map<std::uint64_t, std::weak_ptr<Session>> live;  // for stop() and the limits
+  Server::Limits limits;
+  // Why a new connection must be refused now (empty: it may come in).
+  std::string overLimit(const std::string& address);
 
   Impl(sync::SigningKey k, sync::Hlc::WallClock c) : signing_key(std::move(k)), clock(std::move(c)) {}
 
@@ -60,6 +63,7 @@ struct Server::Impl final : Hub {
   pb::Envelope push(Device& device, const pb::Push& push) override;
   pb::Envelope pull(const Device& device, const pb::Pull& pull) override;
 
+  void stillAdmitted(const Device& device);  // under the mutex; throws SessionError
   net::asio::awaitable<void> acceptLoop();
   net::asio::awaitable<void> sweepLoop();
 

@@ -37,8 +37,8 @@ Session::Session(tcp::socket socket, Hub& hub, std::uint64_t number, Timeouts ti
       watchdog_timer_(socket_.get_executor()) {
   boost::system::error_code ec;
   const auto peer = socket_.remote_endpoint(ec);
-  who_ = "session " + std::to_string(number) + " " +
-         (ec ? std::string("?") : peer.address().to_string() + ":" + std::to_string(peer.port()));
+  address_ = ec ? std::string("?") : peer.address().to_string();
+  who_ = "session " + std::to_string(number) + " " + (ec ? address_ : address_ + ":" + std::to_string(peer.port()));
   outbox_signal_.expires_at(Clock::time_point::max());
   drained_signal_.expires_at(Clock::time_point::max());
   watchdog_timer_.expires_at(Clock::time_point::max());
@@ -89,9 +89,13 @@ awaitable<void> Session::reader() {
   if (failure) {
     hub_.log(who_ + ": refused: " + failure->message);
     if (tx_ && !closed_) {  // tell the peer why; the writer closes after it
+      // Before the device is admitted, one answer for every refusal: whether
+      // a node id is enrolled or a token was used is for the log only.
+      const bool anonymous = !admitted_ && failure->code != Errc::unavailable;
       pb::Envelope err;
-      err.mutable_error()->set_code(wireCode(failure->code));
-      err.mutable_error()->set_message(failure->message);
+      err.mutable_error()->set_code(anonymous ? pb::DENIED : wireCode(failure->code));
+      err.mutable_error()->set_message(anonymous ? "the server refused this device; its log says why"
+                                                 : failure->message);
       queueSealed(err, true);
       co_return;
     }
@@ -100,20 +104,23 @@ awaitable<void> Session::reader() {
 }
 
 awaitable<void> Session::converse() {
+  const Clock::time_point admit_by = Clock::now() + timeouts_.handshake;
   sync::ServerHandshake hs(hub_.key());
-  const std::string hello = co_await readFrame(timeouts_.handshake);
+  const std::string hello = co_await readFrame(admit_by, kMaxHandshakeFrame);
   auto server_hello = hs.onClientHello(hello, static_cast<std::uint64_t>(hub_.now()));
   if (!server_hello) throw SessionError{server_hello.error().code, server_hello.error().message};
   queue(*server_hello);
   tx_ = std::make_unique<sync::StreamSender>(hs.keys().tx);
   queue(tx_->header());
-  const std::string header = co_await readFrame(timeouts_.handshake);
+  const std::string header = co_await readFrame(admit_by, kMaxHandshakeFrame);
   auto rx = sync::StreamReceiver::open(hs.keys().rx, header);
   if (!rx) throw SessionError{Errc::malformed, rx.error().message};
   rx_ = std::move(rx).value();
 
-  const pb::Envelope first = co_await receive(timeouts_.handshake);
+  const pb::Envelope first = co_await receive(admit_by, kMaxHandshakeFrame);
   Device device = hub_.admit(first, hs, who_);
+  device_ = device.node;
+  admitted_ = true;
   who_ += " device " + device.node.hex().substr(0, 8);
   pb::Envelope welcome;
   auto* w = welcome.mutable_welcome();
@@ -128,7 +135,7 @@ awaitable<void> Session::converse() {
 
   for (;;) {
     co_await drained();
-    const pb::Envelope e = co_await receive(timeouts_.idle);
+    const pb::Envelope e = co_await receive(Clock::now() + timeouts_.idle, sync::kMaxFrame);
     switch (e.msg_case()) {
       case pb::Envelope::kPush: queueSealed(hub_.push(device, e.push())); break;
       case pb::Envelope::kPull: queueSealed(hub_.pull(device, e.pull())); break;
@@ -144,21 +151,29 @@ awaitable<void> Session::converse() {
   }
 }
 
-awaitable<std::string> Session::readFrame(Clock::duration timeout) {
-  read_deadline_ = Clock::now() + timeout;
+awaitable<std::string> Session::readFrame(Clock::time_point deadline, std::size_t max) {
+  read_deadline_ = deadline;
   deadlineChanged();
   std::uint8_t header[4];
   co_await asio::async_read(socket_, asio::buffer(header), use_awaitable);
   auto len = sync::frameLength(header);
   if (!len) throw SessionError{Errc::malformed, len.error().message};
-  std::string body(*len, '\0');
-  co_await asio::async_read(socket_, asio::buffer(body), use_awaitable);
+  if (*len > max)
+    throw SessionError{Errc::malformed, "a frame of " + std::to_string(*len) + " bytes exceeds the limit of " +
+                                            std::to_string(max) + (admitted_ ? "" : " before authentication")};
+  constexpr std::size_t kChunk = 64 * 1024;
+  std::string body;
+  while (body.size() < *len) {
+    const std::size_t at = body.size(), n = std::min<std::size_t>(kChunk, *len - at);
+    body.resize(at + n);
+    co_await asio::async_read(socket_, asio::buffer(body.data() + at, n), use_awaitable);
+  }
   read_deadline_ = Clock::time_point::max();
   co_return body;
 }
 
-awaitable<pb::Envelope> Session::receive(Clock::duration timeout) {
-  const std::string sealed = co_await readFrame(timeout);
+awaitable<pb::Envelope> Session::receive(Clock::time_point deadline, std::size_t max) {
+  const std::string sealed = co_await readFrame(deadline, max);
   auto plain = rx_->unseal(sealed);
   if (!plain) throw SessionError{Errc::malformed, plain.error().message};
   pb::Envelope e;

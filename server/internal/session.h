@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <atomic>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -26,7 +27,7 @@
 namespace fieldsync::server {
 
 struct SessionTimeouts {
-  std::chrono::steady_clock::duration handshake = std::chrono::seconds(30);  // each read until the device is admitted
+  std::chrono::steady_clock::duration handshake = std::chrono::seconds(20);  // from accept until the device is admitted
   std::chrono::steady_clock::duration idle = std::chrono::minutes(5);        // each read after that
   std::chrono::steady_clock::duration write = std::chrono::seconds(30);      // each write
 };
@@ -39,6 +40,12 @@ class Session : public std::enable_shared_from_this<Session> {
   Session(net::tcp::socket socket, Hub& hub, std::uint64_t number, Timeouts timeouts = {});
   void start();
   void stop();  // from any thread: ends the session; posted onto its strand
+  const std::string& address() const { return address_; }  // the peer's IP address
+  bool admitted() const { return admitted_; }               // past the handshake: a known device
+  const sync::Id& device() const { return device_; }         // once admitted
+  // Frames before the device is admitted hold a handshake message at most:
+  // a peer that announces more is cut off before anything is reserved.
+  static constexpr std::size_t kMaxHandshakeFrame = 4096;
 
  private:
   struct Frame {
@@ -49,8 +56,10 @@ class Session : public std::enable_shared_from_this<Session> {
   net::asio::awaitable<void> writer();
   net::asio::awaitable<void> watchdog();
   net::asio::awaitable<void> converse();  // the protocol; throws what ends it
-  net::asio::awaitable<std::string> readFrame(Clock::duration timeout);
-  net::asio::awaitable<pb::Envelope> receive(Clock::duration timeout);
+  // A frame of at most `max` bytes, read by the deadline; memory grows with
+  // the bytes that arrive, not with the length announced.
+  net::asio::awaitable<std::string> readFrame(Clock::time_point deadline, std::size_t max);
+  net::asio::awaitable<pb::Envelope> receive(Clock::time_point deadline, std::size_t max);
   net::asio::awaitable<void> drained();  // until the writer has taken every queued frame
   void queue(std::string payload, bool final = false);  // framed, for the writer
   void queueSealed(const pb::Envelope& e, bool final = false);
@@ -61,6 +70,9 @@ class Session : public std::enable_shared_from_this<Session> {
   Hub& hub_;
   const Timeouts timeouts_;
   std::string who_;  // "session N ADDRESS[ device XXXXXXXX]", for the log
+  std::string address_;
+  std::atomic<bool> admitted_{false};
+  sync::Id device_;
   std::deque<Frame> outbox_;
   net::asio::steady_timer outbox_signal_;   // cancelled when the outbox grows or the session closes
   net::asio::steady_timer drained_signal_;  // cancelled when the outbox empties or the session closes

@@ -109,11 +109,11 @@ void ServerStore::addToken(const sync::Hash& token_hash, const std::string& bran
 }
 
 std::optional<Token> ServerStore::token(const sync::Hash& token_hash) {
-  Stmt& s = db_->stmt("SELECT branch, role, expires_at, used_at IS NOT NULL FROM tokens WHERE hash = ?");
+  Stmt& s = db_->stmt("SELECT branch, role, expires_at, used_at IS NOT NULL, used_by FROM tokens WHERE hash = ?");
   Query q(s);
   s.bindBlob(1, bytes(token_hash));
   if (!q.step()) return std::nullopt;
-  return Token{q->text(0), q->text(1), q->i64(2), q->i64(3) != 0};
+  return Token{q->text(0), q->text(1), q->i64(2), q->i64(3) != 0, q->optId(4)};
 }
 
 void ServerStore::useToken(const sync::Hash& token_hash, const Id& node, std::int64_t at) {

@@ -29,6 +29,7 @@ struct Token {
   std::string branch, role;
   std::int64_t expires_at = 0;
   bool used = false;
+  std::optional<sync::Id> used_by;  // the device it enrolled
 };
 
 struct LoggedOp {

@@ -105,6 +105,23 @@ kill -INT $watcher; wait $watcher
 check "sync --watch stops cleanly on SIGINT" [ $? -eq 0 ]
 kill -TERM $srv; wait $srv
 check "an unreachable server exits 4" expect_exit 4 --db "$tmp/d.db" sync
+# Out of file descriptors (issue 12, section 1): the server backs off, keeps accepting, and serves again.
+(ulimit -n 64; exec "$server_bin" --data "$tmp/srv" --listen "127.0.0.1:$port" --max-connections 1000) > /dev/null 2> "$tmp/emfile.err" &
+srv=$!
+for _ in $(seq 50); do grep -q "listening" "$tmp/emfile.err" 2>/dev/null || "$bin" --db "$tmp/d.db" sync >/dev/null 2>&1 && break; sleep 0.1; done
+python3 - "$port" <<'PY'
+import socket, sys, time
+# From 20 loopback addresses, as from many hosts: the per-address limit does not stop them.
+held = [socket.create_connection(("127.0.0.1", int(sys.argv[1])), source_address=("127.0.0.%d" % (2 + i % 20), 0))
+        for i in range(80)]
+time.sleep(1)
+for s in held: s.close()
+PY
+check "out of descriptors, accept failures are logged once and retried" grep -q "accept failed (Too many open files); retrying" "$tmp/emfile.err"
+check "once descriptors are free, a device syncs again" expect_exit 0 --db "$tmp/d.db" sync
+check "... and the server said it accepts again" grep -q "accepting again" "$tmp/emfile.err"
+check "... and logged the failure once, not once per attempt" [ "$(grep -c 'accept failed' "$tmp/emfile.err")" -eq 1 ]
+kill -TERM $srv; wait $srv
 check "a wrong server role is a usage-level refusal" bash -c "'$server_bin' --data '$tmp/srv' enroll-token --branch b --role pilot 2>/dev/null; [ \$? -eq 3 ]"
 
 echo "$failures failed"

@@ -137,6 +137,31 @@ TEST_CASE("a peer that says nothing is cut at the handshake deadline", "[server]
   CHECK(ec);  // closed by the server
 }
 
+TEST_CASE("a peer that sends its hello a byte at a time is cut when the whole handshake's time is up",
+          "[server][session]") {
+  Served s({500ms, 30s, 30s});
+  Peer slow(s.port());
+  sync::ClientHandshake hs(s.hub.signing.publicKey(), false, 0);
+  const std::string hello = sync::frame(hs.hello());
+  boost::system::error_code ec;
+  for (std::size_t i = 0; i < hello.size() && !ec; ++i) {  // each byte well within any per-read deadline
+    std::this_thread::sleep_for(50ms);
+    asio::write(slow.socket, asio::buffer(hello.data() + i, 1), ec);
+  }
+  REQUIRE(s.ended());
+  CHECK(s.hub.logged("timed out"));
+}
+
+TEST_CASE("a peer that announces a frame bigger than a handshake message is cut before anything is reserved",
+          "[server][session]") {
+  Served s({30s, 30s, 30s});
+  Peer greedy(s.port());
+  const std::uint8_t header[4] = {0x00, 0x11, 0x00, 0x00};  // 1,114,112 bytes, then nothing
+  asio::write(greedy.socket, asio::buffer(header));
+  REQUIRE(s.ended());
+  CHECK(s.hub.logged("a frame of 1114112 bytes exceeds the limit of 4096 before authentication"));
+}
+
 TEST_CASE("a device that keeps answering within each deadline is never cut", "[server][session]") {
   Served s({300ms, 300ms, 300ms});
   Peer device(s.port());

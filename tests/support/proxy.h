@@ -1,7 +1,7 @@
 // A man in the middle for protocol tests, on 127.0.0.1: forwards one
 // connection at a time to a target port, and can cut the connection after a
-// number of bytes (counted in both directions) or rewrite client-to-server
-// frames. Blocking sockets, one thread per direction; stops by itself when
+// number of bytes (counted in both directions) or a number of server
+// frames, or rewrite client-to-server frames. Blocking sockets, one thread per direction; stops by itself when
 // destroyed.
 #pragma once
 
@@ -43,6 +43,8 @@ class Proxy {
 
   std::uint16_t port() const { return port_; }
   void cutAfter(std::size_t bytes) { budget_ = bytes; }
+  // Passes this many frames from the server on each connection, then cuts it.
+  void cutAfterServerFrames(int frames) { server_frames_ = frames; }
   void onClientFrame(FrameHook hook) {
     std::lock_guard lock(mutex_);
     hook_ = std::move(hook);
@@ -76,29 +78,20 @@ class Proxy {
         }
         return true;
       };
-      std::thread down([&] {  // server to client: raw bytes
-        char buf[4096];
-        for (;;) {
-          boost::system::error_code e;
-          const std::size_t n = server.read_some(net::asio::buffer(buf), e);
-          if (e || !pass(client, std::string(buf, n))) break;
+      std::thread down([&] {  // server to client: frame by frame
+        for (int index = 0;; ++index) {  // the first frame over the limit is read, then dropped
+          auto f = readFrame(server);
+          if (!f || index >= server_frames_ || !pass(client, *f)) break;
         }
         shut();
       });
       for (int index = 0;; ++index) {  // client to server: frame by frame
-        std::string header(4, '\0');
-        boost::system::error_code e;
-        net::asio::read(client, net::asio::buffer(header), e);
-        if (e) break;
-        const std::size_t len = (std::size_t(std::uint8_t(header[0])) << 24) | (std::size_t(std::uint8_t(header[1])) << 16) |
-                                (std::size_t(std::uint8_t(header[2])) << 8) | std::size_t(std::uint8_t(header[3]));
-        std::string body(len, '\0');
-        net::asio::read(client, net::asio::buffer(body), e);
-        if (e) break;
-        std::optional<std::string> out = header + body;
+        auto f = readFrame(client);
+        if (!f) break;
+        std::optional<std::string> out = *f;
         {
           std::lock_guard lock(mutex_);
-          if (hook_) out = hook_(index, header + body);
+          if (hook_) out = hook_(index, *f);
         }
         if (!out || !pass(server, *out)) break;
       }
@@ -107,12 +100,27 @@ class Proxy {
     }
   }
 
+  // One length-prefixed frame, its header included; nothing once the peer is gone.
+  static std::optional<std::string> readFrame(net::tcp::socket& from) {
+    std::string frame(4, '\0');
+    boost::system::error_code e;
+    net::asio::read(from, net::asio::buffer(frame), e);
+    if (e) return std::nullopt;
+    const std::size_t len = (std::size_t(std::uint8_t(frame[0])) << 24) | (std::size_t(std::uint8_t(frame[1])) << 16) |
+                            (std::size_t(std::uint8_t(frame[2])) << 8) | std::size_t(std::uint8_t(frame[3]));
+    frame.resize(4 + len);
+    net::asio::read(from, net::asio::buffer(frame.data() + 4, len), e);
+    if (e) return std::nullopt;
+    return frame;
+  }
+
   std::uint16_t target_, port_ = 0;
   net::asio::io_context io_;
   net::tcp::acceptor acceptor_{io_};
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::atomic<std::size_t> budget_{SIZE_MAX};
+  std::atomic<int> server_frames_{INT32_MAX};
   std::mutex mutex_;
   FrameHook hook_;  // guarded by mutex_
 };
