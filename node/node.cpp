@@ -467,6 +467,40 @@ Status Node::setSetting(std::string_view key, std::string_view value) {
   return {};
 }
 
+Result<Node::Recovered> Node::recoverOwnOps(std::span<const Op> theirs) {
+  return core_->command<Recovered>([&]() -> Result<Recovered> {
+    Store& s = *core_->store;
+    Recovered r;
+    std::vector<Op> moved;  // made here since the backup, under a seq the server holds for another op
+    std::uint64_t last = 0;
+    for (const Op& op : theirs) {
+      if (op.id.node != core_->node) return sync::fail(Errc::malformed, "the server sent another node's op as this one's");
+      if (auto ok = sync::validate(op); !ok) return sync::fail(Errc::malformed, ok.error().message);
+      const std::string body = sync::encodeOp(op);
+      const auto mine = s.opsOf(op.id.node, op.id.seq - 1, 1);
+      if (!mine.empty() && mine[0].id.seq == op.id.seq) {
+        if (sync::encodeOp(mine[0]) == body) continue;
+        moved.push_back(mine[0]);
+        s.removeOp(mine[0].id);
+      }
+      s.appendOp(op, body);
+      core_->hlc.receive(op.hlc);
+      last = std::max(last, op.id.seq);
+      ++r.taken;
+    }
+    if (!r.taken) return r;
+    core_->seq = std::max(core_->seq, last);
+    for (Op& op : moved) {
+      op.id.seq = ++core_->seq;
+      s.appendOp(op, sync::encodeOp(op));
+      ++r.renumbered;
+    }
+    s.clearProjections();
+    s.forEachOp([&](const Op& op) { core_->project(op); });
+    return r;
+  });
+}
+
 Result<std::uint64_t> Node::ownSeq() {
   return core_->query<std::uint64_t>([&]() -> Result<std::uint64_t> {
     return core_->store->metaNumber("seq");

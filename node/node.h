@@ -68,6 +68,16 @@ class Node {
   Status applyPulled(std::span<const sync::Op> ops, std::uint64_t cursor);
   Result<std::vector<sync::Op>> opsOf(const sync::Id& node, std::uint64_t after, std::size_t limit);  // seq order
   Result<std::uint64_t> ownSeq();  // the seq of this node's newest op
+  // After a restore from a backup older than the last sync (docs/reliability.md):
+  // `theirs` are this node's own ops as the server holds them, from the
+  // last one this node knows was acknowledged. Each is taken as it is; an
+  // op made here since, under a seq the server holds for another op, is
+  // renumbered after every seq in use, so no op id ever means two ops.
+  // The projections are rebuilt. One transaction.
+  struct Recovered {
+    std::uint64_t taken = 0, renumbered = 0;
+  };
+  Result<Recovered> recoverOwnOps(std::span<const sync::Op> theirs);
   Result<std::uint64_t> opCount();
   // Applies every op of another node's database (e.g. carried on a USB
   // stick); returns how many were new here.

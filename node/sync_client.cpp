@@ -246,6 +246,7 @@ struct SyncSession::Impl {
   Result<std::uint64_t> push(std::uint64_t& watermark, SyncProgress& p, const ProgressFn& progress);
   Result<std::uint64_t> send(const std::string& batch);
   Result<std::uint64_t> pull(std::uint64_t& cursor, SyncProgress& p, const ProgressFn& progress);
+  Result<Node::Recovered> recover(std::uint64_t after);
 };
 
 SyncSession::SyncSession(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -348,6 +349,28 @@ Result<std::uint64_t> SyncSession::Impl::pull(std::uint64_t& cursor, SyncProgres
   }
 }
 
+// The server holds more of this node's ops than this database knows were
+// acknowledged: take them back (they are the same ops after a crash that
+// lost the acknowledgement; other ones after a restore from a backup).
+Result<Node::Recovered> SyncSession::Impl::recover(std::uint64_t after) {
+  std::vector<sync::Op> theirs;
+  for (;;) {
+    pb::Envelope e;
+    e.mutable_recover()->set_after_seq(after);
+    if (auto ok = ch.send(e); !ok) return ok.error();
+    auto reply = ch.recv();
+    if (!reply) return reply.error();
+    if (!reply->has_pull_batch()) return sync::fail(Errc::malformed, "the server did not answer a recovery");
+    auto ops = sync::decodeBatch(reply->pull_batch().batch());
+    if (!ops) return ops.error();
+    theirs.insert(theirs.end(), ops->begin(), ops->end());
+    if (!reply->pull_batch().more()) break;
+    if (reply->pull_batch().cursor() <= after) return sync::fail(Errc::malformed, "the server's recovery did not advance");
+    after = reply->pull_batch().cursor();
+  }
+  return node.recoverOwnOps(theirs);
+}
+
 Result<SyncReport> SyncSession::round(const ProgressFn& progress) {
   if (impl_->closed) return sync::fail(Errc::internal, "the session is closed");
   SyncReport r;
@@ -357,6 +380,15 @@ Result<SyncReport> SyncSession::round(const ProgressFn& progress) {
   auto cursor = impl_->node.settingNumber("sync.cursor");
   if (!cursor) return cursor.error();
   r.cursor = *cursor;
+  auto acked = impl_->node.settingNumber("sync.acked");
+  if (!acked) return acked.error();
+  if (r.watermark > *acked) {
+    auto recovered = impl_->recover(*acked);
+    if (!recovered) return recovered.error();
+    r.recovered = recovered->taken;
+    r.renumbered = recovered->renumbered;
+    if (auto ok = impl_->node.setSetting("sync.acked", std::to_string(r.watermark)); !ok) return ok.error();
+  }
   auto pushed = impl_->push(r.watermark, p, progress);
   if (!pushed) return pushed.error();
   impl_->welcome.set_watermark(r.watermark);

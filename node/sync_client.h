@@ -30,6 +30,10 @@ struct SyncReport {
   std::uint64_t pushed = 0, pulled = 0, watermark = 0, cursor = 0;
   std::int64_t clock_offset_ms = 0;  // our clock minus the server's (ahead: positive), as seen at the handshake
   std::uint64_t bytes_out = 0, bytes_in = 0;  // on the socket during the round, framing and sealing included
+  // This database was older than its last sync (restored from a backup):
+  // its own ops taken back from the server, and those made since that were
+  // renumbered (docs/reliability.md).
+  std::uint64_t recovered = 0, renumbered = 0;
 };
 
 std::string keyPathFor(const std::string& db_path);

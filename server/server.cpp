@@ -24,6 +24,17 @@ using sync::Op;
 
 namespace {
 constexpr std::size_t kMaxBatchBytes = 1u << 20;
+constexpr std::size_t kBatchOps = 40'000;  // a batch's ops at most; halved until it fits its bytes
+
+// The first `n` of `ops` as one batch of at most `max_bytes`, halving `n`
+// until it fits (one op always goes: no op is larger than a batch).
+std::string fitted(std::span<const Op> ops, std::size_t max_bytes, std::size_t& n) {
+  for (;;) {
+    std::string batch = sync::encodeBatch(ops.subspan(0, n));
+    if (batch.size() <= max_bytes || n <= 1) return batch;
+    n /= 2;
+  }
+}
 
 Server::Limits resolved(Server::Limits limits) {
   if (limits.connections == 0) {  // below the open-file limit: the stores, the log and accept need some
@@ -336,24 +347,16 @@ pb::Envelope Server::Impl::push(Device& device, const pb::Push& push) {
 pb::Envelope Server::Impl::pull(const Device& device, const pb::Pull& pull) {
   const std::size_t max_bytes = std::min<std::size_t>(pull.max_bytes() ? pull.max_bytes() : kMaxBatchBytes,
                                                       kMaxBatchBytes);
-  constexpr std::size_t kLimit = 40'000;  // halved below until the batch fits
   auto held = lock();
   return sessionWork([&] {
     stillAdmitted(device);
     store->setCursor(device.node, pull.cursor());
-    std::vector<LoggedOp> ops = store->opsAfter(pull.cursor(), device.node, kLimit);
-    const bool full = ops.size() == kLimit;
-    // Halve until the batch fits; then the reply says where it stopped.
-    std::size_t n = ops.size();
-    std::string batch;
-    for (;;) {
-      std::vector<Op> plain;
-      for (std::size_t i = 0; i < n; ++i) plain.push_back(ops[i].op);
-      batch = sync::encodeBatch(plain);
-      if (batch.size() <= max_bytes || n <= 1) break;
-      n /= 2;
-    }
-    const bool more = full || n < ops.size();
+    std::vector<LoggedOp> ops = store->opsAfter(pull.cursor(), device.node, kBatchOps);
+    std::vector<Op> plain;
+    for (const LoggedOp& l : ops) plain.push_back(l.op);
+    std::size_t n = plain.size();
+    const std::string batch = fitted(plain, max_bytes, n);  // the reply says where it stopped
+    const bool more = ops.size() == kBatchOps || n < ops.size();
     pb::Envelope reply;
     auto* b = reply.mutable_pull_batch();
     b->set_batch(batch);
@@ -361,6 +364,22 @@ pb::Envelope Server::Impl::pull(const Device& device, const pb::Pull& pull) {
     // own ops are skipped, not sent).
     b->set_cursor(more ? ops[n - 1].server_seq : store->head());
     b->set_more(more);
+    return reply;
+  });
+}
+
+// A device restored from a backup takes back its own ops (docs/reliability.md).
+pb::Envelope Server::Impl::recover(const Device& device, const pb::Recover& recover) {
+  auto held = lock();
+  return sessionWork([&] {
+    stillAdmitted(device);
+    const std::vector<Op> ops = store->ownOps(device.node, recover.after_seq(), kBatchOps);
+    std::size_t n = ops.size();
+    pb::Envelope reply;
+    auto* b = reply.mutable_pull_batch();
+    b->set_batch(fitted(ops, kMaxBatchBytes, n));
+    b->set_cursor(n ? ops[n - 1].id.seq : recover.after_seq());
+    b->set_more(ops.size() == kBatchOps || n < ops.size());
     return reply;
   });
 }

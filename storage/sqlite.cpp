@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <mutex>
 
 namespace fieldsync::storage {
@@ -112,6 +113,12 @@ Db::Db(const std::string& path, bool create, const FileKind* kind) {
   if (rc != SQLITE_OK)
     throw StoreError("open " + path + ": " + (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)) + explain(rc), codeOf(rc));
   sqlite3_busy_timeout(raw, 5000);
+  // SQLite opens a file it may not write read-only, without a word; and in
+  // WAL mode it must also make files beside it. Say so instead.
+  const std::string dir = std::filesystem::path(path).parent_path().string();
+  if (sqlite3_db_readonly(raw, "main") == 1 || ::access(dir.empty() ? "." : dir.c_str(), W_OK) != 0)
+    throw StoreError("'" + path + "' is read-only (the file or its directory cannot be written)",
+                     sync::Errc::invalid_input);
   if (kind) {
     std::int64_t id = 0;
     if (!create) {

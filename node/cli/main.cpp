@@ -515,6 +515,14 @@ void progressLine(const SyncProgress& p) {
                static_cast<unsigned long long>(p.to_push), static_cast<unsigned long long>(p.pulled));
 }
 
+void noteRecovery(const SyncReport& r) {
+  if (r.recovered)
+    std::fprintf(stderr,
+                 "fieldsync: this database was older than its last sync (restored from a backup?): took back %llu of "
+                 "its own ops from the server; %llu made since were renumbered and pushed\n",
+                 static_cast<unsigned long long>(r.recovered), static_cast<unsigned long long>(r.renumbered));
+}
+
 int runSync(Node& n, const std::string& db, bool watch, bool json) {
   const bool tty = isatty(2) != 0;
   const ProgressFn progress = tty ? ProgressFn(progressLine) : ProgressFn();
@@ -531,6 +539,7 @@ int runSync(Node& n, const std::string& db, bool watch, bool json) {
     auto report = (*session)->round(progress);
     if (tty) std::fprintf(stderr, "\n");
     if (!report) return kProgram.fail(report.error());
+    noteRecovery(*report);
     (*session)->close();
     return kProgram.print(toTable(*report), json);
   }
@@ -540,28 +549,36 @@ int runSync(Node& n, const std::string& db, bool watch, bool json) {
     for (auto left = d; left.count() > 0 && !g_stop; left -= std::chrono::milliseconds(100))
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
   };
+  // Every failure waits before the next attempt, twice as long each time up
+  // to 30 s; only a round that worked resets the pause. What no retry can
+  // cure (refused, revoked, a broken database) ends the watch.
   std::chrono::milliseconds backoff(1000);
+  auto pause = [&](const Error& e) {
+    const auto next = fieldsync::sync::nextStep(e.code);
+    if (next != fieldsync::sync::NextStep::retry && next != fieldsync::sync::NextStep::restart) return false;
+    std::fprintf(stderr, "fieldsync: %s; retrying in %llds\n", e.message.c_str(),
+                 static_cast<long long>(backoff.count() / 1000));
+    sleepFor(backoff);
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(30'000));
+    return true;
+  };
   while (!g_stop) {
     auto session = SyncSession::connect(n, db);
     if (!session) {
-      // Only what a retry can cure is retried: refused, denied and internal errors end the watch.
-      const auto next = fieldsync::sync::nextStep(session.error().code);
-      if (next != fieldsync::sync::NextStep::retry && next != fieldsync::sync::NextStep::restart)
-        return kProgram.fail(session.error());
-      std::fprintf(stderr, "fieldsync: %s; retrying in %llds\n", session.error().message.c_str(),
-                   static_cast<long long>(backoff.count() / 1000));
-      sleepFor(backoff);
-      backoff = std::min(backoff * 2, std::chrono::milliseconds(30'000));
+      if (!pause(session.error())) return kProgram.fail(session.error());
       continue;
     }
-    backoff = std::chrono::milliseconds(1000);
     std::fprintf(stderr, "fieldsync: connected; syncing every second (Ctrl-C stops)\n");
     while (!g_stop) {
       auto report = (*session)->round(progress);
       if (!report) {
-        std::fprintf(stderr, "\nfieldsync: %s; reconnecting\n", report.error().message.c_str());
+        if (tty) std::fprintf(stderr, "\n");
+        (*session)->close();  // not held open while it waits
+        if (!pause(report.error())) return kProgram.fail(report.error());
         break;
       }
+      backoff = std::chrono::milliseconds(1000);
+      noteRecovery(*report);
       if (report->pushed || report->pulled) {
         if (tty) std::fprintf(stderr, "\n");
         std::fprintf(stderr, "fieldsync: pushed %llu, pulled %llu\n", static_cast<unsigned long long>(report->pushed),
@@ -569,7 +586,6 @@ int runSync(Node& n, const std::string& db, bool watch, bool json) {
       }
       sleepFor(std::chrono::milliseconds(1000));
     }
-    (*session)->close();
   }
   return fieldsync::cli::kOk;
 }

@@ -59,6 +59,10 @@ bool Store::appendOp(const Op& op, std::string_view encoded) {
   return impl_->db.changes() > 0;
 }
 
+void Store::removeOp(const sync::OpId& id) {
+  Query(impl_->db.stmt("DELETE FROM ops WHERE node = ? AND seq = ?"), id.node, id.seq).run();
+}
+
 std::uint64_t Store::opCount() {
   Query q(impl_->db.stmt("SELECT count(*) FROM ops"));
   q.step();

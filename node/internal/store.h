@@ -113,6 +113,7 @@ class Store {
 
   // Op log, keyed by op id. appendOp returns false if the op was already there.
   bool appendOp(const sync::Op& op, std::string_view encoded);
+  void removeOp(const sync::OpId& id);  // only to renumber this node's own ops (Node::recoverOwnOps)
   std::uint64_t opCount();
   void forEachOp(const std::function<void(const sync::Op&)>& fn);
   // Ops of one node with seq > after, in seq order (for sync).

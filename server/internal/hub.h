@@ -36,6 +36,7 @@ class Hub {
   // A push acknowledged (PushAck) once committed; `device` learns its new watermark.
   virtual pb::Envelope push(Device& device, const pb::Push& push) = 0;
   virtual pb::Envelope pull(const Device& device, const pb::Pull& pull) = 0;  // a PullBatch
+  virtual pb::Envelope recover(const Device& device, const pb::Recover& recover) = 0;  // its own ops, a PullBatch
 };
 
 }  // namespace fieldsync::server

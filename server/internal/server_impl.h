@@ -62,6 +62,7 @@ struct Server::Impl final : Hub {
   std::uint64_t head() override;
   pb::Envelope push(Device& device, const pb::Push& push) override;
   pb::Envelope pull(const Device& device, const pb::Pull& pull) override;
+  pb::Envelope recover(const Device& device, const pb::Recover& recover) override;
 
   void stillAdmitted(const Device& device);  // under the mutex; throws SessionError
   net::asio::awaitable<void> acceptLoop();

@@ -139,6 +139,7 @@ awaitable<void> Session::converse() {
     switch (e.msg_case()) {
       case pb::Envelope::kPush: queueSealed(hub_.push(device, e.push())); break;
       case pb::Envelope::kPull: queueSealed(hub_.pull(device, e.pull())); break;
+      case pb::Envelope::kRecover: queueSealed(hub_.recover(device, e.recover())); break;
       case pb::Envelope::kBye: {
         pb::Envelope bye;
         bye.mutable_bye();

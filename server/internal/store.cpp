@@ -217,6 +217,18 @@ std::vector<LoggedOp> ServerStore::opsAfter(std::uint64_t cursor, const Id& excl
   return out;
 }
 
+std::vector<Op> ServerStore::ownOps(const Id& node, std::uint64_t after_seq, std::size_t limit) {
+  Query q(db_->stmt("SELECT body FROM ops WHERE node = ? AND seq > ? ORDER BY seq LIMIT ?"), node, after_seq,
+          static_cast<std::int64_t>(limit));
+  std::vector<Op> out;
+  while (q.step()) {
+    auto op = sync::decodeOp(q->blob(0), sync::DecodeLimits{.max_bytes = 64u << 20, .max_fields = 4096});
+    if (!op) throw StoreError("a stored op does not decode: " + op.error().message);
+    out.push_back(std::move(op).value());
+  }
+  return out;
+}
+
 std::uint64_t ServerStore::head() {
   Query q(db_->stmt("SELECT coalesce(max(server_seq), 0) FROM ops"));
   q.step();

@@ -70,6 +70,7 @@ class ServerStore {
   // Ops after `cursor` in server order, not made by `exclude`, at most `limit`.
   std::vector<LoggedOp> opsAfter(std::uint64_t cursor, const sync::Id& exclude, std::size_t limit);
   std::uint64_t head();
+  std::vector<sync::Op> ownOps(const sync::Id& node, std::uint64_t after_seq, std::size_t limit);  // by seq
   std::uint64_t opCount();
 
  private:

@@ -105,6 +105,26 @@ kill -INT $watcher; wait $watcher
 check "sync --watch stops cleanly on SIGINT" [ $? -eq 0 ]
 kill -TERM $srv; wait $srv
 check "an unreachable server exits 4" expect_exit 4 --db "$tmp/d.db" sync
+# A full disk on the server (issue 12, sections 1 and 2): sync exits 4, and --watch retries with growing pauses.
+mkdir -p "$tmp/disk"
+if mount -t tmpfs -o size=16m tmpfs "$tmp/disk" 2>/dev/null; then
+  cp -a "$tmp/srv" "$tmp/disk/srv"
+  "$server_bin" --data "$tmp/disk/srv" --listen "127.0.0.1:$port" > /dev/null 2> "$tmp/full.err" &
+  srv=$!
+  for _ in $(seq 50); do "$bin" --db "$tmp/d.db" sync >/dev/null 2>&1 && break; sleep 0.1; done
+  dd if=/dev/zero of="$tmp/disk/filler" bs=64k 2>/dev/null
+  for i in $(seq 200); do "$bin" --db "$tmp/d.db" item add "FULL-$i" > /dev/null; done
+  check "with the server's disk full, sync exits 4" expect_exit 4 --db "$tmp/d.db" sync
+  timeout 8 "$bin" --db "$tmp/d.db" sync --watch > /dev/null 2> "$tmp/full-watch.err"
+  check "--watch keeps retrying, with growing pauses" grep -q "retrying in 4s" "$tmp/full-watch.err"
+  check "... and does not open a session per second" [ "$(grep -c 'retrying in' "$tmp/full-watch.err")" -le 4 ]
+  rm -f "$tmp/disk/filler"
+  check "once space returns, sync exits 0" expect_exit 0 --db "$tmp/d.db" sync
+  kill -TERM $srv; wait $srv
+  umount "$tmp/disk"
+else
+  echo "skipped: the full-disk checks (cannot mount a tmpfs here)"
+fi
 # Out of file descriptors (issue 12, section 1): the server backs off, keeps accepting, and serves again.
 (ulimit -n 64; exec "$server_bin" --data "$tmp/srv" --listen "127.0.0.1:$port" --max-connections 1000) > /dev/null 2> "$tmp/emfile.err" &
 srv=$!

@@ -21,6 +21,7 @@ using fieldsync::sync::Errc;
 // A server serving on 127.0.0.1:0 in a thread of its own.
 struct TestServer {
   TempDir dir;
+  std::string data;  // the data directory: in `dir` unless given
   std::unique_ptr<Server> server;
   std::uint16_t port = 0;
   std::thread thread;
@@ -28,11 +29,11 @@ struct TestServer {
   std::mutex log_mutex;
   std::atomic<std::int64_t> clock_ahead_ms{0};  // the server's clock runs this far ahead of the system's
 
-  TestServer() { start(); }
+  explicit TestServer(std::string data_dir = {}) : data(data_dir.empty() ? dir.file("data") : data_dir) { start(); }
   ~TestServer() { stop(); }
 
   void start() {
-    auto s = Server::open(dir.file("data"), "ACME Service", [this] {
+    auto s = Server::open(data, "ACME Service", [this] {
       return fieldsync::sync::Hlc::systemClock()() + static_cast<std::uint64_t>(clock_ahead_ms.load());
     });
     REQUIRE(s);

@@ -41,6 +41,7 @@ struct TestHub final : server::Hub {
     e.mutable_pull_batch()->set_batch(pull_bytes);
     return e;
   }
+  server::pb::Envelope recover(const server::Device&, const server::pb::Recover&) override { return {}; }
   bool logged(const std::string& text) {
     std::lock_guard held(mutex);
     return std::any_of(lines.begin(), lines.end(), [&](const auto& l) { return l.find(text) != std::string::npos; });
