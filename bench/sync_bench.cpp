@@ -262,7 +262,8 @@ std::vector<Row> crypto(const Options& o) {
       sync::ServerHandshake sv(server);
       auto hello = sv.onClientHello(c.hello(), 1);
       auto keys = c.onServerHello(*hello);
-      if (!keys || !sv.verifyClient(device.publicKey(), c.clientSignature(device))) die("handshake failed");
+      const sync::Id node = sync::randomId();
+      if (!keys || !sv.verifyClient(device.publicKey(), node, c.clientSignature(device, node))) die("handshake failed");
     }
   });
   // Sealing 1 MiB messages: secretstream against the raw AEAD it is built on.

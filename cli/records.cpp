@@ -42,7 +42,8 @@ Table toTable(const node::NodeStatus& s) {
 }
 
 Table toTable(const node::Enrolled& e) {
-  return {{"node", "server", "company", "branch", "role"}, {{e.node.hex(), e.server, e.company, e.branch, e.role}}};
+  return {{"node", "server", "company", "branch", "role", "server_key"},
+          {{e.node.hex(), e.server, e.company, e.branch, e.role, e.server_key}}};
 }
 
 Table toTable(const node::SyncReport& r) {

@@ -216,7 +216,7 @@ Result<Enrolled> enroll(const std::string& db_path, std::string_view ticket_text
   en->set_token(ticket->token);
   en->set_node(std::string(node.nodeId().view()));
   en->set_sign_pk(std::string(reinterpret_cast<const char*>(key->publicKey().data()), key->publicKey().size()));
-  en->set_signature(ch.hs->clientSignature(*key));
+  en->set_signature(ch.hs->clientSignature(*key, node.nodeId()));
   if (auto ok = ch.send(e); !ok) return fail(ok.error());
   auto welcome = expectWelcome(ch);
   if (!welcome) return fail(welcome.error());
@@ -230,12 +230,13 @@ Result<Enrolled> enroll(const std::string& db_path, std::string_view ticket_text
   (void)ch.send(bye, true);
   ch.conn.close();
   return Enrolled{node.nodeId(), sync::Address{ticket->host, ticket->port}.text(), std::string(node.company()),
-                  welcome->branch(), welcome->role()};
+                  welcome->branch(), welcome->role(), sync::toHex(ticket->server_key)};
 }
 
 struct SyncSession::Impl {
   Node& node;
   sync::SigningKey key;
+  sync::PublicKey server_key{};  // pinned at enrollment; pushed batches are signed for it
   Channel ch;
   pb::Welcome welcome;
   std::int64_t clock_offset_ms = 0;
@@ -271,11 +272,12 @@ Result<std::unique_ptr<SyncSession>> SyncSession::connect(Node& node, const std:
   auto key = readKeyFile(keyPathFor(db_path));
   if (!key) return key.error();
   auto impl = std::make_unique<Impl>(node, std::move(key).value(), timeout);
+  impl->server_key = *server_key;
   impl->ch.clock = [&node] { return static_cast<std::uint64_t>(node.now()); };
   if (auto ok = impl->ch.open(address->host, address->port, *server_key, false); !ok) return ok.error();
   pb::Envelope auth;
   auth.mutable_client_auth()->set_node(std::string(node.nodeId().view()));
-  auth.mutable_client_auth()->set_signature(impl->ch.hs->clientSignature(impl->key));
+  auth.mutable_client_auth()->set_signature(impl->ch.hs->clientSignature(impl->key, node.nodeId()));
   if (auto ok = impl->ch.send(auth); !ok) return ok.error();
   auto welcome = expectWelcome(impl->ch);
   if (!welcome) return welcome.error();
@@ -316,7 +318,8 @@ Result<std::uint64_t> SyncSession::Impl::push(std::uint64_t& watermark, SyncProg
 Result<std::uint64_t> SyncSession::Impl::send(const std::string& batch) {
   pb::Envelope e;
   e.mutable_push()->set_batch(batch);
-  e.mutable_push()->set_signature(key.sign(batch));
+  const sync::Hash digest = sync::batchDigest(server_key, node.company(), node.nodeId(), batch);
+  e.mutable_push()->set_signature(key.sign(std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size())));
   if (auto ok = ch.send(e); !ok) return ok.error();
   auto reply = ch.recv();
   if (!reply) return reply.error();

@@ -42,6 +42,7 @@ struct Enrolled {
   sync::Id node;
   std::string server;  // HOST:PORT
   std::string company, branch, role;
+  std::string server_key;  // hex: compare it with the one fieldsync-server prints when it starts
 };
 
 // Enrolls the node in `db_path` (created if missing, for the ticket's company).

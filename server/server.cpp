@@ -264,7 +264,7 @@ Device Server::Impl::admit(const pb::Envelope& e, const sync::ServerHandshake& h
       auto device = store->device(*node);
       if (!device) throw SessionError{Errc::denied, "device " + node->hex() + " is not enrolled: enroll it first"};
       if (device->revoked_at) throw SessionError{Errc::denied, "device " + node->hex() + " has been revoked"};
-      if (!hs.verifyClient(device->key, e.client_auth().signature()))
+      if (!hs.verifyClient(device->key, *node, e.client_auth().signature()))
         throw SessionError{Errc::denied, "the device's handshake signature does not verify"};
       store->touch(*node, at, offset);
       device->last_contact = at;
@@ -281,7 +281,7 @@ Device Server::Impl::admit(const pb::Envelope& e, const sync::ServerHandshake& h
     auto node = Id::fromBytes(en.node());
     auto key_bytes = sync::publicKeyFromBytes(en.sign_pk());
     if (!node || !key_bytes) throw SessionError{Errc::malformed, "the enrollment names a bad device id or key"};
-    if (!hs.verifyClient(*key_bytes, en.signature()))
+    if (!hs.verifyClient(*key_bytes, *node, en.signature()))
       throw SessionError{Errc::denied, "the enrolling device does not hold its key"};
     if (t->used) {
       // The same device with the same key asking again: its Welcome was lost
@@ -316,7 +316,9 @@ pb::Envelope Server::Impl::push(Device& device, const pb::Push& push) {
     auto held = lock();
     sessionWork([&] { stillAdmitted(device); });
   }
-  if (!sync::verifySignature(device.key, push.batch(), push.signature()))
+  const sync::Hash digest = sync::batchDigest(signing_key.publicKey(), merged->company(), device.node, push.batch());
+  if (!sync::verifySignature(device.key, std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()),
+                             push.signature()))
     throw SessionError{Errc::denied, "the batch signature does not verify"};
   auto ops = sync::decodeBatch(push.batch());
   if (!ops) throw SessionError{Errc::malformed, ops.error().message};

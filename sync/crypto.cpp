@@ -60,6 +60,15 @@ Hash makeClientTranscript(const Hash& server_transcript, std::string_view server
   return Transcript("fieldsync.v1/handshake/client").add(view(server_transcript)).add(server_signature).finish();
 }
 
+// What the device signs: the client transcript, bound to who it says it is.
+Hash makeClientProof(const Hash& client_transcript, const Id& node, const PublicKey& device_key) {
+  return Transcript("fieldsync.v1/handshake/client-auth")
+      .add(view(client_transcript))
+      .add(node.view())
+      .add(view(device_key))
+      .finish();
+}
+
 Error malformed(std::string what) { return fail(Errc::malformed, std::move(what)); }
 
 }  // namespace
@@ -70,7 +79,8 @@ SecretKey& SecretKey::operator=(const SecretKey& o) {
   bytes_ = o.bytes_;
   return *this;
 }
-SecretKey::~SecretKey() { sodium_memzero(bytes_.data(), bytes_.size()); }
+SecretKey::~SecretKey() { wipe(); }
+void SecretKey::wipe() { sodium_memzero(bytes_.data(), bytes_.size()); }
 
 SigningKey SigningKey::fromSeed(const Seed& seed) {
   ensureSodium();
@@ -123,6 +133,11 @@ Hash hashBytes(std::string_view data) {
   Hash h;
   crypto_generichash(h.data(), h.size(), reinterpret_cast<const unsigned char*>(data.data()), data.size(), nullptr, 0);
   return h;
+}
+
+Hash batchDigest(const PublicKey& server, std::string_view company, const Id& node, std::string_view batch) {
+  ensureSodium();
+  return Transcript("fieldsync.v1/batch").add(view(server)).add(company).add(node.view()).add(batch).finish();
 }
 
 bool verifySignature(const PublicKey& key, std::string_view message, std::string_view signature) {
@@ -181,15 +196,16 @@ Result<SessionKeys> ClientHandshake::onServerHello(std::string_view bytes) {
   if (!verifySignature(*server_sign, view(ts), m.signature()))
     return fail(Errc::denied, "the server's handshake signature does not verify");
   SessionKeys keys;
-  if (crypto_kx_client_session_keys(keys.rx.data(), keys.tx.data(), eph_pk_.data(), eph_sk_.data(),
-                                    server_eph->data()) != 0)
-    return malformed("the server's ephemeral key is not usable");
+  const int kx = crypto_kx_client_session_keys(keys.rx.data(), keys.tx.data(), eph_pk_.data(), eph_sk_.data(),
+                                               server_eph->data());
+  eph_sk_.wipe();  // forward secrecy: the ephemeral secret is not needed again
+  if (kx != 0) return malformed("the server's ephemeral key is not usable");
   client_transcript_ = makeClientTranscript(ts, m.signature());
   return keys;
 }
 
-std::string ClientHandshake::clientSignature(const SigningKey& device) const {
-  return device.sign(view(client_transcript_));
+std::string ClientHandshake::clientSignature(const SigningKey& device, const Id& node) const {
+  return device.sign(view(makeClientProof(client_transcript_, node, device.publicKey())));
 }
 
 ServerHandshake::ServerHandshake(const SigningKey& server_key, std::optional<Seed> ephemeral_seed) : key_(server_key) {
@@ -208,9 +224,10 @@ Result<std::string> ServerHandshake::onClientHello(std::string_view bytes, std::
   if (!client_eph) return malformed("the client's ephemeral key is not 32 bytes");
   enroll_ = m.enroll();
   client_time_ms_ = m.client_time_ms();
-  if (crypto_kx_server_session_keys(keys_.rx.data(), keys_.tx.data(), eph_pk_.data(), eph_sk_.data(),
-                                    client_eph->data()) != 0)
-    return malformed("the client's ephemeral key is not usable");
+  const int kx = crypto_kx_server_session_keys(keys_.rx.data(), keys_.tx.data(), eph_pk_.data(), eph_sk_.data(),
+                                               client_eph->data());
+  eph_sk_.wipe();  // forward secrecy: the ephemeral secret is not needed again
+  if (kx != 0) return malformed("the client's ephemeral key is not usable");
   const Hash ts = makeServerTranscript(bytes, eph_pk_, key_.publicKey(), server_time_ms);
   const std::string signature = key_.sign(view(ts));
   client_transcript_ = makeClientTranscript(ts, signature);
@@ -222,8 +239,8 @@ Result<std::string> ServerHandshake::onClientHello(std::string_view bytes, std::
   return out.SerializeAsString();
 }
 
-bool ServerHandshake::verifyClient(const PublicKey& device_key, std::string_view signature) const {
-  return verifySignature(device_key, view(client_transcript_), signature);
+bool ServerHandshake::verifyClient(const PublicKey& device_key, const Id& node, std::string_view signature) const {
+  return verifySignature(device_key, view(makeClientProof(client_transcript_, node, device_key)), signature);
 }
 
 // ---- channel ----------------------------------------------------------------------

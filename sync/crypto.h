@@ -42,6 +42,7 @@ class SecretKey {
   ~SecretKey();
   const std::uint8_t* data() const { return bytes_.data(); }
   std::uint8_t* data() { return bytes_.data(); }
+  void wipe();  // zeroes it now (sodium_memzero), not only when it goes
 
  private:
   std::array<std::uint8_t, 32> bytes_{};
@@ -69,6 +70,10 @@ class SigningKey {
 };
 
 Hash hashBytes(std::string_view data);  // BLAKE2b-256
+// What a device signs for a pushed batch: the batch in its context, so that
+// a signature means "this device sent these ops to this server for this
+// company" (docs/protocol.md, "Messages after the handshake").
+Hash batchDigest(const PublicKey& server, std::string_view company, const Id& node, std::string_view batch);
 bool verifySignature(const PublicKey& key, std::string_view message, std::string_view signature);
 Result<PublicKey> publicKeyFromBytes(std::string_view bytes);
 
@@ -78,8 +83,9 @@ struct SessionKeys {
 
 // The device's side of the handshake. hello() -> send ClientHello; give the
 // ServerHello to onServerHello(), which checks the server's signature with
-// the pinned key and derives the session keys; then sign the transcript
-// with clientSignature() inside ClientAuth or Enroll.
+// the pinned key and derives the session keys; then sign the transcript,
+// with the device's node id and public key, with clientSignature() inside
+// ClientAuth or Enroll.
 class ClientHandshake {
  public:
   ClientHandshake(const PublicKey& pinned_server_key, bool enroll, std::uint64_t client_time_ms = 0,
@@ -87,7 +93,7 @@ class ClientHandshake {
   ~ClientHandshake();
   std::string hello() const;
   Result<SessionKeys> onServerHello(std::string_view bytes);
-  std::string clientSignature(const SigningKey& device) const;
+  std::string clientSignature(const SigningKey& device, const Id& node) const;
   std::uint64_t serverTimeMs() const { return server_time_ms_; }
   const Hash& clientTranscript() const { return client_transcript_; }
 
@@ -110,7 +116,7 @@ class ServerHandshake {
   const SessionKeys& keys() const { return keys_; }
   bool enroll() const { return enroll_; }
   std::uint64_t clientTimeMs() const { return client_time_ms_; }
-  bool verifyClient(const PublicKey& device_key, std::string_view signature) const;
+  bool verifyClient(const PublicKey& device_key, const Id& node, std::string_view signature) const;
   const Hash& clientTranscript() const { return client_transcript_; }
 
  private:

@@ -8,6 +8,7 @@
 #include <random>
 #include <thread>
 
+#include "node/key_file.h"
 #include "server/server_fixture.h"
 #include "storage/sqlite.h"
 #include "support/ops.h"
@@ -180,6 +181,31 @@ TEST_CASE("an enrollment whose welcome was lost on the way is tried again and su
   CHECK_FALSE(fieldsync::node::enroll(dir.file("other.db"), ticket, std::chrono::seconds(5)));
 }
 
+TEST_CASE("a key file is written whole, mode 0600, never through a link, and refused when others may read it",
+          "[node][security]") {
+  TempDir dir;
+  const std::string path = dir.file("k.key"), target = dir.file("elsewhere");
+  const auto key = fieldsync::sync::SigningKey::generate();
+  std::ofstream(target) << "someone else's file\n";
+  std::filesystem::create_symlink(target, path);
+  REQUIRE_FALSE(fieldsync::node::writeKeyFile(path, key, false));  // the name is taken, by a link
+  REQUIRE(fieldsync::node::writeKeyFile(path, key, true));          // replaced: the link, not what it points to
+  CHECK_FALSE(std::filesystem::is_symlink(path));
+  CHECK((std::filesystem::status(path).permissions() & std::filesystem::perms::all) ==
+        (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
+  std::string kept;
+  std::getline(std::ifstream(target), kept);
+  CHECK(kept == "someone else's file");
+  REQUIRE(fieldsync::node::readKeyFile(path));
+  CHECK(fieldsync::node::readKeyFile(path)->publicKey() == key.publicKey());
+  std::filesystem::permissions(path, std::filesystem::perms::group_read, std::filesystem::perm_options::add);
+  auto shared = fieldsync::node::readKeyFile(path);
+  REQUIRE_FALSE(shared);
+  CHECK_THAT(shared.error().message, Catch::Contains("may be read by others (mode 640): run chmod 600"));
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path))  // no temporary file is left
+    CHECK(entry.path().filename().string().find(".tmp-") == std::string::npos);
+}
+
 TEST_CASE("revoking a device ends its open session at once", "[server][security]") {
   TestServer s;
   TempDir dir;
@@ -219,8 +245,7 @@ TEST_CASE("an unenrolled, revoked or impostor device is refused and changes noth
     CHECK(s.logged("is not enrolled"));
   }
   SECTION("a device whose key is not the enrolled one") {
-    std::filesystem::remove(fieldsync::node::keyPathFor(a.path));
-    std::ofstream(fieldsync::node::keyPathFor(a.path)) << fieldsync::sync::SigningKey::generate().seedHex() << "\n";
+    REQUIRE(fieldsync::node::writeKeyFile(fieldsync::node::keyPathFor(a.path), fieldsync::sync::SigningKey::generate(), true));
     auto r = a.sync();
     REQUIRE_FALSE(r);
     CHECK(r.error().code == Errc::denied);

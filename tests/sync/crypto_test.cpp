@@ -16,6 +16,7 @@ std::string hex(const SecretKey& k) { return toHex(std::string_view(reinterpret_
 
 struct Pair {  // a server and a client that have completed the handshake
   SigningKey server = SigningKey::generate(), device = SigningKey::generate();
+  Id node = randomId();
   ServerHandshake srv{server};
   ClientHandshake client{server.publicKey(), false};
   SessionKeys client_keys;
@@ -47,9 +48,17 @@ TEST_CASE("the handshake matches the documented test vector", "[sync][crypto]") 
   auto keys = client.onServerHello(*server_hello);
   REQUIRE(keys);
   CHECK(toHex(client.clientTranscript()) == "8f65ac22221bc750ce77f815ab3ad7c573d0bfe9e31642244f9801a3736741f7");
-  CHECK(toHex(client.clientSignature(device)) ==
-        "1cc8ac8e8991f678708c5842330b428c28e546aae5023251aba6e24a976e13623e5d5200c49c4a324e7c4ae71acf33880e48c72122003e"
-        "061d6d1e4d59e89904");
+  const Id node = *Id::fromHex(std::string(32, '5'));  // 55...55
+  const std::string signature = client.clientSignature(device, node);
+  CHECK(toHex(signature) ==
+        "02980842ceefc232dc2c22a8a1696985d49fa7f04431c07f30cd1d6b2fb47c76071738550cc8182397717462d0a78527fa4a2014b70b"
+        "20e65e00559520066901");
+  // The signature is over T_a, which Python's hashlib.blake2b gives as:
+  CHECK(verifySignature(device.publicKey(), *fromHex("5ce2b8c820b7379798aa073332f6163f61078aa240602fbf9a4633995f0d556c"),
+                        signature));
+  CHECK(srv.verifyClient(device.publicKey(), node, signature));
+  CHECK(toHex(batchDigest(server.publicKey(), "ACME SERVICE", node, "batch")) ==
+        "3aeb8d7fbc6214d95904395efc38a6d74adcd757b1b47f4b8789e41e0e18720a");
   CHECK(hex(keys->tx) == "f8d14d84050110616d05f2e7d95b1183448e4aa10b5948597da071509caf1362");
   CHECK(hex(keys->rx) == "0339985a466a58c075be46ca7548ac5c47dcc05073d7db43c9df23470d74e83e");
   CHECK(hex(srv.keys().rx) == hex(keys->tx));
@@ -68,9 +77,9 @@ TEST_CASE("both sides of a handshake derive each other's keys and the server ver
   Pair p;
   CHECK(hex(p.srv.keys().rx) == hex(p.client_keys.tx));
   CHECK(hex(p.srv.keys().tx) == hex(p.client_keys.rx));
-  CHECK(p.srv.verifyClient(p.device.publicKey(), p.client.clientSignature(p.device)));
+  CHECK(p.srv.verifyClient(p.device.publicKey(), p.node, p.client.clientSignature(p.device, p.node)));
   const SigningKey impostor = SigningKey::generate();
-  CHECK_FALSE(p.srv.verifyClient(p.device.publicKey(), p.client.clientSignature(impostor)));
+  CHECK_FALSE(p.srv.verifyClient(p.device.publicKey(), p.node, p.client.clientSignature(impostor, p.node)));
 }
 
 TEST_CASE("a client that talks to a server with the wrong key notices and stops", "[sync][crypto]") {
@@ -165,4 +174,15 @@ TEST_CASE("a signing key survives storage as its seed", "[sync][crypto]") {
   CHECK(back->publicKey() == k.publicKey());
   CHECK(verifySignature(k.publicKey(), "msg", back->sign("msg")));
   CHECK_FALSE(SigningKey::fromSeedHex("zz"));
+}
+
+TEST_CASE("a batch signature holds only for its server, company, device and bytes", "[sync][crypto]") {
+  const PublicKey a = SigningKey::generate().publicKey(), b = SigningKey::generate().publicKey();
+  const Id n = randomId(), m = randomId();
+  const Hash base = batchDigest(a, "ACME", n, "ops");
+  CHECK(batchDigest(b, "ACME", n, "ops") != base);
+  CHECK(batchDigest(a, "ACMF", n, "ops") != base);
+  CHECK(batchDigest(a, "ACME", m, "ops") != base);
+  CHECK(batchDigest(a, "ACME", n, "opt") != base);
+  CHECK(batchDigest(a, "ACM", n, "Eops") != base);  // parts are length-prefixed: bytes cannot move between them
 }
