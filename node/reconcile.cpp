@@ -252,7 +252,7 @@ static std::uint64_t settle(Node::Core& core, const Violation& v) {
       f.insert(f.end(), {{exception_f::status, std::string("open")}, {exception_f::detail, v.detail},
                          {exception_f::suggestion, v.suggestion}, {exception_f::evidence, v.evidence}});
       const std::string no_note;  // reopened: the old resolution no longer holds
-      if (reopen) f.emplace_back(exception_f::note, Value{no_note});
+      if (reopen) f.push_back({exception_f::note, Value{no_note}});
     }
   } else if (status == "open") {
     f = {{exception_f::status, std::string("resolved")},
