@@ -11,6 +11,7 @@ packages=(
   cmake ninja-build g++ pkg-config ccache
   libsqlite3-dev libboost-dev libprotobuf-dev protobuf-compiler libsodium-dev catch2
   libcli11-dev nlohmann-json3-dev libutf8proc-dev libcsv-dev
+  python3 clang-14 libclang-rt-14-dev  # the crash harness; the fuzz targets (libFuzzer)
 )
 
 missing=()

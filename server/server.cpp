@@ -2,7 +2,10 @@
 // that sessions call (server_impl.h). The admin calls are in admin.cpp.
 #include "server/server.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <cstdio>
@@ -58,7 +61,9 @@ auto sessionWork(F body) -> decltype(body()) {
 }  // namespace
 
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-Server::~Server() = default;
+Server::~Server() {
+  if (impl_ && impl_->serve_lock >= 0) ::close(impl_->serve_lock);
+}
 
 Result<std::unique_ptr<Server>> Server::open(const std::string& data_dir, std::string_view company,
                                              sync::Hlc::WallClock clock) {
@@ -115,6 +120,14 @@ Result<std::uint16_t> Server::listen(const std::string& host, std::uint16_t port
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(host, ec);
   if (ec) return sync::fail(Errc::invalid_input, "--listen: '" + host + "' is not an IP address");
+  // One serving process per data directory (the admin commands may run
+  // beside it): the lock goes with the process, however it ends.
+  if (impl_->serve_lock < 0) {
+    const std::string lock_path = impl_->dir + "/serve.lock";
+    impl_->serve_lock = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (impl_->serve_lock < 0 || ::flock(impl_->serve_lock, LOCK_EX | LOCK_NB) != 0)
+      return sync::fail(Errc::refused, "--data: another fieldsync-server is serving " + impl_->dir);
+  }
   tcp::acceptor acceptor(impl_->io);
   const tcp::endpoint ep(address, port);
   acceptor.open(ep.protocol(), ec);

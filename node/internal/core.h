@@ -176,12 +176,19 @@ template <class S>
 sync::Status Node::Core::checkTransition(const EntityRef& what, std::string_view noun, S to, std::int64_t at) {
   constexpr bool kCase = std::is_same_v<S, CaseStatus>;
   std::vector<Transition> events = transitions(kCase ? FactKind::case_transition : FactKind::tracking, what.id);
+  const std::string force = "; use --force to record it anyway";
+  const auto first = std::min_element(events.begin(), events.end(),
+                                      [](const Transition& x, const Transition& y) { return x.at < y.at; });
+  if (first != events.end() && at < first->at)  // before it was opened or created
+    return sync::fail(Errc::refused, std::string(noun) + " " + what.number + " was " +
+                                         std::string(name(static_cast<S>(first->to))) + " on " + formatTime(first->at) +
+                                         "; " + std::string(name(to)) + " on " + formatTime(at) +
+                                         " would be before that" + force);
   const Transition next{at, {hlc.last() + 1, node, seq + 1}, static_cast<int>(to), false};
   const Fit fit = kCase ? fitCase(std::move(events), next) : fitShipment(std::move(events), next);
   if (fit.ok) return {};
   const S then = static_cast<S>(fit.then);
   const std::string who = std::string(noun) + " " + what.number;
-  const std::string force = "; use --force to record it anyway";
   if (fit.broken)
     return sync::fail(Errc::refused, who + ": " + std::string(name(to)) + " on " + formatTime(at) +
                                          " would break its later change to " +

@@ -27,6 +27,7 @@ namespace fieldsync::server {
 
 struct Server::Impl final : Hub {
   std::string dir;
+  int serve_lock = -1;  // DATA/serve.lock, held by the serving process
   sync::SigningKey signing_key;
   sync::Hlc::WallClock clock;
   Checks checks;

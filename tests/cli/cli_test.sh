@@ -77,6 +77,8 @@ check "a bad --max-clock-ahead is a usage error, and nothing is created" bash -c
 "$server_bin" --data "$tmp/srv" --company ACME --listen 127.0.0.1:0 > "$tmp/srv.out" 2>/dev/null &
 srv=$!
 for _ in $(seq 50); do grep -q listening "$tmp/srv.out" 2>/dev/null && break; sleep 0.1; done
+check "a second server on the same data directory is refused" \
+  bash -c "'$server_bin' --data '$tmp/srv' --listen 127.0.0.1:0 2>&1 >/dev/null | grep -q 'another fieldsync-server is serving'"
 check "the server's data directory is its owner's only, and so are its databases" \
   bash -c "[ \"\$(stat -c %a '$tmp/srv')\" = 700 ] && [ \"\$(stat -c %a '$tmp/srv/server.db')\" = 600 ] && [ \"\$(stat -c %a '$tmp/srv/merged.db')\" = 600 ]"
 ticket=$("$server_bin" --data "$tmp/srv" enroll-token --branch b --role driver)

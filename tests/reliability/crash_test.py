@@ -79,16 +79,32 @@ class Server:
         self.proc.wait()
 
 
-def run_and_kill(device, argv):
-    """Starts a command, kills it after a random moment; returns its exit code (None if killed)."""
+def run_and_kill(device, argv, within):
+    """Starts a command, kills it at a random moment within `within` seconds; returns its exit code (None if
+    killed) and output."""
     proc = subprocess.Popen([args.fieldsync, "--db", f"{tmp}/{device}.db", *argv], stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True)
-    time.sleep(rng.uniform(0, 0.06))
+    time.sleep(rng.uniform(0, within))
     proc.send_signal(signal.SIGKILL)
     out, _ = proc.communicate()
     integrity(f"{tmp}/{device}.db")
     return (proc.returncode, out) if proc.returncode >= 0 else (None, out)
 
+
+# init killed at random moments: the path then holds nothing, or a whole node database.
+inits = max(3, args.kills // 10)
+for k in range(inits):
+    path = f"{tmp}/init{k}.db"
+    proc = subprocess.Popen([args.fieldsync, "--db", path, "init", "--company", "ACME"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    time.sleep(rng.uniform(0, 0.01))
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    if os.path.exists(path):
+        integrity(path)
+        r = subprocess.run([args.fieldsync, "--db", path, "status"], capture_output=True, text=True)
+        if r.returncode != 0:
+            fail(f"a killed init left {path} that does not open: {r.stderr.strip()}")
 
 server = Server()
 for d in devices:
@@ -102,16 +118,19 @@ for d in ["a"] + devices:
     fs(d, "sync")
 
 counts = {"command": 0, "sync": 0, "server": 0}
+interrupted = 0  # kills that landed before the process finished
 for k in range(args.kills):
     d = rng.choice(devices)
     what = rng.choices(["command", "sync", "server"], weights=[6, 3, 1])[0]
     counts[what] += 1
     if what == "command":
-        code, out = run_and_kill(d, ["--json", "stock", "receive", "SEAL", "--to", f"WH-{d.upper()}", "--qty", "1"])
+        code, out = run_and_kill(d, ["--json", "stock", "receive", "SEAL", "--to", f"WH-{d.upper()}", "--qty", "1"],
+                                 0.008)
         if code == 0:
             acked[d].append(json.loads(out)[0]["doc"])
+        interrupted += code is None
     elif what == "sync":
-        run_and_kill(d, ["sync"])
+        interrupted += run_and_kill(d, ["sync"], 0.05)[0] is None
     else:
         server.kill()
         server.start()
@@ -141,5 +160,6 @@ if server_export != exports["a"]:
     fail("the server did not converge with the nodes")
 subprocess.run(["rm", "-rf", tmp])
 total = sum(len(v) for v in acked.values())
-print(f"ok: {args.kills} kills ({counts['command']} commands, {counts['sync']} syncs, {counts['server']} servers), "
+print(f"ok: {inits} kills of init, each leaving nothing or a whole database; {args.kills} kills ({counts['command']} commands, {counts['sync']} syncs, {counts['server']} servers; "
+      f"{interrupted} of the commands and syncs killed before they finished), "
       f"{total} acknowledged receipts kept once each, integrity ok, all converged")

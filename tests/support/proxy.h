@@ -1,7 +1,9 @@
 // A man in the middle for protocol tests, on 127.0.0.1: forwards one
 // connection at a time to a target port, and can cut the connection after a
 // number of bytes (counted in both directions) or a number of server
-// frames, or rewrite client-to-server frames. Blocking sockets, one thread per direction; stops by itself when
+// frames, rewrite client-to-server frames, or inject seeded faults into
+// every frame in both directions (delays, cuts, truncations, flipped bits).
+// Blocking sockets, one thread per direction; stops by itself when
 // destroyed.
 #pragma once
 
@@ -10,6 +12,7 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <string>
 #include <thread>
 
@@ -45,6 +48,14 @@ class Proxy {
   void cutAfter(std::size_t bytes) { budget_ = bytes; }
   // Passes this many frames from the server on each connection, then cuts it.
   void cutAfterServerFrames(int frames) { server_frames_ = frames; }
+  // From now on each frame, either way, meets a fault with probability
+  // `rate`: a flipped bit, a truncation (then the cut), a cut before it, or
+  // a delay of up to 20 ms; the choices follow `seed`. A rate of 0 stops it.
+  void faults(std::uint64_t seed, double rate) {
+    std::lock_guard lock(mutex_);
+    rng_.seed(seed);
+    rate_ = rate;
+  }
   void onClientFrame(FrameHook hook) {
     std::lock_guard lock(mutex_);
     hook_ = std::move(hook);
@@ -78,10 +89,33 @@ class Proxy {
         }
         return true;
       };
+      // A seeded fault, or none: what of the frame goes on, and whether the
+      // connection is cut after it (nothing at all: cut before it).
+      struct Onward {
+        std::string bytes;
+        bool cut = false;
+      };
+      auto fault = [&](std::string frame) -> std::optional<Onward> {
+        std::uint64_t action = 4, at = 0, bit = 0, ms = 0;
+        {
+          std::lock_guard lock(mutex_);
+          if (rate_ > 0 && std::uniform_real_distribution<>(0, 1)(rng_) < rate_)
+            action = rng_() % 4, at = rng_() % frame.size(), bit = rng_() % 8, ms = rng_() % 20;
+        }
+        switch (action) {
+          case 0: frame[at] = static_cast<char>(frame[at] ^ (1 << bit)); return Onward{std::move(frame)};
+          case 1: return Onward{frame.substr(0, at), true};
+          case 2: return std::nullopt;
+          case 3: std::this_thread::sleep_for(std::chrono::milliseconds(ms)); return Onward{std::move(frame)};
+          default: return Onward{std::move(frame)};
+        }
+      };
       std::thread down([&] {  // server to client: frame by frame
         for (int index = 0;; ++index) {  // the first frame over the limit is read, then dropped
           auto f = readFrame(server);
-          if (!f || index >= server_frames_ || !pass(client, *f)) break;
+          if (!f || index >= server_frames_) break;
+          auto out = fault(std::move(*f));
+          if (!out || !pass(client, out->bytes) || out->cut) break;
         }
         shut();
       });
@@ -93,7 +127,8 @@ class Proxy {
           std::lock_guard lock(mutex_);
           if (hook_) out = hook_(index, *f);
         }
-        if (!out || !pass(server, *out)) break;
+        auto onward = out ? fault(std::move(*out)) : std::nullopt;
+        if (!onward || !pass(server, onward->bytes) || onward->cut) break;
       }
       shut();
       down.join();
@@ -123,6 +158,8 @@ class Proxy {
   std::atomic<int> server_frames_{INT32_MAX};
   std::mutex mutex_;
   FrameHook hook_;  // guarded by mutex_
+  std::mt19937_64 rng_;  // guarded by mutex_
+  double rate_ = 0;      // guarded by mutex_
 };
 
 }  // namespace fieldsync::test
