@@ -22,7 +22,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::vector<char*> argv;
   for (std::string& w : words) argv.push_back(w.data());
   static const fieldsync::cli::Program program("fieldsync");
-  fieldsync::node::cli::CommandLine line;
+  static fieldsync::node::cli::CommandLine line;  // built once; clear() forgets the last parse
+  line.app.clear();
   if (!program.parse(line.app, static_cast<int>(argv.size()), argv.data())) {
     (void)line.command();
     (void)line.args();
