@@ -50,6 +50,13 @@ check "a text file is not a node database" expect_exit 3 --db "$tmp/notes.txt" s
 check "... and stays as it was" [ "$(cat "$tmp/notes.txt")" = hello ]
 check "a directory is not a node database" expect_exit 3 --db "$tmp" status
 check "a path through a file cannot be reached" expect_exit 3 --db "$tmp/notes.txt/x.db" status
+if [ "$(id -u)" -eq 0 ] && command -v runuser >/dev/null && runuser -u nobody -- "$bin" --help >/dev/null 2>&1; then
+  mkdir -m 700 "$tmp/locked"  # a directory another user cannot search
+  check "a database in a directory the user cannot search is refused, saying why" \
+    bash -c "out=\$(runuser -u nobody -- '$bin' --db '$tmp/locked/x.db' status 2>&1 >/dev/null); [ \$? -eq 3 ] && grep -q 'cannot be reached: Permission denied' <<< \"\$out\""
+else
+  echo "skipped: the unsearchable-directory check (needs root and runuser, and a binary 'nobody' can run)"
+fi
 check "init through a file cannot be reached" expect_exit 3 --db "$tmp/notes.txt/x.db" init --company ACME
 check "init succeeds" expect_exit 0 --db "$db" init --company ACME
 check "init makes the database readable by its owner only, and leaves no temporary file" \
