@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "node/field_table.h"
 #include "node/internal/core.h"
 #include "sync/codec.h"
 #include "sync/replica.h"
@@ -87,10 +88,12 @@ void Node::Core::refresh() {
   hlc.receive(store->metaNumber("hlc"));
 }
 
-Op Node::Core::emit(EntityType type, const Id& entity, FactKind kind, std::vector<Field> fields) {
+Op Node::Core::emit(EntityType type, const Id& entity, FactKind kind, std::vector<Field> fields, bool domain) {
   Op op{{node, ++seq}, hlc.now(), type, entity, kind, std::move(fields)};
   // The commands check what people type (fieldText); this is the last word.
   if (auto ok = sync::validate(op); !ok) throw StoreError(ok.error().message, Errc::invalid_input);
+  if (domain)  // what docs/op-encoding.md says every op is
+    if (auto ok = fitsFieldTable(op); !ok) throw StoreError(ok.error().message, Errc::internal);
   std::string body = sync::encodeOp(op);
   if (body.size() > kMaxOpBytes)
     throw StoreError("the change is " + std::to_string(body.size()) + " bytes, more than the limit of " +
@@ -427,7 +430,7 @@ Status Node::writeRegisters(std::span<const Write> writes) {
     if (auto ok = sync::validate(probe); !ok) return ok.error();
   }
   auto r = core_->command<bool>([&]() -> Result<bool> {
-    for (const Write& w : writes) core_->emit(w.type, w.entity, FactKind::none, w.fields);
+    for (const Write& w : writes) core_->emit(w.type, w.entity, FactKind::none, w.fields, false);
     return true;
   });
   if (!r) return r.error();

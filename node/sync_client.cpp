@@ -28,17 +28,7 @@ std::uint64_t nowMs() {
   return static_cast<std::uint64_t>(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
 }
 
-Errc fromWire(pb::ErrorCode c) {
-  switch (c) {
-    case pb::INVALID_INPUT: return Errc::invalid_input;
-    case pb::REFUSED: return Errc::refused;
-    case pb::NOT_FOUND: return Errc::not_found;
-    case pb::MALFORMED: return Errc::malformed;
-    case pb::UNAVAILABLE: return Errc::unavailable;
-    case pb::DENIED: return Errc::denied;
-    default: return Errc::internal;
-  }
-}
+Errc fromWire(pb::ErrorCode c) { return sync::fromWireNumber(c); }
 
 // A blocking connection with a timeout on every operation.
 class Connection {

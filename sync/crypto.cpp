@@ -185,6 +185,8 @@ Result<SessionKeys> ClientHandshake::onServerHello(std::string_view bytes) {
   pb::ServerHello m;
   if (!m.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
     return malformed("the server's hello does not parse");
+  if (m.has_error())
+    return fail(fromWireNumber(m.error().code()), "the server refused the handshake: " + m.error().message());
   auto server_eph = publicKeyFromBytes(m.ephemeral_pk());
   auto server_sign = publicKeyFromBytes(m.sign_pk());
   if (!server_eph || !server_sign) return malformed("the server's hello has keys of the wrong length");
@@ -236,6 +238,13 @@ Result<std::string> ServerHandshake::onClientHello(std::string_view bytes, std::
   out.set_sign_pk(std::string(view(key_.publicKey())));
   out.set_signature(signature);
   out.set_server_time_ms(server_time_ms);
+  return out.SerializeAsString();
+}
+
+std::string ServerHandshake::refusal(const Error& why) {
+  pb::ServerHello out;
+  out.mutable_error()->set_code(static_cast<pb::ErrorCode>(wireNumber(why.code)));
+  out.mutable_error()->set_message(why.message);
   return out.SerializeAsString();
 }
 

@@ -113,6 +113,10 @@ class ServerHandshake {
   explicit ServerHandshake(const SigningKey& server_key, std::optional<Seed> ephemeral_seed = {});
   ~ServerHandshake();
   Result<std::string> onClientHello(std::string_view bytes, std::uint64_t server_time_ms);
+  // What the server sends, in clear, instead of its hello when it refuses the
+  // client's (a protocol version it does not speak): a ServerHello that holds
+  // only `error`. No keys exist yet, so nothing authenticates it.
+  static std::string refusal(const Error& why);
   const SessionKeys& keys() const { return keys_; }
   bool enroll() const { return enroll_; }
   std::uint64_t clientTimeMs() const { return client_time_ms_; }

@@ -45,6 +45,10 @@ struct Error {
   std::string message;
 };
 
+// fieldsync.v1.ErrorCode numbers these 1 to 7 in the same order (docs/protocol.md, "Error codes").
+constexpr int wireNumber(Errc c) { return static_cast<int>(c) + 1; }
+constexpr Errc fromWireNumber(int n) { return n >= 1 && n <= 7 ? static_cast<Errc>(n - 1) : Errc::internal; }
+
 inline Error fail(Errc code, std::string message) { return Error{code, std::move(message)}; }
 
 template <class T>

@@ -96,8 +96,9 @@ struct Node::Core {
   Result<T> query(const std::function<Result<T>()>& body);
 
   void refresh();  // seq and clock from the store; call inside a write transaction
-  // Makes a local op, applies it, and returns it.
-  Op emit(EntityType type, const Id& entity, FactKind kind, std::vector<Field> fields);
+  // Makes a local op, applies it, and returns it. A domain op must fit the
+  // field table (node/field_table.h); writeRegisters' raw writes need not.
+  Op emit(EntityType type, const Id& entity, FactKind kind, std::vector<Field> fields, bool domain = true);
   bool apply(const Op& op);  // false if already applied
   Result<bool> applyAll(std::span<const Op> ops);  // remote ops: validated, clock advanced
   void project(const Op& op);

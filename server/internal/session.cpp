@@ -13,18 +13,9 @@ using sync::Errc;
 
 namespace {
 
-pb::ErrorCode wireCode(Errc c) {
-  switch (c) {
-    case Errc::invalid_input: return pb::INVALID_INPUT;
-    case Errc::refused: return pb::REFUSED;
-    case Errc::not_found: return pb::NOT_FOUND;
-    case Errc::malformed: return pb::MALFORMED;
-    case Errc::unavailable: return pb::UNAVAILABLE;
-    case Errc::denied: return pb::DENIED;
-    case Errc::internal: return pb::INTERNAL;
-  }
-  return pb::INTERNAL;
-}
+static_assert(pb::INVALID_INPUT == sync::wireNumber(Errc::invalid_input) &&
+              pb::INTERNAL == sync::wireNumber(Errc::internal));
+pb::ErrorCode wireCode(Errc c) { return static_cast<pb::ErrorCode>(sync::wireNumber(c)); }
 
 }  // namespace
 
@@ -108,7 +99,11 @@ awaitable<void> Session::converse() {
   sync::ServerHandshake hs(hub_.key());
   const std::string hello = co_await readFrame(admit_by, kMaxHandshakeFrame);
   auto server_hello = hs.onClientHello(hello, static_cast<std::uint64_t>(hub_.now()));
-  if (!server_hello) throw SessionError{server_hello.error().code, server_hello.error().message};
+  if (!server_hello) {  // say why in clear (a version this server does not speak); the writer then closes
+    hub_.log(who_ + ": refused: " + server_hello.error().message);
+    queue(sync::ServerHandshake::refusal(server_hello.error()), true);
+    co_return;
+  }
   queue(*server_hello);
   tx_ = std::make_unique<sync::StreamSender>(hs.keys().tx);
   queue(tx_->header());

@@ -6,7 +6,9 @@
 #include <fstream>
 #include <random>
 
+#include "fieldsync.pb.h"
 #include "server/server_fixture.h"
+#include "sync/crypto.h"
 #include "sync/net.h"
 
 using namespace fieldsync::test;
@@ -101,4 +103,31 @@ TEST_CASE("random bytes end their connection and change nothing", "[server][host
   }
   CHECK(s.ops() == ops);
   legitimateDeviceSyncs(s, d);
+}
+
+TEST_CASE("a hello of another protocol version gets an error the client can read, then the server closes",
+          "[server][hostile]") {
+  TestServer s;
+  net::asio::io_context io;
+  auto peer = attacker(io, s.port);
+  fieldsync::v1::ClientHello hello;
+  hello.set_version(2);
+  hello.set_ephemeral_pk(std::string(32, '\1'));
+  net::asio::write(*peer, net::asio::buffer(fieldsync::sync::frame(hello.SerializeAsString())));
+  std::uint8_t header[4];
+  net::asio::read(*peer, net::asio::buffer(header));
+  auto length = fieldsync::sync::frameLength(header);
+  REQUIRE(length);
+  std::string reply(*length, '\0');
+  net::asio::read(*peer, net::asio::buffer(reply));
+  fieldsync::sync::ClientHandshake client(fieldsync::sync::PublicKey{}, false, 0);
+  auto keys = client.onServerHello(reply);
+  REQUIRE_FALSE(keys);
+  CHECK(keys.error().code == fieldsync::sync::Errc::refused);
+  CHECK(keys.error().message ==
+        "the server refused the handshake: protocol version 2 is not supported (this server speaks 1)");
+  char byte;
+  boost::system::error_code ec;
+  net::asio::read(*peer, net::asio::buffer(&byte, 1), ec);
+  CHECK(ec == net::asio::error::eof);
 }
