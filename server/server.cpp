@@ -66,8 +66,12 @@ Server::~Server() {
 }
 
 Result<std::unique_ptr<Server>> Server::open(const std::string& data_dir, std::string_view company,
-                                             sync::Hlc::WallClock clock) {
+                                             sync::Hlc::WallClock clock, bool create) {
   std::error_code ec;
+  if (!create && !std::filesystem::exists(data_dir + "/server.key", ec))
+    return sync::fail(Errc::invalid_input, "--data: " + data_dir +
+                                               " holds no fieldsync server (no server.key); start the server there "
+                                               "first, with --company");
   if (std::filesystem::create_directories(data_dir, ec))  // made here: only its owner may enter, like the key in it
     std::filesystem::permissions(data_dir, std::filesystem::perms::owner_all, ec);
   if (ec) return sync::fail(Errc::invalid_input, "--data: cannot create " + data_dir + ": " + ec.message());

@@ -53,8 +53,11 @@ class Server {
   // start; `company` is required then and must match afterwards if given.
   // `clock` (ms since the epoch, UTC) stamps tokens, contacts and clock-skew
   // checks, and is the merged replica's wall clock; tests inject one.
+  // Without `create` (the admin commands) a directory that holds no server
+  // is INVALID_INPUT and nothing is made.
   static Result<std::unique_ptr<Server>> open(const std::string& data_dir, std::string_view company,
-                                              sync::Hlc::WallClock clock = sync::Hlc::systemClock());
+                                              sync::Hlc::WallClock clock = sync::Hlc::systemClock(),
+                                              bool create = true);
   ~Server();
 
   // Admin. An empty host means the address the server last listened on.

@@ -100,7 +100,8 @@ int runMain(int argc, char** argv) {
   auto skew_ms = cli::parseDuration(max_clock_skew, "--max-clock-skew");
   if (!skew_ms) return kProgram.usage(skew_ms.error().message);
 
-  auto opened = server::Server::open(data, company);
+  const bool serving = app.get_subcommands().empty();  // only serving makes a new data directory
+  auto opened = server::Server::open(data, company, sync::Hlc::systemClock(), serving);
   if (!opened) return kProgram.fail(opened.error());
   server::Server& s = **opened;
 

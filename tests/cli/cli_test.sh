@@ -57,6 +57,9 @@ if [ "$(id -u)" -eq 0 ] && command -v runuser >/dev/null && runuser -u nobody --
 else
   echo "skipped: the unsearchable-directory check (needs root and runuser, and a binary 'nobody' can run)"
 fi
+check "an admin command on a directory that holds no server is refused" \
+  bash -c "'$server_bin' --data '$tmp/typo' devices 2>&1 >/dev/null | grep -q 'holds no fieldsync server'; [ \${PIPESTATUS[0]} -eq 3 ]"
+check "... and makes nothing" [ ! -e "$tmp/typo" ]
 check "init through a file cannot be reached" expect_exit 3 --db "$tmp/notes.txt/x.db" init --company ACME
 check "init succeeds" expect_exit 0 --db "$db" init --company ACME
 check "init makes the database readable by its owner only, and leaves no temporary file" \
