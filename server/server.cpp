@@ -312,6 +312,10 @@ Device Server::Impl::admit(const pb::Envelope& e, const sync::ServerHandshake& h
     }
     if (t->expires_at < at) throw SessionError{Errc::denied, "the enrollment token has expired"};
     if (store->device(*node)) throw SessionError{Errc::refused, "device " + node->hex() + " is already enrolled"};
+    // An id whose ops the log already holds (the merged replica's, whose
+    // exceptions every device pulls) would let the new device's ops collide with them.
+    if (*node == merged->nodeId() || !store->ownOps(*node, 0, 1).empty())
+      throw SessionError{Errc::refused, "device id " + node->hex() + " already has ops in the log"};
     const Device d{*node, *key_bytes, t->branch, t->role, at, at, offset, 0, 0, 0, std::nullopt};
     auto tx = store->transaction();
     store->useToken(token, *node, at);

@@ -155,6 +155,20 @@ TEST_CASE("enrollment tokens are single-use and expire", "[server][security]") {
   CHECK_FALSE(fieldsync::node::enroll(dir.file("bad.db"), "fs1:not-a-ticket"));
 }
 
+TEST_CASE("a device cannot enroll under the id of the server's merged replica", "[server][security]") {
+  TestServer s;
+  TempDir dir;
+  // The merged replica makes the exception ops every device pulls; a device
+  // under its id would push ops whose ids collide with them.
+  const fieldsync::sync::Id merged = ok(Node::open(s.data + "/merged.db"))->nodeId();
+  const std::string path = dir.file("twin.db");
+  REQUIRE(Node::init(path, "ACME Service", {fieldsync::sync::Hlc::systemClock(), [&] { return merged; }}));
+  auto twin = fieldsync::node::enroll(path, s.ticket("technician"));
+  REQUIRE_FALSE(twin);
+  CHECK(twin.error().code == Errc::denied);
+  CHECK(s.logged("device id " + merged.hex() + " already has ops in the log"));
+}
+
 TEST_CASE("an enrollment whose welcome was lost on the way is tried again and succeeds", "[server][security]") {
   TestServer s;
   TempDir dir;
