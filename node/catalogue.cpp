@@ -78,7 +78,8 @@ Result<ItemSaved> Catalogue::addItem(const ItemSpec& spec) {
   for (const auto* r : {&code_ok, &name_ok})
     if (!*r) return r->error();
   const std::string& code = *code_ok;
-  if (spec.warranty_days < 0) return invalid("--warranty-days", "must be 0 or more");
+  if (spec.warranty_days < 0 || spec.warranty_days > kMaxWarrantyDays)
+    return invalid("--warranty-days", "must be 0 to " + std::to_string(kMaxWarrantyDays));
   if (spec.low_stock < 0) return invalid("--low-stock", "must be 0 or more");
   return core_.command<ItemSaved>([&]() -> Result<ItemSaved> {
     const Id id = core_.itemId(code);
@@ -100,7 +101,8 @@ Result<ItemSaved> Catalogue::addItem(const ItemSpec& spec) {
 
 Result<ItemSaved> Catalogue::setItem(const ItemEdit& e) {
   const std::string code = norm(e.code);
-  if (e.warranty_days && *e.warranty_days < 0) return invalid("--warranty-days", "must be 0 or more");
+  if (e.warranty_days && (*e.warranty_days < 0 || *e.warranty_days > kMaxWarrantyDays))
+    return invalid("--warranty-days", "must be 0 to " + std::to_string(kMaxWarrantyDays));
   if (e.low_stock && *e.low_stock < 0) return invalid("--low-stock", "must be 0 or more");
   auto name = fieldText("--name", e.name.value_or(""), kMaxNameBytes, e.name ? "must not be empty" : "");
   if (!name) return name.error();

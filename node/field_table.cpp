@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "node/model.h"
+#include "sync/codec.h"
 
 namespace fieldsync::node {
 namespace {
@@ -20,15 +21,15 @@ constexpr FieldSpec kAt{fact_f::at, "at", V::integer, "business time: when it ha
 
 constexpr std::array kItem{
     kDeleted,
-    FieldSpec{item_f::code, "code", V::text, "a code (docs/data-model.md, Text fields)"},
+    FieldSpec{item_f::code, "code", V::text, "a code (docs/data-model.md, Text fields)", kMaxCodeBytes},
     FieldSpec{item_f::name, "name", V::text, ""},
     FieldSpec{item_f::serial_tracked, "serial_tracked", V::flag, "every unit has a serial"},
-    FieldSpec{item_f::warranty_days, "warranty_days", V::integer, "days"},
-    FieldSpec{item_f::low_stock, "low_stock", V::integer, "milli-units"},
+    FieldSpec{item_f::warranty_days, "warranty_days", V::integer, "days", 0, 0, kMaxWarrantyDays},
+    FieldSpec{item_f::low_stock, "low_stock", V::integer, "milli-units", 0, 0, kMaxQtyMilli},
 };
 constexpr std::array kLocation{
     kDeleted,
-    FieldSpec{location_f::code, "code", V::text, "a code"},
+    FieldSpec{location_f::code, "code", V::text, "a code", kMaxCodeBytes},
     FieldSpec{location_f::name, "name", V::text, ""},
     FieldSpec{location_f::kind, "kind", V::integer, "LocationKind"},
     FieldSpec{location_f::technician, "technician", V::text, "a van's first holder (later: ASSIGNMENT facts)"},
@@ -37,21 +38,21 @@ constexpr std::array kLocation{
 constexpr std::array kUnit{
     kDeleted,
     FieldSpec{unit_f::item, "item", V::blob, "item id"},
-    FieldSpec{unit_f::serial, "serial", V::text, "a code"},
+    FieldSpec{unit_f::serial, "serial", V::text, "a code", kMaxCodeBytes},
     FieldSpec{unit_f::build_code, "build_code", V::text, ""},
     FieldSpec{unit_f::customer, "customer", V::text, ""},
-    FieldSpec{unit_f::site, "site", V::text, ""},
+    FieldSpec{unit_f::site, "site", V::text, "", kMaxTextBytes},
     FieldSpec{unit_f::parent, "parent", V::blob, "id of the unit it is a part of"},
     FieldSpec{unit_f::manufactured_on, "manufactured_on", V::integer, kMs},
     FieldSpec{unit_f::registered, "registered", V::flag, "true on a registration write"},
 };
 constexpr std::array kCase{
     kDeleted,
-    FieldSpec{case_f::number, "number", V::text, "C-, 8 hex digits of the node id, -, a counter"},
+    FieldSpec{case_f::number, "number", V::text, "C-, 8 hex digits of the node id, -, a counter", kMaxCodeBytes},
     FieldSpec{case_f::customer, "customer", V::text, ""},
-    FieldSpec{case_f::site, "site", V::text, ""},
+    FieldSpec{case_f::site, "site", V::text, "", kMaxTextBytes},
     FieldSpec{case_f::unit, "unit", V::blob, "unit id"},
-    FieldSpec{case_f::problem, "problem", V::text, ""},
+    FieldSpec{case_f::problem, "problem", V::text, "", kMaxTextBytes},
     FieldSpec{case_f::priority, "priority", V::integer, "Priority"},
 };
 constexpr std::array kVisit{
@@ -63,27 +64,27 @@ constexpr std::array kVisit{
 };
 constexpr std::array kShipment{
     kDeleted,
-    FieldSpec{shipment_f::number, "number", V::text, "S-..."},
+    FieldSpec{shipment_f::number, "number", V::text, "S-...", kMaxCodeBytes},
     FieldSpec{shipment_f::customer, "customer", V::text, ""},
-    FieldSpec{shipment_f::site, "site", V::text, ""},
+    FieldSpec{shipment_f::site, "site", V::text, "", kMaxTextBytes},
     FieldSpec{shipment_f::origin, "origin", V::blob, "location id"},
     FieldSpec{shipment_f::transit, "transit", V::blob, "location id of TRANSIT"},
 };
 constexpr std::array kDoc{
     kDeleted,
-    FieldSpec{doc_f::number, "number", V::text, "D-..."},
+    FieldSpec{doc_f::number, "number", V::text, "D-...", kMaxCodeBytes},
     FieldSpec{doc_f::kind, "kind", V::integer, "MoveKind"},
     FieldSpec{doc_f::reason, "reason", V::text, ""},
 };
 constexpr std::array kException{
     kDeleted,
-    FieldSpec{exception_f::number, "number", V::text, "X- and the first 10 hex digits of its id"},
+    FieldSpec{exception_f::number, "number", V::text, "X- and the first 10 hex digits of its id", kMaxCodeBytes},
     FieldSpec{exception_f::kind, "kind", V::text, "negative_stock, serial_conflict, ... (docs/reconciliation.md)"},
-    FieldSpec{exception_f::subjects, "subjects", V::text, "for people"},
-    FieldSpec{exception_f::detail, "detail", V::text, ""},
-    FieldSpec{exception_f::suggestion, "suggestion", V::text, ""},
+    FieldSpec{exception_f::subjects, "subjects", V::text, "for people", kMaxTextBytes},
+    FieldSpec{exception_f::detail, "detail", V::text, "", kMaxTextBytes},
+    FieldSpec{exception_f::suggestion, "suggestion", V::text, "", kMaxTextBytes},
     FieldSpec{exception_f::status, "status", V::text, "open or resolved"},
-    FieldSpec{exception_f::note, "note", V::text, ""},
+    FieldSpec{exception_f::note, "note", V::text, "", kMaxTextBytes},
     FieldSpec{exception_f::evidence, "evidence", V::integer, "how many facts break the rule"},
     FieldSpec{exception_f::raised_at, "raised_at", V::integer, kMs},
     FieldSpec{exception_f::subject_ids, "subject_ids", V::blob, "the subjects' 16-byte ids, concatenated"},
@@ -93,9 +94,9 @@ constexpr FieldSpec kItemRef{fact_f::item, "item", V::blob, "item id"};
 constexpr FieldSpec kForced{fact_f::forced, "forced", V::flag, "recorded with --force"};
 constexpr FieldSpec kUnitRef{fact_f::unit, "unit", V::blob, "unit id"};
 constexpr FieldSpec kPerson{fact_f::person, "person", V::text, ""};
-constexpr FieldSpec kText{fact_f::text, "text", V::text, ""};
+constexpr FieldSpec kText{fact_f::text, "text", V::text, "", kMaxTextBytes};
 constexpr FieldSpec kCaseRef{fact_f::service_case, "case", V::blob, "case id"};
-constexpr FieldSpec kQty{fact_f::qty, "qty", V::integer, "milli-units, > 0"};
+constexpr FieldSpec kQty{fact_f::qty, "qty", V::integer, "milli-units", 0, 1, kMaxQtyMilli};
 
 constexpr std::array kMove{
     kAt,
@@ -113,7 +114,7 @@ constexpr std::array kCount{
     kAt,
     kItemRef,
     FieldSpec{fact_f::to, "to", V::blob, "id of the location counted"},
-    FieldSpec{fact_f::counted, "counted", V::integer, "milli-units, >= 0"},
+    FieldSpec{fact_f::counted, "counted", V::integer, "milli-units", 0, 0, kMaxQtyMilli},
     FieldSpec{fact_f::units, "units", V::blob, "serial-tracked items: the 16-byte ids of the units found"},
     kForced,
 };
@@ -126,7 +127,7 @@ constexpr std::array kUnitEvent{
     FieldSpec{fact_f::text, "text", V::text, "installed"},
     kCaseRef,
     FieldSpec{fact_f::customer, "customer", V::text, ""},
-    FieldSpec{fact_f::site, "site", V::text, ""},
+    FieldSpec{fact_f::site, "site", V::text, "", kMaxTextBytes},
     FieldSpec{fact_f::parent, "parent", V::blob, "id of the unit it was installed into"},
 };
 constexpr std::array kShipmentLine{kItemRef, kQty, kUnitRef};
@@ -135,7 +136,7 @@ constexpr std::array kTracking{
     FieldSpec{fact_f::status, "status", V::integer, "ShipmentStatus entered"},
     FieldSpec{fact_f::reason, "reason", V::text, ""},
     FieldSpec{fact_f::forced, "forced", V::flag, "recorded with --force"},
-    FieldSpec{fact_f::proof, "proof", V::text, "proof of delivery: a signature's or photo's hash"},
+    FieldSpec{fact_f::proof, "proof", V::text, "proof of delivery: a signature's or photo's hash", kMaxTextBytes},
     FieldSpec{fact_f::place, "place", V::text, ""},
     FieldSpec{fact_f::person, "person", V::text, "recipient"},
 };
@@ -210,11 +211,33 @@ sync::Status fitsFieldTable(const sync::Op& op) {
                                     [&](const FieldSpec& s) { return s.id == f.id; });
     if (field == spec->fields.end())
       return sync::fail(sync::Errc::internal, what + ": field " + std::to_string(f.id) + " is not in the field table");
+    const std::string named = what + ": field " + std::to_string(f.id) + " (" + std::string(field->name) + ")";
     if (kindOf(f.value) != field->kind)
-      return sync::fail(sync::Errc::internal, what + ": field " + std::to_string(f.id) + " (" +
-                                                  std::string(field->name) + ") must be " +
-                                                  std::string(kKindNames[static_cast<std::size_t>(field->kind)]));
+      return sync::fail(sync::Errc::internal,
+                        named + " must be " + std::string(kKindNames[static_cast<std::size_t>(field->kind)]));
+    if (const auto* n = std::get_if<std::int64_t>(&f.value); n && (*n < field->min || *n > field->max))
+      return sync::fail(sync::Errc::internal, named + " is " + std::to_string(*n) + ", outside " +
+                                                  std::to_string(field->min) + " to " + std::to_string(field->max));
   }
+  return {};
+}
+
+sync::Status checkPushedOp(const sync::Op& op) {
+  const std::string at = "op " + std::to_string(op.id.seq) + ": ";
+  if (auto ok = fitsFieldTable(op); !ok) return sync::fail(sync::Errc::invalid_input, at + ok.error().message);
+  const auto spec = std::find_if(kTable.begin(), kTable.end(), [&](const OpSpec& s) {
+    return s.entity == op.entity_type && s.fact == op.fact;
+  });
+  for (const sync::Field& f : op.fields)
+    if (const auto* text = std::get_if<std::string>(&f.value)) {
+      const auto field = std::find_if(spec->fields.begin(), spec->fields.end(),
+                                      [&](const FieldSpec& s) { return s.id == f.id; });
+      if (auto ok = fieldText(field->name, *text, field->limit); !ok)
+        return sync::fail(sync::Errc::invalid_input, at + ok.error().message);
+    }
+  if (const std::size_t bytes = sync::encodeOp(op).size(); bytes > kMaxOpBytes)
+    return sync::fail(sync::Errc::invalid_input, at + "is " + std::to_string(bytes) + " bytes, more than the limit of " +
+                                                     std::to_string(kMaxOpBytes));
   return {};
 }
 
@@ -227,10 +250,15 @@ std::string fieldTableMarkdown() {
                      std::to_string(static_cast<int>(s.entity)) + ")"
                : std::string(factName(s.fact)) + " facts (FactKind " + std::to_string(static_cast<int>(s.fact)) +
                      ") on a " + std::string(entityName(s.entity));
-    out += "\n\n| field | name | value | meaning |\n|---:|---|---|---|\n";
-    for (const FieldSpec& f : s.fields)
+    out += "\n\n| field | name | value | limit | meaning |\n|---:|---|---|---|---|\n";
+    for (const FieldSpec& f : s.fields) {
+      std::string limit;
+      if (f.kind == V::text) limit = std::to_string(f.limit) + " bytes";
+      if (f.kind == V::integer && f.min != INT64_MIN) limit = std::to_string(f.min) + " to " + std::to_string(f.max);
       out += "| " + std::to_string(f.id) + " | " + std::string(f.name) + " | " +
-             std::string(kKindNames[static_cast<std::size_t>(f.kind)]) + " | " + std::string(f.meaning) + " |\n";
+             std::string(kKindNames[static_cast<std::size_t>(f.kind)]) + " | " + limit + " | " +
+             std::string(f.meaning) + " |\n";
+    }
     out += "\n";
   }
   out += "### Numbers of the enumerations stored in fields\n\n";

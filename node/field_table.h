@@ -5,6 +5,7 @@
 // every op it makes against it, so neither can drift from the code.
 #pragma once
 
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -22,6 +23,8 @@ struct FieldSpec {
   std::string_view name;
   ValueKind kind = ValueKind::integer;
   std::string_view meaning;  // unit, enumeration or what the bytes are
+  std::size_t limit = 1024;  // text: bytes of UTF-8 (docs/data-model.md, "Text fields")
+  std::int64_t min = INT64_MIN, max = INT64_MAX;  // integer: the range a node makes
 };
 
 // The fields one entity type's registers (fact == none) or one fact kind may carry.
@@ -34,8 +37,13 @@ struct OpSpec {
 std::span<const OpSpec> fieldTable();
 
 // Whether an op fits the table: its (entity, fact kind) is listed and each
-// field is listed for it with its kind of value. The error names the field.
+// field is listed for it with its kind of value and, for an integer, in its
+// range. The error names the field. The node checks every op it makes so.
 sync::Status fitsFieldTable(const sync::Op& op);
+// What the server checks of every op a device pushes: it fits the table,
+// each text is within its limit and holds no control character a command
+// would refuse, and the op is at most kMaxOpBytes encoded. Errc::invalid_input.
+sync::Status checkPushedOp(const sync::Op& op);
 
 // The table and the numbers of every enumeration stored in a field, as the
 // Markdown docs/op-encoding.md holds between its "fields" markers.

@@ -245,8 +245,10 @@ sync::Result<std::int64_t> parseQty(std::string_view text, std::string_view what
   const auto dot = s.find('.');
   std::string_view whole = s.substr(0, dot), frac = dot == s.npos ? "" : s.substr(dot + 1);
   auto digits = [](std::string_view d) { return std::all_of(d.begin(), d.end(), [](char c) { return c >= '0' && c <= '9'; }); };
-  if ((whole.empty() && frac.empty()) || frac.size() > 3 || whole.size() > 12 || !digits(whole) || !digits(frac))
-    return bad();
+  if ((whole.empty() && frac.empty()) || frac.size() > 3 || !digits(whole) || !digits(frac)) return bad();
+  if (whole.size() > 12)
+    return fail(Errc::invalid_input, std::string(what) + ": '" + std::string(text) +
+                                         "' is too large (at most 999999999999.999)");
   std::int64_t w = 0, f = 0;
   std::from_chars(whole.data(), whole.data() + whole.size(), w);
   std::from_chars(frac.data(), frac.data() + frac.size(), f);

@@ -145,6 +145,9 @@ constexpr std::size_t kMaxCodeBytes = 128;     // codes, serials, document numbe
 constexpr std::size_t kMaxNameBytes = 1024;    // names, places, reasons, build codes (one line)
 constexpr std::size_t kMaxTextBytes = 16'384;  // sites (addresses), problems, activities, notes, proofs
 constexpr std::size_t kMaxOpBytes = 65'536;    // one op, encoded
+// Quantities a node makes: at most 10^12 units less a milli-unit.
+constexpr std::int64_t kMaxQtyMilli = 999'999'999'999'999;
+constexpr std::int64_t kMaxWarrantyDays = 36'500;  // a hundred years
 // An error names `field` when the text is not UTF-8, longer than `limit`
 // or, when `required` says what is missing, empty once trimmed.
 sync::Result<std::string> fieldText(std::string_view field, std::string_view value, std::size_t limit,

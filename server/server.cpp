@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "node/field_table.h"
 #include "node/key_file.h"
 #include "server/internal/server_impl.h"
 #include "sync/codec.h"
@@ -351,7 +352,10 @@ pb::Envelope Server::Impl::push(Device& device, const pb::Push& push) {
     if (op.id.seq > expect)
       throw SessionError{Errc::malformed, "the batch skips from seq " + std::to_string(expect - 1) + " to " +
                                               std::to_string(op.id.seq) + "; push again from the watermark"};
-    if (op.id.seq == expect) ++expect;
+    if (op.id.seq < expect) continue;  // held already
+    // An op no node makes (a modified client): refused, naming it. Quarantine will keep such ops instead.
+    if (auto ok = node::checkPushedOp(op); !ok) throw SessionError{Errc::invalid_input, ok.error().message};
+    ++expect;
   }
   auto held = lock();
   sessionWork([&] {

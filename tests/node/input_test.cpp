@@ -54,6 +54,8 @@ TEST_CASE("text that is blank, not UTF-8, too long or holds control characters i
       {"a serial with an escape", [&] { return err(Stock(n).move(serialMove(MoveKind::receipt, "PUMP", "", "WH1", {"S\x1b[2J"}))); }, "--serial: holds a control character"},
       {"an item name with a line break", [&] { return err(Catalogue(n).setItem({"SEAL", "Seal\nkit"})); }, "--name: holds a control character"},
       {"a code with a C1 control", [&] { return err(Catalogue(n).addItem({"A\u0085B", "", false, 0, 0})); }, "CODE: holds a control character"},
+      {"a warranty of 99999999999 days", [&] { return err(Catalogue(n).addItem({"LONG", "", false, 99'999'999'999, 0})); }, "--warranty-days: must be 0 to 36500"},
+      {"a warranty edit of 36501 days", [&] { return err(Catalogue(n).setItem({"SEAL", {}, 36'501})); }, "--warranty-days: must be 0 to 36500"},
   };
   for (const Refusal& r : refusals) {
     INFO(r.what);

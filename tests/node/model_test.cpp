@@ -99,6 +99,10 @@ TEST_CASE("quantities parse to milli-units and print back", "[node][model]") {
   auto bad = parseQty("1,5", "--qty");
   REQUIRE_FALSE(bad);
   CHECK_THAT(bad.error().message, Catch::StartsWith("--qty: '1,5' is not a quantity"));
+  CHECK(*parseQty("999999999999.999", "q") == kMaxQtyMilli);
+  auto large = parseQty("1000000000000", "--qty");
+  REQUIRE_FALSE(large);
+  CHECK(large.error().message == "--qty: '1000000000000' is too large (at most 999999999999.999)");
   CHECK(formatQty(2000) == "2");
   CHECK(formatQty(1250) == "1.25");
   CHECK(formatQty(-500) == "-0.5");

@@ -294,6 +294,52 @@ TEST_CASE("an unenrolled, revoked or impostor device is refused and changes noth
   CHECK(s.ops() == ops);
 }
 
+TEST_CASE("ops no node makes are refused by the server, naming the op and the field", "[server][security]") {
+  using fieldsync::sync::EntityType;
+  using fieldsync::sync::FactKind;
+  using fieldsync::sync::Field;
+  TestServer s;
+  TempDir dir;
+  Device a(s, dir, "a.db", "technician");
+  addCatalogue(*a.node);
+  REQUIRE(a.sync());
+  const std::uint64_t ops = s.ops();
+  struct Forged {
+    EntityType type;
+    FactKind kind;
+    std::vector<Field> fields;
+    std::string says;
+  };
+  const std::int64_t at = 1'767'225'600'000;
+  const std::int64_t huge = std::int64_t{1} << 62;
+  const auto id = [](const fieldsync::sync::Id& i) { return Field{0, fieldsync::sync::Blob{std::string(i.view())}}; };
+  auto with = [](Field f, fieldsync::sync::FieldId n) { f.id = n; return f; };
+  const auto item = fieldsync::sync::randomId(), wh = fieldsync::sync::randomId();
+  const Forged f = GENERATE_COPY(
+      Forged{EntityType::service_case, FactKind::activity, {{fact_f::at, at}, {fact_f::text, std::string(100'000, 'x')}},
+             "text: is 100000 bytes long; the limit is 16384"},
+      Forged{EntityType::item, FactKind::none, {{item_f::name, std::string("Pump\x1b[31m")}},
+             "name: holds a control character"},
+      Forged{EntityType::stock_doc, FactKind::stock_move,
+             {{fact_f::at, at}, with(id(item), fact_f::item), with(id(wh), fact_f::from), with(id(wh), fact_f::to),
+              {fact_f::qty, huge}, {fact_f::move_kind, std::int64_t{0}}},
+             "field 6 (qty) is 4611686018427387904, outside 1 to 999999999999999"},
+      Forged{EntityType::stock_doc, FactKind::stock_move, {{fact_f::at, at}, {fact_f::qty, std::int64_t{0}}},
+             "field 6 (qty) is 0, outside 1"},
+      Forged{EntityType::item, FactKind::none, {{42, std::int64_t{1}}}, "ITEM register: field 42 is not in the field table"},
+      Forged{EntityType::item, FactKind::signoff, {{fact_f::at, at}}, "SIGNOFF on ITEM is not in the field table"});
+  const std::uint64_t seq = *a.node->ownSeq() + 1;
+  const fieldsync::sync::Op op{{a.node->nodeId(), seq}, fieldsync::sync::makeHlc(static_cast<std::uint64_t>(at), 0),
+                               f.type, fieldsync::sync::randomId(), f.kind, f.fields};
+  auto session = fieldsync::node::SyncSession::connect(*a.node, a.path);
+  REQUIRE(session);
+  auto pushed = (*session)->pushBatch(std::vector{op});
+  REQUIRE_FALSE(pushed);
+  CHECK(pushed.error().code == Errc::invalid_input);
+  CHECK_THAT(pushed.error().message, Catch::Contains("op " + std::to_string(seq) + ": ") && Catch::Contains(f.says));
+  CHECK(s.ops() == ops);
+}
+
 TEST_CASE("a tampered, replayed or truncated frame ends the session with an error and changes nothing",
           "[server][security]") {
   TestServer s;

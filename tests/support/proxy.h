@@ -7,6 +7,7 @@
 // destroyed.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -56,6 +57,10 @@ class Proxy {
     rng_.seed(seed);
     rate_ = rate;
   }
+  // Faults injected so far: bits flipped, connections cut in a frame, cut before one, frames delayed.
+  std::array<std::size_t, 4> injected() const {
+    return {injected_[0].load(), injected_[1].load(), injected_[2].load(), injected_[3].load()};
+  }
   void onClientFrame(FrameHook hook) {
     std::lock_guard lock(mutex_);
     hook_ = std::move(hook);
@@ -102,6 +107,7 @@ class Proxy {
           if (rate_ > 0 && std::uniform_real_distribution<>(0, 1)(rng_) < rate_)
             action = rng_() % 4, at = rng_() % frame.size(), bit = rng_() % 8, ms = rng_() % 20;
         }
+        if (action < 4) ++injected_[action];
         switch (action) {
           case 0: frame[at] = static_cast<char>(frame[at] ^ (1 << bit)); return Onward{std::move(frame)};
           case 1: return Onward{frame.substr(0, at), true};
@@ -154,6 +160,7 @@ class Proxy {
   net::tcp::acceptor acceptor_{io_};
   std::thread thread_;
   std::atomic<bool> stop_{false};
+  std::array<std::atomic<std::size_t>, 4> injected_{};
   std::atomic<std::size_t> budget_{SIZE_MAX};
   std::atomic<int> server_frames_{INT32_MAX};
   std::mutex mutex_;
