@@ -60,7 +60,7 @@ struct ChildServer {
     if (pid == 0) {
       if (!std::freopen(out.c_str(), "w", stdout) || !std::freopen("/dev/null", "w", stderr)) _exit(126);
       execl(bin.c_str(), bin.c_str(), "--data", (dir + "/server").c_str(), "--company", "BENCH", "--listen",
-            "127.0.0.1:0", nullptr);
+            "127.0.0.1:0", "--handshake-rate", "1000000", nullptr);  // every simulated device comes from 127.0.0.1
       _exit(127);
     }
     for (int i = 0; i < 100 && !port; ++i) {

@@ -26,6 +26,9 @@ struct LocalServer {
     if (!s) die(s.error().message);
     server = std::move(s).value();
     server->setLog([](const std::string&) {});
+    server::Server::Limits limits;
+    limits.per_address_rate = 1e9;  // every simulated device comes from 127.0.0.1
+    server->setLimits(limits);
     auto p = server->listen("127.0.0.1", 0);
     if (!p) die(p.error().message);
     port = *p;

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "node/exceptions.h"
+#include "node/model.h"
 #include "server/internal/server_impl.h"
 #include "sync/ticket.h"
 
@@ -19,7 +20,9 @@ Result<std::string> Server::enrollToken(std::string_view branch, std::string_vie
   if (std::find(std::begin(kRoles), std::end(kRoles), role) == std::end(kRoles))
     return sync::fail(Errc::invalid_input, "--role: '" + std::string(role) +
                                                "' is not one of: technician, warehouse, driver, supervisor");
-  if (branch.empty()) return sync::fail(Errc::invalid_input, "--branch: must not be empty");
+  auto branch_ok = node::fieldText("--branch", branch, node::kMaxNameBytes, "name the branch");
+  if (!branch_ok) return branch_ok.error();
+  branch = *branch_ok;
   if (valid_ms <= 0) return sync::fail(Errc::invalid_input, "--expires: must be positive");
   auto held = impl_->lock();
   sync::Address address{std::string(host), port};
@@ -56,14 +59,10 @@ Status Server::revoke(std::string_view device_hex) {
   auto known = impl_->guarded([&]() -> Result<bool> { return impl_->store->revoke(*id, impl_->now()); });
   if (!known) return known.error();
   if (!*known) return sync::fail(Errc::not_found, "DEVICE: " + std::string(device_hex) + " is not an enrolled device");
-  // Its open sessions end now (a revocation by another process is seen at
-  // the session's next request: push and pull check it).
+  // Its open sessions end now (one revoked by another process, within a
+  // second: the serving process watches for revocations).
   asio::post(impl_->io, [impl = impl_.get(), node = *id] {
-    for (const auto& [number, weak] : impl->live)
-      if (auto s = weak.lock(); s && s->admitted() && s->device() == node) {
-        impl->log("session " + std::to_string(number) + ": ended: device " + node.hex() + " was revoked");
-        s->stop();
-      }
+    impl->endSessionsOf(node, 0, "device " + node.hex() + " was revoked");
   });
   return {};
 }

@@ -10,6 +10,7 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <set>
 
 #include "node/field_table.h"
 #include "node/key_file.h"
@@ -46,6 +47,7 @@ Server::Limits resolved(Server::Limits limits) {
     const std::size_t open_files = ::getrlimit(RLIMIT_NOFILE, &files) == 0 ? files.rlim_cur : 1024;
     limits.connections = open_files > 64 ? open_files - 32 : open_files / 2;
   }
+  limits.per_device = std::max<std::size_t>(limits.per_device, 1);
   return limits;
 }
 
@@ -73,9 +75,10 @@ Result<std::unique_ptr<Server>> Server::open(const std::string& data_dir, std::s
     return sync::fail(Errc::invalid_input, "--data: " + data_dir +
                                                " holds no fieldsync server (no server.key); start the server there "
                                                "first, with --company");
-  if (std::filesystem::create_directories(data_dir, ec))  // made here: only its owner may enter, like the key in it
-    std::filesystem::permissions(data_dir, std::filesystem::perms::owner_all, ec);
+  std::filesystem::create_directories(data_dir, ec);
   if (ec) return sync::fail(Errc::invalid_input, "--data: cannot create " + data_dir + ": " + ec.message());
+  if (create)  // only its owner may enter, like the key in it (an existing directory is tightened too)
+    std::filesystem::permissions(data_dir, std::filesystem::perms::owner_all, ec);
   const std::string key_path = data_dir + "/server.key", merged_path = data_dir + "/merged.db";
   const bool fresh = !std::filesystem::exists(key_path, ec);
   if (ec) return sync::fail(Errc::invalid_input, "--data: cannot reach " + key_path + ": " + ec.message());
@@ -170,10 +173,18 @@ Status Server::serve(bool stop_on_signals) {
       impl_->log(std::string("accept loop ended: ") + ex.what());
     }
   });
+  // Goods can become overdue in transit with no new fact: sweep now and then.
   impl_->sweep_timer.emplace(impl_->io);
-  asio::co_spawn(impl_->io, impl_->sweepLoop(), [this](std::exception_ptr e) {
-    if (e) impl_->log("the transit sweep stopped");
-  });
+  asio::co_spawn(impl_->io, impl_->every(*impl_->sweep_timer, std::chrono::minutes(10), [this] { impl_->sweepTransit(); }),
+                 [this](std::exception_ptr e) {
+                   if (e) impl_->log("the transit sweep stopped");
+                 });
+  impl_->revocation_timer.emplace(impl_->io);
+  asio::co_spawn(impl_->io,
+                 impl_->every(*impl_->revocation_timer, std::chrono::seconds(1), [this] { impl_->endRevokedSessions(); }),
+                 [this](std::exception_ptr e) {
+                   if (e) impl_->log("the revocation watch stopped");
+                 });
   impl_->io.run();
   return {};
 }
@@ -186,6 +197,7 @@ void Server::stop() {
     if (impl->acceptor) impl->acceptor->close(ignored);
     if (impl->signals) impl->signals->cancel(ignored);
     if (impl->sweep_timer) impl->sweep_timer->cancel();
+    if (impl->revocation_timer) impl->revocation_timer->cancel();
     for (auto& [number, session] : impl->live)
       if (auto s = session.lock()) s->stop();
     impl->live.clear();
@@ -208,7 +220,49 @@ std::string Server::Impl::overLimit(const std::string& address) {
   if (live.size() >= limits.connections) return std::to_string(live.size()) + " connections are open";
   if (handshakes >= limits.handshakes) return std::to_string(handshakes) + " handshakes are in flight";
   if (from_address >= limits.per_address) return std::to_string(from_address) + " handshakes are in flight from " + address;
+  // Each address earns per_address_rate handshakes a second, up to twice that saved.
+  const auto now = std::chrono::steady_clock::now();
+  const double burst = 2 * limits.per_address_rate;
+  if (buckets.size() > 4096)  // forget the addresses that are back to a full bucket
+    std::erase_if(buckets, [&](const auto& b) {
+      return b.second.tokens + limits.per_address_rate * std::chrono::duration<double>(now - b.second.at).count() >= burst;
+    });
+  auto [it, fresh] = buckets.try_emplace(address, Bucket{burst, now});
+  Bucket& b = it->second;
+  b.tokens = std::min(burst, b.tokens + limits.per_address_rate * std::chrono::duration<double>(now - b.at).count());
+  b.at = now;
+  if (b.tokens < 1) return "handshakes from " + address + " come faster than the limit of " +
+                           std::to_string(static_cast<int>(limits.per_address_rate)) + " a second";
+  b.tokens -= 1;
   return {};
+}
+
+void Server::Impl::endSessionsOf(const sync::Id& node, std::size_t keep, const std::string& why) {
+  std::vector<std::pair<std::uint64_t, std::shared_ptr<Session>>> of;
+  for (const auto& [number, weak] : live)
+    if (auto s = weak.lock(); s && s->admitted() && s->device() == node) of.emplace_back(number, std::move(s));
+  for (std::size_t i = 0; i + keep < of.size(); ++i) {
+    log("session " + std::to_string(of[i].first) + ": ended: " + why);
+    of[i].second->stop();
+  }
+}
+
+void Server::Impl::endRevokedSessions() {
+  std::set<sync::Id> open;
+  for (const auto& [number, weak] : live)
+    if (auto s = weak.lock(); s && s->admitted()) open.insert(s->device());
+  if (open.empty()) return;
+  std::vector<sync::Id> revoked;
+  {
+    auto held = lock();
+    auto ok = guarded([&]() -> Status {
+      for (const sync::Id& node : open)
+        if (auto d = store->device(node); !d || d->revoked_at) revoked.push_back(node);
+      return {};
+    });
+    if (!ok) return log("checking revocations failed (will retry): " + ok.error().message);
+  }
+  for (const sync::Id& node : revoked) endSessionsOf(node, 0, "device " + node.hex() + " was revoked");
 }
 
 awaitable<void> Server::Impl::acceptLoop() {
@@ -252,18 +306,20 @@ awaitable<void> Server::Impl::acceptLoop() {
   }
 }
 
-// Goods can become overdue in transit with no new fact: sweep now and then.
-awaitable<void> Server::Impl::sweepLoop() {
+awaitable<void> Server::Impl::every(asio::steady_timer& timer, std::chrono::milliseconds period,
+                                    std::function<void()> work) {
   for (;;) {
-    {
-      auto held = lock();
-      if (auto ok = pipeline->sweepTransit(); !ok) log("transit sweep failed: " + ok.error().message);
-    }
-    sweep_timer->expires_after(std::chrono::minutes(10));
+    work();
+    timer.expires_after(period);
     boost::system::error_code ec;
-    co_await sweep_timer->async_wait(asio::redirect_error(use_awaitable, ec));
+    co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
     if (ec == asio::error::operation_aborted) co_return;  // stop()
   }
+}
+
+void Server::Impl::sweepTransit() {
+  auto held = lock();
+  if (auto ok = pipeline->sweepTransit(); !ok) log("transit sweep failed: " + ok.error().message);
 }
 
 std::uint64_t Server::Impl::head() {
@@ -273,7 +329,7 @@ std::uint64_t Server::Impl::head() {
 
 Device Server::Impl::admit(const pb::Envelope& e, const sync::ServerHandshake& hs, const std::string& who) {
   auto held = lock();
-  return sessionWork([&] {
+  Device admitted = sessionWork([&] {
     const std::int64_t at = now();
     const std::int64_t offset = hs.clientTimeMs() ? static_cast<std::int64_t>(hs.clientTimeMs()) - at : 0;
     if (e.msg_case() == pb::Envelope::kClientAuth) {
@@ -325,6 +381,11 @@ Device Server::Impl::admit(const pb::Envelope& e, const sync::ServerHandshake& h
     log(who + ": enrolled device " + node->hex() + " as " + d.branch + "/" + d.role);
     return d;
   });
+  held.unlock();
+  // One device holds a few sessions at most (sync --watch, a manual sync, the
+  // app): a newer one ends the oldest, so one device cannot fill the server.
+  endSessionsOf(admitted.node, limits.per_device - 1, "device " + admitted.node.hex() + " opened a newer session");
+  return admitted;
 }
 
 // A device revoked while its session is open is refused at its next request.

@@ -94,8 +94,13 @@ class Server {
   // `handshakes` of them not yet authenticated, and `per_address` not yet
   // authenticated from one IP address. A connection over a limit is closed
   // as soon as it is accepted; the log says so once per burst.
+  // connections 0: the open-file limit less 32. Per address: handshakes in
+  // flight, and handshakes started per second (bursts of twice that). Per
+  // device: open sessions; a newer one ends the oldest.
   struct Limits {
     std::size_t connections = 0, handshakes = 64, per_address = 8;
+    double per_address_rate = 20;
+    std::size_t per_device = 4;
   };
   void setLimits(Limits limits);
   // Business-rule checks after each merge (on by default; off for benchmarks).

@@ -58,6 +58,12 @@ int runMain(int argc, char** argv) {
   app.add_option("--max-connections", max_connections,
                  "connections open at once (default: the open-file limit less 32); more are closed when accepted")
       ->type_name("N");
+  double handshake_rate = 20;
+  app.add_option("--handshake-rate", handshake_rate,
+                 "handshakes one IP address may start per second (bursts of twice that); more are closed when accepted")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber)
+      ->type_name("N");
   app.add_flag("--json", json, "print results as JSON");
   app.require_subcommand(0, 1);
 
@@ -150,7 +156,10 @@ int runMain(int argc, char** argv) {
   }
   s.setMaxTransit(*transit_ms);
   s.setMaxClockSkew(*skew_ms);
-  s.setLimits({max_connections});
+  server::Server::Limits limits;
+  limits.connections = max_connections;
+  limits.per_address_rate = handshake_rate;
+  s.setLimits(limits);
   auto bound = s.listen(where->host, where->port);
   if (!bound) return kProgram.fail(bound.error());
   std::printf("fieldsync-server listening on %s, key %s\n", sync::Address{where->host, *bound}.text().c_str(),

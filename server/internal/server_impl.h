@@ -10,6 +10,8 @@
 // own, since log lines are written with and without `mutex` held.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -46,12 +48,19 @@ struct Server::Impl final : Hub {
   net::asio::io_context io{1};
   std::optional<net::tcp::acceptor> acceptor;
   std::optional<net::asio::signal_set> signals;
-  std::optional<net::asio::steady_timer> sweep_timer;
+  std::optional<net::asio::steady_timer> sweep_timer, revocation_timer;
   std::uint64_t sessions = 0;
-  std::map<std::uint64_t, std::weak_ptr<Session>> live;  // for stop() and the limits
+  std::map<std::uint64_t, std::weak_ptr<Session>> live;  // by number, oldest first; for stop() and the limits
   Server::Limits limits;
+  struct Bucket {  // handshakes an address may still start now (a token bucket)
+    double tokens = 0;
+    std::chrono::steady_clock::time_point at;
+  };
+  std::map<std::string, Bucket> buckets;
   // Why a new connection must be refused now (empty: it may come in).
   std::string overLimit(const std::string& address);
+  // Ends the admitted sessions of `node`, oldest first, until `keep` remain.
+  void endSessionsOf(const sync::Id& node, std::size_t keep, const std::string& why);
 
   Impl(sync::SigningKey k, sync::Hlc::WallClock c) : signing_key(std::move(k)), clock(std::move(c)) {}
 
@@ -67,7 +76,11 @@ struct Server::Impl final : Hub {
 
   void stillAdmitted(const Device& device);  // under the mutex; throws SessionError
   net::asio::awaitable<void> acceptLoop();
-  net::asio::awaitable<void> sweepLoop();
+  // Runs `work` now and every `period` until stop() cancels `timer`.
+  net::asio::awaitable<void> every(net::asio::steady_timer& timer, std::chrono::milliseconds period,
+                                   std::function<void()> work);
+  void sweepTransit();
+  void endRevokedSessions();  // revoked by an admin command of another process
 
   // Runs store work, turning a StoreError into a Result error.
   template <class F>

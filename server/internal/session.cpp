@@ -82,11 +82,13 @@ awaitable<void> Session::reader() {
     if (tx_ && !closed_) {  // tell the peer why; the writer closes after it
       // Before the device is admitted, one answer for every refusal: whether
       // a node id is enrolled or a token was used is for the log only.
-      const bool anonymous = !admitted_ && failure->code != Errc::unavailable;
+      // A busy or full store is passed on (retry later), in words of its own.
+      const bool busy = failure->code == Errc::unavailable;
       pb::Envelope err;
-      err.mutable_error()->set_code(anonymous ? pb::DENIED : wireCode(failure->code));
-      err.mutable_error()->set_message(anonymous ? "the server refused this device; its log says why"
-                                                 : failure->message);
+      err.mutable_error()->set_code(admitted_ || busy ? wireCode(failure->code) : pb::DENIED);
+      err.mutable_error()->set_message(admitted_ ? failure->message
+                                       : busy    ? "the server cannot store anything now (busy, or its disk is full); try again later"
+                                                 : "the server refused this device; its log says why");
       queueSealed(err, true);
       co_return;
     }

@@ -84,6 +84,7 @@ check "sync before enrolling is refused" expect_exit 3 --db "$db" sync
 check "sync --watch before enrolling is refused, not retried forever" \
   bash -c "timeout 10 '$bin' --db '$db' sync --watch 2>/dev/null; [ \$? -eq 3 ]"
 check "a bad --max-clock-ahead is a usage error, and nothing is created" bash -c "'$server_bin' --data '$tmp/srv0' --company ACME --listen 127.0.0.1:0 --max-clock-ahead soon 2>/dev/null; [ \$? -eq 2 ] && [ ! -e '$tmp/srv0' ]"
+mkdir -m 755 "$tmp/srv"  # made by hand, open to all: the server tightens it
 "$server_bin" --data "$tmp/srv" --company ACME --listen 127.0.0.1:0 > "$tmp/srv.out" 2>/dev/null &
 srv=$!
 for _ in $(seq 50); do grep -q listening "$tmp/srv.out" 2>/dev/null && break; sleep 0.1; done
@@ -154,6 +155,8 @@ check "once descriptors are free, a device syncs again" expect_exit 0 --db "$tmp
 check "... and the server said it accepts again" grep -q "accepting again" "$tmp/emfile.err"
 check "... and logged the failure once, not once per attempt" [ "$(grep -c 'accept failed' "$tmp/emfile.err")" -eq 1 ]
 kill -TERM $srv; wait $srv
+check "a blank branch is refused" bash -c "'$server_bin' --data '$tmp/srv' enroll-token --branch '   ' --role driver 2>&1 >/dev/null | grep -q 'branch: name the branch'; [ \${PIPESTATUS[0]} -eq 3 ]"
+check "a branch with an escape is refused" bash -c "'$server_bin' --data '$tmp/srv' enroll-token --branch \$'a\\x1bb' --role driver 2>/dev/null; [ \$? -eq 3 ]"
 check "a wrong server role is a usage-level refusal" bash -c "'$server_bin' --data '$tmp/srv' enroll-token --branch b --role pilot 2>/dev/null; [ \$? -eq 3 ]"
 
 echo "$failures failed"

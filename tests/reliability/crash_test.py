@@ -60,7 +60,8 @@ class Server:
         self.start(["--company", "ACME"])
 
     def start(self, extra=()):
-        self.proc = subprocess.Popen([args.server, "--data", f"{tmp}/srv", "--listen", f"127.0.0.1:{self.port}", *extra],
+        self.proc = subprocess.Popen([args.server, "--data", f"{tmp}/srv", "--listen", f"127.0.0.1:{self.port}",
+                                      "--handshake-rate", "100000", *extra],
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         line = self.proc.stdout.readline()
         m = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)

@@ -131,3 +131,17 @@ TEST_CASE("a hello of another protocol version gets an error the client can read
   net::asio::read(*peer, net::asio::buffer(&byte, 1), ec);
   CHECK(ec == net::asio::error::eof);
 }
+
+TEST_CASE("handshakes from one address are held to a rate and a device elsewhere still syncs", "[server][hostile]") {
+  TestServer s;
+  s.server->setLimits({0, 1000, 1000, 10, 4});  // only the rate (10 a second) limits this flood
+  TempDir dir;
+  Device d(s, dir, "d.db", "technician");
+  addCatalogue(*d.node);
+  net::asio::io_context io;
+  std::vector<std::unique_ptr<net::tcp::socket>> peers;
+  for (int i = 0; i < 60; ++i) peers.push_back(attacker(io, s.port));  // a burst of 20 comes in, then 10 a second
+  for (int i = 0; i < 100 && !s.logged("come faster"); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK(s.logged("refusing new connections: handshakes from 127.0.0.2 come faster than the limit of 10 a second"));
+  legitimateDeviceSyncs(s, d);
+}

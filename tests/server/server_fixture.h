@@ -38,6 +38,9 @@ struct TestServer {
     });
     REQUIRE(s);
     server = std::move(s).value();
+    Server::Limits limits;
+    limits.per_address_rate = 1e9;  // tests sync many devices from 127.0.0.1 at once; hostile_test sets its own
+    server->setLimits(limits);
     server->setLog([this](const std::string& line) {
       std::lock_guard lock(log_mutex);
       log.push_back(line);

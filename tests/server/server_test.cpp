@@ -229,12 +229,40 @@ TEST_CASE("revoking a device ends its open session at once", "[server][security]
   REQUIRE(session);
   REQUIRE((*session)->round());  // a sync --watch, between rounds
   const std::uint64_t ops = s.ops();
-  REQUIRE(s.server->revoke(a.node->nodeId().hex()));
-  for (int i = 0; i < 100 && !s.logged("was revoked"); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  SECTION("by the serving process") { REQUIRE(s.server->revoke(a.node->nodeId().hex())); }
+  SECTION("by an admin command, another process on the data directory") {
+    auto admin = Server::open(s.data, "", fieldsync::sync::Hlc::systemClock(), false);
+    REQUIRE(admin);
+    REQUIRE((*admin)->revoke(a.node->nodeId().hex()));
+  }
+  for (int i = 0; i < 150 && !s.logged("was revoked"); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   CHECK(s.logged("ended: device " + a.node->nodeId().hex() + " was revoked"));
   REQUIRE(Stock(*a.node).move(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 3)));
   CHECK_FALSE((*session)->round());
   CHECK(s.ops() == ops);
+}
+
+TEST_CASE("one device holds a few sessions at most: a newer one ends the oldest", "[server][security]") {
+  TestServer s;
+  TempDir dir;
+  Device a(s, dir, "a.db", "technician");
+  addCatalogue(*a.node);
+  std::vector<std::unique_ptr<fieldsync::node::SyncSession>> sessions;
+  for (int i = 0; i < 6; ++i) {
+    auto session = fieldsync::node::SyncSession::connect(*a.node, a.path, std::chrono::seconds(5));
+    REQUIRE(session);
+    sessions.push_back(std::move(session).value());
+  }
+  const std::string newer = "ended: device " + a.node->nodeId().hex() + " opened a newer session";
+  auto ended = [&] {
+    std::lock_guard lock(s.log_mutex);
+    return std::count_if(s.log.begin(), s.log.end(), [&](const std::string& l) { return l.find(newer) != l.npos; });
+  };
+  for (int i = 0; i < 100 && ended() < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  CHECK(ended() == 2);  // 6 sessions, 4 kept
+  CHECK_FALSE(sessions[0]->round());
+  CHECK_FALSE(sessions[1]->round());
+  for (std::size_t i = 2; i < sessions.size(); ++i) CHECK(sessions[i]->round());
 }
 
 TEST_CASE("an unenrolled, revoked or impostor device is refused and changes nothing", "[server][security]") {
