@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <set>
 
 #include "node/field_table.h"
 #include "node/internal/core.h"
@@ -181,6 +182,24 @@ void Node::Core::refold(EntityType type, const Id& id) {
     store->setStatus(type, id, foldCase(transitions(FactKind::case_transition, id)));
   else
     store->setStatus(type, id, foldShipment(transitions(FactKind::tracking, id)));
+}
+
+std::optional<std::string> Node::Core::mintedNumber(const Op& op) const {
+  static_assert(case_f::number == shipment_f::number && case_f::number == doc_f::number);
+  const char prefix = op.entity_type == EntityType::service_case ? 'C'
+                      : op.entity_type == EntityType::shipment   ? 'S'
+                      : op.entity_type == EntityType::stock_doc  ? 'D'
+                                                                 : 0;
+  if (!prefix || op.isFact()) return std::nullopt;
+  const std::string head = std::string(1, prefix) + "-" + node.hex().substr(0, 8) + "-";
+  for (const Field& f : op.fields)
+    if (const auto* text = std::get_if<std::string>(&f.value);
+        text && f.id == case_f::number && text->starts_with(head) && text->size() > head.size() &&
+        text->size() <= head.size() + 19 &&
+        std::all_of(text->begin() + static_cast<std::ptrdiff_t>(head.size()), text->end(),
+                    [](char c) { return c >= '0' && c <= '9'; }))
+      return *text;
+  return std::nullopt;
 }
 
 std::string Node::Core::nextNumber(std::string_view prefix) {
@@ -492,8 +511,32 @@ Result<Node::Recovered> Node::recoverOwnOps(std::span<const Op> theirs) {
       ++r.taken;
     }
     if (!r.taken) return r;
+    // Numbers minted here (C-, S-, D- with this node's id) in the ops taken
+    // back: the counters go past them, and one minted again since gets a new one.
+    std::set<std::string> used;
+    for (const Op& op : theirs)
+      if (auto n = core_->mintedNumber(op)) {
+        used.insert(*n);
+        const std::string key = "counter." + n->substr(0, 1);
+        s.setMeta(key, std::to_string(std::max<std::uint64_t>(s.metaNumber(key), std::stoull(n->substr(n->rfind('-') + 1)))));
+      }
+    auto rename = [&](Op& op) {
+      auto n = core_->mintedNumber(op);
+      if (!n || !used.contains(*n)) return false;
+      const std::string fresh = core_->nextNumber(n->substr(0, 1));
+      for (Field& f : op.fields)
+        if (f.id == case_f::number) f.value = fresh;
+      r.renamed.emplace_back(*n, fresh);
+      return true;
+    };
+    for (Op& op : s.opsOf(core_->node, last, SIZE_MAX))  // made here since, under seqs the server does not hold
+      if (rename(op)) {
+        s.removeOp(op.id);
+        s.appendOp(op, sync::encodeOp(op));
+      }
     core_->seq = std::max(core_->seq, last);
     for (Op& op : moved) {
+      rename(op);
       op.id.seq = ++core_->seq;
       s.appendOp(op, sync::encodeOp(op));
       ++r.renumbered;

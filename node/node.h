@@ -72,10 +72,14 @@ class Node {
   // `theirs` are this node's own ops as the server holds them, from the
   // last one this node knows was acknowledged. Each is taken as it is; an
   // op made here since, under a seq the server holds for another op, is
-  // renumbered after every seq in use, so no op id ever means two ops.
-  // The projections are rebuilt. One transaction.
+  // renumbered after every seq in use, so no op id ever means two ops. A
+  // case, shipment or document number minted here since the backup that the
+  // taken ops already use gets the next free number (`renamed`: old, new),
+  // and the counters go past every number taken. The projections are
+  // rebuilt. One transaction.
   struct Recovered {
     std::uint64_t taken = 0, renumbered = 0;
+    std::vector<std::pair<std::string, std::string>> renamed;
   };
   Result<Recovered> recoverOwnOps(std::span<const sync::Op> theirs);
   Result<std::uint64_t> opCount();

@@ -380,6 +380,7 @@ Result<SyncReport> SyncSession::round(const ProgressFn& progress) {
     if (!recovered) return recovered.error();
     r.recovered = recovered->taken;
     r.renumbered = recovered->renumbered;
+    r.renamed = recovered->renamed;
     if (auto ok = impl_->node.setSetting("sync.acked", std::to_string(r.watermark)); !ok) return ok.error();
   }
   auto pushed = impl_->push(r.watermark, p, progress);

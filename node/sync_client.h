@@ -34,6 +34,7 @@ struct SyncReport {
   // its own ops taken back from the server, and those made since that were
   // renumbered (docs/reliability.md).
   std::uint64_t recovered = 0, renumbered = 0;
+  std::vector<std::pair<std::string, std::string>> renamed;  // numbers minted again since: old, new
 };
 
 std::string keyPathFor(const std::string& db_path);

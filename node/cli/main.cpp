@@ -84,6 +84,9 @@ void noteRecovery(const SyncReport& r) {
                  "fieldsync: this database was older than its last sync (restored from a backup?): took back %llu of "
                  "its own ops from the server; %llu made since were renumbered and pushed\n",
                  static_cast<unsigned long long>(r.recovered), static_cast<unsigned long long>(r.renumbered));
+  for (const auto& [was, now] : r.renamed)
+    std::fprintf(stderr, "fieldsync: %s, made here since the backup, is now %s (the server already had a %s)\n",
+                 was.c_str(), now.c_str(), was.c_str());
 }
 
 int runSync(Node& n, const std::string& db, bool watch, bool json) {

@@ -108,6 +108,9 @@ struct Node::Core {
   // later than now plus kBusinessTimeToleranceMs.
   Result<std::int64_t> businessTime(std::optional<std::int64_t> t) const;
   std::string nextNumber(std::string_view prefix);  // "C-1a2b3c4d-0001"
+  // The number this node minted that a register write of a case, shipment or
+  // stock document carries ("C-1a2b3c4d-0002"), if any.
+  std::optional<std::string> mintedNumber(const Op& op) const;
 
   Id itemId(std::string_view code) const;
   Id locationId(std::string_view code) const;
