@@ -17,6 +17,7 @@ sync::Errc codeOf(int rc) {
   switch (rc & 0xff) {  // the primary result code
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
+    case SQLITE_IOERR:  // on Linux, mostly a full disk that SQLite met while mapping -shm or writing
     case SQLITE_FULL: return sync::Errc::unavailable;
     case SQLITE_READONLY:
     case SQLITE_CANTOPEN:
@@ -30,6 +31,7 @@ sync::Errc codeOf(int rc) {
 std::string explain(int rc) {
   switch (rc & 0xff) {
     case SQLITE_FULL: return " (the disk is full: free some space, then retry)";
+    case SQLITE_IOERR: return " (is the disk full? free some space, then retry)";
     case SQLITE_READONLY: return " (the file or its directory is read-only)";
     default: return "";
   }
@@ -130,6 +132,7 @@ Db::Db(const std::string& path, bool create, const FileKind* kind) {
           if (q.step()) id = q->i64(0);
         }
       } catch (const StoreError& e) {
+        if (e.code == sync::Errc::unavailable) throw StoreError("'" + path + "' cannot be read now: " + e.what(), e.code);
         throw StoreError("'" + path + "' is not " + kind->name + " (" + e.what() + ")", e.code);
       }
       const bool older_of_ours = !empty && id == 0 && userVersion() > 0;

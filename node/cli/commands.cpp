@@ -418,7 +418,8 @@ CommandLine::CommandLine() {
   app.require_subcommand(1);
   const std::string exit_codes =
       "exit codes: 0 ok, 1 internal error, 2 usage error, 3 input refused,\n"
-      "            4 the server could not be reached (local work is kept; retry later)";
+      "            4 try again later: the server could not be reached or was busy, or a disk is full\n"
+      "              (local work is kept)";
   app.footer(exit_codes);  // every command's help inherits it
   app.add_option("--db", db, "the node database")->type_name("FILE")->envname("FIELDSYNC_DB");
   app.add_flag("--json", json, "print results as JSON");

@@ -128,6 +128,11 @@ if mount -t tmpfs -o size=16m tmpfs "$tmp/disk" 2>/dev/null; then
   dd if=/dev/zero of="$tmp/disk/filler" bs=64k 2>/dev/null
   for i in $(seq 200); do "$bin" --db "$tmp/d.db" item add "FULL-$i" > /dev/null; done
   check "with the server's disk full, sync exits 4" expect_exit 4 --db "$tmp/d.db" sync
+  # A node database on the full disk: try again later (4), saying why.
+  rm -f "$tmp/disk/filler"; cp "$tmp/d.db" "$tmp/disk/node.db"; dd if=/dev/zero of="$tmp/disk/filler" bs=64k 2>/dev/null
+  check "a node database on a full disk: status exits 4" expect_exit 4 --db "$tmp/disk/node.db" status
+  check "... saying the disk may be full" grep -q "disk" "$tmp/err"
+  check "... and a command too" expect_exit 4 --db "$tmp/disk/node.db" item add FULLNODE
   timeout 8 "$bin" --db "$tmp/d.db" sync --watch > /dev/null 2> "$tmp/full-watch.err"
   check "--watch keeps retrying, with growing pauses" grep -q "retrying in 4s" "$tmp/full-watch.err"
   check "... and does not open a session per second" [ "$(grep -c 'retrying in' "$tmp/full-watch.err")" -le 4 ]
