@@ -148,6 +148,7 @@ constexpr std::size_t kMaxOpBytes = 65'536;    // one op, encoded
 // Quantities a node makes: at most 10^12 units less a milli-unit.
 constexpr std::int64_t kMaxQtyMilli = 999'999'999'999'999;
 constexpr std::int64_t kMaxWarrantyDays = 36'500;  // a hundred years
+constexpr std::size_t kMaxCountSerials = 4'000;    // units found by one count: 16 bytes each in one op
 // An error names `field` when the text is not UTF-8, longer than `limit`
 // or, when `required` says what is missing, empty once trimmed.
 sync::Result<std::string> fieldText(std::string_view field, std::string_view value, std::size_t limit,

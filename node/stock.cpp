@@ -257,6 +257,10 @@ Result<CountPosted> Stock::count(const CountSpec& spec) {
     if (item->serial_tracked && spec.serials.empty() && spec.qty != 0)
       return invalid("--serial", "item " + item->code +
                                      " is tracked by serial: give --serial for each unit found, or --qty 0 when none was");
+    if (spec.serials.size() > kMaxCountSerials)
+      return invalid("--serial", std::to_string(spec.serials.size()) + " serials in one count; at most " +
+                                     std::to_string(kMaxCountSerials) + " fit one change (" +
+                                     std::to_string(kMaxOpBytes) + " bytes)");
     if (item->serial_tracked && !spec.serials.empty()) {
       auto lines = core_.lines(*item, spec.qty, spec.serials, spec.force);
       if (!lines) return lines.error();

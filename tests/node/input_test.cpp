@@ -54,6 +54,11 @@ TEST_CASE("text that is blank, not UTF-8, too long or holds control characters i
       {"a serial with an escape", [&] { return err(Stock(n).move(serialMove(MoveKind::receipt, "PUMP", "", "WH1", {"S\x1b[2J"}))); }, "--serial: holds a control character"},
       {"an item name with a line break", [&] { return err(Catalogue(n).setItem({"SEAL", "Seal\nkit"})); }, "--name: holds a control character"},
       {"a code with a C1 control", [&] { return err(Catalogue(n).addItem({"A\u0085B", "", false, 0, 0})); }, "CODE: holds a control character"},
+      {"a count of 4001 serials", [&] {
+         CountSpec count{"PUMP", "WH1", {}, {}, {}, true};
+         for (int i = 0; i < 4001; ++i) count.serials.push_back("SN-" + std::to_string(i));
+         return err(Stock(n).count(count));
+       }, "--serial: 4001 serials in one count; at most 4000 fit one change (65536 bytes)"},
       {"a warranty of 99999999999 days", [&] { return err(Catalogue(n).addItem({"LONG", "", false, 99'999'999'999, 0})); }, "--warranty-days: must be 0 to 36500"},
       {"a warranty edit of 36501 days", [&] { return err(Catalogue(n).setItem({"SEAL", {}, 36'501})); }, "--warranty-days: must be 0 to 36500"},
   };
