@@ -52,9 +52,16 @@ sync::Status writeKeyFile(const std::string& path, const sync::SigningKey& key, 
 
 sync::Result<sync::SigningKey> readKeyFile(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return fileError("cannot read the key file", path);
+  // What is wrong with the key file is for the user to fix (exit 3), not a bug.
+  if (fd < 0)
+    return sync::fail(sync::Errc::refused, "cannot read the key file " + path + ": " + std::strerror(errno) +
+                                               " (restore it from a backup, or enroll this device again)");
   struct stat st {};
-  if (::fstat(fd, &st) != 0 || (st.st_mode & 077) != 0) {
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return sync::fail(sync::Errc::refused, "the key file " + path + " is not a file");
+  }
+  if ((st.st_mode & 077) != 0) {
     ::close(fd);
     return sync::fail(sync::Errc::refused, "the key file " + path + " may be read by others (mode " +
                                                std::to_string((st.st_mode >> 6) & 7) + std::to_string((st.st_mode >> 3) & 7) +
@@ -63,9 +70,11 @@ sync::Result<sync::SigningKey> readKeyFile(const std::string& path) {
   Wiped text{std::string(128, '\0')};
   const ssize_t n = ::read(fd, text.text.data(), text.text.size());
   ::close(fd);
-  if (n < 64) return sync::fail(sync::Errc::internal, path + " does not hold a key");
-  auto key = sync::SigningKey::fromSeedHex(std::string_view(text.text).substr(0, 64));
-  if (!key) return sync::fail(sync::Errc::internal, path + " does not hold a key");
+  auto key = n < 64 ? sync::Result<sync::SigningKey>(sync::fail(sync::Errc::refused, ""))
+                    : sync::SigningKey::fromSeedHex(std::string_view(text.text).substr(0, 64));
+  if (!key)
+    return sync::fail(sync::Errc::refused,
+                      "the key file " + path + " does not hold a key (damaged?): restore it from a backup");
   return key;
 }
 

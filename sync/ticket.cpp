@@ -4,6 +4,7 @@
 
 #include "fieldsync.pb.h"
 #include "sync/bytes.h"
+#include "sync/op.h"
 
 namespace fieldsync::sync {
 
@@ -46,8 +47,8 @@ Result<EnrollmentTicket> decodeTicket(std::string_view text) {
   text.remove_prefix(kPrefix.size());
   std::string raw(text.size(), '\0');
   std::size_t len = 0;
-  if (text.size() > 4096 ||
-      sodium_base642bin(reinterpret_cast<unsigned char*>(raw.data()), raw.size(), text.data(), text.size(), nullptr,
+  if (text.size() > 4096) return bad("it is " + std::to_string(text.size()) + " characters long, too long to be one");
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(raw.data()), raw.size(), text.data(), text.size(), nullptr,
                         &len, nullptr, kVariant) != 0)
     return bad("it is damaged (not base64url); copy it again");
   fieldsync::v1::EnrollmentTicket m;
@@ -55,6 +56,8 @@ Result<EnrollmentTicket> decodeTicket(std::string_view text) {
   auto key = publicKeyFromBytes(m.server_key());
   if (!key || m.token().size() != 16 || m.host().empty() || m.port() == 0 || m.port() > 65535)
     return bad("it is incomplete; copy it again");
+  for (const std::string* field : {&m.host(), &m.company(), &m.branch(), &m.role()})
+    if (!isValidUtf8(*field)) return bad("it is damaged (text that is not UTF-8); copy it again");
   return EnrollmentTicket{m.host(), static_cast<std::uint16_t>(m.port()), *key, m.token(), m.company(),
                           m.branch(), m.role(), m.expires_ms()};
 }

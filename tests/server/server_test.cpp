@@ -216,6 +216,23 @@ TEST_CASE("a key file is written whole, mode 0600, never through a link, and ref
   auto shared = fieldsync::node::readKeyFile(path);
   REQUIRE_FALSE(shared);
   CHECK_THAT(shared.error().message, Catch::Contains("may be read by others (mode 640): run chmod 600"));
+  // What is wrong with a key file is the user's to fix (exit 3), and said so.
+  std::filesystem::create_directory(dir.file("d.key"));
+  auto directory = fieldsync::node::readKeyFile(dir.file("d.key"));
+  REQUIRE_FALSE(directory);
+  CHECK(directory.error().code == Errc::refused);
+  CHECK_THAT(directory.error().message, Catch::EndsWith("d.key is not a file"));
+  const std::string damaged = dir.file("x.key");
+  REQUIRE(fieldsync::node::writeKeyFile(damaged, key, false));
+  std::ofstream(damaged) << "not a key at all, but long enough to be read as one if nothing checked it ......\n";
+  auto broken = fieldsync::node::readKeyFile(damaged);
+  REQUIRE_FALSE(broken);
+  CHECK(broken.error().code == Errc::refused);
+  CHECK_THAT(broken.error().message, Catch::Contains("does not hold a key (damaged?)"));
+  auto missing = fieldsync::node::readKeyFile(dir.file("none.key"));
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().code == Errc::refused);
+  CHECK_THAT(missing.error().message, Catch::Contains("No such file or directory (restore it from a backup"));
   for (const auto& entry : std::filesystem::directory_iterator(dir.path))  // no temporary file is left
     CHECK(entry.path().filename().string().find(".tmp-") == std::string::npos);
 }
