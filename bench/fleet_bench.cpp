@@ -60,7 +60,8 @@ struct ChildServer {
     if (pid == 0) {
       if (!std::freopen(out.c_str(), "w", stdout) || !std::freopen("/dev/null", "w", stderr)) _exit(126);
       execl(bin.c_str(), bin.c_str(), "--data", (dir + "/server").c_str(), "--company", "BENCH", "--listen",
-            "127.0.0.1:0", "--handshake-rate", "1000000", nullptr);  // every simulated device comes from 127.0.0.1
+            "127.0.0.1:0", "--handshake-rate", "1000000", "--address-handshakes", "100000",
+            nullptr);  // every simulated device comes from 127.0.0.1
       _exit(127);
     }
     for (int i = 0; i < 100 && !port; ++i) {
@@ -111,8 +112,7 @@ std::vector<Row> bootstrap(const Options& o) {
   for (std::size_t at = 0; at < rows; at += 10'000) {
     std::vector<Node::Write> ws;
     for (std::size_t i = at; i < std::min(rows, at + 10'000); ++i)
-      ws.push_back({sync::EntityType::item, records[i / 10], {{static_cast<sync::FieldId>(2 + i % 10),
-                                                               static_cast<std::int64_t>(rng() % 1'000'000)}}});
+      ws.push_back({sync::EntityType::item, records[i / 10], {benchField(rng)}});
     if (!(*branch)->writeRegisters(ws)) die("W3: writes failed");
   }
   auto push = node::SyncSession::connect(**branch, dir + "/branch.db", std::chrono::seconds(120));

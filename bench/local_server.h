@@ -4,14 +4,24 @@
 
 #include <filesystem>
 #include <memory>
+#include <random>
 #include <string>
 #include <thread>
 
 #include "bench/bench.h"
+#include "node/model.h"
 #include "node/sync_client.h"
 #include "server/server.h"
 
 namespace fieldsync::bench {
+
+// One random one-field item write that a server accepts (it checks pushed
+// ops against the field table, docs/op-encoding.md): warranty days or low stock.
+inline sync::Field benchField(std::mt19937_64& rng) {
+  const bool warranty = rng() % 2;
+  return {warranty ? node::item_f::warranty_days : node::item_f::low_stock,
+          static_cast<std::int64_t>(rng() % (warranty ? 36'500 : 1'000'000))};
+}
 
 struct LocalServer {
   std::unique_ptr<server::Server> server;
@@ -26,8 +36,9 @@ struct LocalServer {
     if (!s) die(s.error().message);
     server = std::move(s).value();
     server->setLog([](const std::string&) {});
-    server::Server::Limits limits;
-    limits.per_address_rate = 1e9;  // every simulated device comes from 127.0.0.1
+    server::Server::Limits limits;  // every simulated device comes from 127.0.0.1
+    limits.handshakes = limits.per_address = 100'000;
+    limits.per_address_rate = 1e9;
     server->setLimits(limits);
     auto p = server->listen("127.0.0.1", 0);
     if (!p) die(p.error().message);

@@ -34,8 +34,7 @@ void write(Node& n, std::size_t count, std::uint64_t seed) {
   for (std::size_t at = 0; at < count; at += 10'000) {
     std::vector<Node::Write> ws;
     for (std::size_t i = at; i < std::min(count, at + 10'000); ++i)
-      ws.push_back({sync::EntityType::item, records[rng() % records.size()],
-                    {{static_cast<sync::FieldId>(2 + rng() % 10), static_cast<std::int64_t>(rng() % 1'000'000)}}});
+      ws.push_back({sync::EntityType::item, records[rng() % records.size()], {benchField(rng)}});
     if (!n.writeRegisters(ws)) die("writeRegisters failed");
   }
 }

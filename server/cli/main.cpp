@@ -58,6 +58,12 @@ int runMain(int argc, char** argv) {
   app.add_option("--max-connections", max_connections,
                  "connections open at once (default: the open-file limit less 32); more are closed when accepted")
       ->type_name("N");
+  std::size_t address_handshakes = 8;
+  app.add_option("--address-handshakes", address_handshakes,
+                 "handshakes in flight from one IP address at once (a site behind one NAT address may need more)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber)
+      ->type_name("N");
   double handshake_rate = 20;
   app.add_option("--handshake-rate", handshake_rate,
                  "handshakes one IP address may start per second (bursts of twice that); more are closed when accepted")
@@ -158,6 +164,7 @@ int runMain(int argc, char** argv) {
   s.setMaxClockSkew(*skew_ms);
   server::Server::Limits limits;
   limits.connections = max_connections;
+  limits.per_address = address_handshakes;
   limits.per_address_rate = handshake_rate;
   s.setLimits(limits);
   auto bound = s.listen(where->host, where->port);
