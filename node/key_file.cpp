@@ -70,11 +70,11 @@ sync::Result<sync::SigningKey> readKeyFile(const std::string& path) {
   Wiped text{std::string(128, '\0')};
   const ssize_t n = ::read(fd, text.text.data(), text.text.size());
   ::close(fd);
-  auto key = n < 64 ? sync::Result<sync::SigningKey>(sync::fail(sync::Errc::refused, ""))
-                    : sync::SigningKey::fromSeedHex(std::string_view(text.text).substr(0, 64));
-  if (!key)
-    return sync::fail(sync::Errc::refused,
-                      "the key file " + path + " does not hold a key (damaged?): restore it from a backup");
+  const sync::Error damaged{sync::Errc::refused,
+                            "the key file " + path + " does not hold a key (damaged?): restore it from a backup"};
+  if (n < 64) return damaged;
+  auto key = sync::SigningKey::fromSeedHex(std::string_view(text.text).substr(0, 64));
+  if (!key) return damaged;
   return key;
 }
 

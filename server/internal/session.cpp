@@ -84,11 +84,12 @@ awaitable<void> Session::reader() {
       // a node id is enrolled or a token was used is for the log only.
       // A busy or full store is passed on (retry later), in words of its own.
       const bool busy = failure->code == Errc::unavailable;
+      std::string says = admitted_ ? failure->message
+                         : busy    ? "the server cannot store anything now (busy, or its disk is full); try again later"
+                                   : "the server refused this device; its log says why";
       pb::Envelope err;
       err.mutable_error()->set_code(admitted_ || busy ? wireCode(failure->code) : pb::DENIED);
-      err.mutable_error()->set_message(admitted_ ? failure->message
-                                       : busy    ? "the server cannot store anything now (busy, or its disk is full); try again later"
-                                                 : "the server refused this device; its log says why");
+      err.mutable_error()->set_message(std::move(says));
       queueSealed(err, true);
       co_return;
     }
