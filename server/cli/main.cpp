@@ -82,7 +82,7 @@ int runMain(int argc, char** argv) {
       ->type_name("HOST:PORT");
   CLI::App* devices = app.add_subcommand("devices", "enrolled devices: branch, role, last contact, ops received, cursor");
   std::string device;
-  CLI::App* revoke = app.add_subcommand("revoke", "a revoked device can no longer connect");
+  CLI::App* revoke = app.add_subcommand("revoke", "a revoked device can no longer connect; its open sessions end within a second");
   revoke->add_option("DEVICE", device, "the device's id (32 hex digits, as 'devices' lists it)")->required();
   CLI::App* exported = app.add_subcommand("export", "the merged state as canonical JSON (as 'fieldsync export')");
   CLI::App* exceptions = app.add_subcommand(
