@@ -190,9 +190,10 @@ Status Server::serve(bool stop_on_signals) {
 }
 
 // Ends every session and stops accepting; serve() returns once all of
-// them have closed.
+// them have closed, or 5 seconds after stop() whatever still runs.
 void Server::stop() {
   asio::post(impl_->io, [impl = impl_.get()] {
+    impl->stopped = true;
     boost::system::error_code ignored;
     if (impl->acceptor) impl->acceptor->close(ignored);
     if (impl->signals) impl->signals->cancel(ignored);
@@ -200,7 +201,12 @@ void Server::stop() {
     if (impl->revocation_timer) impl->revocation_timer->cancel();
     for (auto& [number, session] : impl->live)
       if (auto s = session.lock()) s->stop();
-    impl->live.clear();
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    impl->shutdown_timer.emplace(impl->io);
+    asio::co_spawn(impl->io, impl->every(*impl->shutdown_timer, std::chrono::milliseconds(20), [impl, give_up] {
+      std::erase_if(impl->live, [](const auto& entry) { return entry.second.expired(); });
+      if (impl->live.empty() || std::chrono::steady_clock::now() > give_up) impl->io.stop();
+    }, true), asio::detached);
   });
 }
 
@@ -276,13 +282,13 @@ awaitable<void> Server::Impl::acceptLoop() {
     tcp::socket socket(asio::make_strand(io));
     boost::system::error_code ec;
     co_await acceptor->async_accept(socket, asio::redirect_error(use_awaitable, ec));
-    if (ec == asio::error::operation_aborted) co_return;  // stop()
+    if (ec == asio::error::operation_aborted || stopped) co_return;  // stop()
     if (ec) {
       if (failing.empty()) log("accept failed (" + ec.message() + "); retrying");
       failing = ec.message();
       retry.expires_after(pause);
       co_await retry.async_wait(asio::redirect_error(use_awaitable, ec));
-      if (ec == asio::error::operation_aborted) co_return;
+      if (ec == asio::error::operation_aborted || stopped) co_return;
       pause = std::min(pause * 2, std::chrono::milliseconds(1000));
       continue;
     }
@@ -307,8 +313,9 @@ awaitable<void> Server::Impl::acceptLoop() {
 }
 
 awaitable<void> Server::Impl::every(asio::steady_timer& timer, std::chrono::milliseconds period,
-                                    std::function<void()> work) {
+                                    std::function<void()> work, bool while_stopping) {
   for (;;) {
+    if (stopped && !while_stopping) co_return;  // stop() may come before this starts
     work();
     timer.expires_after(period);
     boost::system::error_code ec;

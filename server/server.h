@@ -12,7 +12,7 @@
 // any thread, also while serve() runs: they take the server's mutex around
 // the stores, which the serving thread takes too, never across a wait.
 // stop() ends the open sessions and returns at once; serve() returns when
-// they have closed.
+// they have closed, or 5 seconds later whatever still runs.
 #pragma once
 
 #include <cstdint>

@@ -48,7 +48,8 @@ struct Server::Impl final : Hub {
   net::asio::io_context io{1};
   std::optional<net::tcp::acceptor> acceptor;
   std::optional<net::asio::signal_set> signals;
-  std::optional<net::asio::steady_timer> sweep_timer, revocation_timer;
+  std::optional<net::asio::steady_timer> sweep_timer, revocation_timer, shutdown_timer;
+  bool stopped = false;  // stop() has run
   std::uint64_t sessions = 0;
   std::map<std::uint64_t, std::weak_ptr<Session>> live;  // by number, oldest first; for stop() and the limits
   Server::Limits limits;
@@ -76,9 +77,10 @@ struct Server::Impl final : Hub {
 
   void stillAdmitted(const Device& device);  // under the mutex; throws SessionError
   net::asio::awaitable<void> acceptLoop();
-  // Runs `work` now and every `period` until stop() cancels `timer`.
+  // Runs `work` now and every `period` until stop() cancels `timer` (or, unless
+  // `while_stopping`, until stop() has run).
   net::asio::awaitable<void> every(net::asio::steady_timer& timer, std::chrono::milliseconds period,
-                                   std::function<void()> work);
+                                   std::function<void()> work, bool while_stopping = false);
   void sweepTransit();
   void endRevokedSessions();  // revoked by an admin command of another process
 
