@@ -120,6 +120,16 @@ std::string normalise(std::string_view text, bool upper) {
     const auto len = utf8proc_encode_char(upper ? utf8proc_toupper(*it) : *it, buf);
     out.append(reinterpret_cast<const char*>(buf), static_cast<std::size_t>(len));
   }
+  if (!upper) return out;
+  // Upper case can make a pair that composes (dotless i and a combining
+  // breve become I and the breve: U+020A): compose again, so that a key
+  // normalised twice is the key normalised once.
+  utf8proc_uint8_t* composed = nullptr;
+  const utf8proc_ssize_t m =
+      utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(out.data()), static_cast<utf8proc_ssize_t>(out.size()),
+                   &composed, static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE));
+  if (m >= 0) out.assign(reinterpret_cast<const char*>(composed), static_cast<std::size_t>(m));
+  std::free(composed);
   return out;
 }
 
