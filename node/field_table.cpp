@@ -198,25 +198,37 @@ std::string enumLine(std::string_view title) {
 
 std::span<const OpSpec> fieldTable() { return kTable; }
 
-sync::Status fitsFieldTable(const sync::Op& op) {
+namespace {
+const OpSpec* specOf(const sync::Op& op) {
   const auto spec = std::find_if(kTable.begin(), kTable.end(), [&](const OpSpec& s) {
     return s.entity == op.entity_type && s.fact == op.fact;
   });
-  const std::string what =
-      op.isFact() ? std::string(factName(op.fact)) + " on " + std::string(entityName(op.entity_type))
-                  : std::string(entityName(op.entity_type)) + " register";
-  if (spec == kTable.end()) return sync::fail(sync::Errc::internal, what + " is not in the field table");
+  return spec == kTable.end() ? nullptr : &*spec;
+}
+const FieldSpec* fieldOf(const OpSpec& spec, sync::FieldId id) {
+  const auto field = std::find_if(spec.fields.begin(), spec.fields.end(), [&](const FieldSpec& s) { return s.id == id; });
+  return field == spec.fields.end() ? nullptr : &*field;
+}
+}  // namespace
+
+sync::Status fitsFieldTable(const sync::Op& op) {
+  // Named only when something is wrong: the node checks every op it makes.
+  auto what = [&] {
+    return op.isFact() ? std::string(factName(op.fact)) + " on " + std::string(entityName(op.entity_type))
+                       : std::string(entityName(op.entity_type)) + " register";
+  };
+  const OpSpec* spec = specOf(op);
+  if (!spec) return sync::fail(sync::Errc::internal, what() + " is not in the field table");
   for (const sync::Field& f : op.fields) {
-    const auto field = std::find_if(spec->fields.begin(), spec->fields.end(),
-                                    [&](const FieldSpec& s) { return s.id == f.id; });
-    if (field == spec->fields.end())
-      return sync::fail(sync::Errc::internal, what + ": field " + std::to_string(f.id) + " is not in the field table");
-    const std::string named = what + ": field " + std::to_string(f.id) + " (" + std::string(field->name) + ")";
+    const FieldSpec* field = fieldOf(*spec, f.id);
+    if (!field)
+      return sync::fail(sync::Errc::internal, what() + ": field " + std::to_string(f.id) + " is not in the field table");
+    auto named = [&] { return what() + ": field " + std::to_string(f.id) + " (" + std::string(field->name) + ")"; };
     if (kindOf(f.value) != field->kind)
       return sync::fail(sync::Errc::internal,
-                        named + " must be " + std::string(kKindNames[static_cast<std::size_t>(field->kind)]));
+                        named() + " must be " + std::string(kKindNames[static_cast<std::size_t>(field->kind)]));
     if (const auto* n = std::get_if<std::int64_t>(&f.value); n && (*n < field->min || *n > field->max))
-      return sync::fail(sync::Errc::internal, named + " is " + std::to_string(*n) + ", outside " +
+      return sync::fail(sync::Errc::internal, named() + " is " + std::to_string(*n) + ", outside " +
                                                   std::to_string(field->min) + " to " + std::to_string(field->max));
   }
   return {};
@@ -225,14 +237,11 @@ sync::Status fitsFieldTable(const sync::Op& op) {
 sync::Status checkPushedOp(const sync::Op& op) {
   const std::string at = "op " + std::to_string(op.id.seq) + ": ";
   if (auto ok = fitsFieldTable(op); !ok) return sync::fail(sync::Errc::invalid_input, at + ok.error().message);
-  const auto spec = std::find_if(kTable.begin(), kTable.end(), [&](const OpSpec& s) {
-    return s.entity == op.entity_type && s.fact == op.fact;
-  });
+  const OpSpec& spec = *specOf(op);  // it fits the table
   for (const sync::Field& f : op.fields)
     if (const auto* text = std::get_if<std::string>(&f.value)) {
-      const auto field = std::find_if(spec->fields.begin(), spec->fields.end(),
-                                      [&](const FieldSpec& s) { return s.id == f.id; });
-      if (auto ok = fieldText(field->name, *text, field->limit); !ok)
+      const FieldSpec& field = *fieldOf(spec, f.id);
+      if (auto ok = fieldText(field.name, *text, field.limit); !ok)
         return sync::fail(sync::Errc::invalid_input, at + ok.error().message);
     }
   if (const std::size_t bytes = sync::encodeOp(op).size(); bytes > kMaxOpBytes)
