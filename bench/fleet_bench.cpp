@@ -11,6 +11,7 @@
 #include "bench/local_server.h"
 #include "node/cases.h"
 #include "node/catalogue.h"
+#include "node/rights.h"
 #include "node/shipments.h"
 #include "node/stock.h"
 #include "node/sync_client.h"
@@ -22,7 +23,7 @@ namespace {
 using node::Node;
 
 std::string enrollTicket(server::Server& s, std::uint16_t port) {
-  auto t = s.enrollToken("bench", "technician", 3'600'000, "127.0.0.1", port);
+  auto t = s.enrollToken("bench", "admin", "", 3'600'000, "127.0.0.1", port);
   if (!t) die(t.error().message);
   return *t;
 }
@@ -83,8 +84,9 @@ struct ChildServer {
     int status = 0;
     waitpid(pid, &status, 0);
   }
-  std::unique_ptr<Node> device(const std::string& path, const std::string& role = "technician") {
-    auto t = admin->enrollToken("bench", role, 3'600'000, "127.0.0.1", port);
+  // A technician's or driver's device is `person`'s.
+  std::unique_ptr<Node> device(const std::string& path, const std::string& role = "admin", const std::string& person = "") {
+    auto t = admin->enrollToken("bench", role, person, 3'600'000, "127.0.0.1", port);
     if (!t) die(t.error().message);
     if (auto ok = node::enroll(path, *t); !ok) die(ok.error().message);
     auto n = Node::open(path);
@@ -193,7 +195,7 @@ std::vector<Row> mProfileDay(const Options& o) {
   std::vector<Dev> all;
   auto add = [&](const std::string& name, const std::string& role) -> Dev& {
     all.push_back({dir + "/" + name + ".db", nullptr});
-    all.back().node = srv->device(all.back().path, role);
+    all.back().node = srv->device(all.back().path, role, node::rolePerson(role) ? name : "");
     return all.back();
   };
   auto sync = [&](Dev& d) {
@@ -211,9 +213,9 @@ std::vector<Row> mProfileDay(const Options& o) {
   // The back office sets up the catalogue and opening stock; everyone takes it.
   Dev& office = add("office", "supervisor");
   for (int p = 0; p < parts; ++p) (void)node::Catalogue(*office.node).addItem({part(static_cast<std::uint64_t>(p)), "", false, 0, 0});
-  for (int b = 0; b < branches; ++b) (void)node::Catalogue(*office.node).addLocation({wh(b), "", node::LocationKind::warehouse, "", false});
+  for (int b = 0; b < branches; ++b) (void)node::Catalogue(*office.node).addLocation({wh(b), "", node::LocationKind::warehouse, "", false, {}});
   for (int t = 0; t < techs; ++t)
-    (void)node::Catalogue(*office.node).addLocation({van(t), "", node::LocationKind::van, "tech" + std::to_string(t), false});
+    (void)node::Catalogue(*office.node).addLocation({van(t), "", node::LocationKind::van, "tech" + std::to_string(t), false, {}});
   for (int p = 0; p < parts; ++p)
     for (int b = 0; b < branches; ++b)
       (void)node::Stock(*office.node).move({MoveKind::receipt, part(static_cast<std::uint64_t>(p)), "", wh(b), 50'000, {}, {}, {}, false});
@@ -240,7 +242,8 @@ std::vector<Row> mProfileDay(const Options& o) {
       else (void)node::Stock(n).move({MoveKind::issue, p, wh(b), "", 2000, {}, {}, {}, true});
     }
     for (int k = 0; k < 8; ++k) {  // shipments of three lines
-      auto s = node::Shipments(n).create("Customer " + std::to_string(rng() % 500), "", wh(b));
+      const std::string driver = "drv" + std::to_string(shipments.size() % static_cast<std::size_t>(drivers));
+      auto s = node::Shipments(n).create("Customer " + std::to_string(rng() % 500), "", wh(b), driver);
       if (!s) continue;
       const std::string number = s->number;
       for (int l = 0; l < 3; ++l) (void)node::Shipments(n).addLine(number, part(rng() % parts), 1000, {}, true);

@@ -51,7 +51,7 @@ struct LocalServer {
   }
   std::unique_ptr<node::Node> device(const std::string& path) {
     for (const char* suffix : {"", "-wal", "-shm", ".key"}) std::filesystem::remove(path + suffix);
-    auto ticket = server->enrollToken("bench", "technician", 3'600'000, "127.0.0.1", port);
+    auto ticket = server->enrollToken("bench", "admin", "", 3'600'000, "127.0.0.1", port);
     if (!ticket) die(ticket.error().message);
     if (auto ok = node::enroll(path, *ticket); !ok) die(ok.error().message);
     auto n = node::Node::open(path);

@@ -28,8 +28,8 @@ std::unique_ptr<Node> freshNode(const std::string& path) {
   };
   must(Catalogue(**n).addItem({"SEAL", "Seal kit", false, 0, 0}));
   must(Catalogue(**n).addItem({"PUMP", "Pump", true, 730, 0}));
-  must(Catalogue(**n).addLocation({"WH1", "", LocationKind::warehouse, "", false}));
-  must(Catalogue(**n).addLocation({"WH2", "", LocationKind::warehouse, "", false}));
+  must(Catalogue(**n).addLocation({"WH1", "", LocationKind::warehouse, "", false, {}}));
+  must(Catalogue(**n).addLocation({"WH2", "", LocationKind::warehouse, "", false, {}}));
   return std::move(n).value();
 }
 

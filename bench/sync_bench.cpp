@@ -144,7 +144,7 @@ LedgerCosts ledgerCosts(const std::string& path, std::size_t history) {
   if (!n) die(n.error().message);
   Node& node = **n;
   (void)node::Catalogue(node).addItem({"HOT", "", false, 0, 0});
-  (void)node::Catalogue(node).addLocation({"DC", "", node::LocationKind::warehouse, "", false});
+  (void)node::Catalogue(node).addLocation({"DC", "", node::LocationKind::warehouse, "", false, {}});
   const std::int64_t day0 = *node::parseTime("2026-01-01", "t");
   const std::uint64_t first = *node.ownSeq();
   for (std::size_t i = 0; i < history; i += 2) {
@@ -193,7 +193,7 @@ std::vector<Row> reconciliation(const Options& o) {
     }
     Node& office = *nodes[0];
     for (const char* code : {"WH1", "WH2", "WH3"})
-      (void)node::Catalogue(office).addLocation({code, "", node::LocationKind::warehouse, "", false});
+      (void)node::Catalogue(office).addLocation({code, "", node::LocationKind::warehouse, "", false, {}});
     for (int i = 0; i < 50; ++i) (void)node::Catalogue(office).addItem({"PART-" + std::to_string(i), "", false, 0, 0});
     syncOnce(office, paths[0]);
     for (std::size_t i = 1; i < devices; ++i) syncOnce(*nodes[i], paths[i]);

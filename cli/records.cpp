@@ -30,6 +30,7 @@ Table toTable(const node::NodeStatus& s) {
   row("server", s.server);
   row("branch", s.branch);
   row("role", s.role);
+  row("person", s.person);
   row("pending_ops", count(s.pending_ops));
   row("last_sync", time(s.last_sync));
   row("cursor", count(s.cursor));
@@ -42,8 +43,8 @@ Table toTable(const node::NodeStatus& s) {
 }
 
 Table toTable(const node::Enrolled& e) {
-  return {{"node", "server", "company", "branch", "role", "server_key"},
-          {{e.node.hex(), e.server, e.company, e.branch, e.role, e.server_key}}};
+  return {{"node", "server", "company", "branch", "role", "person", "server_key"},
+          {{e.node.hex(), e.server, e.company, e.branch, e.role, e.person, e.server_key}}};
 }
 
 Table toTable(const node::SyncReport& r) {
@@ -57,10 +58,10 @@ std::vector<Cell> itemRow(const node::ItemView& i) {
   return {i.code, i.name, i.serial_tracked, i.warranty_days, Qty{i.low_stock}};
 }
 std::vector<Cell> locationRow(const node::LocationView& l) {
-  return {l.code, l.name, text(name(l.kind)), l.technician, l.allow_negative};
+  return {l.code, l.name, text(name(l.kind)), l.technician, l.allow_negative, l.branch};
 }
 const std::vector<std::string> kItemColumns{"item", "name", "serial_tracked", "warranty_days", "low_stock"};
-const std::vector<std::string> kLocationColumns{"location", "name", "kind", "technician", "allow_negative"};
+const std::vector<std::string> kLocationColumns{"location", "name", "kind", "technician", "allow_negative", "branch"};
 
 template <class Row, class F>
 Table rows(std::vector<std::string> columns, const std::vector<Row>& all, F row) {
@@ -219,7 +220,8 @@ Table toTable(const node::ShipmentView& v) {
   const node::ShipmentRow& s = v.summary;
   Table t{{"at", "event", "detail"},
           {{std::monostate{}, std::string("shipment"),
-            s.number + " " + std::string(name(s.status)) + " to " + s.customer + " / " + s.site}}};
+            s.number + " " + std::string(name(s.status)) + " to " + s.customer + " / " + s.site +
+                (s.driver.empty() ? "" : ", driver " + s.driver)}}};
   for (const auto& l : v.lines)
     t.rows.push_back({std::monostate{}, std::string("line"),
                       l.item + " " + node::formatQty(l.qty) + (l.serial.empty() ? "" : " serial " + l.serial)});
@@ -234,9 +236,10 @@ Table toTable(const node::ShipmentView& v) {
 }
 
 Table toTable(const std::vector<node::ShipmentRow>& all) {
-  return rows({"shipment", "customer", "site", "from", "status", "attempts", "anomalies", "lines"}, all,
+  return rows({"shipment", "customer", "site", "from", "driver", "status", "attempts", "anomalies", "lines"}, all,
               [](const node::ShipmentRow& s) -> std::vector<Cell> {
-                return {s.number, s.customer, s.site, s.from, text(name(s.status)), s.attempts, s.anomalies, s.lines};
+                return {s.number,  s.customer,   s.site,      s.from, s.driver, text(name(s.status)),
+                        s.attempts, s.anomalies, s.lines};
               });
 }
 

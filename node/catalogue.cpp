@@ -21,7 +21,7 @@ ItemView itemView(Node::Core&, const Id&, const Attributes& a) {
 LocationView locationView(Node::Core& core, const Id& id, const Attributes& a) {
   return {textOf(a, location_f::code), textOf(a, location_f::name),
           static_cast<LocationKind>(intOf(a, location_f::kind)), core.technicianAt(id),
-          flagOf(a, location_f::allow_negative)};
+          flagOf(a, location_f::allow_negative), textOf(a, location_f::branch)};
 }
 
 }  // namespace
@@ -126,7 +126,8 @@ Result<LocationSaved> Catalogue::addLocation(const LocationSpec& spec) {
   auto name_ok = fieldText("--name", spec.name, kMaxNameBytes);
   auto technician = fieldText("--technician", spec.technician, kMaxNameBytes,
                               van ? "a van needs the technician it is assigned to" : "");
-  for (const auto* r : {&code_ok, &name_ok, &technician})
+  auto branch = fieldText("--branch", spec.branch, kMaxNameBytes);
+  for (const auto* r : {&code_ok, &name_ok, &technician, &branch})
     if (!*r) return r->error();
   if (!van && !technician->empty()) return invalid("--technician", "only a van is assigned to a technician");
   const std::string& code = *code_ok;
@@ -138,10 +139,11 @@ Result<LocationSaved> Catalogue::addLocation(const LocationSpec& spec) {
                      std::string(name(static_cast<LocationKind>(intOf(old, location_f::kind)))) +
                      "; its kind cannot change");
     const LocationView location{code, name_ok->empty() ? code : *name_ok, spec.kind, *technician,
-                                spec.allow_negative};
+                                spec.allow_negative, *branch};
     std::vector<Field> wanted{{location_f::code, code}, {location_f::name, location.name},
                               {location_f::kind, static_cast<std::int64_t>(spec.kind)},
                               {location_f::technician, *technician}, {location_f::allow_negative, spec.allow_negative}};
+    if (!branch->empty()) wanted.push_back({location_f::branch, *branch});
     const bool retired = flagOf(old, sync::kDeletedField);
     if (!old.empty() && !retired && !changed(old, wanted).empty()) return refused(exists("location", code, "location set"));
     if (retired) wanted.push_back({sync::kDeletedField, false});
@@ -160,9 +162,11 @@ Result<LocationSaved> Catalogue::setLocation(const LocationEdit& e) {
   auto name = fieldText("--name", e.name.value_or(""), kMaxNameBytes, e.name ? "must not be empty" : "");
   auto technician = fieldText("--technician", e.technician.value_or(""), kMaxNameBytes,
                               e.technician ? "a van needs the technician it is assigned to" : "");
-  for (const auto* r : {&name, &technician})
+  auto branch = fieldText("--branch", e.branch.value_or(""), kMaxNameBytes);
+  for (const auto* r : {&name, &technician, &branch})
     if (!*r) return r->error();
-  if (!e.name && !e.technician && !e.allow_negative) return invalid("location set", "name a field to change");
+  if (!e.name && !e.technician && !e.allow_negative && !e.branch)
+    return invalid("location set", "name a field to change");
   return core_.command<LocationSaved>([&]() -> Result<LocationSaved> {
     const Id id = core_.locationId(code);
     auto old = existing(core_, EntityType::location, id, "location", code);
@@ -172,6 +176,7 @@ Result<LocationSaved> Catalogue::setLocation(const LocationEdit& e) {
     std::vector<Field> wanted;
     if (e.name) wanted.push_back({location_f::name, *name});
     if (e.allow_negative) wanted.push_back({location_f::allow_negative, *e.allow_negative});
+    if (e.branch) wanted.push_back({location_f::branch, *branch});  // empty: shared by every branch
     Saved result = save(core_, EntityType::location, id, *old, std::move(wanted), false);
     // A van changing hands is a fact at its business time, not a register:
     // the checks ask who held the van when a part was taken (docs/reconciliation.md).

@@ -31,6 +31,7 @@ struct LocationSpec {
   LocationKind kind = LocationKind::warehouse;
   std::string technician;  // a van's technician
   bool allow_negative = false;
+  std::string branch;  // the branch it belongs to (docs/scopes.md); empty: shared by every branch
 };
 
 // An edit writes only the fields it names (each is a register of its own,
@@ -46,6 +47,7 @@ struct LocationEdit {
   std::optional<std::string> technician;  // a van handed over: an assignment fact at `at`
   std::optional<bool> allow_negative;
   std::optional<std::int64_t> at;  // when the van changed hands; now if absent
+  std::optional<std::string> branch;
 };
 
 struct UnitSpec {
@@ -73,6 +75,7 @@ struct LocationView {
   LocationKind kind = LocationKind::warehouse;
   std::string technician;
   bool allow_negative = false;
+  std::string branch;
 };
 struct UnitView {
   std::string item, serial, build_code, customer, site;

@@ -44,7 +44,7 @@ Result<ExceptionView> Exceptions::show(std::string_view ref) {
     if (!id) return id.error();
     const Attributes a = core_.store->entity(EntityType::exception, *id);
     return ExceptionView{exceptionRow(a), textOf(a, exception_f::detail), textOf(a, exception_f::suggestion),
-                         textOf(a, exception_f::note), *id};
+                         textOf(a, exception_f::note), *id, idsOf(a, exception_f::subject_ids)};
   });
 }
 
@@ -61,6 +61,9 @@ Result<Resolved> Exceptions::resolve(std::string_view ref, const Resolution& giv
     if (!id) return id.error();
     const Attributes a = core_.store->entity(EntityType::exception, *id);
     Resolved done{textOf(a, exception_f::number), how.note, {}, {}};
+    if (textOf(a, exception_f::kind) == "quarantined" && !how.held_ops_decided)
+      return refused("exception " + done.number + " holds ops in the server's quarantine: decide it on the server "
+                     "(fieldsync-server exceptions resolve " + done.number + " --release or --reject)");
     if (how.adjust || !how.transfer_from.empty()) {
       const char* option = how.adjust ? "--adjust" : "--transfer-from";
       if (textOf(a, exception_f::status) == "resolved")

@@ -26,6 +26,7 @@ struct ExceptionView {
   ExceptionRow row;
   std::string detail, suggestion, note;
   sync::Id id;
+  std::vector<sync::Id> subjects;  // in the check's order (a quarantined exception: the device)
 };
 
 // A negative_stock exception may be resolved with one compensating fact:
@@ -36,6 +37,9 @@ struct Resolution {
   std::string note;
   std::optional<std::int64_t> adjust;  // milli-units
   std::string transfer_from;           // a location code
+  // A quarantined exception is resolved only on the server, which sets this
+  // after releasing or rejecting the held ops (docs/scopes.md, "Quarantine").
+  bool held_ops_decided = false;
 };
 struct Resolved {
   std::string number, note;

@@ -98,12 +98,13 @@ Result<std::string> Node::exportJson() {
       {"locations", [&] {
          return array(catalogue.locations(), [](Object& o, const LocationView& l) {
            o.text("location", l.code).text("name", l.name).text("kind", name(l.kind));
-           o.text("technician", l.technician).flag("allow_negative", l.allow_negative);
+           o.text("technician", l.technician).flag("allow_negative", l.allow_negative).text("branch", l.branch);
          });
        }},
       {"shipments", [&] {
          return array(Shipments(*this).list(), [](Object& o, const ShipmentRow& s) {
            o.text("shipment", s.number).text("customer", s.customer).text("site", s.site).text("from", s.from);
+           o.text("driver", s.driver);
            o.text("status", name(s.status)).number("attempts", s.attempts).number("anomalies", s.anomalies);
            o.number("lines", s.lines);
          });

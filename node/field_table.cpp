@@ -34,6 +34,7 @@ constexpr std::array kLocation{
     FieldSpec{location_f::kind, "kind", V::integer, "LocationKind"},
     FieldSpec{location_f::technician, "technician", V::text, "a van's first holder (later: ASSIGNMENT facts)"},
     FieldSpec{location_f::allow_negative, "allow_negative", V::flag, ""},
+    FieldSpec{location_f::branch, "branch", V::text, "the branch it belongs to; none: every branch's"},
 };
 constexpr std::array kUnit{
     kDeleted,
@@ -69,6 +70,7 @@ constexpr std::array kShipment{
     FieldSpec{shipment_f::site, "site", V::text, "", kMaxTextBytes},
     FieldSpec{shipment_f::origin, "origin", V::blob, "location id"},
     FieldSpec{shipment_f::transit, "transit", V::blob, "location id of TRANSIT"},
+    FieldSpec{shipment_f::driver, "driver", V::text, "the driver who delivers it"},
 };
 constexpr std::array kDoc{
     kDeleted,
@@ -211,12 +213,17 @@ const FieldSpec* fieldOf(const OpSpec& spec, sync::FieldId id) {
 }
 }  // namespace
 
+std::string opLabel(const sync::Op& op) {
+  const auto type = static_cast<std::size_t>(op.entity_type);
+  const auto fact = static_cast<std::size_t>(op.fact);
+  const std::string entity(type < kEntityNames.size() ? kEntityNames[type] : "?");
+  return op.isFact() ? std::string(fact < kFactNames.size() ? kFactNames[fact] : "?") + " on " + entity
+                     : entity + " register";
+}
+
 sync::Status fitsFieldTable(const sync::Op& op) {
   // Named only when something is wrong: the node checks every op it makes.
-  auto what = [&] {
-    return op.isFact() ? std::string(factName(op.fact)) + " on " + std::string(entityName(op.entity_type))
-                       : std::string(entityName(op.entity_type)) + " register";
-  };
+  auto what = [&] { return opLabel(op); };
   const OpSpec* spec = specOf(op);
   if (!spec) return sync::fail(sync::Errc::internal, what() + " is not in the field table");
   for (const sync::Field& f : op.fields) {

@@ -36,6 +36,9 @@ struct OpSpec {
 
 std::span<const OpSpec> fieldTable();
 
+// "STOCK_MOVE on STOCK_DOC" or "ITEM register": an op's kind, for messages.
+std::string opLabel(const sync::Op& op);
+
 // Whether an op fits the table: its (entity, fact kind) is listed and each
 // field is listed for it with its kind of value and, for an integer, in its
 // range. The error names the field. The node checks every op it makes so.

@@ -23,7 +23,10 @@ using sync::FieldId;
 
 // Register fields per entity type. Field 1 is sync::kDeletedField everywhere.
 namespace item_f { constexpr FieldId code = 2, name = 3, serial_tracked = 4, warranty_days = 5, low_stock = 6; }
-namespace location_f { constexpr FieldId code = 2, name = 3, kind = 4, technician = 5, allow_negative = 6; }
+namespace location_f {
+constexpr FieldId code = 2, name = 3, kind = 4, technician = 5, allow_negative = 6,
+                  branch = 7;  // the branch it belongs to (docs/scopes.md); none: shared by every branch
+}
 namespace unit_f {
 constexpr FieldId item = 2, serial = 3, build_code = 4, customer = 5, site = 6, parent = 7, manufactured_on = 8,
                   registered = 9;  // true on a registration write: what this node claims the unit is
@@ -36,7 +39,10 @@ constexpr FieldId number = 2, kind = 3, subjects = 4, detail = 5, suggestion = 6
                   subject_ids = 11;  // the 16-byte ids of its subjects, concatenated, in the check's order
 }
 namespace doc_f { constexpr FieldId number = 2, kind = 3, reason = 4; }
-namespace shipment_f { constexpr FieldId number = 2, customer = 3, site = 4, origin = 5, transit = 6; }
+namespace shipment_f {
+constexpr FieldId number = 2, customer = 3, site = 4, origin = 5, transit = 6,
+                  driver = 7;  // who drives it (docs/scopes.md)
+}
 
 // Fact fields; a field number means the same in every fact kind that has it.
 namespace fact_f {

@@ -87,14 +87,20 @@ Result<std::int64_t> Node::Core::businessTime(std::optional<std::int64_t> t) con
 void Node::Core::refresh() {
   seq = store->metaNumber("seq");
   hlc.receive(store->metaNumber("hlc"));
+  principal.reset();
+  if (auto role = store->meta("sync.role"); role && !role->empty())
+    principal = Principal{node, store->meta("sync.branch").value_or(""), *role, store->meta("sync.person").value_or("")};
 }
 
 Op Node::Core::emit(EntityType type, const Id& entity, FactKind kind, std::vector<Field> fields, bool domain) {
   Op op{{node, ++seq}, hlc.now(), type, entity, kind, std::move(fields)};
   // The commands check what people type (fieldText); this is the last word.
   if (auto ok = sync::validate(op); !ok) throw StoreError(ok.error().message, Errc::invalid_input);
-  if (domain)  // what docs/op-encoding.md says every op is
+  if (domain) {  // what docs/op-encoding.md says every op is, within this device's rights
     if (auto ok = fitsFieldTable(op); !ok) throw StoreError(ok.error().message, Errc::internal);
+    if (principal)
+      if (auto ok = checkRights(*this, *principal, op); !ok) throw StoreError(ok.error().message, Errc::refused);
+  }
   std::string body = sync::encodeOp(op);
   if (body.size() > kMaxOpBytes)
     throw StoreError("the change is " + std::to_string(body.size()) + " bytes, more than the limit of " +
@@ -413,6 +419,7 @@ Result<NodeStatus> Node::status() {
     st.server = s.meta("sync.server").value_or("");
     st.branch = s.meta("sync.branch").value_or("");
     st.role = s.meta("sync.role").value_or("");
+    st.person = s.meta("sync.person").value_or("");
     st.pending_ops = st.own_ops - std::min(st.own_ops, s.metaNumber("sync.acked"));
     if (s.meta("sync.last")) st.last_sync = static_cast<std::int64_t>(s.metaNumber("sync.last"));
     st.cursor = s.metaNumber("sync.cursor");

@@ -38,7 +38,7 @@ struct NodeOptions {
 
 struct NodeStatus {
   sync::Id node;
-  std::string company, server, branch, role;  // server, branch, role: empty until enrolled
+  std::string company, server, branch, role, person;  // server, branch, role, person: empty until enrolled
   int schema_version = 0;
   std::uint64_t ops = 0, own_ops = 0, pending_ops = 0, cursor = 0;
   std::int64_t clock = 0;                  // the HLC's time, ms since the epoch, UTC
@@ -112,6 +112,7 @@ class Node {
   friend class Cases;
   friend class Shipments;
   friend class Exceptions;
+  friend class Rights;
   friend class Reconciler;
 };
 

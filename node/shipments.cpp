@@ -33,10 +33,11 @@ std::vector<MoveLine> shipmentLines(Node::Core& core, const Id& shipment) {
 Shipments::Shipments(Node& node) : core_(*node.core_) {}
 
 Result<ShipmentCreated> Shipments::create(std::string_view customer_text, std::string_view site_text,
-                                          std::string_view origin) {
+                                          std::string_view origin, std::string_view driver_text) {
   auto customer = fieldText("--customer", customer_text, kMaxNameBytes, "name the customer the shipment goes to");
   auto site = fieldText("--site", site_text, kMaxTextBytes);
-  for (const auto* r : {&customer, &site})
+  auto driver = fieldText("--driver", driver_text, kMaxNameBytes);
+  for (const auto* r : {&customer, &site, &driver})
     if (!*r) return r->error();
   return core_.command<ShipmentCreated>([&]() -> Result<ShipmentCreated> {
     auto from = core_.location(origin);
@@ -46,10 +47,11 @@ Result<ShipmentCreated> Shipments::create(std::string_view customer_text, std::s
     if (!transit) return transit.error();
     const Id id = core_.new_id();
     const std::string number = core_.nextNumber("S");
-    core_.emit(EntityType::shipment, id, FactKind::none,
-                {{shipment_f::number, number}, {shipment_f::customer, *customer},
-                 {shipment_f::site, *site}, idField(shipment_f::origin, from->id),
-                 idField(shipment_f::transit, transit->id)});
+    std::vector<Field> fields{{shipment_f::number, number}, {shipment_f::customer, *customer},
+                              {shipment_f::site, *site}, idField(shipment_f::origin, from->id),
+                              idField(shipment_f::transit, transit->id)};
+    if (!driver->empty()) fields.push_back({shipment_f::driver, *driver});
+    core_.emit(EntityType::shipment, id, FactKind::none, std::move(fields));
     return ShipmentCreated{id, number, *customer, *site, from->code, ShipmentStatus::created};
   });
 }
@@ -158,6 +160,7 @@ ShipmentRow shipmentRow(Node::Core& core, const Id& id, const Attributes& a) {
           textOf(a, shipment_f::customer),
           textOf(a, shipment_f::site),
           origin ? core.codeOf(EntityType::location, *origin) : std::string(),
+          textOf(a, shipment_f::driver),
           static_cast<ShipmentStatus>(st ? st->status : 0),
           st ? st->counted : 0,
           st ? st->anomalies : 0,

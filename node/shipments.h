@@ -38,7 +38,7 @@ struct Tracked {
 };
 
 struct ShipmentRow {
-  std::string number, customer, site, from;
+  std::string number, customer, site, from, driver;
   ShipmentStatus status = ShipmentStatus::created;
   std::int64_t attempts = 0, anomalies = 0, lines = 0;
 };
@@ -61,7 +61,9 @@ class Shipments {
  public:
   explicit Shipments(Node& node);
 
-  Result<ShipmentCreated> create(std::string_view customer, std::string_view site, std::string_view origin);
+  // `driver`: who delivers it; that driver's device may record its tracking (docs/scopes.md).
+  Result<ShipmentCreated> create(std::string_view customer, std::string_view site, std::string_view origin,
+                                 std::string_view driver = {});
   Result<LineAdded> addLine(std::string_view ref, std::string_view item, std::optional<std::int64_t> qty,
                             const std::vector<std::string>& serials, bool force);
   Result<Tracked> track(std::string_view ref, const TrackSpec& spec);

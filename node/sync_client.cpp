@@ -156,6 +156,19 @@ sync::Result<pb::Welcome> expectWelcome(Channel& ch) {
   return e->welcome();
 }
 
+// Who the server says this device is: the node judges its own commands
+// by it (node/rights.h). Written when it changed only.
+Status keepEnrollment(Node& node, const pb::Welcome& w) {
+  for (auto [k, v] : {std::pair<const char*, const std::string&>{"sync.branch", w.branch()},
+                      {"sync.role", w.role()},
+                      {"sync.person", w.person()}}) {
+    auto now = node.setting(k);
+    if (!now) return now.error();
+    if (*now != v)
+      if (auto ok = node.setSetting(k, v); !ok) return ok;
+  }
+  return {};
+}
 
 }  // namespace
 
@@ -211,16 +224,15 @@ Result<Enrolled> enroll(const std::string& db_path, std::string_view ticket_text
   auto welcome = expectWelcome(ch);
   if (!welcome) return fail(welcome.error());
   for (auto [k, v] : {std::pair<const char*, std::string>{"sync.server", sync::Address{ticket->host, ticket->port}.text()},
-                      {"sync.server_key", sync::toHex(ticket->server_key)},
-                      {"sync.branch", welcome->branch()},
-                      {"sync.role", welcome->role()}})
+                      {"sync.server_key", sync::toHex(ticket->server_key)}})
     if (auto ok = node.setSetting(k, v); !ok) return fail(ok.error());
+  if (auto ok = keepEnrollment(node, *welcome); !ok) return fail(ok.error());
   pb::Envelope bye;
   bye.mutable_bye();
   (void)ch.send(bye, true);
   ch.conn.close();
   return Enrolled{node.nodeId(), sync::Address{ticket->host, ticket->port}.text(), std::string(node.company()),
-                  welcome->branch(), welcome->role(), sync::toHex(ticket->server_key)};
+                  welcome->branch(), welcome->role(), welcome->person(), sync::toHex(ticket->server_key)};
 }
 
 struct SyncSession::Impl {
@@ -271,6 +283,7 @@ Result<std::unique_ptr<SyncSession>> SyncSession::connect(Node& node, const std:
   if (auto ok = impl->ch.send(auth); !ok) return ok.error();
   auto welcome = expectWelcome(impl->ch);
   if (!welcome) return welcome.error();
+  if (auto ok = keepEnrollment(node, *welcome); !ok) return ok.error();
   impl->welcome = *welcome;
   impl->clock_offset_ms = impl->ch.clock_offset_ms;
   return std::unique_ptr<SyncSession>(new SyncSession(std::move(impl)));

@@ -42,7 +42,7 @@ std::string keyPathFor(const std::string& db_path);
 struct Enrolled {
   sync::Id node;
   std::string server;  // HOST:PORT
-  std::string company, branch, role;
+  std::string company, branch, role, person;
   std::string server_key;  // hex: compare it with the one fieldsync-server prints when it starts
 };
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A narrated day with a server and two offline nodes, using only the
 # fieldsync and fieldsync-server programs: the back office and warehouse on
-# office.db, technician Alice's tablet on alice.db. Both enroll, work
+# office.db (a supervisor's node), technician Alice's tablet on alice.db. Both enroll, work
 # offline, sync through the server, and end with byte-identical exports
 # (the server's merged state too). Then both use the last seal kits in
 # Alice's van offline, and a supervisor resolves the exception the server
@@ -42,19 +42,19 @@ printf '$ fieldsync-server --data server --company "ACME Service" --listen 127.0
 server_pid=$!
 for _ in $(seq 50); do grep -q listening server.out 2>/dev/null && break; sleep 0.1; done
 cat server.out
-prog=fieldsync-server show --data server enroll-token --branch north --role warehouse
-office_ticket=$("$server_bin" --data server enroll-token --branch north --role warehouse)
-prog=fieldsync-server show --data server enroll-token --branch north --role technician
-alice_ticket=$("$server_bin" --data server enroll-token --branch north --role technician)
+prog=fieldsync-server show --data server enroll-token --branch north --role supervisor
+office_ticket=$("$server_bin" --data server enroll-token --branch north --role supervisor)
+prog=fieldsync-server show --data server enroll-token --branch north --role technician --technician alice
+alice_ticket=$("$server_bin" --data server enroll-token --branch north --role technician --technician alice)
 echo "${alice_ticket:0:40}..."
 
 say "The back office enrolls its node and sets up the catalogue"
 run --db office.db enroll "$office_ticket"
 run --db office.db item add PUMP-X1 --name "Pump X1" --serial --warranty-days 730
 run --db office.db item add SEAL-KIT --name "Seal kit" --low-stock 5
-run --db office.db location add WH1 --kind warehouse --name "Main warehouse"
-run --db office.db location add WH2 --kind warehouse --name "North branch"
-run --db office.db location add VAN-ALICE --kind van --technician alice
+run --db office.db location add WH1 --kind warehouse --name "Main warehouse" --branch north
+run --db office.db location add WH2 --kind warehouse --name "North branch" --branch north
+run --db office.db location add VAN-ALICE --kind van --technician alice --branch north
 run --db office.db stock receive SEAL-KIT --to WH1 --qty 20
 run --db office.db stock transfer SEAL-KIT --from WH1 --to VAN-ALICE --qty 3
 
@@ -78,6 +78,8 @@ run --db alice.db case signoff "$case_no" --name "M. Virtanen"
 run --db alice.db case resolve "$case_no"
 show --db alice.db case start "$case_no"
 "$bin" --db alice.db case start "$case_no" || echo "(refused as it should be, exit code $?)"
+show --db alice.db stock issue SEAL-KIT --from WH1 --qty 1
+"$bin" --db alice.db stock issue SEAL-KIT --from WH1 --qty 1 || echo "(outside her rights, exit code $?)"
 
 say "Warehouse, offline at the same time: receive serials, transfer via transit, ship"
 run --db office.db stock receive PUMP-X1 --to WH1 --serial SN-2001 --serial SN-2002 --serial SN-2003

@@ -5,6 +5,7 @@
 
 #include "node/exceptions.h"
 #include "node/model.h"
+#include "node/rights.h"
 #include "server/internal/server_impl.h"
 #include "sync/ticket.h"
 
@@ -14,15 +15,22 @@ using sync::Errc;
 using sync::Id;
 using namespace fieldsync::net;
 
-Result<std::string> Server::enrollToken(std::string_view branch, std::string_view role, std::int64_t valid_ms,
-                                        std::string_view host, std::uint16_t port) {
-  static constexpr std::string_view kRoles[] = {"technician", "warehouse", "driver", "supervisor"};
-  if (std::find(std::begin(kRoles), std::end(kRoles), role) == std::end(kRoles))
+Result<std::string> Server::enrollToken(std::string_view branch, std::string_view role, std::string_view person,
+                                        std::int64_t valid_ms, std::string_view host, std::uint16_t port) {
+  if (std::find(node::kRoles.begin(), node::kRoles.end(), role) == node::kRoles.end())
     return sync::fail(Errc::invalid_input, "--role: '" + std::string(role) +
-                                               "' is not one of: technician, warehouse, driver, supervisor");
+                                               "' is not one of: technician, warehouse, driver, supervisor, admin");
   auto branch_ok = node::fieldText("--branch", branch, node::kMaxNameBytes, "name the branch");
   if (!branch_ok) return branch_ok.error();
   branch = *branch_ok;
+  const std::string option = role == "driver" ? "--driver" : "--technician";
+  auto person_ok = node::fieldText(option, person, node::kMaxNameBytes,
+                                   node::rolePerson(role) ? "a " + std::string(role) + "'s device names its " +
+                                                                std::string(role) + " (" + option + " NAME)"
+                                                          : "");
+  if (!person_ok) return person_ok.error();
+  if (!node::rolePerson(role) && !person_ok->empty())
+    return sync::fail(Errc::invalid_input, option + ": only a technician's or a driver's device names a person");
   if (valid_ms <= 0) return sync::fail(Errc::invalid_input, "--expires: must be positive");
   auto held = impl_->lock();
   sync::Address address{std::string(host), port};
@@ -38,13 +46,13 @@ Result<std::string> Server::enrollToken(std::string_view branch, std::string_vie
   const Id token = sync::randomId();
   const std::int64_t expires = impl_->now() + valid_ms;
   auto ok = impl_->guarded([&]() -> Status {
-    impl_->store->addToken(sync::hashBytes(token.view()), std::string(branch), std::string(role), expires);
+    impl_->store->addToken(sync::hashBytes(token.view()), {std::string(branch), std::string(role), *person_ok, expires, false, {}});
     return {};
   });
   if (!ok) return ok.error();
   return sync::encodeTicket({address.host, address.port, impl_->signing_key.publicKey(), std::string(token.view()),
                              std::string(impl_->merged->company()), std::string(branch), std::string(role),
-                             static_cast<std::uint64_t>(expires)});
+                             static_cast<std::uint64_t>(expires), *person_ok});
 }
 
 Result<std::vector<Device>> Server::devices() {
@@ -77,11 +85,37 @@ Result<node::ExceptionView> Server::showException(std::string_view ref) {
   return node::Exceptions(*impl_->merged).show(ref);
 }
 
-Result<node::Resolved> Server::resolveException(std::string_view ref, const node::Resolution& how) {
+Result<node::Resolved> Server::resolveException(std::string_view ref, const node::Resolution& how, Decision decision) {
   auto held = impl_->lock();
-  auto r = node::Exceptions(*impl_->merged).resolve(ref, how);
+  node::Exceptions queue(*impl_->merged);
+  auto view = queue.show(ref);
+  if (!view) return view.error();
+  const bool quarantined = view->row.kind == "quarantined";
+  if (quarantined && decision == Decision::none)
+    return sync::fail(Errc::invalid_input, "--release or --reject: exception " + view->row.number +
+                                               " holds ops in quarantine; release them (apply) or reject them");
+  if (!quarantined && decision != Decision::none)
+    return sync::fail(Errc::invalid_input, std::string(decision == Decision::release ? "--release" : "--reject") +
+                                               ": only a quarantined exception holds ops");
+  node::Resolution decided = how;
+  if (quarantined) {
+    // Checked before the decision is made: nothing is decided without its note.
+    if (auto note = node::fieldText("--note", how.note, node::kMaxTextBytes, "say why"); !note) return note.error();
+    if (view->subjects.size() != 1) return sync::fail(Errc::internal, "exception " + view->row.number + " names no device");
+    auto n = impl_->guarded([&]() -> Result<std::uint64_t> {
+      auto tx = impl_->store->transaction();
+      const std::uint64_t count = impl_->store->decide(view->subjects[0], decision == Decision::release, impl_->now());
+      tx.commit();
+      return count;
+    });
+    if (!n) return n.error();
+    impl_->log("exception " + view->row.number + ": " + std::to_string(*n) + " held ops of device " +
+               view->subjects[0].hex() + (decision == Decision::release ? " released" : " rejected"));
+    decided.held_ops_decided = true;
+  }
+  auto r = queue.resolve(ref, decided);
   if (!r) return r;
-  if (auto ok = impl_->pipeline->forward(); !ok) return ok.error();
+  if (auto ok = impl_->pipeline->catchUp(); !ok) return ok.error();  // released ops are merged and forwarded
   return r;
 }
 

@@ -14,6 +14,7 @@
 
 #include "node/field_table.h"
 #include "node/key_file.h"
+#include "node/rights.h"
 #include "server/internal/server_impl.h"
 #include "sync/codec.h"
 #include "sync/ticket.h"
@@ -380,12 +381,13 @@ Device Server::Impl::admit(const pb::Envelope& e, const sync::ServerHandshake& h
     // exceptions every device pulls) would let the new device's ops collide with them.
     if (*node == merged->nodeId() || !store->ownOps(*node, 0, 1).empty())
       throw SessionError{Errc::refused, "device id " + node->hex() + " already has ops in the log"};
-    const Device d{*node, *key_bytes, t->branch, t->role, at, at, offset, 0, 0, 0, std::nullopt};
+    const Device d{*node, *key_bytes, t->branch, t->role, at, at, offset, 0, 0, 0, std::nullopt, t->person};
     auto tx = store->transaction();
     store->useToken(token, *node, at);
     store->addDevice(d);
     tx.commit();
-    log(who + ": enrolled device " + node->hex() + " as " + d.branch + "/" + d.role);
+    log(who + ": enrolled device " + node->hex() + " as " + d.branch + "/" + d.role +
+        (d.person.empty() ? "" : "/" + d.person));
     return d;
   });
   held.unlock();
@@ -421,17 +423,34 @@ pb::Envelope Server::Impl::push(Device& device, const pb::Push& push) {
       throw SessionError{Errc::malformed, "the batch skips from seq " + std::to_string(expect - 1) + " to " +
                                               std::to_string(op.id.seq) + "; push again from the watermark"};
     if (op.id.seq < expect) continue;  // held already
-    // An op no node makes (a modified client): refused, naming it. Quarantine will keep such ops instead.
+    // An op no node makes (a modified client): refused, naming it.
     if (auto ok = node::checkPushedOp(op); !ok) throw SessionError{Errc::invalid_input, ok.error().message};
     ++expect;
   }
   auto held = lock();
+  // Each new op within the device's rights, judged on the merged state
+  // (docs/scopes.md); one outside them is held in quarantine.
+  std::vector<std::string> outside(ops->size());
+  const node::Principal who{device.node, device.branch, device.role, device.person};
+  node::Rights rights(*merged);
+  for (std::size_t i = 0; i < ops->size(); ++i) {
+    if ((*ops)[i].id.seq <= device.watermark) continue;
+    auto ok = rights.check(who, (*ops)[i]);
+    if (ok) continue;
+    if (ok.error().code != Errc::refused) throw SessionError{Errc::unavailable, "judging a pushed op failed: " + ok.error().message};
+    outside[i] = ok.error().message;
+  }
+  const bool quarantined = std::any_of(outside.begin(), outside.end(), [](const std::string& s) { return !s.empty(); });
   sessionWork([&] {
     auto tx = store->transaction();
-    device.watermark = store->appendPush(device.node, *ops, push.batch(), push.signature(), now());
+    device.watermark = store->appendPush(device.node, *ops, outside, push.batch(), push.signature(), now());
     tx.commit();
   });
   // Committed and acknowledged whatever the merge does: the merge catches up later.
+  if (quarantined) {
+    log("device " + device.node.hex() + ": ops outside its rights held in quarantine");
+    if (auto ok = pipeline->raiseQuarantine(device); !ok) log("raising quarantined failed: " + ok.error().message);
+  }
   if (auto ok = pipeline->checkClock(device, *ops, now()); !ok) log("raising clock_skew failed: " + ok.error().message);
   if (auto ok = pipeline->catchUp(); !ok) log("merging into merged.db failed (will retry): " + ok.error().message);
   pb::Envelope ack;

@@ -45,6 +45,7 @@ struct Device {
   std::uint64_t watermark = 0;  // its highest seq held here, contiguous from 1
   std::uint64_t cursor = 0;     // the server sequence it last pulled from
   std::optional<std::int64_t> revoked_at;
+  std::string person;  // a technician's or driver's name (docs/scopes.md)
 };
 
 class Server {
@@ -61,8 +62,10 @@ class Server {
   ~Server();
 
   // Admin. An empty host means the address the server last listened on.
-  Result<std::string> enrollToken(std::string_view branch, std::string_view role, std::int64_t valid_ms,
-                                  std::string_view host, std::uint16_t port);
+  // `role` is one of node::kRoles; a technician or driver names its
+  // `person` (node::rolePerson), other roles none (docs/scopes.md).
+  Result<std::string> enrollToken(std::string_view branch, std::string_view role, std::string_view person,
+                                  std::int64_t valid_ms, std::string_view host, std::uint16_t port);
   Result<std::vector<Device>> devices();
   Status revoke(std::string_view device_hex);
   Result<std::string> exportJson();  // the merged state, as `fieldsync export` prints it
@@ -70,7 +73,12 @@ class Server {
   // resolving here is an op that every node pulls.
   Result<std::vector<node::ExceptionRow>> exceptions(bool include_resolved);
   Result<node::ExceptionView> showException(std::string_view ref);
-  Result<node::Resolved> resolveException(std::string_view ref, const node::Resolution& how);
+  // A quarantined exception is resolved by a decision on its device's held
+  // ops: released (merged and sent to every device) or rejected (kept for
+  // the audit, never applied); other exceptions take none.
+  enum class Decision { none, release, reject };
+  Result<node::Resolved> resolveException(std::string_view ref, const node::Resolution& how,
+                                          Decision decision = Decision::none);
   Result<std::string> digest();
   Result<std::uint64_t> opCount();
   std::string publicKeyHex() const;

@@ -33,6 +33,7 @@ std::string encodeTicket(const EnrollmentTicket& t) {
   m.set_branch(t.branch);
   m.set_role(t.role);
   m.set_expires_ms(t.expires_ms);
+  m.set_person(t.person);
   const std::string raw = m.SerializeAsString();
   std::string out(sodium_base64_encoded_len(raw.size(), kVariant), '\0');
   sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(raw.data()), raw.size(), kVariant);
@@ -56,10 +57,10 @@ Result<EnrollmentTicket> decodeTicket(std::string_view text) {
   auto key = publicKeyFromBytes(m.server_key());
   if (!key || m.token().size() != 16 || m.host().empty() || m.port() == 0 || m.port() > 65535)
     return bad("it is incomplete; copy it again");
-  for (const std::string* field : {&m.host(), &m.company(), &m.branch(), &m.role()})
+  for (const std::string* field : {&m.host(), &m.company(), &m.branch(), &m.role(), &m.person()})
     if (!isValidUtf8(*field)) return bad("it is damaged (text that is not UTF-8); copy it again");
   return EnrollmentTicket{m.host(), static_cast<std::uint16_t>(m.port()), *key, m.token(), m.company(),
-                          m.branch(), m.role(), m.expires_ms()};
+                          m.branch(), m.role(), m.expires_ms(), m.person()};
 }
 
 }  // namespace fieldsync::sync

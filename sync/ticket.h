@@ -20,6 +20,7 @@ struct EnrollmentTicket {
   std::string token;  // 16 bytes
   std::string company, branch, role;
   std::uint64_t expires_ms = 0;
+  std::string person;  // a technician's or driver's name (docs/scopes.md); empty for other roles
 };
 
 // A server address as written, "HOST:PORT" or "[IPv6]:PORT" (the last

@@ -134,20 +134,23 @@ std::vector<Command> commands() {
                {{"kind", "KIND", "warehouse, bin, van, transit, supplier, customer, consumed, scrap, loss or repair", true},
                 {"name", "NAME", "display name"},
                 {"technician", "NAME", "the technician a van is assigned to"},
-                {"allow-negative", "", "stock here may go below zero"}},
+                {"allow-negative", "", "stock here may go below zero"},
+                {"branch", "NAME", "the branch it belongs to (default: shared by every branch)"}},
                [](Node& n, const Args& a) -> Result<Table> {
                  TRY(kind, parseName<LocationKind>(a.get("kind"), "--kind"));
-                 return shown(
-                     Catalogue(n).addLocation({a.pos(0), a.get("name"), kind, a.get("technician"), a.flag("allow-negative")}));
+                 return shown(Catalogue(n).addLocation(
+                     {a.pos(0), a.get("name"), kind, a.get("technician"), a.flag("allow-negative"), a.get("branch")}));
                }});
   c.push_back({"location", "set", {"CODE"}, "change a location's fields (only those given)",
                {{"name", "NAME", "display name"},
                 {"technician", "NAME", "hand a van over to this technician (from --at on)"},
                 {"allow-negative", "", "stock here may go below zero (--allow-negative=false: may not)"},
-                {"at", "TIME", "when the van changed hands, UTC; default now"}},
+                {"at", "TIME", "when the van changed hands, UTC; default now"},
+                {"branch", "NAME", "move it to this branch ('': shared by every branch)"}},
                [](Node& n, const Args& a) -> Result<Table> {
                  TRY(at, optTime(a));
-                 LocationEdit e{a.pos(0), {}, {}, {}, at};
+                 LocationEdit e{a.pos(0), {}, {}, {}, at, {}};
+                 if (a.has("branch")) e.branch = a.get("branch");
                  if (a.has("name")) e.name = a.get("name");
                  if (a.has("technician")) e.technician = a.get("technician");
                  if (a.has("allow-negative")) e.allow_negative = a.flag("allow-negative");
@@ -342,9 +345,9 @@ std::vector<Command> commands() {
                }});
   c.push_back({"shipment", "create", {}, "create a shipment",
                {{"customer", "NAME", "recipient customer", true}, {"site", "NAME", "site"},
-                {"from", "LOC", "where the goods leave", true}},
+                {"from", "LOC", "where the goods leave", true}, {"driver", "NAME", "who delivers it"}},
                [](Node& n, const Args& a) {
-                 return shown(Shipments(n).create(a.get("customer"), a.get("site"), a.get("from")));
+                 return shown(Shipments(n).create(a.get("customer"), a.get("site"), a.get("from"), a.get("driver")));
                }});
   c.push_back({"shipment", "add", {"SHIPMENT", "ITEM"}, "add a line (before dispatch)", {kQty, kSerial, kForce},
                [](Node& n, const Args& a) -> Result<Table> {

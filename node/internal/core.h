@@ -11,6 +11,7 @@
 
 #include "node/internal/store.h"
 #include "node/node.h"
+#include "node/rights.h"
 #include "node/stock.h"
 
 namespace fieldsync::node {
@@ -85,6 +86,11 @@ struct Node::Core {
   Id node, company;
   std::string company_name;
   std::uint64_t seq = 0;
+  // Who this device was enrolled as (settings sync.branch, sync.role,
+  // sync.person; read by refresh()). With a role, emit() refuses a domain
+  // op outside its rights (node/rights.h); without one (not enrolled, the
+  // server's replica) nothing is judged.
+  std::optional<Principal> principal;
 
   Core(std::unique_ptr<Store> s, NodeOptions options, sync::HlcTime last);
 
@@ -175,6 +181,9 @@ struct Shortfall {
   std::string named;                                // the first few, as "document (time)"
 };
 Shortfall shortfall(Node::Core& core, const Id& item, const Id& location);
+
+// node/rights.h's rule, for emit() and the Rights class.
+sync::Status checkRights(Node::Core& core, const Principal& who, const Op& op);
 
 template <class S>
 sync::Status Node::Core::checkTransition(const EntityRef& what, std::string_view noun, S to, std::int64_t at) {

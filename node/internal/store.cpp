@@ -125,6 +125,13 @@ Attributes Store::entity(sync::EntityType type, const Id& id) {
   return out;
 }
 
+std::optional<Id> Store::writer(sync::EntityType type, const Id& id, FieldId field) {
+  Query q(impl_->db.stmt("SELECT node FROM registers WHERE entity_type = ? AND entity = ? AND field = ?"),
+          static_cast<std::int64_t>(type), id, field);
+  if (!q.step()) return std::nullopt;
+  return q->id(0);
+}
+
 std::vector<Id> Store::entityIds(sync::EntityType type) {
   Query q(impl_->db.stmt("SELECT DISTINCT entity FROM registers WHERE entity_type = ? ORDER BY entity"),
           static_cast<std::int64_t>(type));

@@ -122,6 +122,8 @@ class Store {
   // Registers: last writer wins by stamp.
   void writeRegister(const sync::RegisterKey& key, const sync::Register& reg);
   Attributes entity(sync::EntityType type, const sync::Id& id);
+  // The node whose write of `field` wins (none: the field was never written).
+  std::optional<sync::Id> writer(sync::EntityType type, const sync::Id& id, FieldId field);
   std::vector<sync::Id> entityIds(sync::EntityType type);
   // Cases, visits, shipments, stock documents or exceptions whose register `field`
   // holds `value` (text or blob).

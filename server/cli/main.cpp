@@ -19,11 +19,11 @@ namespace {
 const cli::Program kProgram("fieldsync-server");
 
 Table devicesTable(const std::vector<server::Device>& devices) {
-  Table t{{"device", "branch", "role", "enrolled", "last_contact", "clock_offset_ms", "ops_received", "watermark",
+  Table t{{"device", "branch", "role", "person", "enrolled", "last_contact", "clock_offset_ms", "ops_received", "watermark",
            "cursor", "revoked"},
           {}};
   for (const server::Device& d : devices)
-    t.rows.push_back({d.node.hex(), d.branch, d.role, cli::Time{d.enrolled_at},
+    t.rows.push_back({d.node.hex(), d.branch, d.role, d.person, cli::Time{d.enrolled_at},
                       d.last_contact ? cli::Cell{cli::Time{d.last_contact}} : cli::Cell{}, d.clock_offset_ms,
                       static_cast<std::int64_t>(d.ops_received), static_cast<std::int64_t>(d.watermark),
                       static_cast<std::int64_t>(d.cursor),
@@ -73,10 +73,15 @@ int runMain(int argc, char** argv) {
   app.add_flag("--json", json, "print results as JSON");
   app.require_subcommand(0, 1);
 
-  std::string branch, role, expires = "24h", address;
+  std::string branch, role, technician, driver, expires = "24h", address;
   CLI::App* token = app.add_subcommand("enroll-token", "print a single-use enrollment string for one device");
   token->add_option("--branch", branch, "the branch the device joins")->type_name("NAME")->required();
-  token->add_option("--role", role, "technician, warehouse, driver or supervisor")->type_name("ROLE")->required();
+  token->add_option("--role", role, "technician, warehouse, driver, supervisor or admin (docs/scopes.md)")
+      ->type_name("ROLE")
+      ->required();
+  auto* tech_option =
+      token->add_option("--technician", technician, "a technician's device: whose (her van, her cases)")->type_name("NAME");
+  token->add_option("--driver", driver, "a driver's device: whose (his shipments)")->type_name("NAME")->excludes(tech_option);
   token->add_option("--expires", expires, "how long the string is valid (30m, 24h, 7d)")->capture_default_str()->type_name("DURATION");
   token->add_option("--address", address, "where devices reach the server (default: where it last listened)")
       ->type_name("HOST:PORT");
@@ -102,6 +107,9 @@ int runMain(int argc, char** argv) {
   resolve->add_option("--transfer-from", transfer_from,
                       "or a transfer of the shortfall from LOC, dated before it went below zero")
       ->type_name("LOC");
+  bool release = false, reject = false;
+  auto* release_flag = resolve->add_flag("--release", release, "quarantined: apply the held ops and send them to every device");
+  resolve->add_flag("--reject", reject, "quarantined: never apply the held ops (they stay for the audit)")->excludes(release_flag);
   if (auto done = kProgram.parse(app, argc, argv)) return *done;
 
   // Serving options are checked before anything is created.
@@ -126,7 +134,9 @@ int runMain(int argc, char** argv) {
       if (!parsed) return kProgram.usage("--address: " + parsed.error().message);
       to = *parsed;
     }
-    auto ticket = s.enrollToken(branch, role, *valid, to.host, to.port);
+    if (!technician.empty() && role != "technician") return kProgram.usage("--technician: only with --role technician");
+    if (!driver.empty() && role != "driver") return kProgram.usage("--driver: only with --role driver");
+    auto ticket = s.enrollToken(branch, role, role == "driver" ? driver : technician, *valid, to.host, to.port);
     if (!ticket) return kProgram.fail(ticket.error());
     std::printf("%s\n", ticket->c_str());
     return cli::kOk;
@@ -156,7 +166,8 @@ int runMain(int argc, char** argv) {
         if (!q) return kProgram.fail(q.error());
         qty = *q;
       }
-      return print(s.resolveException(ref, {note, qty, transfer_from}));
+      using D = server::Server::Decision;
+      return print(s.resolveException(ref, {note, qty, transfer_from}, release ? D::release : reject ? D::reject : D::none));
     }
     return print(s.exceptions(all));
   }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "node/field_table.h"
 #include "storage/sqlite.h"
 
 namespace fieldsync::server {
@@ -76,6 +77,30 @@ Status MergePipeline::checkClock(const Device& device, const std::vector<sync::O
   return forwardIf(node::Reconciler(merged_).raise(
       {"clock_skew", {device.node}, "device " + device.node.hex() + " (" + device.branch + "/" + device.role + ")",
        detail, "fix the device's clock (NTP, time zone); its ops were applied", static_cast<std::int64_t>(last)}));
+}
+
+Status MergePipeline::raiseQuarantine(const Device& device) {
+  std::vector<HeldOp> held;
+  std::uint64_t ever = 0;
+  try {
+    held = store_.held(device.node);
+    ever = store_.quarantinedEver(device.node);
+  } catch (const storage::StoreError& e) {
+    return e.error();
+  }
+  if (held.empty()) return {};
+  std::string detail = std::to_string(held.size()) + " ops held, never applied: ";
+  const std::size_t shown = std::min<std::size_t>(held.size(), 5);
+  for (std::size_t i = 0; i < shown; ++i)
+    detail += (i ? "; " : "") + std::string("op ") + std::to_string(held[i].op.id.seq) + " (" +
+              node::opLabel(held[i].op) + "): " + held[i].reason;
+  if (held.size() > shown) detail += "; and " + std::to_string(held.size() - shown) + " more";
+  std::string who = device.branch + "/" + device.role + (device.person.empty() ? "" : "/" + device.person);
+  return forwardIf(node::Reconciler(merged_).raise(
+      {"quarantined", {device.node}, "device " + device.node.hex() + " (" + who + ")", detail,
+       "release them to apply them (fieldsync-server exceptions resolve X --note ... --release) or reject them "
+       "(--reject); check the device: a modified or misconfigured client wrote outside its rights",
+       static_cast<std::int64_t>(ever)}));
 }
 
 }  // namespace fieldsync::server

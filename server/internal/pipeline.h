@@ -43,6 +43,9 @@ class MergePipeline {
   // exception naming the device and the offset; the ops are applied all
   // the same: sync never stops for a bad clock.
   Status checkClock(const Device& device, const std::vector<sync::Op>& ops, std::int64_t now);
+  // The device's held ops (docs/scopes.md, "Quarantine") as one quarantined
+  // exception naming the device, reopened whenever more are held.
+  Status raiseQuarantine(const Device& device);
 
  private:
   Status forwardIf(Result<std::uint64_t> written);

@@ -127,6 +127,7 @@ awaitable<void> Session::converse() {
   w->set_server_time_ms(static_cast<std::uint64_t>(hub_.now()));
   w->set_branch(device.branch);
   w->set_role(device.role);
+  w->set_person(device.person);
   queueSealed(welcome);
   hub_.log(who_ + ": connected (" + device.branch + "/" + device.role + ", watermark " +
            std::to_string(device.watermark) + ")");

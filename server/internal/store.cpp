@@ -36,6 +36,16 @@ CREATE TABLE batches(id INTEGER PRIMARY KEY, node BLOB NOT NULL, received_at INT
                      first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL, batch BLOB NOT NULL,
                      signature BLOB NOT NULL);
 )sql",
+    R"sql(
+ALTER TABLE tokens ADD COLUMN person TEXT NOT NULL DEFAULT '';
+ALTER TABLE devices ADD COLUMN person TEXT NOT NULL DEFAULT '';
+-- Pushed ops outside their device's rights (docs/scopes.md, "Quarantine"):
+-- held here, in no pull and not merged, until a supervisor releases them
+-- (into ops, at the head) or rejects them. Their batches stay in batches.
+CREATE TABLE quarantine(node BLOB NOT NULL, seq INTEGER NOT NULL, body BLOB NOT NULL, reason TEXT NOT NULL,
+                        received_at INTEGER NOT NULL, decision TEXT, decided_at INTEGER,
+                        PRIMARY KEY(node, seq)) WITHOUT ROWID;
+)sql",
 };
 
 Device deviceAt(const Stmt& s) {
@@ -53,12 +63,13 @@ Device deviceAt(const Stmt& s) {
   d.watermark = static_cast<std::uint64_t>(s.i64(8));
   d.cursor = static_cast<std::uint64_t>(s.i64(9));
   if (!s.isNull(10)) d.revoked_at = s.i64(10);
+  d.person = s.text(11);
   return d;
 }
 
 #define FIELDSYNC_DEVICE_COLUMNS                                                                                        \
   "SELECT node, sign_pk, branch, role, enrolled_at, last_contact, clock_offset_ms, ops_received, watermark, " \
-  "cursor, revoked_at FROM devices "
+  "cursor, revoked_at, person FROM devices "
 
 std::string_view bytes(const sync::Hash& h) { return {reinterpret_cast<const char*>(h.data()), h.size()}; }
 
@@ -97,23 +108,24 @@ void ServerStore::setMeta(const std::string& key, const std::string& value) {
       .run();
 }
 
-void ServerStore::addToken(const sync::Hash& token_hash, const std::string& branch, const std::string& role,
-                           std::int64_t expires_at) {
-  Stmt& s = db_->stmt("INSERT INTO tokens(hash, branch, role, expires_at) VALUES(?, ?, ?, ?)");
+void ServerStore::addToken(const sync::Hash& token_hash, const Token& t) {
+  Stmt& s = db_->stmt("INSERT INTO tokens(hash, branch, role, person, expires_at) VALUES(?, ?, ?, ?, ?)");
   Query q(s);
   s.bindBlob(1, bytes(token_hash));
-  s.bind(2, std::string_view(branch));
-  s.bind(3, std::string_view(role));
-  s.bind(4, expires_at);
+  s.bind(2, std::string_view(t.branch));
+  s.bind(3, std::string_view(t.role));
+  s.bind(4, std::string_view(t.person));
+  s.bind(5, t.expires_at);
   q.run();
 }
 
 std::optional<Token> ServerStore::token(const sync::Hash& token_hash) {
-  Stmt& s = db_->stmt("SELECT branch, role, expires_at, used_at IS NOT NULL, used_by FROM tokens WHERE hash = ?");
+  Stmt& s =
+      db_->stmt("SELECT branch, role, person, expires_at, used_at IS NOT NULL, used_by FROM tokens WHERE hash = ?");
   Query q(s);
   s.bindBlob(1, bytes(token_hash));
   if (!q.step()) return std::nullopt;
-  return Token{q->text(0), q->text(1), q->i64(2), q->i64(3) != 0, q->optId(4)};
+  return Token{q->text(0), q->text(1), q->text(2), q->i64(3), q->i64(4) != 0, q->optId(5)};
 }
 
 void ServerStore::useToken(const sync::Hash& token_hash, const Id& node, std::int64_t at) {
@@ -125,12 +137,14 @@ void ServerStore::useToken(const sync::Hash& token_hash, const Id& node, std::in
 }
 
 void ServerStore::addDevice(const Device& d) {
-  Stmt& s = db_->stmt("INSERT INTO devices(node, sign_pk, branch, role, enrolled_at) VALUES(?, ?, ?, ?, ?)");
+  Stmt& s =
+      db_->stmt("INSERT INTO devices(node, sign_pk, branch, role, person, enrolled_at) VALUES(?, ?, ?, ?, ?, ?)");
   Query q(s, d.node);
   s.bindBlob(2, std::string_view(reinterpret_cast<const char*>(d.key.data()), d.key.size()));
   s.bind(3, std::string_view(d.branch));
   s.bind(4, std::string_view(d.role));
-  s.bind(5, d.enrolled_at);
+  s.bind(5, std::string_view(d.person));
+  s.bind(6, d.enrolled_at);
   q.run();
 }
 
@@ -161,8 +175,8 @@ void ServerStore::setCursor(const Id& node, std::uint64_t cursor) {
   Query(db_->stmt("UPDATE devices SET cursor = ? WHERE node = ?"), cursor, node).run();
 }
 
-std::uint64_t ServerStore::appendPush(const Id& node, const std::vector<Op>& ops, const std::string& batch,
-                                      const std::string& signature, std::int64_t at) {
+std::uint64_t ServerStore::appendPush(const Id& node, const std::vector<Op>& ops, const std::vector<std::string>& held,
+                                      const std::string& batch, const std::string& signature, std::int64_t at) {
   std::uint64_t watermark = 0;
   {
     Query q(db_->stmt("SELECT watermark FROM devices WHERE node = ?"), node);
@@ -170,14 +184,24 @@ std::uint64_t ServerStore::appendPush(const Id& node, const std::vector<Op>& ops
     watermark = static_cast<std::uint64_t>(q->i64(0));
   }
   std::uint64_t added = 0, first = 0;
-  for (const Op& op : ops) {
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    const Op& op = ops[i];
     if (op.id.seq <= watermark) continue;  // already here: a re-sent batch
     if (!first) first = op.id.seq;
     const std::string body = sync::encodeOp(op);
-    Stmt& s = db_->stmt("INSERT INTO ops(node, seq, body) VALUES(?, ?, ?)");
-    Query q(s, op.id.node, op.id.seq);
-    s.bindBlob(3, body);
-    q.run();
+    if (!held[i].empty()) {
+      Stmt& s = db_->stmt("INSERT INTO quarantine(node, seq, body, reason, received_at) VALUES(?, ?, ?, ?, ?)");
+      Query q(s, op.id.node, op.id.seq);
+      s.bindBlob(3, body);
+      s.bind(4, std::string_view(held[i]));
+      s.bind(5, at);
+      q.run();
+    } else {
+      Stmt& s = db_->stmt("INSERT INTO ops(node, seq, body) VALUES(?, ?, ?)");
+      Query q(s, op.id.node, op.id.seq);
+      s.bindBlob(3, body);
+      q.run();
+    }
     watermark = op.id.seq;
     ++added;
   }
@@ -218,8 +242,9 @@ std::vector<LoggedOp> ServerStore::opsAfter(std::uint64_t cursor, const Id& excl
 }
 
 std::vector<Op> ServerStore::ownOps(const Id& node, std::uint64_t after_seq, std::size_t limit) {
-  Query q(db_->stmt("SELECT body FROM ops WHERE node = ? AND seq > ? ORDER BY seq LIMIT ?"), node, after_seq,
-          static_cast<std::int64_t>(limit));
+  Query q(db_->stmt("SELECT body FROM (SELECT seq, body FROM ops WHERE node = ?1 AND seq > ?2 UNION ALL "
+                    "SELECT seq, body FROM quarantine WHERE node = ?1 AND seq > ?2) ORDER BY seq LIMIT ?3"),
+          node, after_seq, static_cast<std::int64_t>(limit));
   std::vector<Op> out;
   while (q.step()) {
     auto op = sync::decodeOp(q->blob(0), sync::DecodeLimits{.max_bytes = 64u << 20, .max_fields = 4096});
@@ -227,6 +252,36 @@ std::vector<Op> ServerStore::ownOps(const Id& node, std::uint64_t after_seq, std
     out.push_back(std::move(op).value());
   }
   return out;
+}
+
+std::vector<HeldOp> ServerStore::held(const Id& node) {
+  Query q(db_->stmt("SELECT body, reason FROM quarantine WHERE node = ? AND decision IS NULL ORDER BY seq"), node);
+  std::vector<HeldOp> out;
+  while (q.step()) {
+    auto op = sync::decodeOp(q->blob(0), sync::DecodeLimits{.max_bytes = 64u << 20, .max_fields = 4096});
+    if (!op) throw StoreError("a held op does not decode: " + op.error().message);
+    out.push_back({std::move(op).value(), q->text(1)});
+  }
+  return out;
+}
+
+std::uint64_t ServerStore::quarantinedEver(const Id& node) {
+  Query q(db_->stmt("SELECT count(*) FROM quarantine WHERE node = ?"), node);
+  q.step();
+  return static_cast<std::uint64_t>(q->i64(0));
+}
+
+std::uint64_t ServerStore::decide(const Id& node, bool release, std::int64_t at) {
+  if (release) {  // at the head of the log: every cursor is before them
+    Query(db_->stmt("INSERT INTO ops(node, seq, body) SELECT node, seq, body FROM quarantine "
+                    "WHERE node = ? AND decision IS NULL ORDER BY seq"),
+          node)
+        .run();
+  }
+  Query(db_->stmt("UPDATE quarantine SET decision = ?, decided_at = ? WHERE node = ? AND decision IS NULL"),
+        std::string_view(release ? "released" : "rejected"), at, node)
+      .run();
+  return static_cast<std::uint64_t>(db_->changes());
 }
 
 std::uint64_t ServerStore::head() {

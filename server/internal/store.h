@@ -26,10 +26,15 @@ class Transaction;
 namespace fieldsync::server {
 
 struct Token {
-  std::string branch, role;
+  std::string branch, role, person;
   std::int64_t expires_at = 0;
   bool used = false;
   std::optional<sync::Id> used_by;  // the device it enrolled
+};
+
+struct HeldOp {  // in quarantine, undecided
+  sync::Op op;
+  std::string reason;  // the rule it breaks (node/rights.h)
 };
 
 struct LoggedOp {
@@ -48,8 +53,7 @@ class ServerStore {
   std::uint64_t metaNumber(const std::string& key);  // 0 when unset; throws StoreError when not a number
   void setMeta(const std::string& key, const std::string& value);
 
-  void addToken(const sync::Hash& token_hash, const std::string& branch, const std::string& role,
-                std::int64_t expires_at);
+  void addToken(const sync::Hash& token_hash, const Token& t);  // t.used and t.used_by are ignored
   std::optional<Token> token(const sync::Hash& token_hash);
   void useToken(const sync::Hash& token_hash, const sync::Id& node, std::int64_t at);
 
@@ -62,15 +66,23 @@ class ServerStore {
 
   // Appends a device's ops that are new here (seq > watermark), records the
   // signed batch, and returns the new watermark. Precondition: the ops are
-  // the device's own, in seq order, with no gap after the watermark.
-  std::uint64_t appendPush(const sync::Id& node, const std::vector<sync::Op>& ops, const std::string& batch,
-                           const std::string& signature, std::int64_t at);
+  // the device's own, in seq order, with no gap after the watermark. An op
+  // whose `held` entry (one per op) names a reason goes into quarantine,
+  // not the log; it counts for the watermark all the same.
+  std::uint64_t appendPush(const sync::Id& node, const std::vector<sync::Op>& ops, const std::vector<std::string>& held,
+                           const std::string& batch, const std::string& signature, std::int64_t at);
+  std::vector<HeldOp> held(const sync::Id& node);  // undecided, by seq
+  std::uint64_t quarantinedEver(const sync::Id& node);  // held, released and rejected
+  // Releases (into the log, at its head) or rejects (kept, marked) every
+  // undecided op of `node`; returns how many.
+  std::uint64_t decide(const sync::Id& node, bool release, std::int64_t at);
   // Appends ops the server itself made (exceptions); ops already here are skipped.
   void appendOwn(const std::vector<sync::Op>& ops);
   // Ops after `cursor` in server order, not made by `exclude`, at most `limit`.
   std::vector<LoggedOp> opsAfter(std::uint64_t cursor, const sync::Id& exclude, std::size_t limit);
   std::uint64_t head();
-  std::vector<sync::Op> ownOps(const sync::Id& node, std::uint64_t after_seq, std::size_t limit);  // by seq
+  // By seq, held ones too (a device restored from a backup takes back everything it made).
+  std::vector<sync::Op> ownOps(const sync::Id& node, std::uint64_t after_seq, std::size_t limit);
   std::uint64_t opCount();
 
  private:

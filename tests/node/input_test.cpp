@@ -39,7 +39,7 @@ TEST_CASE("text that is blank, not UTF-8, too long or holds control characters i
       {"a blank problem", [&] { return err(Cases(n).open({"Bakery", "", "", "", "   ", Priority::normal, {}})); }, "--problem: describe the problem"},
       {"a blank recipient", [&] { return err(Shipments(n).track(s, {ShipmentStatus::delivered, {}, " ", "", "", "", true})); }, "--recipient: proof of delivery needs"},
       {"a blank reason", [&] { return err(Stock(n).move(blank_reason)); }, "--reason: an adjustment needs a reason"},
-      {"a blank technician", [&] { return err(Catalogue(n).addLocation({"VAN-X", "", LocationKind::van, "\u00a0 ", false})); }, "--technician: a van needs"},
+      {"a blank technician", [&] { return err(Catalogue(n).addLocation({"VAN-X", "", LocationKind::van, "\u00a0 ", false, {}})); }, "--technician: a van needs"},
       {"a blank technician on a handover", [&] { return err(Catalogue(n).setLocation({"VAN-A", {}, " ", {}, {}})); }, "--technician: a van needs"},
       {"a technician for a warehouse", [&] { return err(Catalogue(n).setLocation({"WH1", {}, "zed", {}, {}})); }, "--technician: WH1 is not a van"},
       {"a blank note", [&] { return err(Exceptions(n).resolve("X-1", {" "})); }, "--note: say how"},

@@ -40,9 +40,9 @@ inline void addCatalogue(Node& n) {
   Catalogue c(n);
   REQUIRE(c.addItem({"PUMP", "Pump X1", true, 730, 0}));
   REQUIRE(c.addItem({"SEAL", "Seal kit", false, 0, 5000}));
-  REQUIRE(c.addLocation({"WH1", "Main warehouse", LocationKind::warehouse, "", false}));
-  REQUIRE(c.addLocation({"WH2", "", LocationKind::warehouse, "", false}));
-  REQUIRE(c.addLocation({"VAN-A", "", LocationKind::van, "alice", false}));
+  REQUIRE(c.addLocation({"WH1", "Main warehouse", LocationKind::warehouse, "", false, {}}));
+  REQUIRE(c.addLocation({"WH2", "", LocationKind::warehouse, "", false, {}}));
+  REQUIRE(c.addLocation({"VAN-A", "", LocationKind::van, "alice", false, {}}));
 }
 
 inline MoveSpec qtyMove(MoveKind kind, std::string item, std::string from, std::string to, double qty) {

@@ -75,8 +75,8 @@ TEST_CASE("every refused command leaves the database unchanged and names what wa
   const std::vector<Refusal> refusals{
       {"an empty item code", [&] { return err(Catalogue(n).addItem({" ", "", false, 0, 0})); }, Errc::invalid_input, "an item needs a code"},
       {"changing an item's tracking", [&] { return err(Catalogue(n).addItem({"SEAL", "", true, 0, 0})); }, Errc::refused, "tracking cannot change"},
-      {"a van without technician", [&] { return err(Catalogue(n).addLocation({"VAN-X", "", LocationKind::van, "", false})); }, Errc::invalid_input, "--technician"},
-      {"changing a location's kind", [&] { return err(Catalogue(n).addLocation({"WH1", "", LocationKind::van, "bob", false})); }, Errc::refused, "kind cannot change"},
+      {"a van without technician", [&] { return err(Catalogue(n).addLocation({"VAN-X", "", LocationKind::van, "", false, {}})); }, Errc::invalid_input, "--technician"},
+      {"changing a location's kind", [&] { return err(Catalogue(n).addLocation({"WH1", "", LocationKind::van, "bob", false, {}})); }, Errc::refused, "kind cannot change"},
       {"a unit of an unknown item", [&] { return err(Catalogue(n).registerUnit({"NOPE", "X1"})); }, Errc::not_found, "not a known item"},
       {"a unit of an item without serials", [&] { return err(Catalogue(n).registerUnit({"SEAL", "X1"})); }, Errc::invalid_input, "not tracked by serial"},
       {"installing an unregistered unit", [&] { return err(Catalogue(n).installUnit({"PUMP", "SN-404", "Bakery"})); }, Errc::not_found, "not a registered unit"},
@@ -551,7 +551,7 @@ TEST_CASE("edits on two devices write only the fields they change, and both surv
   TempDir dir;
   auto a = newNode(dir, "a.db"), b = newNode(dir, "b.db");
   REQUIRE(Catalogue(*a).addItem({"PUMP-X1", "Pump X1", true, 365, 2000}));
-  REQUIRE(Catalogue(*a).addLocation({"VAN-A", "", LocationKind::van, "alice", false}));
+  REQUIRE(Catalogue(*a).addLocation({"VAN-A", "", LocationKind::van, "alice", false, {}}));
   exchange(*a, *b);
   // Offline: A raises the low-stock mark and lets the van go negative; B renames and reassigns it.
   REQUIRE(Catalogue(*a).setItem({"PUMP-X1", {}, {}, 5000}));

@@ -25,7 +25,7 @@ NodeOptions fixed(std::mt19937_64& ids) {
 // The office's catalogue, stock and cases, which every device has before the day starts.
 void baseline(Node& office) {
   addCatalogue(office);
-  REQUIRE(Catalogue(office).addLocation({"VAN-B", "", LocationKind::van, "bob", false}));
+  REQUIRE(Catalogue(office).addLocation({"VAN-B", "", LocationKind::van, "bob", false, {}}));
   for (const char* loc : {"WH1", "VAN-A", "VAN-B"}) {
     MoveSpec seals = qtyMove(MoveKind::receipt, "SEAL", "", loc, 3);
     seals.at = kDay;

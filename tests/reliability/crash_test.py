@@ -110,7 +110,7 @@ for k in range(inits):
 server = Server()
 for d in devices:
     ticket = subprocess.run([args.server, "--data", f"{tmp}/srv", "enroll-token", "--branch", "north", "--role",
-                             "technician"], capture_output=True, text=True, check=True).stdout.strip()
+                             "admin"], capture_output=True, text=True, check=True).stdout.strip()
     fs(d, "enroll", ticket)
 fs("a", "item", "add", "SEAL")
 for d in devices:

@@ -34,7 +34,7 @@ void faultyDay(std::uint64_t seed, Tally& tally) {
   INFO("seed " << seed);
   TestServer s;
   TempDir dir;
-  Device a(s, dir, "a.db", "technician"), b(s, dir, "b.db", "warehouse"), c(s, dir, "c.db", "supervisor");
+  Device a(s, dir, "a.db", "admin"), b(s, dir, "b.db", "admin"), c(s, dir, "c.db", "admin");
   addCatalogue(*a.node);
   REQUIRE(a.sync());
   Proxy proxy(s.port);

@@ -49,7 +49,7 @@ void legitimateDeviceSyncs(TestServer& s, Device& d) {
 TEST_CASE("peers announcing huge frames and sending nothing cost the server no memory", "[server][hostile]") {
   TestServer s;
   TempDir dir;
-  Device d(s, dir, "d.db", "technician");
+  Device d(s, dir, "d.db", "admin");
   addCatalogue(*d.node);
   REQUIRE(d.sync());
   const std::size_t before = residentBytes();
@@ -70,7 +70,7 @@ TEST_CASE("peers announcing huge frames and sending nothing cost the server no m
 TEST_CASE("a flood of idle connections is held to its limits and a device still syncs", "[server][hostile]") {
   TestServer s;
   TempDir dir;
-  Device d(s, dir, "d.db", "technician");
+  Device d(s, dir, "d.db", "admin");
   addCatalogue(*d.node);
   net::asio::io_context io;
   std::vector<std::unique_ptr<net::tcp::socket>> peers;
@@ -85,7 +85,7 @@ TEST_CASE("a flood of idle connections is held to its limits and a device still 
 TEST_CASE("random bytes end their connection and change nothing", "[server][hostile]") {
   TestServer s;
   TempDir dir;
-  Device d(s, dir, "d.db", "technician");
+  Device d(s, dir, "d.db", "admin");
   addCatalogue(*d.node);
   REQUIRE(d.sync());
   const std::uint64_t ops = s.ops();
@@ -136,7 +136,7 @@ TEST_CASE("handshakes from one address are held to a rate and a device elsewhere
   TestServer s;
   s.server->setLimits({0, 1000, 1000, 10, 4});  // only the rate (10 a second) limits this flood
   TempDir dir;
-  Device d(s, dir, "d.db", "technician");
+  Device d(s, dir, "d.db", "admin");
   addCatalogue(*d.node);
   net::asio::io_context io;
   std::vector<std::unique_ptr<net::tcp::socket>> peers;

@@ -12,11 +12,11 @@ namespace {
 struct Field {
   TestServer s;
   TempDir dir;
-  Device a{s, dir, "a.db", "technician"}, b{s, dir, "b.db", "technician"}, sup{s, dir, "sup.db", "supervisor"};
+  Device a{s, dir, "a.db", "admin"}, b{s, dir, "b.db", "admin"}, sup{s, dir, "sup.db", "admin"};
 
   Field() {
     addCatalogue(*a.node);
-    REQUIRE(Catalogue(*a.node).addLocation({"VAN-B", "", LocationKind::van, "bob", false}));
+    REQUIRE(Catalogue(*a.node).addLocation({"VAN-B", "", LocationKind::van, "bob", false, {}}));
     syncAll();
   }
   void syncAll() {
@@ -256,7 +256,7 @@ TEST_CASE("a van's parts are judged by who held the van when they were taken", "
   // part was taken from a van that was not hers, whenever alice syncs.
   Field f;
   const bool synced_early = GENERATE(false, true);
-  REQUIRE(Catalogue(*f.a.node).addLocation({"VAN-A", "", LocationKind::van, "alice", false}));
+  REQUIRE(Catalogue(*f.a.node).addLocation({"VAN-A", "", LocationKind::van, "alice", false, {}}));
   REQUIRE(Stock(*f.a.node).move(qtyMove(MoveKind::receipt, "SEAL", "", "VAN-A", 2)));
   std::string c1, c2;
   for (std::string* c : {&c1, &c2}) {

@@ -29,7 +29,7 @@ TEST_CASE("a node restored from a backup older than its last sync takes back its
           "[server][reliability]") {
   TestServer s;
   TempDir dir;
-  Device a(s, dir, "a.db", "technician"), b(s, dir, "b.db", "warehouse");
+  Device a(s, dir, "a.db", "admin"), b(s, dir, "b.db", "admin");
   addCatalogue(*a.node);
   receive(*a.node, 3);
   REQUIRE(a.sync());

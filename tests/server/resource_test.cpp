@@ -55,7 +55,7 @@ TEST_CASE("with the server's disk full a sync fails as retryable, and succeeds w
   }
   TestServer s(disk.path + "/data");
   TempDir dir;
-  Device d(s, dir, "d.db", "technician");
+  Device d(s, dir, "d.db", "admin");
   addCatalogue(*d.node);
   REQUIRE(d.sync());
   disk.fill();

@@ -61,8 +61,11 @@ struct TestServer {
     return std::any_of(log.begin(), log.end(), [&](const std::string& l) { return l.find(text) != std::string::npos; });
   }
   std::uint64_t ops() { return *server->opCount(); }
-  std::string ticket(const std::string& role, std::int64_t valid_ms = 3'600'000) {
-    auto t = server->enrollToken("north", role, valid_ms, "127.0.0.1", port);
+  // A technician's device is alice's, a driver's dan's, unless `person` says otherwise.
+  std::string ticket(const std::string& role, std::int64_t valid_ms = 3'600'000, std::string person = {}) {
+    if (person.empty() && role == "technician") person = "alice";
+    if (person.empty() && role == "driver") person = "dan";
+    auto t = server->enrollToken("north", role, person, valid_ms, "127.0.0.1", port);
     REQUIRE(t);
     return *t;
   }

@@ -23,7 +23,7 @@ TEST_CASE("a server and three nodes working offline converge to identical export
           "[server][converge]") {
   TestServer s;
   TempDir dir;
-  Device tech(s, dir, "tech.db", "technician"), wh(s, dir, "wh.db", "warehouse"), driver(s, dir, "driver.db", "driver");
+  Device tech(s, dir, "tech.db", "admin"), wh(s, dir, "wh.db", "admin"), driver(s, dir, "driver.db", "admin");
   std::vector<Device*> all{&tech, &wh, &driver};
   addCatalogue(*wh.node);
   for (Device* d : {&wh, &tech, &driver}) REQUIRE(d->sync());
@@ -53,7 +53,7 @@ TEST_CASE("a connection cut at any byte offset of a push or pull loses and dupli
           "[server][faults]") {
   TestServer s;
   TempDir dir;
-  Device a(s, dir, "a.db", "technician"), b(s, dir, "b.db", "warehouse");
+  Device a(s, dir, "a.db", "admin"), b(s, dir, "b.db", "admin");
   addCatalogue(*a.node);
   REQUIRE(a.sync());
   REQUIRE(b.sync());
@@ -84,7 +84,7 @@ TEST_CASE("a connection cut at any byte offset of a push or pull loses and dupli
 TEST_CASE("what the server acknowledged survives a restart", "[server]") {
   TestServer s;
   TempDir dir;
-  Device a(s, dir, "a.db", "technician");
+  Device a(s, dir, "a.db", "admin");
   addCatalogue(*a.node);
   REQUIRE(a.sync());
   const std::string before = *s.server->exportJson();
@@ -111,7 +111,7 @@ void onServerLog(TestServer& s, const char* sql) {
 TEST_CASE("a store error in the middle of a push rolls back, and later pushes still work", "[server]") {
   TestServer s;
   TempDir dir;
-  Device a(s, dir, "a.db", "technician"), b(s, dir, "b.db", "technician");
+  Device a(s, dir, "a.db", "admin"), b(s, dir, "b.db", "admin");
   addCatalogue(*a.node);
   REQUIRE(a.sync());
   REQUIRE(b.sync());
@@ -174,7 +174,7 @@ TEST_CASE("an enrollment whose welcome was lost on the way is tried again and su
   TempDir dir;
   Proxy proxy(s.port);
   proxy.cutAfterServerFrames(2);  // the server's hello and stream header pass; its Welcome does not
-  const std::string ticket = *s.server->enrollToken("north", "driver", 3'600'000, "127.0.0.1", proxy.port());
+  const std::string ticket = *s.server->enrollToken("north", "driver", "dan", 3'600'000, "127.0.0.1", proxy.port());
   const std::string path = dir.file("d.db");
   auto cut = fieldsync::node::enroll(path, ticket, std::chrono::seconds(5));
   REQUIRE_FALSE(cut);
@@ -240,7 +240,7 @@ TEST_CASE("a key file is written whole, mode 0600, never through a link, and ref
 TEST_CASE("revoking a device ends its open session at once", "[server][security]") {
   TestServer s;
   TempDir dir;
-  Device a(s, dir, "a.db", "technician");
+  Device a(s, dir, "a.db", "admin");
   addCatalogue(*a.node);
   auto session = fieldsync::node::SyncSession::connect(*a.node, a.path, std::chrono::seconds(5));
   REQUIRE(session);
@@ -262,7 +262,7 @@ TEST_CASE("revoking a device ends its open session at once", "[server][security]
 TEST_CASE("one device holds a few sessions at most: a newer one ends the oldest", "[server][security]") {
   TestServer s;
   TempDir dir;
-  Device a(s, dir, "a.db", "technician");
+  Device a(s, dir, "a.db", "admin");
   addCatalogue(*a.node);
   std::vector<std::unique_ptr<fieldsync::node::SyncSession>> sessions;
   for (int i = 0; i < 6; ++i) {
@@ -285,7 +285,7 @@ TEST_CASE("one device holds a few sessions at most: a newer one ends the oldest"
 TEST_CASE("an unenrolled, revoked or impostor device is refused and changes nothing", "[server][security]") {
   TestServer s;
   TempDir dir;
-  Device a(s, dir, "a.db", "technician");
+  Device a(s, dir, "a.db", "admin");
   addCatalogue(*a.node);
   REQUIRE(a.sync());
   const std::uint64_t ops = s.ops();
@@ -345,7 +345,7 @@ TEST_CASE("ops no node makes are refused by the server, naming the op and the fi
   using fieldsync::sync::Field;
   TestServer s;
   TempDir dir;
-  Device a(s, dir, "a.db", "technician");
+  Device a(s, dir, "a.db", "admin");
   addCatalogue(*a.node);
   REQUIRE(a.sync());
   const std::uint64_t ops = s.ops();
@@ -389,7 +389,7 @@ TEST_CASE("a tampered, replayed or truncated frame ends the session with an erro
           "[server][security]") {
   TestServer s;
   TempDir dir;
-  Device a(s, dir, "a.db", "technician");
+  Device a(s, dir, "a.db", "admin");
   addCatalogue(*a.node);
   REQUIRE(a.sync());
   Proxy proxy(s.port);

@@ -1,0 +1,178 @@
+// The rights of each role (docs/scopes.md, "Rights").
+#include "node/rights.h"
+
+#include <algorithm>
+
+#include "node/internal/core.h"
+
+namespace fieldsync::node {
+
+bool rolePerson(std::string_view role) { return role == "technician" || role == "driver"; }
+
+namespace {
+
+bool same(std::string_view a, std::string_view b) { return sync::normaliseSerial(a) == sync::normaliseSerial(b); }
+
+// One op judged for one principal.
+struct Judge {
+  Node::Core& core;
+  const Principal& who;
+  const Op& op;
+  const Attributes fields = fieldsOf(op);
+
+  bool is(std::string_view role) const { return who.role == role; }
+  Status no(const std::string& why) const { return sync::fail(Errc::refused, "a " + who.role + " " + why); }
+  std::string code(EntityType type, const Id& id) const {
+    const std::string c = core.codeOf(type, id);
+    return c.empty() ? id.hex() : c;
+  }
+
+  // A field of the op, else of the entity's register in the state.
+  std::optional<Id> ref(EntityType type, const Id& id, FieldId f) const {
+    if (auto mine = idOf(fields, f); mine && !op.isFact() && op.entity == id) return mine;
+    return idOf(core.store->entity(type, id), f);
+  }
+
+  // Locations: their branch, and whose van.
+  std::string branchOf(const Id& location) const {
+    if (!op.isFact() && op.entity_type == EntityType::location && op.entity == location && fields.count(location_f::branch))
+      return textOf(fields, location_f::branch);
+    return textOf(core.store->entity(EntityType::location, location), location_f::branch);
+  }
+  bool inBranch(const std::optional<Id>& location) const {
+    if (!location) return true;
+    const std::string b = branchOf(*location);
+    return b.empty() || same(b, who.branch);
+  }
+  Status branchOnly(std::initializer_list<std::optional<Id>> locations, std::string_view rule) const {
+    for (const auto& l : locations)
+      if (!inBranch(l)) return no(std::string(rule) + ": " + code(EntityType::location, *l) + " belongs to " + branchOf(*l));
+    return {};
+  }
+  bool ownVan(const std::optional<Id>& location, std::int64_t at) const {
+    if (!location) return false;
+    const Attributes a = core.store->entity(EntityType::location, *location);
+    return intOf(a, location_f::kind) == static_cast<std::int64_t>(LocationKind::van) && inBranch(location) &&
+           !who.person.empty() && same(core.technicianAt(*location, at), who.person);
+  }
+  std::string vanHolder(const Id& location, std::int64_t at) const {
+    const Attributes a = core.store->entity(EntityType::location, location);
+    if (intOf(a, location_f::kind) != static_cast<std::int64_t>(LocationKind::van))
+      return code(EntityType::location, location) + " is not a van";
+    return code(EntityType::location, location) + " is held by " + core.technicianAt(location, at);
+  }
+
+  // A case is a technician's when a visit sends it there, or it opened the
+  // case; one the state does not know yet is a new one.
+  bool ownCase(const std::optional<Id>& c) const {
+    if (!c) return true;
+    if (core.store->entity(EntityType::service_case, *c).empty()) return true;
+    if (core.store->writer(EntityType::service_case, *c, case_f::number) == who.node) return true;
+    for (const Id& v : core.store->findEntities(EntityType::visit, visit_f::service_case, idField(0, *c).value))
+      if (same(textOf(core.store->entity(EntityType::visit, v), visit_f::technician), who.person)) return true;
+    return false;
+  }
+  Status caseOnly(const std::optional<Id>& c) const {
+    if (ownCase(c)) return {};
+    return no("works only on its own cases: " + code(EntityType::service_case, *c) + " is not assigned to " +
+              who.person);
+  }
+
+  // Shipments: where from, and who drives.
+  Status shipmentOnly(const std::optional<Id>& s) const {
+    if (!s) return no("records only its own shipments");
+    if (is("driver")) {
+      const Attributes a = core.store->entity(EntityType::shipment, *s);
+      if (a.empty() || same(textOf(a, shipment_f::driver), who.person)) return {};
+      const std::string driver = textOf(a, shipment_f::driver);
+      return no("records only its own shipments: " + code(EntityType::shipment, *s) +
+                (driver.empty() ? " has no driver" : " is driven by " + driver));
+    }
+    return branchOnly({ref(EntityType::shipment, *s, shipment_f::origin)}, "ships only from its branch's locations");
+  }
+
+  // The virtual locations every node writes at init (node.cpp): anyone's.
+  bool defaultLocation() const {
+    return std::any_of(kDefaultLocations.begin(), kDefaultLocations.end(), [&](const DefaultLocation& d) {
+      return op.entity == core.locationId(d.code) && fields.size() == 2 && textOf(fields, location_f::code) == d.code &&
+             intOf(fields, location_f::kind, -1) == static_cast<std::int64_t>(d.kind);
+    });
+  }
+
+  Status stock() const {
+    const auto from = idOf(fields, fact_f::from), to = idOf(fields, fact_f::to);
+    const std::int64_t at = intOf(fields, fact_f::at);
+    if (is("supervisor")) return branchOnly({from, to}, "works only within its branch");
+    if (is("warehouse")) return branchOnly({from, to}, "works only at its branch's locations");
+    if (is("driver")) return shipmentOnly(idOf(fields, fact_f::shipment));
+    // A technician: out of its own van, or into it from transit or from
+    // outside our stock (a customer's return, a local purchase).
+    if (op.fact == FactKind::stock_count) {
+      if (ownVan(to, at)) return {};
+      return no("counts only its own van: " + vanHolder(*to, at));
+    }
+    const auto from_kind = static_cast<LocationKind>(
+        from ? intOf(core.store->entity(EntityType::location, *from), location_f::kind) : 0);
+    const bool into_van = (!holdsStock(from_kind) || from_kind == LocationKind::transit) && ownVan(to, at);
+    if (!ownVan(from, at) && !into_van)
+      return no("moves stock only out of its own van: " + (from ? vanHolder(*from, at) : std::string("no source")));
+    return caseOnly(idOf(fields, fact_f::service_case));
+  }
+
+  Status check() const {
+    if (is("admin")) return {};
+    const bool boss = is("supervisor");
+    switch (op.entity_type) {
+      case EntityType::item:
+        if (boss) return {};
+        return no("may not change the catalogue: only supervisors and administrators do");
+      case EntityType::location:
+        if (!op.isFact() && defaultLocation()) return {};
+        if (boss) return branchOnly({op.entity}, "works only within its branch");
+        return no("may not change locations or van assignments: only supervisors and administrators do");
+      case EntityType::exception:
+        if (boss) return {};
+        return no("may not resolve exceptions: only supervisors and administrators do");
+      case EntityType::stock_doc:
+        if (!op.isFact()) return {};  // a document's number and reason
+        return stock();
+      case EntityType::service_case:
+        if (boss) return {};
+        if (is("technician")) return caseOnly(op.entity);
+        return no("may not change service cases");
+      case EntityType::visit:
+        if (boss) return {};
+        if (is("technician")) {
+          const auto c = ref(EntityType::visit, op.entity, visit_f::service_case);
+          return caseOnly(c);
+        }
+        return no("may not schedule visits");
+      case EntityType::unit:  // registered and installed where the work is
+        if (is("technician")) return caseOnly(idOf(fields, fact_f::service_case));
+        return {};
+      case EntityType::shipment:
+        if (is("technician")) return no("may not change shipments");
+        if (is("driver") && op.fact != FactKind::tracking) return no("records only the tracking of its shipments");
+        return shipmentOnly(op.entity);
+      default:
+        if (boss) return {};
+        return no("may not change " + std::string(op.isFact() ? "these facts" : "these records"));
+    }
+  }
+};
+
+}  // namespace
+
+Status checkRights(Node::Core& core, const Principal& who, const Op& op) { return Judge{core, who, op}.check(); }
+
+Rights::Rights(Node& state) : core_(*state.core_) {}
+
+Status Rights::check(const Principal& who, const Op& op) {
+  try {
+    return checkRights(core_, who, op);
+  } catch (const StoreError& e) {
+    return e.error();
+  }
+}
+
+}  // namespace fieldsync::node
