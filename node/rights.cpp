@@ -23,6 +23,7 @@ struct Judge {
   bool is(std::string_view role) const { return who.role == role; }
   Status no(const std::string& why) const { return sync::fail(Errc::refused, "a " + who.role + " " + why); }
   std::string code(EntityType type, const Id& id) const {
+    if (!op.isFact() && op.entity == id && fields.count(2)) return textOf(fields, 2);  // field 2: code or number
     const std::string c = core.codeOf(type, id);
     return c.empty() ? id.hex() : c;
   }
@@ -109,13 +110,15 @@ struct Judge {
     // outside our stock (a customer's return, a local purchase).
     if (op.fact == FactKind::stock_count) {
       if (ownVan(to, at)) return {};
-      return no("counts only its own van: " + vanHolder(*to, at));
+      return no("counts only its own van: " + (to ? vanHolder(*to, at) : std::string("none")));
     }
     const auto from_kind = static_cast<LocationKind>(
         from ? intOf(core.store->entity(EntityType::location, *from), location_f::kind) : 0);
-    const bool into_van = (!holdsStock(from_kind) || from_kind == LocationKind::transit) && ownVan(to, at);
-    if (!ownVan(from, at) && !into_van)
-      return no("moves stock only out of its own van: " + (from ? vanHolder(*from, at) : std::string("no source")));
+    const bool inbound = !from || !holdsStock(from_kind) || from_kind == LocationKind::transit;
+    if (inbound ? !ownVan(to, at) : !ownVan(from, at)) {
+      return no(inbound ? "receives stock only into its own van: " + (to ? vanHolder(*to, at) : std::string("none"))
+                        : "moves stock only out of its own van: " + vanHolder(*from, at));
+    }
     return caseOnly(idOf(fields, fact_f::service_case));
   }
 

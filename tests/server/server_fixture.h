@@ -62,10 +62,11 @@ struct TestServer {
   }
   std::uint64_t ops() { return *server->opCount(); }
   // A technician's device is alice's, a driver's dan's, unless `person` says otherwise.
-  std::string ticket(const std::string& role, std::int64_t valid_ms = 3'600'000, std::string person = {}) {
+  std::string ticket(const std::string& role, std::int64_t valid_ms = 3'600'000, std::string person = {},
+                     const std::string& branch = "north") {
     if (person.empty() && role == "technician") person = "alice";
     if (person.empty() && role == "driver") person = "dan";
-    auto t = server->enrollToken("north", role, person, valid_ms, "127.0.0.1", port);
+    auto t = server->enrollToken(branch, role, person, valid_ms, "127.0.0.1", port);
     REQUIRE(t);
     return *t;
   }
@@ -74,9 +75,10 @@ struct TestServer {
 struct Device {
   std::string path;
   std::unique_ptr<Node> node;
-  Device(TestServer& s, const TempDir& dir, const std::string& name, const std::string& role)
+  Device(TestServer& s, const TempDir& dir, const std::string& name, const std::string& role,
+         const std::string& person = {}, const std::string& branch = "north")
       : path(dir.file(name)) {
-    auto enrolled = fieldsync::node::enroll(path, s.ticket(role));
+    auto enrolled = fieldsync::node::enroll(path, s.ticket(role, 3'600'000, person, branch));
     INFO((enrolled ? "" : enrolled.error().message));
     REQUIRE(enrolled);
     auto n = Node::open(path);

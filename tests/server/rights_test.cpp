@@ -1,0 +1,194 @@
+// Rights and quarantine (docs/scopes.md): two branches and every role. Each
+// write outside a device's rights is refused by the node that knows its
+// enrollment, and, pushed by a modified client, held by the server: never
+// merged, never pulled, raised as one exception, then released or rejected.
+#include <catch2/catch.hpp>
+
+#include "server/server_fixture.h"
+
+using namespace fieldsync::test;
+using fieldsync::server::Server;
+using fieldsync::sync::Errc;
+
+namespace {
+
+// The company: an administrator's office node set up both branches; alice
+// and bob are north's technicians (VAN-A, VAN-B), dan a north driver, and
+// bob has a case. Every device has synced once.
+struct Company {
+  TestServer s;
+  TempDir dir;
+  Device office{s, dir, "office.db", "admin"};
+  std::string bobs_case, dans_shipment, eves_shipment;
+  Device alice{s, dir, "alice.db", "technician", "alice"}, bob{s, dir, "bob.db", "technician", "bob"},
+      wh{s, dir, "wh.db", "warehouse"}, dan{s, dir, "dan.db", "driver", "dan"},
+      south{s, dir, "south.db", "supervisor", "", "south"};
+
+  Company() {
+    Node& o = *office.node;
+    Catalogue c(o);
+    REQUIRE(c.addItem({"SEAL", "Seal kit", false, 0, 0}));
+    for (auto [code, branch] : {std::pair{"WH-N", "north"}, {"WH-S", "south"}})
+      REQUIRE(c.addLocation({code, "", LocationKind::warehouse, "", false, branch}));
+    for (auto [code, who] : {std::pair{"VAN-A", "alice"}, {"VAN-B", "bob"}})
+      REQUIRE(c.addLocation({code, "", LocationKind::van, who, false, "north"}));
+    for (const char* at : {"WH-N", "WH-S", "VAN-A", "VAN-B"})
+      REQUIRE(Stock(o).move(qtyMove(MoveKind::receipt, "SEAL", "", at, 50)));
+    bobs_case = ok(Cases(o).open({"Mill Ltd", "", "", "", "noisy pump", Priority::normal, {}})).number;
+    REQUIRE(Cases(o).schedule(bobs_case, "Bob", 1, 2));  // names compare as codes do
+    dans_shipment = ok(Shipments(o).create("Bakery", "", "WH-N", "dan")).number;
+    eves_shipment = ok(Shipments(o).create("Bakery", "", "WH-N", "eve")).number;
+    REQUIRE(office.sync());
+    for (Device* d : all()) REQUIRE(d->sync());
+  }
+  std::vector<Device*> all() { return {&alice, &bob, &wh, &dan, &south}; }
+};
+
+// What the issue's north technician tried, one command each.
+struct Try {  // one command outside the rights
+  const char* what;
+  std::function<fieldsync::sync::Status(Node&)> run;
+  const char* rule;
+};
+MoveSpec adjustment(const char* location, double qty) {
+  MoveSpec m = qtyMove(MoveKind::adjustment, "SEAL", location, "LOSS", qty);
+  m.reason = "counted";
+  return m;
+}
+template <class T>
+fieldsync::sync::Status status(Result<T> r) {
+  if (r) return {};
+  return r.error();
+}
+std::vector<Try> outsideAlicesRights(const std::string& bobs_case) {
+  return {
+      {"a transfer out of bob's van", [](Node& n) { return status(Stock(n).move(qtyMove(MoveKind::transfer, "SEAL", "VAN-B", "VAN-A", 1))); },
+       "a technician moves stock only out of its own van: VAN-B is held by bob"},
+      {"an issue out of bob's van", [](Node& n) { return status(Stock(n).move(qtyMove(MoveKind::issue, "SEAL", "VAN-B", "", 1))); },
+       "moves stock only out of its own van: VAN-B is held by bob"},
+      {"a part from bob's van", [](Node& n) {
+         const std::string mine = ok(Cases(n).open({"Bakery", "", "", "", "leak", Priority::normal, {}})).number;
+         return status(Cases(n).usePart(mine, qtyMove(MoveKind::consumption, "SEAL", "VAN-B", "", 1)));
+       }, "VAN-B is held by bob"},
+      {"a receipt of 100 in the south warehouse", [](Node& n) { return status(Stock(n).move(qtyMove(MoveKind::receipt, "SEAL", "", "WH-S", 100))); },
+       "receives stock only into its own van: WH-S is not a van"},
+      {"an adjustment of -30 in the south warehouse", [](Node& n) { return status(Stock(n).move(adjustment("WH-S", 30))); },
+       "WH-S is not a van"},
+      {"a new catalogue item", [](Node& n) { return status(Catalogue(n).addItem({"GASKET", "", false, 0, 0})); },
+       "may not change the catalogue"},
+      {"bob's van reassigned to herself", [](Node& n) { return status(Catalogue(n).setLocation({"VAN-B", {}, "alice", {}, {}, {}})); },
+       "may not change locations or van assignments"},
+      {"a note on bob's case", [bobs_case](Node& n) { return status(Cases(n).log(bobs_case, "mine now", {})); },
+       "a technician works only on its own cases"},
+  };
+}
+
+}  // namespace
+
+TEST_CASE("each write outside a device's rights is refused by the node, naming the rule, and writes nothing",
+          "[server][rights]") {
+  Company co;
+  for (const Try& a : outsideAlicesRights(co.bobs_case)) {
+    INFO(a.what);
+    const auto before = snapshot(*co.alice.node);
+    auto r = a.run(*co.alice.node);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == Errc::refused);
+    CHECK_THAT(r.error().message, Catch::Contains(a.rule));
+    if (std::string(a.what) != "a part from bob's van") CHECK(snapshot(*co.alice.node) == before);
+  }
+  // Within her rights: her van, her own and her assigned cases.
+  const std::string mine = ok(Cases(*co.alice.node).open({"Bakery", "", "", "", "leak", Priority::normal, {}})).number;
+  CHECK(Cases(*co.alice.node).usePart(mine, qtyMove(MoveKind::consumption, "SEAL", "VAN-A", "", 1)));
+  CHECK(Stock(*co.alice.node).move(qtyMove(MoveKind::customer_return, "SEAL", "CUSTOMER", "VAN-A", 1)));
+  CHECK(Cases(*co.bob.node).log(co.bobs_case, "on my way", {}));
+
+  // The north handheld works at north's locations only.
+  CHECK(Stock(*co.wh.node).move(qtyMove(MoveKind::transfer, "SEAL", "WH-N", "VAN-A", 5)));
+  auto south = Stock(*co.wh.node).move(qtyMove(MoveKind::receipt, "SEAL", "", "WH-S", 5));
+  REQUIRE_FALSE(south);
+  CHECK_THAT(south.error().message, Catch::Contains("a warehouse works only at its branch's locations: WH-S belongs to south"));
+  CHECK_FALSE(Catalogue(*co.wh.node).addItem({"GASKET", "", false, 0, 0}));
+
+  // A driver records the tracking of its own shipments only.
+  CHECK(Shipments(*co.dan.node).track(co.dans_shipment, {ShipmentStatus::ready, {}, {}, {}, {}, {}, false}));
+  auto eves = Shipments(*co.dan.node).track(co.eves_shipment, {ShipmentStatus::ready, {}, {}, {}, {}, {}, false});
+  REQUIRE_FALSE(eves);
+  CHECK_THAT(eves.error().message, Catch::Contains("records only its own shipments: " + co.eves_shipment + " is driven by eve"));
+  CHECK_FALSE(Cases(*co.dan.node).log(co.bobs_case, "x", {}));
+
+  // A supervisor works within its branch.
+  auto north_loc = Catalogue(*co.south.node).addLocation({"WH-N2", "", LocationKind::warehouse, "", false, "north"});
+  REQUIRE_FALSE(north_loc);
+  CHECK_THAT(north_loc.error().message, Catch::Contains("a supervisor works only within its branch: WH-N2 belongs to north"));
+  CHECK(Stock(*co.south.node).move(adjustment("WH-S", 1)));
+  CHECK_FALSE(Stock(*co.south.node).move(adjustment("WH-N", 1)));
+
+  // What was accepted merges, and everyone converges on it.
+  for (Device* d : co.all()) REQUIRE(d->sync());
+  for (Device* d : co.all()) REQUIRE(d->sync());
+  REQUIRE(co.office.sync());
+  CHECK(ok(co.s.server->exceptions(false)).empty());  // nothing quarantined, nothing else wrong
+  for (Device* d : co.all()) CHECK(exportOf(*d->node) == *co.s.server->exportJson());
+}
+
+TEST_CASE("ops outside a device's rights pushed by a modified client are quarantined, raised, and released or rejected",
+          "[server][rights]") {
+  Company co;
+  const bool release = GENERATE(true, false);
+  const std::string merged_before = *co.s.server->exportJson();
+  // A modified client: the node forgets its role, so it judges nothing, and
+  // makes every command of the issue.
+  REQUIRE(co.alice.node->setSetting("sync.role", ""));
+  for (const Try& a : outsideAlicesRights(co.bobs_case)) {
+    INFO(a.what);
+    REQUIRE(a.run(*co.alice.node));
+  }
+  REQUIRE(co.alice.sync());
+  CHECK(*co.alice.node->setting("sync.role") == "technician");  // the server says again who it is
+  checkHeldOnce(co.s, co.alice);  // held: acknowledged, never to be pushed again
+
+  // Kept, but neither merged nor sent to anyone.
+  const std::string merged = *co.s.server->exportJson();
+  CHECK(merged.find("GASKET") == std::string::npos);
+  CHECK(balance(*co.bob.node, "SEAL", "VAN-B") == "50");
+  auto raised = ok(co.s.server->exceptions(false));
+  REQUIRE(raised.size() == 1);
+  CHECK(raised[0].kind == "quarantined");
+  CHECK_THAT(raised[0].subjects, Catch::Contains(co.alice.node->nodeId().hex()) && Catch::Contains("north/technician/alice"));
+  const auto view = ok(co.s.server->showException(raised[0].number));
+  CHECK_THAT(view.detail, Catch::Contains("STOCK_MOVE on STOCK_DOC): a technician moves stock only out of its own van: VAN-B is held by bob"));
+  CHECK_THAT(view.detail, Catch::StartsWith("8 ops held, never applied: op "));
+  REQUIRE(co.bob.sync());
+  CHECK(exportOf(*co.bob.node).find("GASKET") == std::string::npos);
+  CHECK(balance(*co.bob.node, "SEAL", "VAN-B") == "50");
+  CHECK(ok(Exceptions(*co.bob.node).list(false)).size() == 1);  // every device sees the exception
+
+  // Decided on the server only, with a note and a decision.
+  CHECK(co.s.server->resolveException(raised[0].number, {"checked", {}, {}}).error().code == Errc::invalid_input);
+  CHECK(co.s.server->resolveException(raised[0].number, {"", {}, {}}, Server::Decision::reject).error().code ==
+        Errc::invalid_input);
+  REQUIRE(co.office.sync());
+  auto on_node = Exceptions(*co.office.node).resolve(raised[0].number, {"checked", {}, {}});
+  REQUIRE_FALSE(on_node);
+  CHECK_THAT(on_node.error().message, Catch::Contains("decide it on the server"));
+
+  const auto decided = co.s.server->resolveException(
+      raised[0].number, {"alice covered for bob today", {}, {}},
+      release ? Server::Decision::release : Server::Decision::reject);
+  REQUIRE(decided);
+  CHECK(ok(co.s.server->exceptions(false)).empty());
+  for (Device* d : co.all()) REQUIRE(d->sync());
+  REQUIRE(co.office.sync());
+  if (release) {
+    CHECK(co.s.server->exportJson()->find("GASKET") != std::string::npos);
+    CHECK(balance(*co.bob.node, "SEAL", "VAN-B") == "47");  // transfer, issue and part: 1 each
+    CHECK(balance(*co.bob.node, "SEAL", "WH-S") == "120");
+  } else {
+    CHECK(*co.s.server->exportJson() != merged_before);  // her own case is merged
+    CHECK(co.s.server->exportJson()->find("GASKET") == std::string::npos);
+    CHECK(balance(*co.bob.node, "SEAL", "VAN-B") == "50");
+  }
+  CHECK(exportOf(*co.bob.node) == *co.s.server->exportJson());
+  CHECK(exportOf(*co.office.node) == *co.s.server->exportJson());
+}
