@@ -87,6 +87,10 @@ Result<std::int64_t> Node::Core::businessTime(std::optional<std::int64_t> t) con
 void Node::Core::refresh() {
   seq = store->metaNumber("seq");
   hlc.receive(store->metaNumber("hlc"));
+  loadPrincipal();
+}
+
+void Node::Core::loadPrincipal() {
   principal.reset();
   if (auto role = store->meta("sync.role"); role && !role->empty())
     principal = Principal{node, store->meta("sync.branch").value_or(""), *role, store->meta("sync.person").value_or("")};
@@ -299,6 +303,9 @@ Result<EntityRef> Node::Core::findNumbered(EntityType type, FieldId number_field
   if (found.empty()) {
     if (auto id = Id::fromHex(ref); id && !store->entity(type, *id).empty()) found.push_back(*id);
   }
+  if (found.empty() && principal && principal->role != "admin")  // docs/scopes.md
+    return sync::fail(Errc::refused, std::string(what) + ": '" + std::string(ref) + "' is not held on this device: a " +
+                                         principal->role + "'s device holds only its share (docs/scopes.md)");
   if (found.empty())
     return sync::fail(Errc::not_found, std::string(what) + ": '" + std::string(ref) + "' is not a known " +
                                            std::string(what) + " number or id");
@@ -428,6 +435,19 @@ Result<NodeStatus> Node::status() {
                                {&st.shipments, EntityType::shipment}})
       *count = s.entityIds(type).size();
     return st;
+  });
+}
+
+Result<std::uint64_t> Node::dropEntities(std::span<const sync::Id> entities) {
+  return core_->command<std::uint64_t>([&]() -> Result<std::uint64_t> {
+    const std::set<Id> which(entities.begin(), entities.end());
+    const std::uint64_t removed =
+        core_->store->removeEntityOps(which, core_->node, core_->store->metaNumber("sync.acked"));
+    if (removed) {
+      core_->store->clearProjections();
+      core_->store->forEachOp([&](const Op& op) { core_->project(op); });
+    }
+    return removed;
   });
 }
 

@@ -83,6 +83,10 @@ class Node {
   };
   Result<Recovered> recoverOwnOps(std::span<const sync::Op> theirs);
   Result<std::uint64_t> opCount();
+  // The server says these entities left this device's scope (docs/scopes.md):
+  // their ops go, except this node's own not yet acknowledged (sync.acked),
+  // and the projections are rebuilt. One transaction; returns the ops removed.
+  Result<std::uint64_t> dropEntities(std::span<const sync::Id> entities);
   // Applies every op of another node's database (e.g. carried on a USB
   // stick); returns how many were new here.
   Result<std::uint64_t> mergeFrom(const std::string& other_path);
@@ -113,6 +117,7 @@ class Node {
   friend class Shipments;
   friend class Exceptions;
   friend class Rights;
+  friend class Scopes;
   friend class Reconciler;
 };
 

@@ -63,18 +63,8 @@ struct Judge {
     return code(EntityType::location, location) + " is held by " + core.technicianAt(location, at);
   }
 
-  // A case is a technician's when a visit sends it there, or it opened the
-  // case; one the state does not know yet is a new one.
-  bool ownCase(const std::optional<Id>& c) const {
-    if (!c) return true;
-    if (core.store->entity(EntityType::service_case, *c).empty()) return true;
-    if (core.store->writer(EntityType::service_case, *c, case_f::number) == who.node) return true;
-    for (const Id& v : core.store->findEntities(EntityType::visit, visit_f::service_case, idField(0, *c).value))
-      if (same(textOf(core.store->entity(EntityType::visit, v), visit_f::technician), who.person)) return true;
-    return false;
-  }
   Status caseOnly(const std::optional<Id>& c) const {
-    if (ownCase(c)) return {};
+    if (!c || ownsCase(core, who, *c)) return {};
     return no("works only on its own cases: " + code(EntityType::service_case, *c) + " is not assigned to " +
               who.person);
   }

@@ -89,6 +89,26 @@ sync::Status Node::Core::checkMoves(const LocationRef& from, const std::vector<M
 Result<MovePosted> Node::Core::postMoves(MoveKind kind, const LocationRef& from, const LocationRef& to,
                                     const std::vector<MoveLine>& lines, std::int64_t at, const MoveContext& ctx) {
   if (from.id == to.id) return invalid("--to", "is the same location as --from (" + from.code + ")");
+  auto moveFields = [&](const MoveLine& l) {
+    std::vector<Field> f{{fact_f::at, at},
+                         idField(fact_f::item, l.item),
+                         idField(fact_f::from, from.id),
+                         idField(fact_f::to, to.id),
+                         {fact_f::qty, l.qty},
+                         {fact_f::move_kind, static_cast<std::int64_t>(kind)}};
+    if (l.unit) f.push_back(idField(fact_f::unit, *l.unit));
+    if (ctx.service_case) f.push_back(idField(fact_f::service_case, *ctx.service_case));
+    if (ctx.shipment) f.push_back(idField(fact_f::shipment, *ctx.shipment));
+    if (ctx.force) f.push_back({fact_f::forced, true});
+    return f;
+  };
+  // Outside the device's rights is said before what the stock holds: the
+  // device may not hold that ledger at all (docs/scopes.md).
+  if (principal && !lines.empty())
+    if (auto ok = checkRights(*this, *principal, {{node, seq + 1}, 0, EntityType::stock_doc, Id{},
+                                                  FactKind::stock_move, moveFields(lines[0])});
+        !ok)
+      return ok.error();
   if (!ctx.force) {
     if (auto ok = checkMoves(from, lines, at); !ok) return ok.error();
   }
@@ -106,17 +126,7 @@ Result<MovePosted> Node::Core::postMoves(MoveKind kind, const LocationRef& from,
   }
   std::int64_t total = 0;
   for (const MoveLine& l : lines) {
-    std::vector<Field> f{{fact_f::at, at},
-                         idField(fact_f::item, l.item),
-                         idField(fact_f::from, from.id),
-                         idField(fact_f::to, to.id),
-                         {fact_f::qty, l.qty},
-                         {fact_f::move_kind, static_cast<std::int64_t>(kind)}};
-    if (l.unit) f.push_back(idField(fact_f::unit, *l.unit));
-    if (ctx.service_case) f.push_back(idField(fact_f::service_case, *ctx.service_case));
-    if (ctx.shipment) f.push_back(idField(fact_f::shipment, *ctx.shipment));
-    if (ctx.force) f.push_back({fact_f::forced, true});
-    emit(EntityType::stock_doc, doc, FactKind::stock_move, std::move(f));
+    emit(EntityType::stock_doc, doc, FactKind::stock_move, moveFields(l));
     total += l.qty;
   }
   std::set<std::string> items;

@@ -346,6 +346,15 @@ Result<std::uint64_t> SyncSession::Impl::pull(std::uint64_t& cursor, SyncProgres
     if (!reply->has_pull_batch()) return sync::fail(Errc::malformed, "the server did not answer a pull");
     auto ops = sync::decodeBatch(reply->pull_batch().batch());
     if (!ops) return ops.error();
+    if (const auto& dropped = reply->pull_batch().dropped(); !dropped.empty()) {
+      std::vector<sync::Id> ids;
+      for (const std::string& bytes : dropped) {
+        auto id = sync::Id::fromBytes(bytes);
+        if (!id) return sync::fail(Errc::malformed, "the server named an entity to drop that is not 16 bytes");
+        ids.push_back(*id);
+      }
+      if (auto ok = node.dropEntities(ids); !ok) return ok.error();
+    }
     if (auto ok = node.applyPulled(*ops, reply->pull_batch().cursor()); !ok) return ok.error();
     cursor = reply->pull_batch().cursor();
     pulled += ops->size();

@@ -2,10 +2,12 @@
 // revocation, the exception queue, export. Any thread; each takes the
 // server's mutex (server_impl.h).
 #include <algorithm>
+#include <filesystem>
 
 #include "node/exceptions.h"
 #include "node/model.h"
 #include "node/rights.h"
+#include "node/scope.h"
 #include "server/internal/server_impl.h"
 #include "sync/ticket.h"
 
@@ -122,6 +124,36 @@ Result<node::Resolved> Server::resolveException(std::string_view ref, const node
 Result<std::string> Server::exportJson() {
   auto held = impl_->lock();
   return impl_->merged->exportJson();
+}
+
+Result<std::string> Server::scopeExport(std::string_view device_hex) {
+  auto id = Id::fromHex(device_hex);
+  if (!id) return sync::fail(Errc::invalid_input, "DEVICE: " + id.error().message);
+  auto held = impl_->lock();
+  auto device = impl_->guarded([&]() -> Result<std::optional<Device>> { return impl_->store->device(*id); });
+  if (!device) return device.error();
+  if (!*device) return sync::fail(Errc::not_found, "DEVICE: " + std::string(device_hex) + " is not an enrolled device");
+  const Device& d = **device;
+  auto scope = node::Scopes(*impl_->merged).of({d.node, d.branch, d.role, d.person});
+  if (!scope) return scope.error();
+  if (scope->everything) return impl_->merged->exportJson();
+  const std::vector<node::ScopeKey> keys(scope->entities.begin(), scope->entities.end());
+  auto ops = node::Scopes(*impl_->merged).snapshot(keys);
+  if (!ops) return ops.error();
+  // A throwaway node of exactly those ops, in the data directory.
+  const std::string path = impl_->dir + "/scope-" + sync::randomId().hex() + ".db";
+  auto remove = [&] {
+    std::error_code ignored;
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix, ignored);
+  };
+  auto out = [&]() -> Result<std::string> {
+    auto n = node::Node::init(path, impl_->merged->company());
+    if (!n) return n.error();
+    if (auto ok = (*n)->applyRemote(*ops); !ok) return ok.error();
+    return (*n)->exportJson();
+  }();
+  remove();
+  return out;
 }
 
 Result<std::string> Server::digest() {

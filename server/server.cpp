@@ -31,6 +31,7 @@ using sync::Op;
 namespace {
 constexpr std::size_t kMaxBatchBytes = 1u << 20;
 constexpr std::size_t kBatchOps = 40'000;  // a batch's ops at most; halved until it fits its bytes
+constexpr std::size_t kSnapshotOps = 20'000;  // histories of entities entering a scope: about this many ops a reply
 
 // The first `n` of `ops` as one batch of at most `max_bytes`, halving `n`
 // until it fits (one op always goes: no op is larger than a batch).
@@ -458,25 +459,91 @@ pb::Envelope Server::Impl::push(Device& device, const pb::Push& push) {
   return ack;
 }
 
-pb::Envelope Server::Impl::pull(const Device& device, const pb::Pull& pull) {
+// A device's scope (docs/scopes.md): first the history of every entity that
+// entered it and the ids of those that left (one reply at a time, each
+// counted as applied when the device pulls again), then the log after its
+// cursor, in its scope. A device with nothing yet (cursor 0) gets the
+// cursor of the head with its first reply: the histories cover every op
+// before it, so a new device never reads the log from the start.
+pb::Envelope Server::Impl::pull(const Device& device, const pb::Pull& pull, ScopeState& scope) {
   const std::size_t max_bytes = std::min<std::size_t>(pull.max_bytes() ? pull.max_bytes() : kMaxBatchBytes,
                                                       kMaxBatchBytes);
   auto held = lock();
   return sessionWork([&] {
     stillAdmitted(device);
     store->setCursor(device.node, pull.cursor());
+    const std::uint64_t head = store->head();
+    if (!scope.scope || scope.scope_head != head) {
+      auto s = node::Scopes(*merged).of({device.node, device.branch, device.role, device.person});
+      if (!s) throw SessionError{Errc::internal, "the device's scope: " + s.error().message};
+      scope.scope = std::move(s).value();
+      scope.scope_head = head;
+      scope.index.clear();
+      for (const auto& key : scope.scope->entities) scope.index.insert(key.second);
+    }
+    if (!scope.scope->everything) {
+      {
+        auto tx = store->transaction();
+        if (pull.cursor() == 0) store->forgetScope(device.node);  // nothing held: a new or reset device
+        store->holdScope(device.node, scope.sent, scope.dropped);
+        tx.commit();
+      }
+      scope.sent.clear();
+      scope.dropped.clear();
+      const std::set<node::ScopeKey> holds = store->scopeHeld(device.node);
+      for (const auto& key : holds)
+        if (!scope.scope->entities.count(key)) scope.dropped.push_back(key.second);
+      std::vector<Op> history;
+      std::vector<std::size_t> ends;  // history's size after each entity in scope.sent
+      for (const auto& key : scope.scope->entities) {
+        if (holds.count(key)) continue;
+        if (history.size() >= kSnapshotOps) break;
+        auto ops = node::Scopes(*merged).snapshot({&key, 1});
+        if (!ops) throw SessionError{Errc::internal, "a snapshot: " + ops.error().message};
+        history.insert(history.end(), ops->begin(), ops->end());
+        scope.sent.push_back(key);
+        ends.push_back(history.size());
+      }
+      if (!scope.sent.empty() || !scope.dropped.empty()) {
+        std::size_t n = history.size();
+        std::string batch = fitted(history, max_bytes, n);
+        // Whole entities only; the first goes whole even past max_bytes.
+        std::size_t whole = std::upper_bound(ends.begin(), ends.end(), n) - ends.begin();
+        if (whole == 0 && !ends.empty()) {
+          whole = 1;
+          batch = sync::encodeBatch(std::span<const Op>(history).subspan(0, ends[0]));
+        }
+        scope.sent.resize(whole);
+        pb::Envelope reply;
+        auto* b = reply.mutable_pull_batch();
+        b->set_batch(batch);
+        b->set_cursor(pull.cursor() == 0 ? head : pull.cursor());
+        b->set_more(true);
+        for (const sync::Id& id : scope.dropped) b->add_dropped(std::string(id.view()));
+        return reply;
+      }
+    }
     std::vector<LoggedOp> ops = store->opsAfter(pull.cursor(), device.node, kBatchOps);
     std::vector<Op> plain;
-    for (const LoggedOp& l : ops) plain.push_back(l.op);
+    for (const LoggedOp& l : ops)
+      if (scope.scope->everything || scope.index.count(l.op.entity)) plain.push_back(l.op);
     std::size_t n = plain.size();
     const std::string batch = fitted(plain, max_bytes, n);  // the reply says where it stopped
-    const bool more = ops.size() == kBatchOps || n < ops.size();
+    const bool cut = n < plain.size();
+    const bool more = ops.size() == kBatchOps || cut;
     pb::Envelope reply;
     auto* b = reply.mutable_pull_batch();
     b->set_batch(batch);
     // Unless cut short, everything up to the head was scanned (the device's
-    // own ops are skipped, not sent).
-    b->set_cursor(more ? ops[n - 1].server_seq : store->head());
+    // own ops and those outside its scope are skipped, not sent).
+    std::uint64_t reached = head;
+    if (cut) {
+      const sync::OpId last = plain[n - 1].id;
+      reached = std::find_if(ops.begin(), ops.end(), [&](const LoggedOp& l) { return l.op.id == last; })->server_seq;
+    } else if (more) {
+      reached = ops.back().server_seq;
+    }
+    b->set_cursor(reached);
     b->set_more(more);
     return reply;
   });

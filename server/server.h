@@ -69,6 +69,10 @@ class Server {
   Result<std::vector<Device>> devices();
   Status revoke(std::string_view device_hex);
   Result<std::string> exportJson();  // the merged state, as `fieldsync export` prints it
+  // What a device holds once synced: its scope of the merged state
+  // (docs/scopes.md), exported as `fieldsync export` on that device prints
+  // it; its own ops outside its scope aside.
+  Result<std::string> scopeExport(std::string_view device_hex);
   // The exception queue of the merged state (docs/reconciliation.md);
   // resolving here is an op that every node pulls.
   Result<std::vector<node::ExceptionRow>> exceptions(bool include_resolved);

@@ -87,7 +87,7 @@ struct Node::Core {
   std::string company_name;
   std::uint64_t seq = 0;
   // Who this device was enrolled as (settings sync.branch, sync.role,
-  // sync.person; read by refresh()). With a role, emit() refuses a domain
+  // sync.person; read by refresh() and query()). With a role, emit() refuses a domain
   // op outside its rights (node/rights.h); without one (not enrolled, the
   // server's replica) nothing is judged.
   std::optional<Principal> principal;
@@ -101,7 +101,8 @@ struct Node::Core {
   template <class T>
   Result<T> query(const std::function<Result<T>()>& body);
 
-  void refresh();  // seq and clock from the store; call inside a write transaction
+  void refresh();  // seq, clock and principal from the store; call inside a write transaction
+  void loadPrincipal();
   // Makes a local op, applies it, and returns it. A domain op must fit the
   // field table (node/field_table.h); writeRegisters' raw writes need not.
   Op emit(EntityType type, const Id& entity, FactKind kind, std::vector<Field> fields, bool domain = true);
@@ -184,6 +185,12 @@ Shortfall shortfall(Node::Core& core, const Id& item, const Id& location);
 
 // node/rights.h's rule, for emit() and the Rights class.
 sync::Status checkRights(Node::Core& core, const Principal& who, const Op& op);
+// A technician's cases (scope.cpp): each case is its latest visit's
+// technician's (by window start, then visit id); one with no visit, the
+// device's that opened it. ownsCase: one case, and a case the state does
+// not know yet is the device's new one.
+std::set<Id> casesOf(Node::Core& core, const Principal& who);
+bool ownsCase(Node::Core& core, const Principal& who, const Id& service_case);
 
 template <class S>
 sync::Status Node::Core::checkTransition(const EntityRef& what, std::string_view noun, S to, std::int64_t at) {
@@ -219,6 +226,7 @@ sync::Status Node::Core::checkTransition(const EntityRef& what, std::string_view
 template <class T>
 Result<T> Node::Core::query(const std::function<Result<T>()>& body) {
   try {
+    loadPrincipal();
     return body();
   } catch (const StoreError& e) {
     return e.error();

@@ -201,6 +201,19 @@ std::vector<Id> Store::itemsAt(const Id& location) {
   return ids(q);
 }
 
+std::vector<Id> Store::docsAt(const Id& item, const Id& location) {
+  Query q(impl_->db.stmt("SELECT doc FROM moves WHERE item = ?1 AND from_loc = ?2 UNION "
+                         "SELECT doc FROM moves WHERE item = ?1 AND to_loc = ?2 UNION "
+                         "SELECT doc FROM counts WHERE item = ?1 AND location = ?2"),
+          item, location);
+  return ids(q);
+}
+
+std::vector<Id> Store::docsOfShipment(const Id& shipment) {
+  Query q(impl_->db.stmt("SELECT DISTINCT doc FROM moves WHERE shipment = ?"), shipment);
+  return ids(q);
+}
+
 std::vector<MoveRow> Store::movesAt(const Id& item, const Id& location, const LedgerKey& from, const LedgerKey& to) {
   return impl_->ledger.moves(item, location, from, to);
 }

@@ -104,6 +104,10 @@ CREATE TABLE count_units(node BLOB NOT NULL, seq INTEGER NOT NULL, unit BLOB NOT
 CREATE INDEX count_units_by_unit ON count_units(unit);
 ALTER TABLE counts ADD COLUMN forced INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // 9: scopes (node/scope.cpp) find a driver's shipments' stock documents.
+    R"sql(
+CREATE INDEX moves_by_shipment ON moves(shipment) WHERE shipment IS NOT NULL;
+)sql",
 };
 
 }  // namespace

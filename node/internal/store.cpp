@@ -125,6 +125,36 @@ Attributes Store::entity(sync::EntityType type, const Id& id) {
   return out;
 }
 
+std::vector<Store::RegisterValue> Store::registerValues(sync::EntityType type, FieldId field) {
+  Query q(impl_->db.stmt("SELECT entity, tag, value, node FROM registers WHERE entity_type = ? AND field = ?"),
+          static_cast<std::int64_t>(type), field);
+  std::vector<RegisterValue> out;
+  while (q.step()) out.push_back({q->id(0), valueAt(q.row(), 1, 2), q->id(3)});
+  return out;
+}
+
+std::vector<Op> Store::entityOps(sync::EntityType type, const Id& id) {
+  std::vector<Op> out;
+  Query regs(impl_->db.stmt("SELECT o.body FROM ops o JOIN (SELECT DISTINCT node, seq FROM registers WHERE "
+                            "entity_type = ? AND entity = ?) r ON o.node = r.node AND o.seq = r.seq"),
+             static_cast<std::int64_t>(type), id);
+  while (regs.step()) out.push_back(impl_->opFromBody(regs.row(), 0));
+  Query facts(impl_->db.stmt("SELECT o.body FROM facts f JOIN ops o ON o.node = f.node AND o.seq = f.seq "
+                             "WHERE f.kind IN (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11) AND f.entity = ?"),
+              id);
+  while (facts.step()) out.push_back(impl_->opFromBody(facts.row(), 0));
+  return out;
+}
+
+std::uint64_t Store::removeEntityOps(const std::set<Id>& entities, const Id& self, std::uint64_t keep_after) {
+  std::vector<sync::OpId> gone;
+  forEachOp([&](const Op& op) {
+    if (entities.count(op.entity) && !(op.id.node == self && op.id.seq > keep_after)) gone.push_back(op.id);
+  });
+  for (const sync::OpId& id : gone) removeOp(id);
+  return gone.size();
+}
+
 std::optional<Id> Store::writer(sync::EntityType type, const Id& id, FieldId field) {
   Query q(impl_->db.stmt("SELECT node FROM registers WHERE entity_type = ? AND entity = ? AND field = ?"),
           static_cast<std::int64_t>(type), id, field);

@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -122,6 +123,19 @@ class Store {
   // Registers: last writer wins by stamp.
   void writeRegister(const sync::RegisterKey& key, const sync::Register& reg);
   Attributes entity(sync::EntityType type, const sync::Id& id);
+  // Every entity of `type` with its value of `field` (scopes: node/scope.cpp).
+  struct RegisterValue {
+    sync::Id entity;
+    sync::Value value;
+    sync::Id writer;  // the node whose write wins
+  };
+  std::vector<RegisterValue> registerValues(sync::EntityType type, FieldId field);
+  // The ops that make an entity's state: its registers' winning writes and
+  // all its facts (a device's snapshot of what enters its scope).
+  std::vector<sync::Op> entityOps(sync::EntityType type, const sync::Id& id);
+  // Ops of these entities, except `self`'s after seq `keep_after` (not yet
+  // acknowledged), are removed from the log; the caller rebuilds.
+  std::uint64_t removeEntityOps(const std::set<sync::Id>& entities, const sync::Id& self, std::uint64_t keep_after);
   // The node whose write of `field` wins (none: the field was never written).
   std::optional<sync::Id> writer(sync::EntityType type, const sync::Id& id, FieldId field);
   std::vector<sync::Id> entityIds(sync::EntityType type);
@@ -147,6 +161,8 @@ class Store {
   std::vector<MoveRow> movesOfCase(const sync::Id& service_case);
   std::vector<sync::Id> casesSupplied(const sync::Id& location);  // cases with parts taken from it
   std::vector<sync::Id> itemsAt(const sync::Id& location);        // items with a balance there
+  std::vector<sync::Id> docsAt(const sync::Id& item, const sync::Id& location);  // moving it there or out, counting it
+  std::vector<sync::Id> docsOfShipment(const sync::Id& shipment);
   // In or out of a location, business-time order, from <= key < to.
   std::vector<MoveRow> movesAt(const sync::Id& item, const sync::Id& location, const LedgerKey& from,
                                const LedgerKey& to);

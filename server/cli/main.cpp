@@ -90,6 +90,8 @@ int runMain(int argc, char** argv) {
   CLI::App* revoke = app.add_subcommand("revoke", "a revoked device can no longer connect; its open sessions end within a second");
   revoke->add_option("DEVICE", device, "the device's id (32 hex digits, as 'devices' lists it)")->required();
   CLI::App* exported = app.add_subcommand("export", "the merged state as canonical JSON (as 'fieldsync export')");
+  std::string scope_of;
+  exported->add_option("--device", scope_of, "only what this device holds: its scope (docs/scopes.md)")->type_name("DEVICE");
   CLI::App* exceptions = app.add_subcommand(
       "exceptions", "the business-rule violations found when offline work merged (the open ones without a verb)");
   exceptions->require_subcommand(0, 1);
@@ -151,7 +153,7 @@ int runMain(int argc, char** argv) {
     return cli::kOk;
   }
   if (exported->parsed()) {
-    auto out = s.exportJson();
+    auto out = scope_of.empty() ? s.exportJson() : s.scopeExport(scope_of);
     if (!out) return kProgram.fail(out.error());
     std::fputs(out->c_str(), stdout);
     return cli::kOk;

@@ -6,9 +6,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "fieldsync.pb.h"
+#include "node/scope.h"
 #include "server/server.h"
 #include "sync/crypto.h"
 #include "sync/result.h"
@@ -23,6 +27,17 @@ struct SessionError {
   std::string message;
 };
 
+// What a session remembers of its device's scope between pulls (server.cpp,
+// docs/scopes.md): the entities the last reply brought in or told it to
+// drop count as applied only once the device pulls again on this session.
+struct ScopeState {
+  std::vector<node::ScopeKey> sent;
+  std::vector<sync::Id> dropped;
+  std::optional<node::Scope> scope;  // as of scope_head
+  std::uint64_t scope_head = 0;
+  std::set<sync::Id> index;  // the scope's ids
+};
+
 class Hub {
  public:
   virtual ~Hub() = default;
@@ -35,7 +50,8 @@ class Hub {
   virtual std::uint64_t head() = 0;  // the server sequence of the newest op in the log
   // A push acknowledged (PushAck) once committed; `device` learns its new watermark.
   virtual pb::Envelope push(Device& device, const pb::Push& push) = 0;
-  virtual pb::Envelope pull(const Device& device, const pb::Pull& pull) = 0;  // a PullBatch
+  // A PullBatch: the history of what entered the device's scope, else the log after its cursor, in its scope.
+  virtual pb::Envelope pull(const Device& device, const pb::Pull& pull, ScopeState& scope) = 0;
   virtual pb::Envelope recover(const Device& device, const pb::Recover& recover) = 0;  // its own ops, a PullBatch
 };
 

@@ -72,7 +72,7 @@ struct Server::Impl final : Hub {
   Device admit(const pb::Envelope& first, const sync::ServerHandshake& hs, const std::string& who) override;
   std::uint64_t head() override;
   pb::Envelope push(Device& device, const pb::Push& push) override;
-  pb::Envelope pull(const Device& device, const pb::Pull& pull) override;
+  pb::Envelope pull(const Device& device, const pb::Pull& pull, ScopeState& scope) override;
   pb::Envelope recover(const Device& device, const pb::Recover& recover) override;
 
   void stillAdmitted(const Device& device);  // under the mutex; throws SessionError

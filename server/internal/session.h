@@ -81,6 +81,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::unique_ptr<sync::StreamSender> tx_;
   std::unique_ptr<sync::StreamReceiver> rx_;
   bool closed_ = false;
+  ScopeState scope_;
 };
 
 }  // namespace fieldsync::server

@@ -46,6 +46,12 @@ CREATE TABLE quarantine(node BLOB NOT NULL, seq INTEGER NOT NULL, body BLOB NOT 
                         received_at INTEGER NOT NULL, decision TEXT, decided_at INTEGER,
                         PRIMARY KEY(node, seq)) WITHOUT ROWID;
 )sql",
+    R"sql(
+-- The entities each device holds (docs/scopes.md): their history was sent
+-- and applied. Not kept for administrators, who hold everything.
+CREATE TABLE scope_held(device BLOB NOT NULL, entity BLOB NOT NULL, type INTEGER NOT NULL,
+                        PRIMARY KEY(device, entity)) WITHOUT ROWID;
+)sql",
 };
 
 Device deviceAt(const Stmt& s) {
@@ -282,6 +288,25 @@ std::uint64_t ServerStore::decide(const Id& node, bool release, std::int64_t at)
         std::string_view(release ? "released" : "rejected"), at, node)
       .run();
   return static_cast<std::uint64_t>(db_->changes());
+}
+
+std::set<node::ScopeKey> ServerStore::scopeHeld(const Id& device) {
+  Query q(db_->stmt("SELECT type, entity FROM scope_held WHERE device = ?"), device);
+  std::set<node::ScopeKey> out;
+  while (q.step()) out.insert({static_cast<sync::EntityType>(q->i64(0)), q->id(1)});
+  return out;
+}
+
+void ServerStore::holdScope(const Id& device, std::span<const node::ScopeKey> add, std::span<const Id> drop) {
+  for (const auto& [type, id] : add)
+    Query(db_->stmt("INSERT INTO scope_held(device, entity, type) VALUES(?, ?, ?) ON CONFLICT DO NOTHING"), device, id,
+          static_cast<std::int64_t>(type))
+        .run();
+  for (const Id& id : drop) Query(db_->stmt("DELETE FROM scope_held WHERE device = ? AND entity = ?"), device, id).run();
+}
+
+void ServerStore::forgetScope(const Id& device) {
+  Query(db_->stmt("DELETE FROM scope_held WHERE device = ?"), device).run();
 }
 
 std::uint64_t ServerStore::head() {

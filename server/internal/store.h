@@ -11,9 +11,12 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "node/scope.h"
 #include "server/server.h"
 #include "sync/crypto.h"
 #include "sync/op.h"
@@ -81,6 +84,10 @@ class ServerStore {
   // Ops after `cursor` in server order, not made by `exclude`, at most `limit`.
   std::vector<LoggedOp> opsAfter(std::uint64_t cursor, const sync::Id& exclude, std::size_t limit);
   std::uint64_t head();
+  // What a device holds of its scope (docs/scopes.md).
+  std::set<node::ScopeKey> scopeHeld(const sync::Id& device);
+  void holdScope(const sync::Id& device, std::span<const node::ScopeKey> add, std::span<const sync::Id> drop);
+  void forgetScope(const sync::Id& device);
   // By seq, held ones too (a device restored from a backup takes back everything it made).
   std::vector<sync::Op> ownOps(const sync::Id& node, std::uint64_t after_seq, std::size_t limit);
   std::uint64_t opCount();

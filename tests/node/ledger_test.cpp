@@ -183,7 +183,8 @@ TEST_CASE("a database from before ledger blocks gets them on upgrade", "[node][r
       .exec("DROP TABLE ledger_blocks; DROP INDEX moves_by_item_from; DROP INDEX moves_by_item_to; "
             "CREATE INDEX moves_by_item_from ON moves(item, from_loc); "
             "CREATE INDEX moves_by_item_to ON moves(item, to_loc); "
-            "DROP INDEX balances_by_location; DROP INDEX moves_by_source_case; DROP TABLE count_units; "
+            "DROP INDEX balances_by_location; DROP INDEX moves_by_source_case; DROP INDEX moves_by_shipment; "
+            "DROP TABLE count_units; "
             "DROP TABLE counts; ALTER TABLE balances DROP COLUMN count_at; ALTER TABLE balances DROP COLUMN count_hlc; "
             "ALTER TABLE balances DROP COLUMN count_node; ALTER TABLE balances DROP COLUMN count_seq; "
             "PRAGMA user_version = 3;");

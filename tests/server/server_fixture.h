@@ -96,6 +96,13 @@ struct Device {
 };
 
 inline std::string exportOf(Node& n) { return *n.exportJson(); }
+// What the server says the device should hold: its scope of the merged state.
+inline std::string scopeOf(TestServer& s, Device& d) {
+  auto e = s.server->scopeExport(d.node->nodeId().hex());
+  INFO((e ? "" : e.error().message));
+  REQUIRE(e);
+  return *e;
+}
 
 // Every op the device made is in the server's log exactly once: received
 // (counted as stored) equals the watermark equals the device's own seq.

@@ -35,7 +35,7 @@ struct TestHub final : server::Hub {
   }
   std::uint64_t head() override { return 0; }
   server::pb::Envelope push(server::Device&, const server::pb::Push&) override { return {}; }
-  server::pb::Envelope pull(const server::Device&, const server::pb::Pull&) override {
+  server::pb::Envelope pull(const server::Device&, const server::pb::Pull&, server::ScopeState&) override {
     ++pulls;
     server::pb::Envelope e;
     e.mutable_pull_batch()->set_batch(pull_bytes);
