@@ -1,0 +1,105 @@
+// Scopes (docs/scopes.md): each device holds exactly its share of the
+// merged state, history follows an entity into a scope and out of the old
+// one, and a bootstrap cut short goes on where it stopped.
+#include <catch2/catch.hpp>
+
+#include "server/company_fixture.h"
+#include "support/proxy.h"
+
+using namespace fieldsync::test;
+using fieldsync::sync::Errc;
+
+TEST_CASE("each device holds exactly its scope of the merged state", "[server][scope]") {
+  Company co;
+  for (Device* d : co.all()) CHECK(exportOf(*d->node) == scopeOf(co.s, *d));
+  CHECK(exportOf(*co.office.node) == *co.s.server->exportJson());  // an administrator holds everything
+  // What each role holds, by name.
+  const std::string alice = exportOf(*co.alice.node), wh = exportOf(*co.wh.node), dan = exportOf(*co.dan.node),
+                    south = exportOf(*co.south.node);
+  CHECK(alice.find("VAN-B\",\"qty") == std::string::npos);  // the locations, not bob's ledger
+  CHECK(alice.find(co.bobs_case) == std::string::npos);
+  CHECK(exportOf(*co.bob.node).find(co.bobs_case) != std::string::npos);
+  CHECK(wh.find("\"location\":\"WH-S\",\"qty") == std::string::npos);
+  CHECK(wh.find("\"location\":\"WH-N\",\"qty") != std::string::npos);
+  CHECK(dan.find(co.dans_shipment) != std::string::npos);
+  CHECK(dan.find(co.eves_shipment) == std::string::npos);
+  CHECK(south.find("\"location\":\"WH-S\",\"qty") != std::string::npos);
+  CHECK(south.find("\"location\":\"WH-N\",\"qty") == std::string::npos);
+  CHECK(south.find(co.bobs_case) != std::string::npos);  // cases have no branch: every supervisor's
+  // A command on what a device does not hold says so.
+  auto note = Cases(*co.alice.node).log(co.bobs_case, "x", {});
+  REQUIRE_FALSE(note);
+  CHECK(note.error().code == Errc::refused);
+  CHECK_THAT(note.error().message, Catch::Contains("is not held on this device"));
+}
+
+TEST_CASE("reassigning a case moves its history to the new technician and out of the old one's device",
+          "[server][scope]") {
+  Company co;
+  REQUIRE(Cases(*co.bob.node).log(co.bobs_case, "checked the bearings", {}));
+  REQUIRE(Cases(*co.bob.node).usePart(co.bobs_case, qtyMove(MoveKind::consumption, "SEAL", "VAN-B", "", 1)));
+  REQUIRE(co.bob.sync());
+  // The office sends alice instead (a later visit).
+  REQUIRE(co.office.sync());
+  REQUIRE(Cases(*co.office.node).schedule(co.bobs_case, "alice", 10, 20));
+  REQUIRE(co.office.sync());
+  REQUIRE(co.alice.sync());
+  REQUIRE(co.bob.sync());
+  const auto history = ok(Cases(*co.alice.node).show(co.bobs_case));
+  CHECK(std::any_of(history.history.begin(), history.history.end(),
+                    [](const auto& h) { return h.detail.find("checked the bearings") != std::string::npos; }));
+  auto gone = Cases(*co.bob.node).show(co.bobs_case);
+  REQUIRE_FALSE(gone);
+  CHECK_THAT(gone.error().message, Catch::Contains("is not held on this device"));
+  CHECK(balance(*co.bob.node, "SEAL", "VAN-B") == "49");  // his van's ledger stays his
+  CHECK(exportOf(*co.alice.node) == scopeOf(co.s, co.alice));
+  CHECK(exportOf(*co.bob.node) == scopeOf(co.s, co.bob));
+  // Alice works on it now; bob may not.
+  CHECK(Cases(*co.alice.node).log(co.bobs_case, "took over", {}));
+  CHECK_FALSE(Cases(*co.bob.node).log(co.bobs_case, "still mine?", {}));
+}
+
+TEST_CASE("a device drops what leaves its scope but keeps what it has not pushed", "[server][scope]") {
+  Company co;
+  // Bob works offline on his case while the office hands it to alice.
+  REQUIRE(Cases(*co.bob.node).log(co.bobs_case, "offline note", {}));
+  REQUIRE(Cases(*co.office.node).schedule(co.bobs_case, "alice", 10, 20));
+  REQUIRE(co.office.sync());
+  // A modified pull: the scope's drops arrive before bob's push.
+  const std::uint64_t own = *co.bob.node->ownSeq();
+  REQUIRE(co.bob.node->setSetting("sync.acked", std::to_string(own - 1)));
+  REQUIRE(*co.bob.node->dropEntities(std::vector<fieldsync::sync::Id>{co.bobs_case_id}) > 0);
+  CHECK(*co.bob.node->ownSeq() == own);  // the unpushed note is still there
+  REQUIRE(co.bob.sync());  // and reaches the server (quarantined: the case is alice's now)
+  checkHeldOnce(co.s, co.bob);
+}
+
+TEST_CASE("a bootstrap cut short completes on the next sync, without starting over", "[server][scope]") {
+  Company co;
+  // A catalogue of 30,000 items: several replies' worth.
+  std::vector<Node::Write> items;
+  for (int i = 0; i < 30'000; ++i)
+    items.push_back({fieldsync::sync::EntityType::item, fieldsync::sync::randomId(),
+                     {{fieldsync::node::item_f::code, "P-" + std::to_string(i)}}});
+  REQUIRE(co.office.node->writeRegisters(items));
+  REQUIRE(co.office.sync());
+
+  Device fresh(co.s, co.dir, "fresh.db", "technician", "carol"), cut(co.s, co.dir, "cut.db", "technician", "carol");
+  auto full = fresh.sync();
+  REQUIRE(full);
+  Proxy proxy(co.s.port);
+  cut.pointAt(proxy.port());
+  proxy.cutAfterServerFrames(5);  // hello, welcome, push ack, the first pull batch (and the frame count of the handshake)
+  CHECK_FALSE(cut.sync());
+  CHECK(*cut.node->settingNumber("sync.cursor") > 0);  // it has the head already
+  const std::uint64_t got_first = *cut.node->opCount();
+  CHECK(got_first > 10);
+  CHECK(got_first < *fresh.node->opCount());
+  proxy.cutAfterServerFrames(1'000'000);
+  auto rest = cut.sync();
+  REQUIRE(rest);
+  CHECK(rest->pulled + got_first < full->pulled + 200);  // not again from the start
+  CHECK(rest->bytes_in < full->bytes_in);
+  CHECK(exportOf(*cut.node) == scopeOf(co.s, cut));
+  CHECK(exportOf(*cut.node) == exportOf(*fresh.node));
+}
