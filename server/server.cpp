@@ -459,6 +459,80 @@ pb::Envelope Server::Impl::push(Device& device, const pb::Push& push) {
   return ack;
 }
 
+// The first phase of a pull (docs/protocol.md, "Pull"): a reply with the
+// histories of entities that entered the device's scope and the ids of
+// those that left, while there are any. The last reply's count as applied
+// now that the device pulls again on this session.
+std::optional<pb::Envelope> Server::Impl::scopeChanges(const Device& device, const pb::Pull& pull, ScopeState& scope,
+                                                       std::uint64_t head, std::size_t max_bytes) {
+  const bool recompute = !scope.scope || scope.scope_head != head;
+  if (recompute) {
+    auto s = node::Scopes(*merged).of({device.node, device.branch, device.role, device.person});
+    if (!s) throw SessionError{Errc::internal, "the device's scope: " + s.error().message};
+    scope.scope = std::move(s).value();
+    scope.scope_head = head;
+    scope.index.clear();
+    for (const auto& key : scope.scope->entities) scope.index.insert(key.second);
+  }
+  if (scope.scope->everything) return std::nullopt;
+  if (pull.cursor() == 0 || !scope.sent.empty() || !scope.dropped.empty()) {
+    auto tx = store->transaction();
+    if (pull.cursor() == 0) store->forgetScope(device.node);  // nothing held: a new or reset device
+    store->holdScope(device.node, scope.sent, scope.dropped);
+    tx.commit();
+  }
+  const bool reload = !scope.held || pull.cursor() == 0;
+  if (reload) {
+    scope.held = store->scopeHeld(device.node);
+  } else {
+    scope.held->insert(scope.sent.begin(), scope.sent.end());
+    const std::set<sync::Id> dropped(scope.dropped.begin(), scope.dropped.end());
+    std::erase_if(*scope.held, [&](const node::ScopeKey& k) { return dropped.count(k.second) > 0; });
+  }
+  scope.sent.clear();
+  scope.dropped.clear();
+  if (recompute || reload) {
+    scope.entering.clear();
+    std::set_difference(scope.scope->entities.begin(), scope.scope->entities.end(), scope.held->begin(),
+                        scope.held->end(), std::back_inserter(scope.entering));
+    scope.next = 0;
+    scope.leaving.clear();
+    for (const auto& key : *scope.held)
+      if (!scope.scope->entities.count(key)) scope.leaving.push_back(key.second);
+  }
+  if (scope.next == scope.entering.size() && scope.leaving.empty()) return std::nullopt;
+  std::vector<Op> history;
+  std::vector<std::size_t> ends;  // history's size after each entity sent
+  std::size_t bytes = 0;
+  while (scope.next < scope.entering.size() && bytes < max_bytes && history.size() < kSnapshotOps) {
+    auto ops = node::Scopes(*merged).snapshot({&scope.entering[scope.next], 1});
+    if (!ops) throw SessionError{Errc::internal, "a snapshot: " + ops.error().message};
+    for (const Op& op : *ops) bytes += sync::encodeOp(op).size();
+    history.insert(history.end(), ops->begin(), ops->end());
+    scope.sent.push_back(scope.entering[scope.next++]);
+    ends.push_back(history.size());
+  }
+  std::size_t n = history.size();
+  std::string batch = fitted(history, max_bytes, n);
+  // Whole entities only; the first goes whole even past max_bytes.
+  std::size_t whole = static_cast<std::size_t>(std::upper_bound(ends.begin(), ends.end(), n) - ends.begin());
+  if (whole == 0 && !ends.empty()) {
+    whole = 1;
+    batch = sync::encodeBatch(std::span<const Op>(history).subspan(0, ends[0]));
+  }
+  scope.next -= scope.sent.size() - whole;  // the rest goes in the next reply
+  scope.sent.resize(whole);
+  scope.dropped = std::move(scope.leaving);
+  scope.leaving.clear();
+  pb::Envelope reply;
+  auto* b = reply.mutable_pull_batch();
+  b->set_batch(batch);
+  b->set_cursor(pull.cursor() == 0 ? head : pull.cursor());
+  b->set_more(true);
+  for (const sync::Id& id : scope.dropped) b->add_dropped(std::string(id.view()));
+  return reply;
+}
+
 // A device's scope (docs/scopes.md): first the history of every entity that
 // entered it and the ids of those that left (one reply at a time, each
 // counted as applied when the device pulls again), then the log after its
@@ -473,56 +547,7 @@ pb::Envelope Server::Impl::pull(const Device& device, const pb::Pull& pull, Scop
     stillAdmitted(device);
     store->setCursor(device.node, pull.cursor());
     const std::uint64_t head = store->head();
-    if (!scope.scope || scope.scope_head != head) {
-      auto s = node::Scopes(*merged).of({device.node, device.branch, device.role, device.person});
-      if (!s) throw SessionError{Errc::internal, "the device's scope: " + s.error().message};
-      scope.scope = std::move(s).value();
-      scope.scope_head = head;
-      scope.index.clear();
-      for (const auto& key : scope.scope->entities) scope.index.insert(key.second);
-    }
-    if (!scope.scope->everything) {
-      {
-        auto tx = store->transaction();
-        if (pull.cursor() == 0) store->forgetScope(device.node);  // nothing held: a new or reset device
-        store->holdScope(device.node, scope.sent, scope.dropped);
-        tx.commit();
-      }
-      scope.sent.clear();
-      scope.dropped.clear();
-      const std::set<node::ScopeKey> holds = store->scopeHeld(device.node);
-      for (const auto& key : holds)
-        if (!scope.scope->entities.count(key)) scope.dropped.push_back(key.second);
-      std::vector<Op> history;
-      std::vector<std::size_t> ends;  // history's size after each entity in scope.sent
-      for (const auto& key : scope.scope->entities) {
-        if (holds.count(key)) continue;
-        if (history.size() >= kSnapshotOps) break;
-        auto ops = node::Scopes(*merged).snapshot({&key, 1});
-        if (!ops) throw SessionError{Errc::internal, "a snapshot: " + ops.error().message};
-        history.insert(history.end(), ops->begin(), ops->end());
-        scope.sent.push_back(key);
-        ends.push_back(history.size());
-      }
-      if (!scope.sent.empty() || !scope.dropped.empty()) {
-        std::size_t n = history.size();
-        std::string batch = fitted(history, max_bytes, n);
-        // Whole entities only; the first goes whole even past max_bytes.
-        std::size_t whole = std::upper_bound(ends.begin(), ends.end(), n) - ends.begin();
-        if (whole == 0 && !ends.empty()) {
-          whole = 1;
-          batch = sync::encodeBatch(std::span<const Op>(history).subspan(0, ends[0]));
-        }
-        scope.sent.resize(whole);
-        pb::Envelope reply;
-        auto* b = reply.mutable_pull_batch();
-        b->set_batch(batch);
-        b->set_cursor(pull.cursor() == 0 ? head : pull.cursor());
-        b->set_more(true);
-        for (const sync::Id& id : scope.dropped) b->add_dropped(std::string(id.view()));
-        return reply;
-      }
-    }
+    if (auto reply = scopeChanges(device, pull, scope, head, max_bytes)) return *reply;
     std::vector<LoggedOp> ops = store->opsAfter(pull.cursor(), device.node, kBatchOps);
     std::vector<Op> plain;
     for (const LoggedOp& l : ops)

@@ -31,11 +31,15 @@ struct SessionError {
 // docs/scopes.md): the entities the last reply brought in or told it to
 // drop count as applied only once the device pulls again on this session.
 struct ScopeState {
-  std::vector<node::ScopeKey> sent;
-  std::vector<sync::Id> dropped;
   std::optional<node::Scope> scope;  // as of scope_head
   std::uint64_t scope_head = 0;
   std::set<sync::Id> index;  // the scope's ids
+  std::optional<std::set<node::ScopeKey>> held;  // what the device holds (server.db's scope_held)
+  std::vector<node::ScopeKey> entering;  // in the scope, not held: their histories go from `next` on
+  std::size_t next = 0;
+  std::vector<sync::Id> leaving;  // held, no longer in the scope
+  std::vector<node::ScopeKey> sent;  // in the last reply
+  std::vector<sync::Id> dropped;
 };
 
 class Hub {

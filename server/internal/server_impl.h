@@ -73,6 +73,8 @@ struct Server::Impl final : Hub {
   std::uint64_t head() override;
   pb::Envelope push(Device& device, const pb::Push& push) override;
   pb::Envelope pull(const Device& device, const pb::Pull& pull, ScopeState& scope) override;
+  std::optional<pb::Envelope> scopeChanges(const Device& device, const pb::Pull& pull, ScopeState& scope,
+                                           std::uint64_t head, std::size_t max_bytes);
   pb::Envelope recover(const Device& device, const pb::Recover& recover) override;
 
   void stillAdmitted(const Device& device);  // under the mutex; throws SessionError
