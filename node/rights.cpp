@@ -34,21 +34,24 @@ struct Judge {
     return idOf(core.store->entity(type, id), f);
   }
 
-  // Locations: their branch, and whose van.
+  // Locations: their branch (as the state has it), and whose van.
   std::string branchOf(const Id& location) const {
-    if (!op.isFact() && op.entity_type == EntityType::location && op.entity == location && fields.count(location_f::branch))
-      return textOf(fields, location_f::branch);
     return textOf(core.store->entity(EntityType::location, location), location_f::branch);
   }
-  bool inBranch(const std::optional<Id>& location) const {
-    if (!location) return true;
-    const std::string b = branchOf(*location);
-    return b.empty() || same(b, who.branch);
-  }
+  bool ours(const std::string& branch) const { return branch.empty() || same(branch, who.branch); }
+  bool inBranch(const std::optional<Id>& location) const { return !location || ours(branchOf(*location)); }
   Status branchOnly(std::initializer_list<std::optional<Id>> locations, std::string_view rule) const {
     for (const auto& l : locations)
       if (!inBranch(l)) return no(std::string(rule) + ": " + code(EntityType::location, *l) + " belongs to " + branchOf(*l));
     return {};
+  }
+  // A supervisor's location write: the location is its branch's (or shared)
+  // and stays so; a move to another branch is that branch's to make.
+  Status locationWrite() const {
+    if (auto ok = branchOnly({op.entity}, "works only within its branch"); !ok) return ok;
+    if (op.isFact() || !fields.count(location_f::branch) || ours(textOf(fields, location_f::branch))) return {};
+    return no("works only within its branch: " + code(EntityType::location, op.entity) + " would belong to " +
+              textOf(fields, location_f::branch));
   }
   bool ownVan(const std::optional<Id>& location, std::int64_t at) const {
     if (!location) return false;
@@ -60,6 +63,7 @@ struct Judge {
     const Attributes a = core.store->entity(EntityType::location, location);
     if (intOf(a, location_f::kind) != static_cast<std::int64_t>(LocationKind::van))
       return code(EntityType::location, location) + " is not a van";
+    if (!inBranch(location)) return code(EntityType::location, location) + " belongs to " + branchOf(location);
     return code(EntityType::location, location) + " is held by " + core.technicianAt(location, at);
   }
 
@@ -82,6 +86,22 @@ struct Judge {
     return branchOnly({ref(EntityType::shipment, *s, shipment_f::origin)}, "ships only from its branch's locations");
   }
 
+  // A driver's movement: what its shipment's tracking posts (dispatch,
+  // delivery, return), between the shipment's origin, its transit and CUSTOMER.
+  Status shipmentMove(const std::optional<Id>& from, const std::optional<Id>& to) const {
+    const auto s = idOf(fields, fact_f::shipment);
+    if (auto ok = shipmentOnly(s); !ok) return ok;
+    const Attributes a = core.store->entity(EntityType::shipment, *s);
+    const std::set<std::optional<Id>> ends{idOf(a, shipment_f::origin), idOf(a, shipment_f::transit),
+                                           core.locationId("CUSTOMER")};
+    const auto kind = static_cast<MoveKind>(intOf(fields, fact_f::move_kind));
+    const bool tracking_kind = kind == MoveKind::shipment_out || kind == MoveKind::shipment_delivery ||
+                               kind == MoveKind::shipment_return;
+    if (a.empty() || (tracking_kind && ends.count(from) && ends.count(to))) return {};
+    return no("moves stock only as its shipments' tracking does: from " + code(EntityType::shipment, *s) +
+              "'s origin into transit, to the customer, or back");
+  }
+
   // The virtual locations every node writes at init (node.cpp): anyone's.
   bool defaultLocation() const {
     return std::any_of(kDefaultLocations.begin(), kDefaultLocations.end(), [&](const DefaultLocation& d) {
@@ -90,12 +110,42 @@ struct Judge {
     });
   }
 
+  // Units: a technician's where it works (a new one, one it registered, one
+  // in or last taken out of its van, one on its own case) and any it registers (what it
+  // finds at a site: two registrations that differ are a
+  // duplicate_registration, docs/reconciliation.md); a driver's on its
+  // shipments; warehouses and supervisors receive and register them anywhere.
+  Status unit() const {
+    if (!is("technician") && !is("driver")) return {};
+    if (core.store->entity(EntityType::unit, op.entity).empty()) return {};  // a new one
+    const std::vector<MoveRow> moves = core.store->movesOfUnit(op.entity);
+    const std::string label = core.unitLabel(op.entity, " ");
+    if (is("driver")) {
+      for (const MoveRow& m : moves)
+        if (m.shipment && shipmentOnly(m.shipment)) return {};
+      return no("changes only the units of its shipments: " + label + " is on none of them");
+    }
+    if (auto c = idOf(fields, fact_f::service_case)) return caseOnly(c);
+    if (!op.isFact() && flagOf(fields, unit_f::registered)) return {};
+    if (core.store->writer(EntityType::unit, op.entity, unit_f::serial) == who.node) return {};  // it registered it
+    const std::int64_t at = core.now();
+    if (!moves.empty()) {
+      const MoveRow& last = *std::max_element(moves.begin(), moves.end(), [](const MoveRow& x, const MoveRow& y) {
+        return std::tie(x.at, x.hlc) < std::tie(y.at, y.hlc);
+      });
+      if (ownVan(last.to, at) || ownVan(last.from, at)) return {};
+    }
+    for (const Id& c : core.store->findEntities(EntityType::service_case, case_f::unit, idField(0, op.entity).value))
+      if (ownsCase(core, who, c)) return {};
+    return no("changes only the units it works on (in its van, on its cases): " + label + " is not");
+  }
+
   Status stock() const {
     const auto from = idOf(fields, fact_f::from), to = idOf(fields, fact_f::to);
     const std::int64_t at = intOf(fields, fact_f::at);
     if (is("supervisor")) return branchOnly({from, to}, "works only within its branch");
     if (is("warehouse")) return branchOnly({from, to}, "works only at its branch's locations");
-    if (is("driver")) return shipmentOnly(idOf(fields, fact_f::shipment));
+    if (is("driver")) return shipmentMove(from, to);
     // A technician: out of its own van, or into it from transit or from
     // outside our stock (a customer's return, a local purchase).
     if (op.fact == FactKind::stock_count) {
@@ -121,10 +171,15 @@ struct Judge {
         return no("may not change the catalogue: only supervisors and administrators do");
       case EntityType::location:
         if (!op.isFact() && defaultLocation()) return {};
-        if (boss) return branchOnly({op.entity}, "works only within its branch");
+        if (boss) return locationWrite();
         return no("may not change locations or van assignments: only supervisors and administrators do");
       case EntityType::exception:
-        if (boss) return {};
+        if (boss) {  // about its branch: every location it names is its branch's (or shared)
+          for (const Id& s : idsOf(core.store->entity(EntityType::exception, op.entity), exception_f::subject_ids))
+            if (!core.store->entity(EntityType::location, s).empty())
+              if (auto ok = branchOnly({s}, "resolves only its branch's exceptions"); !ok) return ok;
+          return {};
+        }
         return no("may not resolve exceptions: only supervisors and administrators do");
       case EntityType::stock_doc:
         if (!op.isFact()) return {};  // a document's number and reason
@@ -140,9 +195,8 @@ struct Judge {
           return caseOnly(c);
         }
         return no("may not schedule visits");
-      case EntityType::unit:  // registered and installed where the work is
-        if (is("technician")) return caseOnly(idOf(fields, fact_f::service_case));
-        return {};
+      case EntityType::unit:
+        return unit();
       case EntityType::shipment:
         if (is("technician")) return no("may not change shipments");
         if (is("driver") && op.fact != FactKind::tracking) return no("records only the tracking of its shipments");

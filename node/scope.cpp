@@ -53,6 +53,10 @@ struct Gather {
     });
     return out_locs;
   }
+  // Transfers still in transit: any branch may receive them (arrive).
+  void openTransit() {
+    for (const Store::TransitLine& line : core.store->unbalancedTransit(std::nullopt)) document(line.doc);
+  }
   void cases(const std::set<Id>& which) {
     for (const Id& c : which) {
       add(EntityType::service_case, c);
@@ -103,6 +107,7 @@ void supervisor(Gather& g) {
   g.catalogue();
   const auto locations = g.branchLocations();
   g.ledgers(locations);
+  g.openTransit();
   g.cases(g.allCases());
   g.shipments(locations, false);
   g.exceptions(true);
@@ -112,6 +117,7 @@ void warehouse(Gather& g) {
   g.catalogue();
   const auto locations = g.branchLocations();
   g.ledgers(locations);
+  g.openTransit();
   g.shipments(locations, false);
   g.exceptions(false);
 }
@@ -125,6 +131,7 @@ void technician(Gather& g) {
       vans.push_back(id);
   });
   g.ledgers(vans);
+  g.openTransit();
   g.cases(casesOf(g.core, g.who));
   g.exceptions(false);
 }
@@ -209,6 +216,10 @@ Result<Scope> Scopes::of(const Principal& who) {
     rule->gather(g);
     return Scope{false, std::move(g.out)};
   });
+}
+
+Result<bool> Scopes::known(const ScopeKey& entity) {
+  return core_.query<bool>([&]() -> Result<bool> { return !core_.store->entity(entity.first, entity.second).empty(); });
 }
 
 Result<std::vector<Op>> Scopes::snapshot(std::span<const ScopeKey> entities) {

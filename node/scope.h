@@ -30,6 +30,8 @@ class Scopes {
   // The ops that make these entities' state (each register's winning
   // writes, every fact): what a device receives when they enter its scope.
   Result<std::vector<sync::Op>> snapshot(std::span<const ScopeKey> entities);
+  // Whether the state has the entity (a register of it).
+  Result<bool> known(const ScopeKey& entity);
 
  private:
   Node::Core& core_;

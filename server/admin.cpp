@@ -101,8 +101,13 @@ Result<node::Resolved> Server::resolveException(std::string_view ref, const node
                                                ": only a quarantined exception holds ops");
   node::Resolution decided = how;
   if (quarantined) {
-    // Checked before the decision is made: nothing is decided without its note.
+    // Checked before the decision is made: nothing is decided that the resolution would then refuse.
     if (auto note = node::fieldText("--note", how.note, node::kMaxTextBytes, "say why"); !note) return note.error();
+    if (how.adjust || !how.transfer_from.empty())
+      return sync::fail(Errc::invalid_input, std::string(how.adjust ? "--adjust" : "--transfer-from") +
+                                                 ": a quarantined exception is resolved by its decision alone");
+    if (view->row.status == "resolved")
+      return sync::fail(Errc::refused, "exception " + view->row.number + " is decided already: " + view->note);
     if (view->subjects.size() != 1) return sync::fail(Errc::internal, "exception " + view->row.number + " names no device");
     auto n = impl_->guarded([&]() -> Result<std::uint64_t> {
       auto tx = impl_->store->transaction();

@@ -404,7 +404,7 @@ void Server::Impl::stillAdmitted(const Device& device) {
   if (!now || now->revoked_at) throw SessionError{Errc::denied, "device " + device.node.hex() + " has been revoked"};
 }
 
-pb::Envelope Server::Impl::push(Device& device, const pb::Push& push) {
+pb::Envelope Server::Impl::push(Device& device, const pb::Push& push, ScopeState& scope) {
   {
     auto held = lock();
     sessionWork([&] { stillAdmitted(device); });
@@ -434,19 +434,29 @@ pb::Envelope Server::Impl::push(Device& device, const pb::Push& push) {
   std::vector<std::string> outside(ops->size());
   const node::Principal who{device.node, device.branch, device.role, device.person};
   node::Rights rights(*merged);
+  node::Scopes scopes(*merged);
+  std::set<node::ScopeKey> seen, created;  // the entities the device makes: they are its (docs/scopes.md)
   for (std::size_t i = 0; i < ops->size(); ++i) {
-    if ((*ops)[i].id.seq <= device.watermark) continue;
-    auto ok = rights.check(who, (*ops)[i]);
-    if (ok) continue;
-    if (ok.error().code != Errc::refused) throw SessionError{Errc::unavailable, "judging a pushed op failed: " + ok.error().message};
-    outside[i] = ok.error().message;
+    const Op& op = (*ops)[i];
+    if (op.id.seq <= device.watermark) continue;
+    auto ok = rights.check(who, op);
+    if (!ok && ok.error().code != Errc::refused)
+      throw SessionError{Errc::unavailable, "judging a pushed op failed: " + ok.error().message};
+    if (!ok) outside[i] = ok.error().message;
+    if (ok && device.role != "admin" && seen.insert({op.entity_type, op.entity}).second) {
+      auto known = scopes.known({op.entity_type, op.entity});
+      if (!known) throw SessionError{Errc::unavailable, known.error().message};
+      if (!*known) created.insert({op.entity_type, op.entity});
+    }
   }
   const bool quarantined = std::any_of(outside.begin(), outside.end(), [](const std::string& s) { return !s.empty(); });
   sessionWork([&] {
     auto tx = store->transaction();
     device.watermark = store->appendPush(device.node, *ops, outside, push.batch(), push.signature(), now());
+    store->holdScope(device.node, std::vector<node::ScopeKey>(created.begin(), created.end()), {});
     tx.commit();
   });
+  if (!created.empty()) scope.held.reset();  // read again at the next pull
   // Committed and acknowledged whatever the merge does: the merge catches up later.
   if (quarantined) {
     log("device " + device.node.hex() + ": ops outside its rights held in quarantine");

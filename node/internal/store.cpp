@@ -3,6 +3,7 @@
 
 #include <type_traits>
 
+#include "node/field_table.h"
 #include "node/internal/store_impl.h"
 #include "sync/bytes.h"
 #include "sync/codec.h"
@@ -139,10 +140,13 @@ std::vector<Op> Store::entityOps(sync::EntityType type, const Id& id) {
                             "entity_type = ? AND entity = ?) r ON o.node = r.node AND o.seq = r.seq"),
              static_cast<std::int64_t>(type), id);
   while (regs.step()) out.push_back(impl_->opFromBody(regs.row(), 0));
-  Query facts(impl_->db.stmt("SELECT o.body FROM facts f JOIN ops o ON o.node = f.node AND o.seq = f.seq "
-                             "WHERE f.kind IN (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11) AND f.entity = ?"),
-              id);
-  while (facts.step()) out.push_back(impl_->opFromBody(facts.row(), 0));
+  for (const OpSpec& spec : fieldTable()) {  // the fact kinds this type of entity has
+    if (spec.entity != type || spec.fact == sync::FactKind::none) continue;
+    Query facts(impl_->db.stmt("SELECT o.body FROM facts f JOIN ops o ON o.node = f.node AND o.seq = f.seq "
+                               "WHERE f.kind = ? AND f.entity = ?"),
+                static_cast<std::int64_t>(spec.fact), id);
+    while (facts.step()) out.push_back(impl_->opFromBody(facts.row(), 0));
+  }
   return out;
 }
 

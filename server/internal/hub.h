@@ -53,7 +53,8 @@ class Hub {
   virtual Device admit(const pb::Envelope& first, const sync::ServerHandshake& hs, const std::string& who) = 0;
   virtual std::uint64_t head() = 0;  // the server sequence of the newest op in the log
   // A push acknowledged (PushAck) once committed; `device` learns its new watermark.
-  virtual pb::Envelope push(Device& device, const pb::Push& push) = 0;
+  // New entities a pushed batch creates are held by the device from then on (`scope`).
+  virtual pb::Envelope push(Device& device, const pb::Push& push, ScopeState& scope) = 0;
   // A PullBatch: the history of what entered the device's scope, else the log after its cursor, in its scope.
   virtual pb::Envelope pull(const Device& device, const pb::Pull& pull, ScopeState& scope) = 0;
   virtual pb::Envelope recover(const Device& device, const pb::Recover& recover) = 0;  // its own ops, a PullBatch

@@ -71,7 +71,7 @@ struct Server::Impl final : Hub {
   void log(const std::string& line) override;
   Device admit(const pb::Envelope& first, const sync::ServerHandshake& hs, const std::string& who) override;
   std::uint64_t head() override;
-  pb::Envelope push(Device& device, const pb::Push& push) override;
+  pb::Envelope push(Device& device, const pb::Push& push, ScopeState& scope) override;
   pb::Envelope pull(const Device& device, const pb::Pull& pull, ScopeState& scope) override;
   std::optional<pb::Envelope> scopeChanges(const Device& device, const pb::Pull& pull, ScopeState& scope,
                                            std::uint64_t head, std::size_t max_bytes);

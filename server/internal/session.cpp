@@ -136,7 +136,7 @@ awaitable<void> Session::converse() {
     co_await drained();
     const pb::Envelope e = co_await receive(Clock::now() + timeouts_.idle, sync::kMaxFrame);
     switch (e.msg_case()) {
-      case pb::Envelope::kPush: queueSealed(hub_.push(device, e.push())); break;
+      case pb::Envelope::kPush: queueSealed(hub_.push(device, e.push(), scope_)); break;
       case pb::Envelope::kPull: queueSealed(hub_.pull(device, e.pull(), scope_)); break;
       case pb::Envelope::kRecover: queueSealed(hub_.recover(device, e.recover())); break;
       case pb::Envelope::kBye: {

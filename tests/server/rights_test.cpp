@@ -93,9 +93,16 @@ TEST_CASE("each write outside a device's rights is refused by the node, naming t
   // A supervisor works within its branch.
   auto north_loc = Catalogue(*co.south.node).addLocation({"WH-N2", "", LocationKind::warehouse, "", false, "north"});
   REQUIRE_FALSE(north_loc);
-  CHECK_THAT(north_loc.error().message, Catch::Contains("a supervisor works only within its branch: WH-N2 belongs to north"));
+  CHECK_THAT(north_loc.error().message, Catch::Contains("a supervisor works only within its branch: WH-N2 would belong to north"));
   CHECK(Stock(*co.south.node).move(adjustment("WH-S", 1)));
   CHECK_FALSE(Stock(*co.south.node).move(adjustment("WH-N", 1)));
+  // ... and may not take another branch's location over by moving it.
+  auto takeover = Catalogue(*co.south.node).setLocation({"WH-N", {}, {}, {}, {}, "south"});
+  REQUIRE_FALSE(takeover);
+  CHECK_THAT(takeover.error().message, Catch::Contains("a supervisor works only within its branch: WH-N belongs to north"));
+  auto give_away = Catalogue(*co.south.node).setLocation({"WH-S", {}, {}, {}, {}, "north"});
+  REQUIRE_FALSE(give_away);
+  CHECK_THAT(give_away.error().message, Catch::Contains("WH-S would belong to north"));
 
   // What was accepted merges, and everyone converges on it.
   for (Device* d : co.all()) REQUIRE(d->sync());
@@ -103,6 +110,51 @@ TEST_CASE("each write outside a device's rights is refused by the node, naming t
   REQUIRE(co.office.sync());
   CHECK(ok(co.s.server->exceptions(false)).empty());  // nothing quarantined, nothing else wrong
   for (Device* d : co.all()) CHECK(exportOf(*d->node) == scopeOf(co.s, *d));
+}
+
+TEST_CASE("units, exceptions and vans are judged by where they are and whose they are", "[server][rights]") {
+  Company co;
+  Node& o = *co.office.node;
+  REQUIRE(Catalogue(o).addItem({"PUMP", "", true, 730, 0}));
+  REQUIRE(Stock(o).move(serialMove(MoveKind::receipt, "PUMP", "", "WH-S", {"SN-S1"})));
+  REQUIRE(Stock(o).move(serialMove(MoveKind::receipt, "PUMP", "", "VAN-A", {"SN-A1"})));
+  MoveSpec short_issue = forced(qtyMove(MoveKind::issue, "SEAL", "WH-N", "", 60));  // WH-N holds 50
+  REQUIRE(Stock(o).move(short_issue));
+  REQUIRE(co.office.sync());
+  for (Device* d : co.all()) REQUIRE(d->sync());
+
+  // A technician installs what is in its van, not what sits in another
+  // branch's warehouse; a driver changes only the units of its shipments.
+  // Neither device holds SN-S1, so each takes it for a new one it registers
+  // (a registration is everyone's); the server knows better for the rest.
+  CHECK(Catalogue(*co.alice.node).installUnit({"PUMP", "SN-A1", "Bakery", "", {}, {}, {}, true}));
+  REQUIRE(Catalogue(*co.alice.node).installUnit({"PUMP", "SN-S1", "Random", "", {}, {}, {}, true}));
+  REQUIRE(co.alice.sync());
+  REQUIRE(Catalogue(*co.dan.node).registerUnit({"PUMP", "SN-S1", "B9", "", "", {}}));
+  REQUIRE(co.dan.sync());
+  std::string details;
+  for (const auto& x : ok(co.s.server->exceptions(false)))
+    if (x.kind == "quarantined") details += ok(co.s.server->showException(x.number)).detail + "\n";
+  CHECK_THAT(details, Catch::Contains("UNIT_EVENT on UNIT): a technician changes only the units it works on (in its "
+                                     "van, on its cases): PUMP SN-S1 is not"));
+  CHECK_THAT(details, Catch::Contains("a driver changes only the units of its shipments: PUMP SN-S1 is on none of them"));
+  CHECK_THAT(details, !Catch::Contains("SN-A1"));
+  // A supervisor resolves its own branch's exceptions only.
+  REQUIRE(co.south.sync());
+  const auto raised = ok(Exceptions(*co.south.node).list(false));
+  const auto north = std::find_if(raised.begin(), raised.end(), [](const auto& x) { return x.kind == "negative_stock"; });
+  REQUIRE(north != raised.end());
+  CHECK(north->subjects == "SEAL at WH-N");
+  auto foreign = Exceptions(*co.south.node).resolve(north->number, {"not mine", {}, {}});
+  REQUIRE_FALSE(foreign);
+  CHECK_THAT(foreign.error().message, Catch::Contains("resolves only its branch's exceptions: WH-N belongs to north"));
+  // A van of another branch is named so.
+  REQUIRE(Catalogue(o).setLocation({"VAN-A", {}, {}, {}, {}, "south"}));
+  REQUIRE(co.office.sync());
+  REQUIRE(co.alice.sync());
+  auto moved = Stock(*co.alice.node).move(qtyMove(MoveKind::issue, "SEAL", "VAN-A", "", 1));
+  REQUIRE_FALSE(moved);
+  CHECK_THAT(moved.error().message, Catch::Contains("VAN-A belongs to south"));
 }
 
 TEST_CASE("ops outside a device's rights pushed by a modified client are quarantined, raised, and released or rejected",
@@ -148,11 +200,18 @@ TEST_CASE("ops outside a device's rights pushed by a modified client are quarant
   REQUIRE_FALSE(on_node);
   CHECK_THAT(on_node.error().message, Catch::Contains("decide it on the server"));
 
+  // Options a quarantine does not take are refused before anything is decided.
+  CHECK(co.s.server->resolveException(raised[0].number, {"x", 1000, {}}, Server::Decision::release).error().code ==
+        Errc::invalid_input);
+  CHECK(co.s.server->exportJson()->find("GASKET") == std::string::npos);
   const auto decided = co.s.server->resolveException(
       raised[0].number, {"alice covered for bob today", {}, {}},
       release ? Server::Decision::release : Server::Decision::reject);
   REQUIRE(decided);
   CHECK(ok(co.s.server->exceptions(false)).empty());
+  auto again = co.s.server->resolveException(raised[0].number, {"again", {}, {}}, Server::Decision::reject);
+  REQUIRE_FALSE(again);
+  CHECK_THAT(again.error().message, Catch::Contains("is decided already: alice covered for bob today"));
   for (Device* d : co.all()) REQUIRE(d->sync());
   REQUIRE(co.office.sync());
   if (release) {

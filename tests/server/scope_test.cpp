@@ -59,6 +59,37 @@ TEST_CASE("reassigning a case moves its history to the new technician and out of
   CHECK_FALSE(Cases(*co.bob.node).log(co.bobs_case, "still mine?", {}));
 }
 
+TEST_CASE("a case a technician opens and hands on before its first sync leaves its device", "[server][scope]") {
+  Company co;
+  const std::string c = ok(Cases(*co.alice.node).open({"Bakery", "", "", "", "leak", Priority::normal, {}})).number;
+  REQUIRE(Cases(*co.alice.node).schedule(c, "alice", 1, 2));
+  REQUIRE(Cases(*co.alice.node).schedule(c, "bob", 10, 20));
+  REQUIRE(co.alice.sync());
+  REQUIRE(co.alice.sync());
+  CHECK_FALSE(Cases(*co.alice.node).show(c));
+  REQUIRE(co.bob.sync());
+  CHECK(Cases(*co.bob.node).show(c));
+  CHECK(exportOf(*co.alice.node) == scopeOf(co.s, co.alice));
+  CHECK(exportOf(*co.bob.node) == scopeOf(co.s, co.bob));
+}
+
+TEST_CASE("goods sent into transit by one branch are received by another", "[server][scope]") {
+  Company co;
+  Device whs(co.s, co.dir, "whs.db", "warehouse", "", "south");
+  REQUIRE(whs.sync());
+  const std::string doc = ok(Stock(*whs.node).move(qtyMove(MoveKind::transit_out, "SEAL", "WH-S", "TRANSIT", 3))).number;
+  REQUIRE(whs.sync());
+  REQUIRE(co.wh.sync());  // north's handheld holds the open transfer
+  REQUIRE(Stock(*co.wh.node).arrive({doc, "WH-N", {}, {}, {}, {}, false}));
+  REQUIRE(co.wh.sync());
+  REQUIRE(whs.sync());
+  CHECK(balance(*co.wh.node, "SEAL", "WH-N") == "53");
+  CHECK(balance(*whs.node, "SEAL", "WH-S") == "47");
+  CHECK(ok(co.s.server->exceptions(false)).empty());  // transit conserved
+  CHECK(exportOf(*co.wh.node) == scopeOf(co.s, co.wh));
+  CHECK(exportOf(*whs.node) == scopeOf(co.s, whs));
+}
+
 TEST_CASE("a device drops what leaves its scope but keeps what it has not pushed", "[server][scope]") {
   Company co;
   // Bob works offline on his case while the office hands it to alice.
@@ -76,27 +107,28 @@ TEST_CASE("a device drops what leaves its scope but keeps what it has not pushed
 
 TEST_CASE("a bootstrap cut short completes on the next sync, without starting over", "[server][scope]") {
   Company co;
+  constexpr auto kPatient = std::chrono::seconds(120);  // 30,000 entities, under TSan too
   // A catalogue of 30,000 items: several replies' worth.
   std::vector<Node::Write> items;
   for (int i = 0; i < 30'000; ++i)
     items.push_back({fieldsync::sync::EntityType::item, fieldsync::sync::randomId(),
                      {{fieldsync::node::item_f::code, "P-" + std::to_string(i)}}});
   REQUIRE(co.office.node->writeRegisters(items));
-  REQUIRE(co.office.sync());
+  REQUIRE(co.office.sync(kPatient));
 
   Device fresh(co.s, co.dir, "fresh.db", "technician", "carol"), cut(co.s, co.dir, "cut.db", "technician", "carol");
-  auto full = fresh.sync();
+  auto full = fresh.sync(kPatient);
   REQUIRE(full);
   Proxy proxy(co.s.port);
   cut.pointAt(proxy.port());
   proxy.cutAfterServerFrames(5);  // hello, welcome, push ack, the first pull batch (and the frame count of the handshake)
-  CHECK_FALSE(cut.sync());
+  CHECK_FALSE(cut.sync(kPatient));
   CHECK(*cut.node->settingNumber("sync.cursor") > 0);  // it has the head already
   const std::uint64_t got_first = *cut.node->opCount();
   CHECK(got_first > 10);
   CHECK(got_first < *fresh.node->opCount());
   proxy.cutAfterServerFrames(1'000'000);
-  auto rest = cut.sync();
+  auto rest = cut.sync(kPatient);
   REQUIRE(rest);
   CHECK(rest->pulled + got_first < full->pulled + 200);  // not again from the start
   CHECK(rest->bytes_in < full->bytes_in);

@@ -85,8 +85,9 @@ struct Device {
     REQUIRE(n);
     node = std::move(n).value();
   }
-  fieldsync::sync::Result<fieldsync::node::SyncReport> sync() {
-    auto session = fieldsync::node::SyncSession::connect(*node, path, std::chrono::seconds(5));
+  // `timeout`: for each reply (sanitizer builds run some syncs ten times slower).
+  fieldsync::sync::Result<fieldsync::node::SyncReport> sync(std::chrono::seconds timeout = std::chrono::seconds(5)) {
+    auto session = fieldsync::node::SyncSession::connect(*node, path, timeout);
     if (!session) return session.error();
     auto report = (*session)->round();
     (*session)->close();

@@ -34,7 +34,7 @@ struct TestHub final : server::Hub {
     return {};
   }
   std::uint64_t head() override { return 0; }
-  server::pb::Envelope push(server::Device&, const server::pb::Push&) override { return {}; }
+  server::pb::Envelope push(server::Device&, const server::pb::Push&, server::ScopeState&) override { return {}; }
   server::pb::Envelope pull(const server::Device&, const server::pb::Pull&, server::ScopeState&) override {
     ++pulls;
     server::pb::Envelope e;
