@@ -88,13 +88,15 @@ Result<VisitScheduled> Cases::schedule(std::string_view ref, std::string_view te
     if (then == CaseStatus::cancelled || then == CaseStatus::closed)
       return refused("case " + c->number + " was " + std::string(name(then)) + " on " + formatTime(*when) +
                      ": reopen it before scheduling a visit");
+    // The case becomes scheduled when it was scheduled, if that fits its
+    // history; before the visit, which may hand the case to another
+    // technician (docs/scopes.md: this device's rights end there).
+    if (core_.checkTransition(*c, "case", CaseStatus::scheduled, *when))
+      if (auto ok = transition(core_, *c, CaseStatus::scheduled, *when, false); !ok) return ok.error();
     const Id visit = core_.new_id();
     core_.emit(EntityType::visit, visit, FactKind::none,
                 {idField(visit_f::service_case, c->id), {visit_f::technician, *who},
                  {visit_f::window_from, from}, {visit_f::window_to, to}});
-    // The case becomes scheduled when it was scheduled, if that fits its history.
-    if (core_.checkTransition(*c, "case", CaseStatus::scheduled, *when))
-      if (auto ok = transition(core_, *c, CaseStatus::scheduled, *when, false); !ok) return ok.error();
     return VisitScheduled{c->number, visit, *who, from, to, currentStatus(*core_.store, c->id)};
   });
 }

@@ -45,13 +45,25 @@ struct Judge {
       if (!inBranch(l)) return no(std::string(rule) + ": " + code(EntityType::location, *l) + " belongs to " + branchOf(*l));
     return {};
   }
-  // A supervisor's location write: the location is its branch's (or shared)
-  // and stays so; a move to another branch is that branch's to make.
+  // A supervisor's location write: the location is its branch's (or
+  // shared); a new one is made for its branch (or shared); an existing
+  // one's branch, and the virtual locations every node makes, only an
+  // administrator changes (a branch must not take or give away another's).
   Status locationWrite() const {
     if (auto ok = branchOnly({op.entity}, "works only within its branch"); !ok) return ok;
-    if (op.isFact() || !fields.count(location_f::branch) || ours(textOf(fields, location_f::branch))) return {};
-    return no("works only within its branch: " + code(EntityType::location, op.entity) + " would belong to " +
-              textOf(fields, location_f::branch));
+    if (std::any_of(kDefaultLocations.begin(), kDefaultLocations.end(),
+                    [&](const DefaultLocation& d) { return op.entity == core.locationId(d.code); }))
+      return no("may not change " + code(EntityType::location, op.entity) +
+                ", a location every branch shares: only administrators do");
+    if (op.isFact() || !fields.count(location_f::branch)) return {};
+    const std::string to = textOf(fields, location_f::branch);
+    if (core.store->entity(EntityType::location, op.entity).empty()) {
+      if (ours(to)) return {};
+      return no("works only within its branch: " + code(EntityType::location, op.entity) + " would belong to " + to);
+    }
+    if (same(to, branchOf(op.entity))) return {};
+    return no("may not move " + code(EntityType::location, op.entity) +
+              " to another branch or share it: only administrators do");
   }
   bool ownVan(const std::optional<Id>& location, std::int64_t at) const {
     if (!location) return false;
@@ -120,9 +132,13 @@ struct Judge {
     if (core.store->entity(EntityType::unit, op.entity).empty()) return {};  // a new one
     const std::vector<MoveRow> moves = core.store->movesOfUnit(op.entity);
     const std::string label = core.unitLabel(op.entity, " ");
-    if (is("driver")) {
-      for (const MoveRow& m : moves)
-        if (m.shipment && shipmentOnly(m.shipment)) return {};
+    if (is("driver")) {  // a line of one of its shipments carries it
+      for (const auto& s : core.store->registerValues(EntityType::shipment, shipment_f::driver)) {
+        const auto* driver = std::get_if<std::string>(&s.value);
+        if (!driver || !same(*driver, who.person)) continue;
+        for (const Op& line : core.store->facts(FactKind::shipment_line, s.entity))
+          if (idOf(fieldsOf(line), fact_f::unit) == op.entity) return {};
+      }
       return no("changes only the units of its shipments: " + label + " is on none of them");
     }
     if (auto c = idOf(fields, fact_f::service_case)) return caseOnly(c);

@@ -16,6 +16,7 @@ struct Gather {
   const Principal& who;
   std::set<ScopeKey> out;
   std::set<Id> ids;  // the same ids, for lookups
+  std::set<Id> catalogue_ids, ledger_locations;  // what the catalogue brought; whose ledgers it holds
 
   void add(EntityType t, const Id& id) {
     out.insert({t, id});
@@ -28,9 +29,11 @@ struct Gather {
   void catalogue() {
     addAll(EntityType::item);
     addAll(EntityType::location);
+    catalogue_ids = ids;
   }
   // Each stock document moving or counting stock at these locations, with its units.
   void ledgers(const std::vector<Id>& locations) {
+    ledger_locations.insert(locations.begin(), locations.end());
     for (const Id& l : locations)
       for (const Id& item : core.store->itemsAt(l))
         for (const Id& doc : core.store->docsAt(item, l)) document(doc);
@@ -92,12 +95,14 @@ struct Gather {
       for (const Id& doc : core.store->docsOfShipment(s)) document(doc);
     }
   }
-  // Exceptions about something it holds, or about the device itself; all of them.
+  // Exceptions about something it holds (beyond the catalogue: a location
+  // whose ledger it holds, a case, a unit...), or about the device; or all.
   void exceptions(bool all) {
     for (const auto& v : core.store->registerValues(EntityType::exception, exception_f::subject_ids)) {
       Attributes subjects{{exception_f::subject_ids, v.value}};
       bool mine = all;
-      for (const Id& s : idsOf(subjects, exception_f::subject_ids)) mine = mine || ids.count(s) || s == who.node;
+      for (const Id& s : idsOf(subjects, exception_f::subject_ids))
+        mine = mine || s == who.node || ledger_locations.count(s) || (ids.count(s) && !catalogue_ids.count(s));
       if (mine) add(EntityType::exception, v.entity);
     }
   }
@@ -212,7 +217,7 @@ Result<Scope> Scopes::of(const Principal& who) {
   if (rule == std::end(kRules)) return sync::fail(Errc::invalid_input, "role '" + who.role + "' has no scope");
   if (!rule->gather) return Scope{true, {}};
   return core_.query<Scope>([&]() -> Result<Scope> {
-    Gather g{core_, who, {}, {}};
+    Gather g{core_, who, {}, {}, {}, {}};
     rule->gather(g);
     return Scope{false, std::move(g.out)};
   });

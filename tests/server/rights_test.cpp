@@ -102,7 +102,12 @@ TEST_CASE("each write outside a device's rights is refused by the node, naming t
   CHECK_THAT(takeover.error().message, Catch::Contains("a supervisor works only within its branch: WH-N belongs to north"));
   auto give_away = Catalogue(*co.south.node).setLocation({"WH-S", {}, {}, {}, {}, "north"});
   REQUIRE_FALSE(give_away);
-  CHECK_THAT(give_away.error().message, Catch::Contains("WH-S would belong to north"));
+  CHECK_THAT(give_away.error().message, Catch::Contains("may not move WH-S to another branch or share it"));
+  auto share = Catalogue(*co.south.node).setLocation({"WH-S", {}, {}, {}, {}, ""});  // for another to take
+  REQUIRE_FALSE(share);
+  auto capture = Catalogue(*co.south.node).setLocation({"SUPPLIER", {}, {}, {}, {}, "south"});
+  REQUIRE_FALSE(capture);
+  CHECK_THAT(capture.error().message, Catch::Contains("may not change SUPPLIER, a location every branch shares"));
 
   // What was accepted merges, and everyone converges on it.
   for (Device* d : co.all()) REQUIRE(d->sync());
@@ -133,12 +138,32 @@ TEST_CASE("units, exceptions and vans are judged by where they are and whose the
   REQUIRE(Catalogue(*co.dan.node).registerUnit({"PUMP", "SN-S1", "B9", "", "", {}}));
   REQUIRE(co.dan.sync());
   std::string details;
-  for (const auto& x : ok(co.s.server->exceptions(false)))
+  const auto held_before = ok(co.s.server->exceptions(false));
+  for (const auto& x : held_before)
     if (x.kind == "quarantined") details += ok(co.s.server->showException(x.number)).detail + "\n";
   CHECK_THAT(details, Catch::Contains("UNIT_EVENT on UNIT): a technician changes only the units it works on (in its "
                                      "van, on its cases): PUMP SN-S1 is not"));
   CHECK_THAT(details, Catch::Contains("a driver changes only the units of its shipments: PUMP SN-S1 is on none of them"));
   CHECK_THAT(details, !Catch::Contains("SN-A1"));
+
+  // A driver dispatches and delivers its shipment offline, in one push: its
+  // device holds no warehouse ledger (the server checks the stock), and the
+  // unit on its line is its to deliver.
+  REQUIRE(Stock(o).move(serialMove(MoveKind::receipt, "PUMP", "", "WH-N", {"SN-D1"})));
+  REQUIRE(Shipments(o).addLine(co.dans_shipment, "PUMP", {}, {"SN-D1"}, false));
+  REQUIRE(co.office.sync());
+  REQUIRE(co.dan.sync());
+  REQUIRE(Shipments(*co.dan.node).track(co.dans_shipment, {ShipmentStatus::ready, {}, {}, {}, {}, {}, false}));
+  REQUIRE(Shipments(*co.dan.node).track(co.dans_shipment, {ShipmentStatus::dispatched, {}, {}, {}, {}, {}, false}));
+  REQUIRE(Shipments(*co.dan.node).track(co.dans_shipment,
+                                        {ShipmentStatus::delivered, {}, "J. Doe", "sha256:9f2c", "dock", {}, false}));
+  const std::size_t quarantined_before = std::count_if(
+      held_before.begin(), held_before.end(), [](const auto& x) { return x.kind == "quarantined"; });
+  REQUIRE(co.dan.sync());
+  const auto after = ok(co.s.server->exceptions(false));
+  CHECK(std::count_if(after.begin(), after.end(), [](const auto& x) { return x.kind == "quarantined"; }) ==
+        static_cast<long>(quarantined_before));
+  CHECK_THAT(*co.s.server->exportJson(), Catch::Contains("\"serial\":\"SN-D1\",\"build_code\":\"\",\"customer\":\"Bakery\""));
   // A supervisor resolves its own branch's exceptions only.
   REQUIRE(co.south.sync());
   const auto raised = ok(Exceptions(*co.south.node).list(false));
