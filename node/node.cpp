@@ -303,6 +303,7 @@ Result<EntityRef> Node::Core::findNumbered(EntityType type, FieldId number_field
   if (found.empty()) {
     if (auto id = Id::fromHex(ref); id && !store->entity(type, *id).empty()) found.push_back(*id);
   }
+  if (found.empty()) loadPrincipal();  // a query does not read it otherwise
   if (found.empty() && principal && principal->role != "admin")  // docs/scopes.md
     return sync::fail(Errc::refused, std::string(what) + ": '" + std::string(ref) + "' is not held on this device: a " +
                                          principal->role + "'s device holds only its share (docs/scopes.md)");

@@ -87,7 +87,8 @@ struct Node::Core {
   std::string company_name;
   std::uint64_t seq = 0;
   // Who this device was enrolled as (settings sync.branch, sync.role,
-  // sync.person; read by refresh() and query()). With a role, emit() refuses a domain
+  // sync.person; read by refresh(), and by findNumbered() when it finds
+  // nothing). With a role, emit() refuses a domain
   // op outside its rights (node/rights.h); without one (not enrolled, the
   // server's replica) nothing is judged.
   std::optional<Principal> principal;
@@ -226,7 +227,6 @@ sync::Status Node::Core::checkTransition(const EntityRef& what, std::string_view
 template <class T>
 Result<T> Node::Core::query(const std::function<Result<T>()>& body) {
   try {
-    loadPrincipal();
     return body();
   } catch (const StoreError& e) {
     return e.error();
