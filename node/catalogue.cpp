@@ -180,13 +180,13 @@ Result<LocationSaved> Catalogue::setLocation(const LocationEdit& e) {
     Saved result = save(core_, EntityType::location, id, *old, std::move(wanted), false);
     // A van changing hands is a fact at its business time, not a register:
     // the checks ask who held the van when a part was taken (docs/reconciliation.md).
+    // Recorded even when this device's view already shows that holder: another
+    // device may have handed the van on meanwhile, offline.
     if (e.technician) {
       const auto at = core_.businessTime(e.at);
       if (!at) return at.error();
-      if (sync::normaliseSerial(core_.technicianAt(id, *at)) != sync::normaliseSerial(*technician)) {
-        core_.emit(EntityType::location, id, FactKind::assignment, {{fact_f::at, *at}, {fact_f::person, *technician}});
-        result = Saved::updated;
-      }
+      core_.emit(EntityType::location, id, FactKind::assignment, {{fact_f::at, *at}, {fact_f::person, *technician}});
+      result = Saved::updated;
     }
     return LocationSaved{locationView(core_, id, core_.store->entity(EntityType::location, id)), result};
   });

@@ -256,3 +256,24 @@ TEST_CASE("ops outside a device's rights pushed by a modified client are quarant
   CHECK(exportOf(*co.bob.node) == scopeOf(co.s, co.bob));
   CHECK(exportOf(*co.office.node) == *co.s.server->exportJson());
 }
+
+TEST_CASE("a van handover made on a stale view is recorded, and the later one wins", "[server][rights]") {
+  Company co;
+  Device north(co.s, co.dir, "north.db", "supervisor");
+  REQUIRE(north.sync());
+  // Offline: the north supervisor hands VAN-B to alice at 10:00; the office,
+  // which still sees bob holding it, hands it to bob at 11:00.
+  REQUIRE(Catalogue(*north.node).setLocation({"VAN-B", {}, "alice", {}, 1'767'261'600'000, {}}));
+  const auto office = Catalogue(*co.office.node).setLocation({"VAN-B", {}, "bob", {}, 1'767'265'200'000, {}});
+  REQUIRE(office);
+  CHECK(office->result == Saved::updated);
+  REQUIRE(north.sync());
+  REQUIRE(co.office.sync());
+  REQUIRE(north.sync());
+  for (Device* d : {&north, &co.office}) {
+    const auto locations = ok(Catalogue(*d->node).locations());
+    const auto van = std::find_if(locations.begin(), locations.end(), [](const auto& l) { return l.code == "VAN-B"; });
+    REQUIRE(van != locations.end());
+    CHECK(van->technician == "bob");
+  }
+}
