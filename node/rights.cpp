@@ -11,8 +11,6 @@ bool rolePerson(std::string_view role) { return role == "technician" || role == 
 
 namespace {
 
-bool same(std::string_view a, std::string_view b) { return sync::normaliseSerial(a) == sync::normaliseSerial(b); }
-
 // One op judged for one principal.
 struct Judge {
   Node::Core& core;
@@ -38,7 +36,7 @@ struct Judge {
   std::string branchOf(const Id& location) const {
     return textOf(core.store->entity(EntityType::location, location), location_f::branch);
   }
-  bool ours(const std::string& branch) const { return branch.empty() || same(branch, who.branch); }
+  bool ours(const std::string& branch) const { return branch.empty() || sameName(branch, who.branch); }
   bool inBranch(const std::optional<Id>& location) const { return !location || ours(branchOf(*location)); }
   Status branchOnly(std::initializer_list<std::optional<Id>> locations, std::string_view rule) const {
     for (const auto& l : locations)
@@ -61,7 +59,7 @@ struct Judge {
       if (ours(to)) return {};
       return no("works only within its branch: " + code(EntityType::location, op.entity) + " would belong to " + to);
     }
-    if (same(to, branchOf(op.entity))) return {};
+    if (sameName(to, branchOf(op.entity))) return {};
     return no("may not move " + code(EntityType::location, op.entity) +
               " to another branch or share it: only administrators do");
   }
@@ -69,7 +67,7 @@ struct Judge {
     if (!location) return false;
     const Attributes a = core.store->entity(EntityType::location, *location);
     return intOf(a, location_f::kind) == static_cast<std::int64_t>(LocationKind::van) && inBranch(location) &&
-           !who.person.empty() && same(core.technicianAt(*location, at), who.person);
+           !who.person.empty() && sameName(core.technicianAt(*location, at), who.person);
   }
   std::string vanHolder(const Id& location, std::int64_t at) const {
     const Attributes a = core.store->entity(EntityType::location, location);
@@ -90,7 +88,7 @@ struct Judge {
     if (!s) return no("records only its own shipments");
     if (is("driver")) {
       const Attributes a = core.store->entity(EntityType::shipment, *s);
-      if (a.empty() || same(textOf(a, shipment_f::driver), who.person)) return {};
+      if (a.empty() || sameName(textOf(a, shipment_f::driver), who.person)) return {};
       const std::string driver = textOf(a, shipment_f::driver);
       return no("records only its own shipments: " + code(EntityType::shipment, *s) +
                 (driver.empty() ? " has no driver" : " is driven by " + driver));
@@ -135,7 +133,7 @@ struct Judge {
     if (is("driver")) {  // a line of one of its shipments carries it
       for (const auto& s : core.store->registerValues(EntityType::shipment, shipment_f::driver)) {
         const auto* driver = std::get_if<std::string>(&s.value);
-        if (!driver || !same(*driver, who.person)) continue;
+        if (!driver || !sameName(*driver, who.person)) continue;
         for (const Op& line : core.store->facts(FactKind::shipment_line, s.entity))
           if (idOf(fieldsOf(line), fact_f::unit) == op.entity) return {};
       }

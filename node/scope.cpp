@@ -8,8 +8,6 @@
 namespace fieldsync::node {
 namespace {
 
-bool same(std::string_view a, std::string_view b) { return sync::normaliseSerial(a) == sync::normaliseSerial(b); }
-
 // What one device holds, gathered from the merged state.
 struct Gather {
   Node::Core& core;
@@ -51,7 +49,7 @@ struct Gather {
     core.forEachLive(EntityType::location, [&](const Id& id, const Attributes& a) {
       const auto kind = static_cast<LocationKind>(intOf(a, location_f::kind));
       const std::string branch = textOf(a, location_f::branch);
-      if (holdsStock(kind) && kind != LocationKind::transit && (branch.empty() || same(branch, who.branch)))
+      if (holdsStock(kind) && kind != LocationKind::transit && (branch.empty() || sameName(branch, who.branch)))
         out_locs.push_back(id);
     });
     return out_locs;
@@ -83,7 +81,7 @@ struct Gather {
     for (const auto& v : core.store->registerValues(EntityType::shipment, field)) {
       const auto* text = std::get_if<std::string>(&v.value);
       const auto* blob = std::get_if<sync::Blob>(&v.value);
-      bool take = driven && text && same(*text, who.person);
+      bool take = driven && text && sameName(*text, who.person);
       if (!driven && blob)
         if (auto origin = Id::fromBytes(blob->bytes)) take = from.count(*origin) > 0;
       if (take) which.push_back(v.entity);
@@ -132,7 +130,7 @@ void technician(Gather& g) {
   std::vector<Id> vans;
   g.core.forEachLive(EntityType::location, [&](const Id& id, const Attributes& a) {
     if (intOf(a, location_f::kind) == static_cast<std::int64_t>(LocationKind::van) &&
-        same(g.core.technicianAt(id), g.who.person))
+        sameName(g.core.technicianAt(id), g.who.person))
       vans.push_back(id);
   });
   g.ledgers(vans);
@@ -188,7 +186,7 @@ std::set<Id> casesOf(Node::Core& core, const Principal& who) {
   }
   std::set<Id> out;
   for (const auto& [c, l] : latest)
-    if (same(technician[l.visit], who.person)) out.insert(c);
+    if (sameName(technician[l.visit], who.person)) out.insert(c);
   for (const auto& v : core.store->registerValues(EntityType::service_case, case_f::number))
     if (v.writer == who.node && !latest.count(v.entity)) out.insert(v.entity);
   return out;
@@ -206,7 +204,7 @@ bool ownsCase(Node::Core& core, const Principal& who, const Id& c) {
       holder = textOf(a, visit_f::technician);
     }
   }
-  if (latest) return same(holder, who.person);
+  if (latest) return sameName(holder, who.person);
   return core.store->writer(EntityType::service_case, c, case_f::number) == who.node;
 }
 
