@@ -452,6 +452,18 @@ Result<std::uint64_t> Node::dropEntities(std::span<const sync::Id> entities) {
   });
 }
 
+Status Node::forgetPulled() {
+  auto r = core_->command<bool>([&]() -> Result<bool> {
+    core_->store->removeOthersOps(core_->node);
+    core_->store->clearProjections();
+    core_->store->forEachOp([&](const Op& op) { core_->project(op); });
+    core_->store->setMeta("sync.cursor", "0");
+    return true;
+  });
+  if (!r) return r.error();
+  return {};
+}
+
 Status Node::rebuild() {
   auto r = core_->command<bool>([&]() -> Result<bool> {
     core_->store->clearProjections();

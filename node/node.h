@@ -87,6 +87,10 @@ class Node {
   // their ops go, except this node's own not yet acknowledged (sync.acked),
   // and the projections are rebuilt. One transaction; returns the ops removed.
   Result<std::uint64_t> dropEntities(std::span<const sync::Id> entities);
+  // The server says this database is older than what it sent it (restored
+  // from a backup): the ops other nodes made go, the projections are
+  // rebuilt and the cursor goes back to 0. One transaction.
+  Status forgetPulled();
   // Applies every op of another node's database (e.g. carried on a USB
   // stick); returns how many were new here.
   Result<std::uint64_t> mergeFrom(const std::string& other_path);

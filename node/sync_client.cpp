@@ -344,6 +344,11 @@ Result<std::uint64_t> SyncSession::Impl::pull(std::uint64_t& cursor, SyncProgres
     auto reply = ch.recv();
     if (!reply) return reply.error();
     if (!reply->has_pull_batch()) return sync::fail(Errc::malformed, "the server did not answer a pull");
+    if (reply->pull_batch().reset()) {  // restored from a backup: the scope comes anew
+      if (auto ok = node.forgetPulled(); !ok) return ok.error();
+      cursor = 0;
+      continue;
+    }
     auto ops = sync::decodeBatch(reply->pull_batch().batch());
     if (!ops) return ops.error();
     if (const auto& dropped = reply->pull_batch().dropped(); !dropped.empty()) {

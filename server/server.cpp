@@ -399,9 +399,10 @@ Device Server::Impl::admit(const pb::Envelope& e, const sync::ServerHandshake& h
 }
 
 // A device revoked while its session is open is refused at its next request.
-void Server::Impl::stillAdmitted(const Device& device) {
-  const auto now = store->device(device.node);
+Device Server::Impl::stillAdmitted(const Device& device) {
+  auto now = store->device(device.node);
   if (!now || now->revoked_at) throw SessionError{Errc::denied, "device " + device.node.hex() + " has been revoked"};
+  return *now;
 }
 
 pb::Envelope Server::Impl::push(Device& device, const pb::Push& push, ScopeState& scope) {
@@ -554,7 +555,20 @@ pb::Envelope Server::Impl::pull(const Device& device, const pb::Pull& pull, Scop
                                                       kMaxBatchBytes);
   auto held = lock();
   return sessionWork([&] {
-    stillAdmitted(device);
+    const Device now = stillAdmitted(device);
+    if (pull.cursor() < now.cursor && device.role != "admin") {
+      // Back in time: a restored database. What the server counted as held
+      // may be gone from it, and it may hold what has left its scope since.
+      store->forgetScope(device.node);
+      store->setCursor(device.node, 0);
+      scope = {};
+      log("device " + device.node.hex() + " pulled from " + std::to_string(pull.cursor()) + ", before " +
+          std::to_string(now.cursor) + ": restored from a backup; it receives its scope anew");
+      pb::Envelope reply;
+      reply.mutable_pull_batch()->set_reset(true);
+      reply.mutable_pull_batch()->set_more(true);
+      return reply;
+    }
     store->setCursor(device.node, pull.cursor());
     const std::uint64_t head = store->head();
     if (auto reply = scopeChanges(device, pull, scope, head, max_bytes)) return *reply;
@@ -580,6 +594,10 @@ pb::Envelope Server::Impl::pull(const Device& device, const pb::Pull& pull, Scop
     }
     b->set_cursor(reached);
     b->set_more(more);
+    // Caught up: this is where the device is (a later pull from before it
+    // means a restored database; a lost last reply looks the same, and costs
+    // the device its scope sent anew).
+    if (!more) store->setCursor(device.node, reached);
     return reply;
   });
 }

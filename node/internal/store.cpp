@@ -159,6 +159,10 @@ std::uint64_t Store::removeEntityOps(const std::set<Id>& entities, const Id& sel
   return gone.size();
 }
 
+void Store::removeOthersOps(const Id& self) {
+  Query(impl_->db.stmt("DELETE FROM ops WHERE node != ?"), self).run();
+}
+
 std::optional<Id> Store::writer(sync::EntityType type, const Id& id, FieldId field) {
   Query q(impl_->db.stmt("SELECT node FROM registers WHERE entity_type = ? AND entity = ? AND field = ?"),
           static_cast<std::int64_t>(type), id, field);

@@ -136,6 +136,7 @@ class Store {
   // Ops of these entities, except `self`'s after seq `keep_after` (not yet
   // acknowledged), are removed from the log; the caller rebuilds.
   std::uint64_t removeEntityOps(const std::set<sync::Id>& entities, const sync::Id& self, std::uint64_t keep_after);
+  void removeOthersOps(const sync::Id& self);  // every op not made by `self`; the caller rebuilds
   // The node whose write of `field` wins (none: the field was never written).
   std::optional<sync::Id> writer(sync::EntityType type, const sync::Id& id, FieldId field);
   std::vector<sync::Id> entityIds(sync::EntityType type);

@@ -99,7 +99,8 @@ Status MergePipeline::raiseQuarantine(const Device& device) {
   return forwardIf(node::Reconciler(merged_).raise(
       {"quarantined", {device.node}, "device " + device.node.hex() + " (" + who + ")", detail,
        "release them to apply them (fieldsync-server exceptions resolve X --note ... --release) or reject them "
-       "(--reject); check the device: a modified or misconfigured client wrote outside its rights",
+       "(--reject): work done offline before the device learned of a reassignment or handover is usually "
+       "released; ops no command of the device would make point to a modified client",
        static_cast<std::int64_t>(ever)}));
 }
 

@@ -77,7 +77,7 @@ struct Server::Impl final : Hub {
                                            std::uint64_t head, std::size_t max_bytes);
   pb::Envelope recover(const Device& device, const pb::Recover& recover) override;
 
-  void stillAdmitted(const Device& device);  // under the mutex; throws SessionError
+  Device stillAdmitted(const Device& device);  // as stored now; under the mutex; throws SessionError
   net::asio::awaitable<void> acceptLoop();
   // Runs `work` now and every `period` until stop() cancels `timer` (or, unless
   // `while_stopping`, until stop() has run).

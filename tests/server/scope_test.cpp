@@ -3,6 +3,8 @@
 // one, and a bootstrap cut short goes on where it stopped.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+
 #include "server/company_fixture.h"
 #include "support/proxy.h"
 
@@ -135,4 +137,36 @@ TEST_CASE("a bootstrap cut short completes on the next sync, without starting ov
   CHECK(rest->bytes_in < full->bytes_in);
   CHECK(exportOf(*cut.node) == scopeOf(co.s, cut));
   CHECK(exportOf(*cut.node) == exportOf(*fresh.node));
+}
+
+TEST_CASE("a device restored from a backup receives its scope anew", "[server][scope]") {
+  Company co;
+  REQUIRE(Cases(*co.bob.node).log(co.bobs_case, "bob was here", {}));
+  REQUIRE(co.bob.sync());
+  auto files = [](const std::string& from, const std::string& to) {
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      std::filesystem::remove(to + suffix);
+      if (std::filesystem::exists(from + suffix)) std::filesystem::copy_file(from + suffix, to + suffix);
+    }
+  };
+  const std::string backup = co.dir.file("alice-backup.db");
+  co.alice.node.reset();  // closed: the files are the whole database
+  files(co.alice.path, backup);
+  co.alice.node = ok(Node::open(co.alice.path));
+  // Since the backup: bob's case comes to alice, her van goes to bob.
+  REQUIRE(Cases(*co.office.node).schedule(co.bobs_case, "alice", 10, 20));
+  REQUIRE(Catalogue(*co.office.node).setLocation({"VAN-A", {}, "bob", {}, {}, {}}));
+  REQUIRE(co.office.sync());
+  REQUIRE(co.alice.sync());
+  CHECK(exportOf(*co.alice.node) == scopeOf(co.s, co.alice));
+  // The backup comes back: it still holds her van and knows nothing of the case.
+  co.alice.node.reset();
+  files(backup, co.alice.path);
+  co.alice.node = ok(Node::open(co.alice.path));
+  REQUIRE(co.alice.sync());
+  CHECK(co.s.logged("restored from a backup"));
+  CHECK(exportOf(*co.alice.node) == scopeOf(co.s, co.alice));
+  const auto history = ok(Cases(*co.alice.node).show(co.bobs_case)).history;
+  CHECK(std::any_of(history.begin(), history.end(), [](const auto& h) { return h.detail.find("bob was here") != std::string::npos; }));
+  CHECK(balance(*co.alice.node, "SEAL", "VAN-A") == "0");
 }
