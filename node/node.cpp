@@ -37,24 +37,31 @@ bool flagOf(const Attributes& a, FieldId f) {
   return it != a.end() && std::holds_alternative<bool>(it->second) && std::get<bool>(it->second);
 }
 
-std::optional<Id> idOf(const Attributes& a, FieldId f) {
-  auto it = a.find(f);
-  if (it == a.end()) return std::nullopt;
-  const auto* b = std::get_if<sync::Blob>(&it->second);
+std::optional<Id> idOf(const Value& v) {
+  const auto* b = std::get_if<sync::Blob>(&v);
   if (!b) return std::nullopt;
   auto id = Id::fromBytes(b->bytes);
   return id ? std::optional<Id>(*id) : std::nullopt;
 }
 
+std::optional<Id> idOf(const Attributes& a, FieldId f) {
+  auto it = a.find(f);
+  return it == a.end() ? std::nullopt : idOf(it->second);
+}
+
 Field idField(FieldId f, const Id& id) { return {f, sync::Blob{std::string(id.view())}}; }
 
-std::vector<Id> idsOf(const Attributes& a, FieldId f) {
+std::vector<Id> idsOf(const Value& v) {
   std::vector<Id> out;
-  auto it = a.find(f);
-  const auto* b = it == a.end() ? nullptr : std::get_if<sync::Blob>(&it->second);
+  const auto* b = std::get_if<sync::Blob>(&v);
   for (std::size_t i = 0; b && i + 16 <= b->bytes.size(); i += 16)
     out.push_back(*Id::fromBytes(std::string_view(b->bytes).substr(i, 16)));
   return out;
+}
+
+std::vector<Id> idsOf(const Attributes& a, FieldId f) {
+  auto it = a.find(f);
+  return it == a.end() ? std::vector<Id>{} : idsOf(it->second);
 }
 
 Field idsField(FieldId f, const std::vector<Id>& ids) {

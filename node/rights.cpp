@@ -128,7 +128,6 @@ struct Judge {
   Status unit() const {
     if (!is("technician") && !is("driver")) return {};
     if (core.store->entity(EntityType::unit, op.entity).empty()) return {};  // a new one
-    const std::vector<MoveRow> moves = core.store->movesOfUnit(op.entity);
     const std::string label = core.unitLabel(op.entity, " ");
     if (is("driver")) {  // a line of one of its shipments carries it
       for (const auto& s : core.store->registerValues(EntityType::shipment, shipment_f::driver)) {
@@ -143,7 +142,7 @@ struct Judge {
     if (!op.isFact() && flagOf(fields, unit_f::registered)) return {};
     if (core.store->writer(EntityType::unit, op.entity, unit_f::serial) == who.node) return {};  // it registered it
     const std::int64_t at = core.now();
-    if (!moves.empty()) {
+    if (const std::vector<MoveRow> moves = core.store->movesOfUnit(op.entity); !moves.empty()) {
       const MoveRow& last = *std::max_element(moves.begin(), moves.end(), [](const MoveRow& x, const MoveRow& y) {
         return std::tie(x.at, x.hlc) < std::tie(y.at, y.hlc);
       });

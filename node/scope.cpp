@@ -65,8 +65,7 @@ struct Gather {
       for (const MoveRow& m : core.store->movesOfCase(c)) document(m.doc);
     }
     for (const auto& v : core.store->registerValues(EntityType::visit, visit_f::service_case))
-      if (const auto* blob = std::get_if<sync::Blob>(&v.value))
-        if (auto c = Id::fromBytes(blob->bytes); c && which.count(*c)) add(EntityType::visit, v.entity);
+      if (auto c = idOf(v.value); c && which.count(*c)) add(EntityType::visit, v.entity);
   }
   std::set<Id> allCases() {
     std::set<Id> all;
@@ -79,12 +78,9 @@ struct Gather {
     std::vector<Id> which;
     const FieldId field = driven ? shipment_f::driver : shipment_f::origin;
     for (const auto& v : core.store->registerValues(EntityType::shipment, field)) {
-      const auto* text = std::get_if<std::string>(&v.value);
-      const auto* blob = std::get_if<sync::Blob>(&v.value);
-      bool take = driven && text && sameName(*text, who.person);
-      if (!driven && blob)
-        if (auto origin = Id::fromBytes(blob->bytes)) take = from.count(*origin) > 0;
-      if (take) which.push_back(v.entity);
+      const auto* driver = std::get_if<std::string>(&v.value);
+      const auto origin = idOf(v.value);
+      if (driven ? driver && sameName(*driver, who.person) : origin && from.count(*origin)) which.push_back(v.entity);
     }
     for (const Id& s : which) {
       add(EntityType::shipment, s);
@@ -97,9 +93,8 @@ struct Gather {
   // whose ledger it holds, a case, a unit...), or about the device; or all.
   void exceptions(bool all) {
     for (const auto& v : core.store->registerValues(EntityType::exception, exception_f::subject_ids)) {
-      Attributes subjects{{exception_f::subject_ids, v.value}};
       bool mine = all;
-      for (const Id& s : idsOf(subjects, exception_f::subject_ids))
+      for (const Id& s : idsOf(v.value))
         mine = mine || s == who.node || ledger_locations.count(s) || (ids.count(s) && !catalogue_ids.count(s));
       if (mine) add(EntityType::exception, v.entity);
     }
@@ -170,8 +165,7 @@ std::set<Id> casesOf(Node::Core& core, const Principal& who) {
   };
   std::map<Id, Id> case_of;  // visit -> case
   for (const auto& v : core.store->registerValues(EntityType::visit, visit_f::service_case))
-    if (const auto* blob = std::get_if<sync::Blob>(&v.value))
-      if (auto c = Id::fromBytes(blob->bytes)) case_of.emplace(v.entity, *c);
+    if (auto c = idOf(v.value)) case_of.emplace(v.entity, *c);
   std::map<Id, std::int64_t> from;
   for (const auto& v : core.store->registerValues(EntityType::visit, visit_f::window_from))
     if (const auto* n = std::get_if<std::int64_t>(&v.value)) from[v.entity] = *n;

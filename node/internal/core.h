@@ -29,6 +29,8 @@ std::string textOf(const Attributes& a, FieldId f);
 std::int64_t intOf(const Attributes& a, FieldId f, std::int64_t fallback = 0);
 bool flagOf(const Attributes& a, FieldId f);
 std::optional<Id> idOf(const Attributes& a, FieldId f);
+std::optional<Id> idOf(const Value& v);  // a 16-byte blob
+std::vector<Id> idsOf(const Value& v);   // 16-byte ids, concatenated in a blob
 Field idField(FieldId f, const Id& id);
 std::vector<Id> idsOf(const Attributes& a, FieldId f);  // 16-byte ids, concatenated in a blob
 Field idsField(FieldId f, const std::vector<Id>& ids);
