@@ -48,9 +48,11 @@ Table toTable(const node::Enrolled& e) {
 }
 
 Table toTable(const node::SyncReport& r) {
-  return {{"pushed", "pulled", "acked", "cursor", "bytes_out", "bytes_in", "clock_offset_ms"},
+  return {{"pushed", "pulled", "acked", "cursor", "bytes_out", "bytes_in", "clock_offset_ms", "attachments_sent",
+           "attachments_received", "attachments_waiting"},
           {{count(r.pushed), count(r.pulled), count(r.watermark), count(r.cursor), count(r.bytes_out),
-            count(r.bytes_in), r.clock_offset_ms}}};
+            count(r.bytes_in), r.clock_offset_ms, count(r.attachments_sent), count(r.attachments_received),
+            count(r.attachments_waiting)}}};
 }
 
 namespace {
@@ -183,6 +185,8 @@ Table toTable(const node::CaseTransitioned& r) {
 }
 
 Table toTable(const node::CaseNote& r, const char* what) {
+  if (std::string_view(what) == "signed_by")
+    return {{"case", what, "signature", "at"}, {{r.case_number, r.text, r.proof, Time{r.at}}}};
   return {{"case", what, "at"}, {{r.case_number, r.text, Time{r.at}}}};
 }
 
@@ -213,7 +217,8 @@ Table toTable(const node::LineAdded& r) {
 }
 
 Table toTable(const node::Tracked& r) {
-  return {{"shipment", "from", "to", "at"}, {{r.shipment, text(name(r.from)), text(name(r.to)), Time{r.at}}}};
+  return {{"shipment", "from", "to", "at", "proof"},
+          {{r.shipment, text(name(r.from)), text(name(r.to)), Time{r.at}, r.proof}}};
 }
 
 Table toTable(const node::ShipmentView& v) {
@@ -240,6 +245,15 @@ Table toTable(const std::vector<node::ShipmentRow>& all) {
               [](const node::ShipmentRow& s) -> std::vector<Cell> {
                 return {s.number,  s.customer,   s.site,      s.from, s.driver, text(name(s.status)),
                         s.attempts, s.anomalies, s.lines};
+              });
+}
+
+Table toTable(const std::vector<node::AttachmentRow>& all) {
+  return rows({"attachment", "type", "bytes", "held", "own", "sent", "used_by"}, all,
+              [](const node::AttachmentRow& r) -> std::vector<Cell> {
+                std::string used;
+                for (const auto& u : r.used_by) used += (used.empty() ? "" : " ") + u;
+                return {r.ref, r.type, count(r.size), count(r.held), r.own, r.sent, used};
               });
 }
 

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "cli/table.h"
+#include "node/attachments.h"
 #include "node/cases.h"
 #include "node/catalogue.h"
 #include "node/exceptions.h"
@@ -47,6 +48,7 @@ Table toTable(const node::Tracked& r);
 Table toTable(const node::ShipmentView& v);
 Table toTable(const std::vector<node::ShipmentRow>& rows);
 
+Table toTable(const std::vector<node::AttachmentRow>& rows);
 Table toTable(const std::vector<node::ExceptionRow>& rows);
 Table toTable(const node::ExceptionView& v);
 Table toTable(const node::Resolved& r);

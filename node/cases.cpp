@@ -3,6 +3,7 @@
 
 #include "node/cases.h"
 
+#include "node/attachments.h"
 #include "node/internal/core.h"
 
 namespace fieldsync::node {
@@ -125,7 +126,7 @@ Result<CaseNote> Cases::log(std::string_view ref, std::string_view text, std::op
     if (!when) return when.error();
     core_.emit(EntityType::service_case, c->id, FactKind::activity,
                {{fact_f::at, *when}, {fact_f::text, *what}});
-    return CaseNote{c->number, *what, *when};
+    return CaseNote{c->number, *what, {}, *when};
   });
 }
 
@@ -169,17 +170,27 @@ Result<MovePosted> Cases::usePart(std::string_view ref, const MoveSpec& spec) {
   });
 }
 
-Result<CaseNote> Cases::signOff(std::string_view ref, std::string_view signer, std::optional<std::int64_t> at) {
+Result<CaseNote> Cases::signOff(std::string_view ref, std::string_view signer, std::optional<std::int64_t> at,
+                                std::string_view signature) {
   auto who = fieldText("--name", signer, kMaxNameBytes, "the customer's name is needed for a sign-off");
   if (!who) return who.error();
+  if (!signature.empty())
+    if (auto type = attachmentType("--signature", signature); !type) return type.error();
   return core_.command<CaseNote>([&]() -> Result<CaseNote> {
     auto c = core_.findNumbered(EntityType::service_case, case_f::number, ref, "case");
     if (!c) return c.error();
     const auto when = core_.businessTime(at);
     if (!when) return when.error();
-    core_.emit(EntityType::service_case, c->id, FactKind::signoff,
-               {{fact_f::at, *when}, {fact_f::person, *who}});
-    return CaseNote{c->number, *who, *when};
+    std::vector<Field> f{{fact_f::at, *when}, {fact_f::person, *who}};
+    std::string proof;
+    if (!signature.empty()) {
+      auto attached = core_.attach("--signature", signature);
+      if (!attached) return attached.error();
+      proof = *attached;
+      f.push_back({fact_f::proof, proof});
+    }
+    core_.emit(EntityType::service_case, c->id, FactKind::signoff, std::move(f));
+    return CaseNote{c->number, *who, proof, *when};
   });
 }
 
@@ -236,7 +247,9 @@ Result<CaseView> Cases::show(std::string_view ref) {
     }
     for (const Op& f : s.facts(FactKind::signoff, c->id)) {
       const Attributes a = fieldsOf(f);
-      h.push_back({intOf(a, fact_f::at), "signoff", textOf(a, fact_f::person)});
+      const std::string proof = textOf(a, fact_f::proof);
+      h.push_back({intOf(a, fact_f::at), "signoff",
+                   textOf(a, fact_f::person) + (proof.empty() ? "" : " (signature " + proof + ")")});
     }
     for (const MoveRow& m : s.movesOfCase(c->id)) {
       std::string detail = core_.codeOf(EntityType::item, m.item) + " " + formatQty(m.qty) + " from " +

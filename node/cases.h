@@ -48,6 +48,7 @@ struct CaseTransitioned {
 };
 struct CaseNote {  // a work-log activity or a sign-off
   std::string case_number, text;  // the activity, or who signed
+  std::string proof;              // a sign-off's signature: its attachment's reference (node/attachments.h)
   std::int64_t at = 0;
 };
 
@@ -82,7 +83,10 @@ class Cases {
                                      bool force = false);
   Result<CaseNote> log(std::string_view ref, std::string_view text, std::optional<std::int64_t> at);
   Result<MovePosted> usePart(std::string_view ref, const MoveSpec& spec);  // from spec.from, a van
-  Result<CaseNote> signOff(std::string_view ref, std::string_view signer, std::optional<std::int64_t> at);
+  // `signature`: the customer's drawn signature (PNG or JPEG bytes), kept
+  // as an attachment (node/attachments.h) that the sign-off refers to.
+  Result<CaseNote> signOff(std::string_view ref, std::string_view signer, std::optional<std::int64_t> at,
+                           std::string_view signature = {});
   Result<CaseView> show(std::string_view ref);
   Result<std::vector<CaseRow>> list();  // by number
 

@@ -123,7 +123,9 @@ constexpr std::array kCount{
 constexpr std::array kCaseTransition{kAt, FieldSpec{fact_f::status, "status", V::integer, "CaseStatus entered"},
                                      kForced};
 constexpr std::array kActivity{kAt, kText};
-constexpr std::array kSignoff{kAt, kPerson};
+constexpr FieldSpec kProof{fact_f::proof, "proof", V::text,
+                           "a signature's or photo's hash (sha256:HEX names an attachment)", kMaxTextBytes};
+constexpr std::array kSignoff{kAt, kPerson, kProof};
 constexpr std::array kUnitEvent{
     kAt,
     FieldSpec{fact_f::text, "text", V::text, "installed"},
@@ -138,7 +140,7 @@ constexpr std::array kTracking{
     FieldSpec{fact_f::status, "status", V::integer, "ShipmentStatus entered"},
     FieldSpec{fact_f::reason, "reason", V::text, ""},
     FieldSpec{fact_f::forced, "forced", V::flag, "recorded with --force"},
-    FieldSpec{fact_f::proof, "proof", V::text, "proof of delivery: a signature's or photo's hash", kMaxTextBytes},
+    kProof,
     FieldSpec{fact_f::place, "place", V::text, ""},
     FieldSpec{fact_f::person, "person", V::text, "recipient"},
 };

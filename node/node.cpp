@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <set>
 
+#include "node/attachments.h"
 #include "node/field_table.h"
 #include "node/internal/core.h"
 #include "sync/codec.h"
@@ -150,6 +151,7 @@ void Node::Core::project(const Op& op) {
   const Attributes a = fieldsOf(op);
   const std::int64_t at = intOf(a, fact_f::at, static_cast<std::int64_t>(sync::hlcMillis(op.hlc)));
   store->addFact(op, at);
+  if (const auto attached = attachmentHash(textOf(a, fact_f::proof))) store->addAttachmentRef(*attached, op.id, op.entity);
   switch (op.fact) {
     case FactKind::stock_move: {
       const auto item = idOf(a, fact_f::item), from = idOf(a, fact_f::from), to = idOf(a, fact_f::to);
@@ -454,6 +456,7 @@ Result<std::uint64_t> Node::dropEntities(std::span<const sync::Id> entities) {
     if (removed) {
       core_->store->clearProjections();
       core_->store->forEachOp([&](const Op& op) { core_->project(op); });
+      core_->store->forgetAttachmentsOfOthers();
     }
     return removed;
   });
@@ -464,6 +467,7 @@ Status Node::forgetPulled() {
     core_->store->removeOthersOps(core_->node);
     core_->store->clearProjections();
     core_->store->forEachOp([&](const Op& op) { core_->project(op); });
+    core_->store->forgetAttachmentsOfOthers();
     core_->store->setMeta("sync.cursor", "0");
     return true;
   });

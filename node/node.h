@@ -115,6 +115,7 @@ class Node {
   explicit Node(std::unique_ptr<Core> core);
   std::unique_ptr<Core> core_;
   // The area classes reach the core.
+  friend class Attachments;
   friend class Catalogue;
   friend class Stock;
   friend class Cases;

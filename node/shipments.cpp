@@ -4,6 +4,7 @@
 
 #include "node/shipments.h"
 
+#include "node/attachments.h"
 #include "node/internal/core.h"
 
 namespace fieldsync::node {
@@ -101,6 +102,10 @@ Result<Tracked> Shipments::track(std::string_view ref, const TrackSpec& given) {
   auto reason = fieldText("--reason", given.reason, kMaxNameBytes, failed ? "a failed attempt needs a reason" : "");
   for (const auto* r : {&recipient, &proof, &place, &reason})
     if (!*r) return r->error();
+  if (!given.image.empty()) {
+    if (!given.proof.empty()) return invalid("--signature", "give a proof's hash or its image, not both");
+    if (auto type = attachmentType("--signature", given.image); !type) return type.error();
+  }
   TrackSpec spec = given;
   spec.recipient = *recipient;
   spec.proof = *proof;
@@ -141,6 +146,11 @@ Result<Tracked> Shipments::track(std::string_view ref, const TrackSpec& given) {
       default: break;
     }
     if (!moved) return moved.error();
+    if (!spec.image.empty()) {
+      auto attached = core_.attach("--signature", spec.image);
+      if (!attached) return attached.error();
+      spec.proof = *attached;
+    }
     std::vector<Field> f{{fact_f::at, at}, {fact_f::status, static_cast<std::int64_t>(spec.status)}};
     if (!spec.recipient.empty()) f.push_back({fact_f::person, spec.recipient});
     if (!spec.proof.empty()) f.push_back({fact_f::proof, spec.proof});
@@ -148,7 +158,7 @@ Result<Tracked> Shipments::track(std::string_view ref, const TrackSpec& given) {
     if (!spec.reason.empty()) f.push_back({fact_f::reason, spec.reason});
     if (spec.force) f.push_back({fact_f::forced, true});
     core_.emit(EntityType::shipment, s->id, FactKind::tracking, std::move(f));
-    return Tracked{s->number, now, spec.status, at};
+    return Tracked{s->number, spec.proof, now, spec.status, at};
   });
 }
 

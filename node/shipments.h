@@ -20,6 +20,9 @@ struct TrackSpec {
   std::optional<std::int64_t> at;
   std::string recipient, proof, place, reason;  // proof of delivery; a failed attempt's reason
   bool force = false;
+  // A signature or photo (PNG or JPEG bytes) as the proof: stored as an
+  // attachment (node/attachments.h) in the same transaction; its reference is the proof.
+  std::string image;
 };
 
 struct ShipmentCreated {
@@ -32,7 +35,7 @@ struct LineAdded {
   std::int64_t qty = 0, serials = 0;
 };
 struct Tracked {
-  std::string shipment;
+  std::string shipment, proof;
   ShipmentStatus from = ShipmentStatus::created, to = ShipmentStatus::created;
   std::int64_t at = 0;
 };

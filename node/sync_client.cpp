@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "fieldsync.pb.h"
+#include "node/attachments.h"
 #include "node/key_file.h"
 #include "sync/codec.h"
 #include "sync/crypto.h"
@@ -22,6 +23,7 @@ namespace {
 
 constexpr std::size_t kMaxBatchBytes = 1u << 20;
 constexpr std::size_t kMaxBatchOps = 40'000;  // halved until the batch fits in kMaxBatchBytes
+constexpr std::size_t kAttachmentPiece = 256 * 1024;  // docs/protocol.md, "Attachments"
 
 std::uint64_t nowMs() {
   using namespace std::chrono;
@@ -369,6 +371,88 @@ Result<std::uint64_t> SyncSession::Impl::pull(std::uint64_t& cursor, SyncProgres
   }
 }
 
+Result<SyncSession::PieceAck> SyncSession::putAttachment(const sync::Hash& h, std::string_view type,
+                                                         std::uint64_t size, std::uint64_t offset,
+                                                         std::string_view data) {
+  pb::Envelope e;
+  auto* put = e.mutable_attachment_put();
+  put->set_hash(h.data(), h.size());
+  put->set_type(std::string(type));
+  put->set_size(size);
+  put->set_offset(offset);
+  put->set_data(data.data(), data.size());
+  if (auto ok = impl_->ch.send(e); !ok) return ok.error();
+  auto reply = impl_->ch.recv();
+  if (!reply) return reply.error();
+  if (!reply->has_attachment_ack()) return sync::fail(Errc::malformed, "the server did not acknowledge an attachment");
+  return PieceAck{reply->attachment_ack().held(), reply->attachment_ack().complete()};
+}
+
+Result<SyncSession::Piece> SyncSession::getAttachment(const sync::Hash& h, std::uint64_t offset) {
+  pb::Envelope e;
+  e.mutable_attachment_get()->set_hash(h.data(), h.size());
+  e.mutable_attachment_get()->set_offset(offset);
+  if (auto ok = impl_->ch.send(e); !ok) return ok.error();
+  auto reply = impl_->ch.recv();
+  if (!reply) return reply.error();
+  if (!reply->has_attachment_data()) return sync::fail(Errc::malformed, "the server did not answer for an attachment");
+  const auto& d = reply->attachment_data();
+  return Piece{d.available(), d.type(), d.size(), d.offset(), d.data()};
+}
+
+// Own attachments the server lacks, after the ops that refer to them: each
+// from where the server stopped (it says so when asked with an empty piece).
+Status SyncSession::sendAttachments(std::uint64_t watermark, SyncReport& r) {
+  Attachments attachments(impl_->node);
+  auto todo = attachments.toSend(watermark);
+  if (!todo) return todo.error();
+  for (const sync::Hash& h : *todo) {
+    auto bytes = attachments.bytes(attachmentRef(h));
+    if (!bytes) return bytes.error();
+    auto type = attachmentType("attachment", *bytes);
+    if (!type) return type.error();
+    for (std::string_view piece;;) {
+      const std::uint64_t offset = piece.empty() ? 0 : static_cast<std::uint64_t>(piece.data() - bytes->data());
+      auto ack = putAttachment(h, *type, bytes->size(), offset, piece);
+      if (!ack) return ack.error();
+      if (ack->complete) break;
+      if (ack->held >= bytes->size()) return sync::fail(Errc::malformed, "the server's attachment acknowledgement does not fit");
+      piece = std::string_view(*bytes).substr(ack->held, kAttachmentPiece);
+    }
+    if (auto ok = attachments.markSent(h); !ok) return ok;
+    ++r.attachments_sent;
+  }
+  return {};
+}
+
+// Attachments that facts held here refer to and that are not here yet,
+// each from where an earlier sync stopped; one the server does not hold
+// yet (its maker has not sent it) waits for a later sync.
+Status SyncSession::fetchAttachments(SyncReport& r) {
+  Attachments attachments(impl_->node);
+  auto wanted = attachments.wanted();
+  if (!wanted) return wanted.error();
+  for (const auto& w : *wanted) {
+    for (std::uint64_t offset = w.held;;) {
+      auto piece = getAttachment(w.hash, offset);
+      if (!piece) return piece.error();
+      if (!piece->available) {
+        ++r.attachments_waiting;
+        break;
+      }
+      if (piece->offset != offset || (piece->data.empty() && offset < piece->size))
+        return sync::fail(Errc::malformed, "the server sent an attachment from the wrong place");
+      if (auto ok = attachments.receive(w.hash, piece->type, piece->size, offset, piece->data); !ok) return ok;
+      offset += piece->data.size();
+      if (offset >= piece->size) {
+        ++r.attachments_received;
+        break;
+      }
+    }
+  }
+  return {};
+}
+
 // The server holds more of this node's ops than this database knows were
 // acknowledged: take them back (they are the same ops after a crash that
 // lost the acknowledgement; other ones after a restore from a backup).
@@ -413,8 +497,10 @@ Result<SyncReport> SyncSession::round(const ProgressFn& progress) {
   auto pushed = impl_->push(r.watermark, p, progress);
   if (!pushed) return pushed.error();
   impl_->welcome.set_watermark(r.watermark);
+  if (auto ok = sendAttachments(r.watermark, r); !ok) return ok.error();
   auto pulled = impl_->pull(r.cursor, p, progress);
   if (!pulled) return pulled.error();
+  if (auto ok = fetchAttachments(r); !ok) return ok.error();
   r.pushed = *pushed;
   r.pulled = *pulled;
   r.clock_offset_ms = impl_->clock_offset_ms;

@@ -5,8 +5,9 @@
 // and registers with its single-use token. A SyncSession is one
 // authenticated connection: round() pushes this node's ops the server does
 // not have yet (signed batches of at most 1 MiB, acknowledged one by one)
-// and then pulls until caught up, applying each batch together with its
-// cursor in one transaction. Every step is idempotent, so an interrupted
+// and the attachments those ops refer to, then pulls until caught up,
+// applying each batch together with its cursor in one transaction, and
+// fetches the attachments that what it holds refers to. Every step is idempotent, so an interrupted
 // sync resumes where it stopped. Blocking, with timeouts; one thread.
 #pragma once
 
@@ -18,6 +19,7 @@
 #include <string_view>
 
 #include "node/node.h"
+#include "sync/crypto.h"
 
 namespace fieldsync::node {
 
@@ -35,6 +37,9 @@ struct SyncReport {
   // renumbered (docs/reliability.md).
   std::uint64_t recovered = 0, renumbered = 0;
   std::vector<std::pair<std::string, std::string>> renamed;  // numbers minted again since: old, new
+  // Attachments (node/attachments.h): own ones sent whole, others received
+  // whole, and others the server does not hold yet (asked for again next time).
+  std::uint64_t attachments_sent = 0, attachments_received = 0, attachments_waiting = 0;
 };
 
 std::string keyPathFor(const std::string& db_path);
@@ -61,11 +66,30 @@ class SyncSession {
   // Sends `ops` as one signed batch and returns the server's new watermark
   // for this device (round() pushes this way).
   Result<std::uint64_t> pushBatch(std::span<const sync::Op> ops);
+  // One piece of an attachment (docs/protocol.md, "Attachments"; round()
+  // sends and fetches this way): the server says how much it holds, or
+  // sends at most 256 KiB from `offset` when it holds all of it and this
+  // device may see it.
+  struct PieceAck {
+    std::uint64_t held = 0;
+    bool complete = false;
+  };
+  Result<PieceAck> putAttachment(const sync::Hash& h, std::string_view type, std::uint64_t size, std::uint64_t offset,
+                                 std::string_view data);
+  struct Piece {
+    bool available = false;
+    std::string type;
+    std::uint64_t size = 0, offset = 0;
+    std::string data;
+  };
+  Result<Piece> getAttachment(const sync::Hash& h, std::uint64_t offset);
   void close();  // says goodbye; the session is finished
 
   struct Impl;
 
  private:
+  Status sendAttachments(std::uint64_t watermark, SyncReport& r);
+  Status fetchAttachments(SyncReport& r);
   explicit SyncSession(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

@@ -74,7 +74,17 @@ run --db alice.db case schedule "$case_no" --technician alice --from 2026-11-21T
 run --db alice.db case start "$case_no"
 run --db alice.db case part "$case_no" SEAL-KIT --from VAN-ALICE --qty 1
 run --db alice.db case log "$case_no" "replaced the shaft seal, pressure test ok"
-run --db alice.db case signoff "$case_no" --name "M. Virtanen"
+# The customer signs on the tablet's screen (here: a small PNG drawn by Python).
+python3 - signature.png <<'PY'
+import struct, sys, zlib
+w, h = 160, 48
+rows = b"".join(b"\0" + bytes(255 if abs(y - 24 - int(12 * __import__("math").sin(x / 9))) > 1 else 0
+                               for x in range(w)) for y in range(h))
+chunk = lambda t, d: struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
+open(sys.argv[1], "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0))
+                              + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+PY
+run --db alice.db case signoff "$case_no" --name "M. Virtanen" --signature signature.png
 run --db alice.db case resolve "$case_no"
 show --db alice.db case start "$case_no"
 "$bin" --db alice.db case start "$case_no" || echo "(refused as it should be, exit code $?)"
@@ -108,6 +118,9 @@ run --db office.db case list
 run --db office.db shipment list
 run --db office.db unit list
 run --db alice.db unit show PUMP-X1 SN-1001
+run --db office.db attachment list
+run --db office.db attachment save "$("$bin" --db office.db --json attachment list | sed -n 's/.*"attachment":"\(sha256:[0-9a-f]*\)".*/\1/p' | head -n 1)" office-copy.png
+cmp signature.png office-copy.png && echo "The customer's signature drawn on Alice's tablet reached the office, byte for byte"
 
 say "A conflict no device could see: both use the last seal kits in Alice's van, offline"
 run --db alice.db stock balance --item SEAL-KIT --location VAN-ALICE

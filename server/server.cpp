@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <set>
 
+#include "node/attachments.h"
 #include "node/field_table.h"
 #include "node/key_file.h"
 #include "node/rights.h"
@@ -470,21 +471,26 @@ pb::Envelope Server::Impl::push(Device& device, const pb::Push& push, ScopeState
   return ack;
 }
 
+// The device's scope as of the log's head `head` (computed again only when
+// the log grew); true when it was computed again.
+bool Server::Impl::refreshScope(const Device& device, ScopeState& scope, std::uint64_t head) {
+  if (scope.scope && scope.scope_head == head) return false;
+  auto s = node::Scopes(*merged).of({device.node, device.branch, device.role, device.person});
+  if (!s) throw SessionError{Errc::internal, "the device's scope: " + s.error().message};
+  scope.scope = std::move(s).value();
+  scope.scope_head = head;
+  scope.index.clear();
+  for (const auto& key : scope.scope->entities) scope.index.insert(key.second);
+  return true;
+}
+
 // The first phase of a pull (docs/protocol.md, "Pull"): a reply with the
 // histories of entities that entered the device's scope and the ids of
 // those that left, while there are any. The last reply's count as applied
 // now that the device pulls again on this session.
 std::optional<pb::Envelope> Server::Impl::scopeChanges(const Device& device, const pb::Pull& pull, ScopeState& scope,
                                                        std::uint64_t head, std::size_t max_bytes) {
-  const bool recompute = !scope.scope || scope.scope_head != head;
-  if (recompute) {
-    auto s = node::Scopes(*merged).of({device.node, device.branch, device.role, device.person});
-    if (!s) throw SessionError{Errc::internal, "the device's scope: " + s.error().message};
-    scope.scope = std::move(s).value();
-    scope.scope_head = head;
-    scope.index.clear();
-    for (const auto& key : scope.scope->entities) scope.index.insert(key.second);
-  }
+  const bool recompute = refreshScope(device, scope, head);
   if (scope.scope->everything) return std::nullopt;
   if (pull.cursor() == 0 || !scope.sent.empty() || !scope.dropped.empty()) {
     auto tx = store->transaction();
@@ -614,6 +620,105 @@ pb::Envelope Server::Impl::recover(const Device& device, const pb::Recover& reco
     b->set_batch(fitted(ops, kMaxBatchBytes, n));
     b->set_cursor(n ? ops[n - 1].id.seq : recover.after_seq());
     b->set_more(ops.size() == kBatchOps || n < ops.size());
+    return reply;
+  });
+}
+
+
+namespace {
+constexpr std::size_t kAttachmentPiece = 256 * 1024;  // docs/protocol.md, "Attachments"
+
+sync::Hash attachmentHashOf(const std::string& bytes) {
+  sync::Hash h{};
+  if (bytes.size() != h.size()) throw SessionError{Errc::malformed, "an attachment's hash is not 32 bytes"};
+  std::copy(bytes.begin(), bytes.end(), h.begin());
+  return h;
+}
+}  // namespace
+
+// A piece of an attachment that an op of this device refers to: taken when
+// it starts at what the server holds; the last one is checked against the
+// hash. The reply says how much is held, so a cut upload resumes there.
+pb::Envelope Server::Impl::attachmentPut(const Device& device, const pb::AttachmentPut& put) {
+  const sync::Hash h = attachmentHashOf(put.hash());
+  const std::string ref = node::attachmentRef(h);
+  if (put.size() == 0 || put.size() > node::kMaxAttachmentBytes)
+    throw SessionError{Errc::invalid_input, "attachment " + ref + ": " + std::to_string(put.size()) +
+                                                " bytes; at most " + std::to_string(node::kMaxAttachmentBytes)};
+  if (put.type() != "image/png" && put.type() != "image/jpeg")
+    throw SessionError{Errc::invalid_input, "attachment " + ref + ": type '" + put.type() + "' is not image/png or image/jpeg"};
+  if (put.data().size() > kAttachmentPiece || put.offset() + put.data().size() > put.size())
+    throw SessionError{Errc::malformed, "attachment " + ref + ": a piece of " + std::to_string(put.data().size()) +
+                                            " bytes at " + std::to_string(put.offset()) + " does not fit"};
+  auto held = lock();
+  return sessionWork([&] {
+    stillAdmitted(device);
+    if (!store->refersTo(device.node, h))
+      throw SessionError{Errc::refused, "attachment " + ref + ": no op of this device refers to it"};
+    const auto found = store->attachment(h);
+    StoredAttachment was = found.value_or(StoredAttachment{});
+    if (found && !was.complete && (was.size != put.size() || was.type != put.type())) {
+      store->dropAttachment(h);  // an earlier upload that said otherwise: only the bytes can tell, so start over
+      was = {};
+    }
+    bool complete = was.complete;
+    std::uint64_t now_held = complete ? put.size() : was.held;
+    if (!complete && put.offset() == was.held && !put.data().empty()) {
+      auto tx = store->transaction();
+      store->putAttachmentPiece(h, put.type(), put.size(), put.data(), device.node, now());
+      now_held = was.held + put.data().size();
+      if (now_held == put.size()) {
+        const std::string whole = store->attachmentPiece(h, 0, put.size());
+        const auto type = node::attachmentType("attachment", whole);
+        if (sync::sha256(whole) != h || !type || *type != put.type()) {
+          store->dropAttachment(h);
+          tx.commit();
+          throw SessionError{Errc::invalid_input, "attachment " + ref + ": its bytes do not match its hash and type"};
+        }
+        store->completeAttachment(h);
+        complete = true;
+        log("device " + device.node.hex() + ": attachment " + ref + " received (" + std::to_string(put.size()) +
+            " bytes)");
+      }
+      tx.commit();
+    }
+    pb::Envelope reply;
+    auto* ack = reply.mutable_attachment_ack();
+    ack->set_hash(put.hash());
+    ack->set_held(now_held);
+    ack->set_complete(complete);
+    return reply;
+  });
+}
+
+// A piece of an attachment for a device that may see it: an administrator,
+// a device one of whose ops refers to it, or one whose scope holds an entity
+// of a logged op that does. To any other, and while it is incomplete, it is
+// not available (the device asks again at a later sync).
+pb::Envelope Server::Impl::attachmentGet(const Device& device, const pb::AttachmentGet& get, ScopeState& scope) {
+  const sync::Hash h = attachmentHashOf(get.hash());
+  auto held = lock();
+  return sessionWork([&] {
+    stillAdmitted(device);
+    pb::Envelope reply;
+    auto* d = reply.mutable_attachment_data();
+    d->set_hash(get.hash());
+    d->set_offset(get.offset());
+    const auto stored = store->attachment(h);
+    if (!stored || !stored->complete) return reply;
+    bool may = device.role == "admin" || store->refersTo(device.node, h);
+    if (!may) {
+      refreshScope(device, scope, store->head());
+      for (const Id& entity : store->attachmentEntities(h)) may = may || scope.index.count(entity) > 0;
+    }
+    if (!may) return reply;
+    if (get.offset() > stored->size)
+      throw SessionError{Errc::malformed, "attachment " + node::attachmentRef(h) + ": offset " +
+                                              std::to_string(get.offset()) + " is past its end"};
+    d->set_available(true);
+    d->set_type(stored->type);
+    d->set_size(stored->size);
+    d->set_data(store->attachmentPiece(h, get.offset(), kAttachmentPiece));
     return reply;
   });
 }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <array>
 #include <memory>
 #include <optional>
 #include <span>
@@ -66,6 +67,9 @@ class Stmt {
   void bind(int i, const std::string& text) { bind(i, std::string_view(text)); }
   void bind(int i, const Id& id) { bindBlob(i, id.view()); }
   void bind(int i, const std::optional<Id>& id) { id ? bind(i, *id) : bind(i, std::nullopt); }
+  void bind(int i, const std::array<std::uint8_t, 32>& bytes) {  // a hash (sync::Hash)
+    bindBlob(i, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  }
   void bindBlob(int i, std::string_view bytes);
 
   bool step();  // true while a row is available

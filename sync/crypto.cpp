@@ -135,6 +135,13 @@ Hash hashBytes(std::string_view data) {
   return h;
 }
 
+Hash sha256(std::string_view data) {
+  ensureSodium();
+  Hash h;
+  crypto_hash_sha256(h.data(), reinterpret_cast<const unsigned char*>(data.data()), data.size());
+  return h;
+}
+
 Hash batchDigest(const PublicKey& server, std::string_view company, const Id& node, std::string_view batch) {
   ensureSodium();
   return Transcript("fieldsync.v1/batch").add(view(server)).add(company).add(node.view()).add(batch).finish();

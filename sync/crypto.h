@@ -70,6 +70,7 @@ class SigningKey {
 };
 
 Hash hashBytes(std::string_view data);  // BLAKE2b-256
+Hash sha256(std::string_view data);     // SHA-256 (FIPS 180-4): attachments are named by it (docs/protocol.md)
 // What a device signs for a pushed batch: the batch in its context, so that
 // a signature means "this device sent these ops to this server for this
 // company" (docs/protocol.md, "Messages after the handshake").

@@ -1,6 +1,11 @@
 #include "node/cli/commands.h"
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
 #include "cli/records.h"
+#include "node/attachments.h"
 #include "node/cases.h"
 #include "node/catalogue.h"
 #include "node/exceptions.h"
@@ -56,6 +61,7 @@ Result<Table> done(const fieldsync::sync::Status& s, const char* what) {
 const Option kAt{"at", "TIME", "business time, UTC (2026-11-21T08:30); default now"};
 const Option kForce{"force", "", "record it even if local stock or serial places disagree"};
 const Option kQty{"qty", "Q", "quantity, for items not tracked by serial"};
+const Option kSignature{"signature", "FILE", "the signature drawn (or a photo): a PNG or JPEG, synced as an attachment"};
 const Option kSerial{"serial", "S", "a serial (repeat for each unit), for serial-tracked items", false, true};
 
 Result<Table> move(Node& n, const Args& a, MoveKind kind, std::string from, std::string to) {
@@ -69,10 +75,31 @@ Result<Table> caseTo(Node& n, const Args& a, CaseStatus to) {
   return shown(Cases(n).setStatus(a.pos(0), to, at, a.flag("force")));
 }
 
+// The image file an option names (a drawn signature, a photo), read whole;
+// empty when the option is absent. node/attachments.h checks what it holds.
+Result<std::string> imageFile(const Args& a, const std::string& name) {
+  if (!a.has(name)) return std::string();
+  const std::string path = a.get(name);
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) return Error{Errc::invalid_input, "--" + name + ": '" + path + "' is a directory"};
+  if (std::filesystem::file_size(path, ec) > kMaxAttachmentBytes && !ec)
+    return Error{Errc::invalid_input, "--" + name + ": '" + path + "' is larger than " +
+                                          std::to_string(kMaxAttachmentBytes) + " bytes"};
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error{Errc::not_found, "--" + name + ": cannot read '" + path + "'"};
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (bytes.empty()) return Error{Errc::invalid_input, "--" + name + ": '" + path + "' is empty"};
+  return bytes;
+}
+
 Result<Table> trackTo(Node& n, const Args& a, ShipmentStatus to) {
   TRY(at, optTime(a));
-  return shown(Shipments(n).track(
-      a.pos(0), {to, at, a.get("recipient"), a.get("proof"), a.get("place"), a.get("reason"), a.flag("force")}));
+  TrackSpec spec{to, at, a.get("recipient"), a.get("proof"), a.get("place"), a.get("reason"), a.flag("force"), {}};
+  if (to == ShipmentStatus::delivered) {
+    TRY(image, imageFile(a, "signature"));
+    spec.image = std::move(image);
+  }
+  return shown(Shipments(n).track(a.pos(0), spec));
 }
 
 }  // namespace
@@ -254,10 +281,12 @@ std::vector<Command> commands() {
                  return shown(Cases(n).usePart(a.pos(0), {MoveKind::consumption, a.pos(1), a.get("from"), "", qty,
                                                           a.all("serial"), at, "", a.flag("force")}));
                }});
-  c.push_back({"case", "signoff", {"CASE"}, "the customer signs off", {{"name", "NAME", "who signed", true}, kAt},
+  c.push_back({"case", "signoff", {"CASE"}, "the customer signs off",
+               {{"name", "NAME", "who signed", true}, kSignature, kAt},
                [](Node& n, const Args& a) -> Result<Table> {
                  TRY(at, optTime(a));
-                 return shown(Cases(n).signOff(a.pos(0), a.get("name"), at), "signed_by");
+                 TRY(image, imageFile(a, "signature"));
+                 return shown(Cases(n).signOff(a.pos(0), a.get("name"), at, image), "signed_by");
                }});
   c.push_back({"case", "show", {"CASE"}, "a case's history", {},
                [](Node& n, const Args& a) { return shown(Cases(n).show(a.pos(0))); }});
@@ -330,6 +359,17 @@ std::vector<Command> commands() {
   c.push_back({"stock", "low", {}, "balances below their item's low-stock threshold", {},
                [](Node& n, const Args&) { return shown(Stock(n).low()); }});
 
+  c.push_back({"attachment", "list", {}, "signatures and photos held or referred to, and what of each is held and sent", {},
+               [](Node& n, const Args&) { return shown(Attachments(n).list()); }});
+  c.push_back({"attachment", "save", {"REF", "FILE"}, "write an attachment (sha256:...) to a file", {},
+               [](Node& n, const Args& a) -> Result<Table> {
+                 TRY(bytes, Attachments(n).bytes(a.pos(0)));
+                 std::ofstream out(a.pos(1), std::ios::binary | std::ios::trunc);
+                 if (!out || !out.write(bytes.data(), static_cast<std::streamsize>(bytes.size())) || !out.flush())
+                   return Error{Errc::invalid_input, "FILE: cannot write '" + a.pos(1) + "'"};
+                 return Table{{"attachment", "file", "bytes"},
+                              {{a.pos(0), a.pos(1), static_cast<std::int64_t>(bytes.size())}}};
+               }});
   c.push_back({"exceptions", "list", {}, "business-rule violations found when offline work merged (open ones)",
                {{"all", "", "resolved ones too"}},
                [](Node& n, const Args& a) { return shown(Exceptions(n).list(a.flag("all"))); }});
@@ -365,7 +405,8 @@ std::vector<Command> commands() {
     c.push_back({"shipment", verb, {"SHIPMENT"}, summary, {kAt, kForce},
                  [to = to](Node& n, const Args& a) { return trackTo(n, a, to); }});
   c.push_back({"shipment", "deliver", {"SHIPMENT"}, "delivered, with proof",
-               {{"recipient", "NAME", "who received it", true}, {"proof", "HASH", "signature or photo hash"},
+               {{"recipient", "NAME", "who received it", true}, kSignature,
+                {"proof", "TEXT", "a proof's reference instead of --signature (a photo's hash, a slip number)"},
                 {"place", "TEXT", "where"}, kAt, kForce},
                [](Node& n, const Args& a) { return trackTo(n, a, ShipmentStatus::delivered); }});
   c.push_back({"shipment", "fail", {"SHIPMENT"}, "a delivery attempt failed",
@@ -386,6 +427,7 @@ const std::map<std::string, std::string> kPositionals{
     {"STATUS", "the status to enter"},              {"TEXT", "what was done"},
     {"DOC", "a transfer's document number (D-...) or id"}, {"SHIPMENT", "a shipment number (S-...) or id"},
     {"EXCEPTION", "an exception number (X-...) or id"},    {"FILE", "a file"},
+    {"REF", "an attachment reference (sha256: and 64 hex digits)"},
     {"STRING", "the enrollment string (fs1:...) from fieldsync-server enroll-token"}};
 
 // The command line: one CLI11 subcommand per noun, one per verb below it.

@@ -113,6 +113,10 @@ struct Node::Core {
   Result<bool> applyAll(std::span<const Op> ops);  // remote ops: validated, clock advanced
   void project(const Op& op);
 
+  // Stores an image a fact of this command refers to (node/attachments.h)
+  // and returns its reference; an error names `field`.
+  Result<std::string> attach(std::string_view field, std::string_view bytes);
+
   std::int64_t now() const { return static_cast<std::int64_t>(wall()); }
   // A command's business time: now if absent; refused (naming --at) when
   // later than now plus kBusinessTimeToleranceMs.

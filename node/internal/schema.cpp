@@ -108,6 +108,15 @@ ALTER TABLE counts ADD COLUMN forced INTEGER NOT NULL DEFAULT 0;
     R"sql(
 CREATE INDEX moves_by_shipment ON moves(shipment) WHERE shipment IS NOT NULL;
 )sql",
+    // 10: attachments (node/attachments.h): the images facts refer to by
+    // hash, and which facts refer to them (a projection; a database from
+    // before holds no references until it is rebuilt, as none named an image).
+    R"sql(
+CREATE TABLE attachments(hash BLOB NOT NULL UNIQUE, type TEXT NOT NULL, size INTEGER NOT NULL, data BLOB NOT NULL,
+                         own INTEGER NOT NULL, sent INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE attachment_refs(hash BLOB NOT NULL, node BLOB NOT NULL, seq INTEGER NOT NULL, entity BLOB NOT NULL,
+                             PRIMARY KEY(hash, node, seq)) WITHOUT ROWID;
+)sql",
 };
 
 }  // namespace

@@ -230,7 +230,7 @@ void Store::forEachFact(const std::function<void(const Op&)>& fn) {
 void Store::clearProjections() {
   impl_->db.exec(
       "DELETE FROM registers; DELETE FROM facts; DELETE FROM moves; DELETE FROM counts; DELETE FROM count_units; DELETE FROM balances; DELETE FROM ledger_blocks; "
-      "DELETE FROM unit_places; DELETE FROM unit_dates; DELETE FROM statuses; DELETE FROM unit_claims;");
+      "DELETE FROM unit_places; DELETE FROM unit_dates; DELETE FROM statuses; DELETE FROM unit_claims; DELETE FROM attachment_refs;");
 }
 
 void Store::importSeenReset() {

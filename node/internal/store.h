@@ -25,6 +25,7 @@
 
 #include "node/model.h"
 #include "storage/sqlite.h"
+#include "sync/crypto.h"
 #include "sync/replica.h"
 
 namespace fieldsync::node {
@@ -221,6 +222,29 @@ class Store {
                 const std::string& customer);
   std::vector<Claim> claims(const sync::Id& unit);
   UnitDates unitDates(const sync::Id& unit);
+  // Attachments (node/attachments.h): content-addressed bytes, kept across
+  // rebuilds, and which facts refer to them (a projection). SQL in attachment_store.cpp.
+  struct StoredAttachment {
+    sync::Hash hash{};
+    std::string type;
+    std::uint64_t size = 0, held = 0;
+    bool own = false, sent = false;
+  };
+  void putAttachment(const sync::Hash& h, std::string_view type, std::string_view bytes);  // own; kept if held
+  std::vector<StoredAttachment> attachments();  // by hash
+  std::optional<StoredAttachment> attachment(const sync::Hash& h);
+  std::optional<std::string> attachmentBytes(const sync::Hash& h);  // only when wholly held
+  // A piece of a download; false when `offset` is not the length held.
+  bool appendAttachment(const sync::Hash& h, std::string_view type, std::uint64_t size, std::uint64_t offset,
+                        std::string_view data);
+  void dropAttachment(const sync::Hash& h);
+  void markAttachmentSent(const sync::Hash& h);
+  void addAttachmentRef(const sync::Hash& h, const sync::OpId& op, const sync::Id& entity);
+  std::vector<std::pair<sync::Hash, sync::Id>> attachmentRefs();  // (hash, entity), by hash
+  std::vector<sync::Hash> attachmentsToSend(const sync::Id& self, std::uint64_t acked);
+  std::vector<std::pair<sync::Hash, std::uint64_t>> attachmentsWanted();  // (hash, bytes held)
+  void forgetAttachmentsOfOthers();  // not own and no longer referred to
+
   void clearProjections();  // registers, facts and projections; keeps the op log and meta
 
   // Bulk import: remembers which ids a single import has seen (on disk).

@@ -58,6 +58,9 @@ class Hub {
   // A PullBatch: the history of what entered the device's scope, else the log after its cursor, in its scope.
   virtual pb::Envelope pull(const Device& device, const pb::Pull& pull, ScopeState& scope) = 0;
   virtual pb::Envelope recover(const Device& device, const pb::Recover& recover) = 0;  // its own ops, a PullBatch
+  // Attachments (docs/protocol.md, "Attachments"): an AttachmentAck, an AttachmentData.
+  virtual pb::Envelope attachmentPut(const Device& device, const pb::AttachmentPut& put) = 0;
+  virtual pb::Envelope attachmentGet(const Device& device, const pb::AttachmentGet& get, ScopeState& scope) = 0;
 };
 
 }  // namespace fieldsync::server

@@ -76,6 +76,9 @@ struct Server::Impl final : Hub {
   std::optional<pb::Envelope> scopeChanges(const Device& device, const pb::Pull& pull, ScopeState& scope,
                                            std::uint64_t head, std::size_t max_bytes);
   pb::Envelope recover(const Device& device, const pb::Recover& recover) override;
+  pb::Envelope attachmentPut(const Device& device, const pb::AttachmentPut& put) override;
+  pb::Envelope attachmentGet(const Device& device, const pb::AttachmentGet& get, ScopeState& scope) override;
+  bool refreshScope(const Device& device, ScopeState& scope, std::uint64_t head);
 
   Device stillAdmitted(const Device& device);  // as stored now; under the mutex; throws SessionError
   net::asio::awaitable<void> acceptLoop();

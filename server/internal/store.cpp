@@ -3,6 +3,7 @@
 
 #include <sys/stat.h>
 
+#include "node/attachments.h"
 #include "storage/sqlite.h"
 #include "sync/bytes.h"
 #include "sync/codec.h"
@@ -51,6 +52,15 @@ CREATE TABLE quarantine(node BLOB NOT NULL, seq INTEGER NOT NULL, body BLOB NOT 
 -- and applied. Not kept for administrators, who hold everything.
 CREATE TABLE scope_held(device BLOB NOT NULL, entity BLOB NOT NULL, type INTEGER NOT NULL,
                         PRIMARY KEY(device, entity)) WITHOUT ROWID;
+)sql",
+    R"sql(
+-- Attachments (docs/protocol.md, "Attachments"): the images pushed ops refer
+-- to, kept with them; a partial upload grows until complete. attachment_refs
+-- names the ops that refer to each (held: in quarantine, undecided or rejected).
+CREATE TABLE attachments(hash BLOB NOT NULL UNIQUE, type TEXT NOT NULL, size INTEGER NOT NULL, data BLOB NOT NULL,
+                         complete INTEGER NOT NULL DEFAULT 0, device BLOB NOT NULL, received_at INTEGER NOT NULL);
+CREATE TABLE attachment_refs(hash BLOB NOT NULL, device BLOB NOT NULL, seq INTEGER NOT NULL, entity BLOB NOT NULL,
+                             held INTEGER NOT NULL, PRIMARY KEY(hash, device, seq)) WITHOUT ROWID;
 )sql",
 };
 
@@ -208,6 +218,10 @@ std::uint64_t ServerStore::appendPush(const Id& node, const std::vector<Op>& ops
       s.bindBlob(3, body);
       q.run();
     }
+    if (const auto attached = node::attachmentOf(op))
+      Query(db_->stmt("INSERT OR IGNORE INTO attachment_refs(hash, device, seq, entity, held) VALUES(?, ?, ?, ?, ?)"),
+            *attached, op.id.node, op.id.seq, op.entity, !held[i].empty())
+          .run();
     watermark = op.id.seq;
     ++added;
   }
@@ -283,6 +297,10 @@ std::uint64_t ServerStore::decide(const Id& node, bool release, std::int64_t at)
                     "WHERE node = ? AND decision IS NULL ORDER BY seq"),
           node)
         .run();
+    Query(db_->stmt("UPDATE attachment_refs SET held = 0 WHERE device = ?1 AND held = 1 AND seq IN "
+                    "(SELECT seq FROM quarantine WHERE node = ?1 AND decision IS NULL)"),
+          node)
+        .run();
   }
   Query(db_->stmt("UPDATE quarantine SET decision = ?, decided_at = ? WHERE node = ? AND decision IS NULL"),
         std::string_view(release ? "released" : "rejected"), at, node)
@@ -319,6 +337,49 @@ std::uint64_t ServerStore::opCount() {
   Query q(db_->stmt("SELECT count(*) FROM ops"));
   q.step();
   return static_cast<std::uint64_t>(q->i64(0));
+}
+
+std::optional<StoredAttachment> ServerStore::attachment(const sync::Hash& h) {
+  Query q(db_->stmt("SELECT type, size, length(data), complete FROM attachments WHERE hash = ?"), h);
+  if (!q.step()) return std::nullopt;
+  return StoredAttachment{q->text(0), static_cast<std::uint64_t>(q->i64(1)), static_cast<std::uint64_t>(q->i64(2)),
+                          q->i64(3) != 0};
+}
+
+void ServerStore::putAttachmentPiece(const sync::Hash& h, std::string_view type, std::uint64_t size,
+                                     std::string_view data, const Id& device, std::int64_t at) {
+  Stmt& s = db_->stmt(
+      "INSERT INTO attachments(hash, type, size, data, device, received_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6) "
+      "ON CONFLICT(hash) DO UPDATE SET data = data || excluded.data, received_at = excluded.received_at");
+  Query q(s, h, type, size, std::nullopt, device, at);
+  s.bindBlob(4, data);
+  q.run();
+}
+
+void ServerStore::completeAttachment(const sync::Hash& h) {
+  Query(db_->stmt("UPDATE attachments SET complete = 1 WHERE hash = ?"), h).run();
+}
+
+void ServerStore::dropAttachment(const sync::Hash& h) {
+  Query(db_->stmt("DELETE FROM attachments WHERE hash = ?"), h).run();
+}
+
+std::string ServerStore::attachmentPiece(const sync::Hash& h, std::uint64_t offset, std::size_t max) {
+  Query q(db_->stmt("SELECT substr(data, ? + 1, ?) FROM attachments WHERE hash = ?"), offset,
+          static_cast<std::int64_t>(max), h);
+  return q.step() ? q->blob(0) : std::string();
+}
+
+bool ServerStore::refersTo(const Id& device, const sync::Hash& h) {
+  Query q(db_->stmt("SELECT 1 FROM attachment_refs WHERE hash = ? AND device = ? LIMIT 1"), h, device);
+  return q.step();
+}
+
+std::vector<Id> ServerStore::attachmentEntities(const sync::Hash& h) {
+  Query q(db_->stmt("SELECT DISTINCT entity FROM attachment_refs WHERE hash = ? AND held = 0"), h);
+  std::vector<Id> out;
+  while (q.step()) out.push_back(q->id(0));
+  return out;
 }
 
 }  // namespace fieldsync::server

@@ -40,6 +40,12 @@ struct HeldOp {  // in quarantine, undecided
   std::string reason;  // the rule it breaks (node/rights.h)
 };
 
+struct StoredAttachment {
+  std::string type;
+  std::uint64_t size = 0, held = 0;  // bytes: the whole, and what is here so far
+  bool complete = false;             // all of it, checked against its hash
+};
+
 struct LoggedOp {
   std::uint64_t server_seq = 0;
   sync::Op op;
@@ -91,6 +97,17 @@ class ServerStore {
   // By seq, held ones too (a device restored from a backup takes back everything it made).
   std::vector<sync::Op> ownOps(const sync::Id& node, std::uint64_t after_seq, std::size_t limit);
   std::uint64_t opCount();
+
+  // Attachments (docs/protocol.md, "Attachments"), named by their SHA-256.
+  std::optional<StoredAttachment> attachment(const sync::Hash& h);
+  // Appends a piece (the first one makes the row); the caller checks offsets.
+  void putAttachmentPiece(const sync::Hash& h, std::string_view type, std::uint64_t size, std::string_view data,
+                          const sync::Id& device, std::int64_t at);
+  void completeAttachment(const sync::Hash& h);
+  void dropAttachment(const sync::Hash& h);
+  std::string attachmentPiece(const sync::Hash& h, std::uint64_t offset, std::size_t max);
+  bool refersTo(const sync::Id& device, const sync::Hash& h);  // an op of `device`, held ones too
+  std::vector<sync::Id> attachmentEntities(const sync::Hash& h);  // of the logged (not held) ops that refer to it
 
  private:
   explicit ServerStore(std::unique_ptr<storage::Db> db);

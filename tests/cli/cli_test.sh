@@ -27,6 +27,8 @@ check "the demo converges: each node holds exactly its scope of the server's sta
 check "each node enrolled with its role" grep -Eq "^[0-9a-f]{32} +127.0.0.1:[0-9]+ +ACME SERVICE +north +technician" "$tmp/demo.out"
 check "the case is resolved on both" grep -Eq "^C-[0-9a-f]{8}-0001 +Bakery Oy +Plant 2 +PUMP-X1/SN-1001 +high +resolved" "$tmp/demo.out"
 check "the shipment is delivered" grep -Eq "^S-[0-9a-f]{8}-0001 +Bakery Oy +Plant 3 +WH1 +- +delivered" "$tmp/demo.out"
+check "the customer's signature reached the office as an attachment" \
+  grep -q "^The customer's signature drawn on Alice's tablet reached the office, byte for byte" "$tmp/demo.out"
 check "an illegal transition is refused with exit 3" grep -q "refused as it should be, exit code 3" "$tmp/demo.out"
 check "a technician's command outside her rights is refused with exit 3, naming the rule" \
   grep -q "a technician moves stock only out of its own van: WH1 is not a van" "$tmp/demo.out"

@@ -37,7 +37,7 @@ TEST_CASE("text that is blank, not UTF-8, too long or holds control characters i
   const std::vector<Refusal> refusals{
       {"a blank customer", [&] { return err(Cases(n).open({"   ", "", "", "", "leak", Priority::normal, {}})); }, "--customer: name the customer"},
       {"a blank problem", [&] { return err(Cases(n).open({"Bakery", "", "", "", "   ", Priority::normal, {}})); }, "--problem: describe the problem"},
-      {"a blank recipient", [&] { return err(Shipments(n).track(s, {ShipmentStatus::delivered, {}, " ", "", "", "", true})); }, "--recipient: proof of delivery needs"},
+      {"a blank recipient", [&] { return err(Shipments(n).track(s, {ShipmentStatus::delivered, {}, " ", "", "", "", true, {}})); }, "--recipient: proof of delivery needs"},
       {"a blank reason", [&] { return err(Stock(n).move(blank_reason)); }, "--reason: an adjustment needs a reason"},
       {"a blank technician", [&] { return err(Catalogue(n).addLocation({"VAN-X", "", LocationKind::van, "\u00a0 ", false, {}})); }, "--technician: a van needs"},
       {"a blank technician on a handover", [&] { return err(Catalogue(n).setLocation({"VAN-A", {}, " ", {}, {}})); }, "--technician: a van needs"},

@@ -184,7 +184,7 @@ TEST_CASE("a database from before ledger blocks gets them on upgrade", "[node][r
             "CREATE INDEX moves_by_item_from ON moves(item, from_loc); "
             "CREATE INDEX moves_by_item_to ON moves(item, to_loc); "
             "DROP INDEX balances_by_location; DROP INDEX moves_by_source_case; DROP INDEX moves_by_shipment; "
-            "DROP TABLE count_units; "
+            "DROP TABLE count_units; DROP TABLE attachments; DROP TABLE attachment_refs; "
             "DROP TABLE counts; ALTER TABLE balances DROP COLUMN count_at; ALTER TABLE balances DROP COLUMN count_hlc; "
             "ALTER TABLE balances DROP COLUMN count_node; ALTER TABLE balances DROP COLUMN count_seq; "
             "PRAGMA user_version = 3;");

@@ -84,8 +84,8 @@ TEST_CASE("each write outside a device's rights is refused by the node, naming t
   CHECK_FALSE(Catalogue(*co.wh.node).addItem({"GASKET", "", false, 0, 0}));
 
   // A driver records the tracking of its own shipments only.
-  CHECK(Shipments(*co.dan.node).track(co.dans_shipment, {ShipmentStatus::ready, {}, {}, {}, {}, {}, false}));
-  auto eves = Shipments(*co.dan.node).track(co.eves_shipment, {ShipmentStatus::ready, {}, {}, {}, {}, {}, false});
+  CHECK(Shipments(*co.dan.node).track(co.dans_shipment, {ShipmentStatus::ready, {}, {}, {}, {}, {}, false, {}}));
+  auto eves = Shipments(*co.dan.node).track(co.eves_shipment, {ShipmentStatus::ready, {}, {}, {}, {}, {}, false, {}});
   REQUIRE_FALSE(eves);
   CHECK_THAT(eves.error().message, Catch::Contains("'" + co.eves_shipment + "' is not held on this device"));
   CHECK_FALSE(Cases(*co.dan.node).log(co.bobs_case, "x", {}));
@@ -153,8 +153,8 @@ TEST_CASE("units, exceptions and vans are judged by where they are and whose the
   REQUIRE(Shipments(o).addLine(co.dans_shipment, "PUMP", {}, {"SN-D1"}, false));
   REQUIRE(co.office.sync());
   REQUIRE(co.dan.sync());
-  REQUIRE(Shipments(*co.dan.node).track(co.dans_shipment, {ShipmentStatus::ready, {}, {}, {}, {}, {}, false}));
-  REQUIRE(Shipments(*co.dan.node).track(co.dans_shipment, {ShipmentStatus::dispatched, {}, {}, {}, {}, {}, false}));
+  REQUIRE(Shipments(*co.dan.node).track(co.dans_shipment, {ShipmentStatus::ready, {}, {}, {}, {}, {}, false, {}}));
+  REQUIRE(Shipments(*co.dan.node).track(co.dans_shipment, {ShipmentStatus::dispatched, {}, {}, {}, {}, {}, false, {}}));
   REQUIRE(Shipments(*co.dan.node).track(co.dans_shipment,
                                         {ShipmentStatus::delivered, {}, "J. Doe", "sha256:9f2c", "dock", {}, false}));
   const std::size_t quarantined_before = std::count_if(

@@ -42,6 +42,11 @@ struct TestHub final : server::Hub {
     return e;
   }
   server::pb::Envelope recover(const server::Device&, const server::pb::Recover&) override { return {}; }
+  server::pb::Envelope attachmentPut(const server::Device&, const server::pb::AttachmentPut&) override { return {}; }
+  server::pb::Envelope attachmentGet(const server::Device&, const server::pb::AttachmentGet&,
+                                     server::ScopeState&) override {
+    return {};
+  }
   bool logged(const std::string& text) {
     std::lock_guard held(mutex);
     return std::any_of(lines.begin(), lines.end(), [&](const auto& l) { return l.find(text) != std::string::npos; });
