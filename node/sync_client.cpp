@@ -1,6 +1,7 @@
 #include "node/sync_client.h"
 
 #include <cstdio>
+#include <thread>
 #include <functional>
 #include <filesystem>
 
@@ -519,6 +520,53 @@ void SyncSession::close() {
   bye.mutable_bye();
   if (impl_->ch.send(bye, true)) (void)impl_->ch.recv();
   impl_->ch.conn.close();
+}
+
+}  // namespace fieldsync::node
+
+namespace fieldsync::node {
+
+SyncLoop::SyncLoop(Node& node, std::string db_path, Events events, std::chrono::milliseconds interval)
+    : node_(node), db_path_(std::move(db_path)), events_(std::move(events)), interval_(interval) {}
+
+void SyncLoop::pause(std::chrono::milliseconds d) {
+  constexpr auto kSlice = std::chrono::milliseconds(20);
+  for (auto left = d; left.count() > 0 && !stop_ && !wake_; left -= kSlice) std::this_thread::sleep_for(kSlice);
+  wake_ = false;
+}
+
+Status SyncLoop::run() {
+  std::chrono::milliseconds backoff(1000);
+  // What a retry may cure waits, longer each time; anything else ends the loop.
+  auto retry = [&](const Error& e) {
+    const auto next = sync::nextStep(e.code);
+    if (next != sync::NextStep::retry && next != sync::NextStep::restart) return false;
+    if (events_.failed) events_.failed(e, backoff);
+    pause(backoff);
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(30'000));
+    return true;
+  };
+  while (!stop_) {
+    wake_ = false;
+    auto session = SyncSession::connect(node_, db_path_);
+    if (!session) {
+      if (!retry(session.error())) return session.error();
+      continue;
+    }
+    if (events_.connected) events_.connected();
+    while (!stop_) {
+      auto report = (*session)->round(events_.progress);
+      if (!report) {
+        (*session)->close();  // not held open while it waits
+        if (!retry(report.error())) return report.error();
+        break;
+      }
+      backoff = std::chrono::milliseconds(1000);
+      if (events_.synced) events_.synced(*report);
+      pause(interval_);
+    }
+  }
+  return {};
 }
 
 }  // namespace fieldsync::node

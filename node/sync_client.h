@@ -11,6 +11,7 @@
 // sync resumes where it stopped. Blocking, with timeouts; one thread.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -92,6 +93,40 @@ class SyncSession {
   Status fetchAttachments(SyncReport& r);
   explicit SyncSession(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
+};
+
+// Keeps a node in sync (`fieldsync sync --watch`, the app): connects, runs
+// a round at once and then every `interval`, or as soon as wake() is
+// called; after a failure it can retry (unreachable, busy, a broken
+// exchange) it closes, waits 1, 2, 4 ... up to 30 s (a wake() cuts the
+// wait short) and connects again; only a round that worked resets the
+// pause. run() returns when stop() is called, or with the error no retry
+// can cure (refused, revoked, a broken database). run() blocks its thread;
+// wake() and stop() may be called from any thread, also from a signal
+// handler (they only store to atomics). The events run on run()'s thread.
+class SyncLoop {
+ public:
+  struct Events {
+    std::function<void()> connected;
+    std::function<void(const SyncReport&)> synced;  // after each round that worked
+    std::function<void(const sync::Error&, std::chrono::milliseconds retry_in)> failed;
+    ProgressFn progress;
+  };
+  SyncLoop(Node& node, std::string db_path, Events events,
+           std::chrono::milliseconds interval = std::chrono::seconds(1));
+  Status run();
+  void wake() { wake_ = true; }
+  void stop() { stop_ = true; }
+  bool stopping() const { return stop_; }
+
+ private:
+  void pause(std::chrono::milliseconds d);  // until d passed, wake() or stop()
+
+  Node& node_;
+  std::string db_path_;
+  Events events_;
+  std::chrono::milliseconds interval_;
+  std::atomic<bool> wake_{false}, stop_{false};
 };
 
 }  // namespace fieldsync::node

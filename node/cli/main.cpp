@@ -71,7 +71,7 @@ int runImport(Node& n, const Args& a, bool json) {
   return fieldsync::cli::kOk;
 }
 
-std::atomic<bool> g_stop{false};
+std::atomic<SyncLoop*> g_watch{nullptr};  // the signal handlers stop it
 
 void progressLine(const SyncProgress& p) {
   std::fprintf(stderr, "\rpushed %llu/%llu, pulled %llu ", static_cast<unsigned long long>(p.pushed),
@@ -109,50 +109,31 @@ int runSync(Node& n, const std::string& db, bool watch, bool json) {
     (*session)->close();
     return kProgram.print(toTable(*report), json);
   }
-  std::signal(SIGINT, [](int) { g_stop = true; });
-  std::signal(SIGTERM, [](int) { g_stop = true; });
-  auto sleepFor = [](std::chrono::milliseconds d) {
-    for (auto left = d; left.count() > 0 && !g_stop; left -= std::chrono::milliseconds(100))
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  };
-  // Every failure waits before the next attempt, twice as long each time up
-  // to 30 s; only a round that worked resets the pause. What no retry can
-  // cure (refused, revoked, a broken database) ends the watch.
-  std::chrono::milliseconds backoff(1000);
-  auto pause = [&](const Error& e) {
-    const auto next = fieldsync::sync::nextStep(e.code);
-    if (next != fieldsync::sync::NextStep::retry && next != fieldsync::sync::NextStep::restart) return false;
+  SyncLoop::Events events;
+  events.progress = progress;
+  events.connected = [] { std::fprintf(stderr, "fieldsync: connected; syncing every second (Ctrl-C stops)\n"); };
+  events.failed = [tty](const Error& e, std::chrono::milliseconds retry_in) {
+    if (tty) std::fprintf(stderr, "\n");
     std::fprintf(stderr, "fieldsync: %s; retrying in %llds\n", e.message.c_str(),
-                 static_cast<long long>(backoff.count() / 1000));
-    sleepFor(backoff);
-    backoff = std::min(backoff * 2, std::chrono::milliseconds(30'000));
-    return true;
+                 static_cast<long long>(retry_in.count() / 1000));
   };
-  while (!g_stop) {
-    auto session = SyncSession::connect(n, db);
-    if (!session) {
-      if (!pause(session.error())) return kProgram.fail(session.error());
-      continue;
+  events.synced = [tty](const SyncReport& r) {
+    noteRecovery(r);
+    if (r.pushed || r.pulled) {
+      if (tty) std::fprintf(stderr, "\n");
+      std::fprintf(stderr, "fieldsync: pushed %llu, pulled %llu\n", static_cast<unsigned long long>(r.pushed),
+                   static_cast<unsigned long long>(r.pulled));
     }
-    std::fprintf(stderr, "fieldsync: connected; syncing every second (Ctrl-C stops)\n");
-    while (!g_stop) {
-      auto report = (*session)->round(progress);
-      if (!report) {
-        if (tty) std::fprintf(stderr, "\n");
-        (*session)->close();  // not held open while it waits
-        if (!pause(report.error())) return kProgram.fail(report.error());
-        break;
-      }
-      backoff = std::chrono::milliseconds(1000);
-      noteRecovery(*report);
-      if (report->pushed || report->pulled) {
-        if (tty) std::fprintf(stderr, "\n");
-        std::fprintf(stderr, "fieldsync: pushed %llu, pulled %llu\n", static_cast<unsigned long long>(report->pushed),
-                     static_cast<unsigned long long>(report->pulled));
-      }
-      sleepFor(std::chrono::milliseconds(1000));
-    }
-  }
+  };
+  SyncLoop loop(n, db, events);
+  g_watch = &loop;
+  for (int sig : {SIGINT, SIGTERM})
+    std::signal(sig, [](int) {
+      if (SyncLoop* l = g_watch.load()) l->stop();
+    });
+  const auto ended = loop.run();
+  g_watch = nullptr;
+  if (!ended) return kProgram.fail(ended.error());
   return fieldsync::cli::kOk;
 }
 

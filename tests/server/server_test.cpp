@@ -425,3 +425,43 @@ TEST_CASE("a tampered, replayed or truncated frame ends the session with an erro
   REQUIRE(a.sync());
   CHECK(s.ops() == ops + 2);  // the receipt's document and movement, once
 }
+
+TEST_CASE("a sync loop syncs at once when woken, rides out a server restart, and ends when stopped", "[server][sync]") {
+  TestServer s;
+  TempDir dir;
+  Device office(s, dir, "office.db", "admin");
+  auto second = ok(Node::open(office.path));  // the loop's own connection to the file, as the app keeps one
+  std::atomic<int> rounds{0}, failures{0};
+  std::atomic<std::uint64_t> pushed{0};
+  fieldsync::node::SyncLoop::Events events;
+  events.synced = [&](const fieldsync::node::SyncReport& r) {
+    pushed += r.pushed;
+    ++rounds;
+  };
+  events.failed = [&](const fieldsync::sync::Error&, std::chrono::milliseconds) { ++failures; };
+  fieldsync::node::SyncLoop loop(*second, office.path, events, std::chrono::hours(1));  // only wake() starts a round
+  fieldsync::sync::Status ended;
+  std::thread t([&] { ended = loop.run(); });
+  auto waitFor = [](const std::function<bool()>& done) {
+    for (int i = 0; i < 500 && !done(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    return done();
+  };
+  REQUIRE(waitFor([&] { return rounds == 1; }));
+  addCatalogue(*office.node);  // on the other connection
+  loop.wake();
+  REQUIRE(waitFor([&] { return rounds == 2; }));
+  CHECK(pushed == *office.node->ownSeq());
+  checkHeldOnce(s, office);
+
+  s.stop();
+  REQUIRE(Catalogue(*office.node).addItem({"GASKET", "", false, 0, 0}));
+  loop.wake();
+  REQUIRE(waitFor([&] { return failures >= 1; }));
+  s.start();
+  loop.wake();  // cuts the wait after the failure short
+  REQUIRE(waitFor([&] { return rounds == 3; }));
+  checkHeldOnce(s, office);
+  loop.stop();
+  t.join();
+  CHECK(ended);
+}
