@@ -55,6 +55,14 @@ Table toTable(const node::SyncReport& r) {
             count(r.attachments_waiting)}}};
 }
 
+Table toTable(const std::vector<node::DeviceInfo>& all) {
+  Table t{{"device", "branch", "role", "person", "enrolled", "last_contact", "clock_offset_ms", "revoked"}, {}};
+  for (const auto& d : all)
+    t.rows.push_back({d.node.hex(), d.branch, d.role, d.person, Time{d.enrolled_at}, time(d.last_contact ? std::optional(d.last_contact) : std::nullopt),
+                      d.clock_offset_ms, time(d.revoked_at)});
+  return t;
+}
+
 namespace {
 std::vector<Cell> itemRow(const node::ItemView& i) {
   return {i.code, i.name, i.serial_tracked, i.warranty_days, Qty{i.low_stock}};

@@ -18,6 +18,7 @@ namespace fieldsync::cli {
 Table toTable(const node::NodeStatus& s);
 Table toTable(const node::Enrolled& e);
 Table toTable(const node::SyncReport& r);
+Table toTable(const std::vector<node::DeviceInfo>& devices);
 
 Table toTable(const node::ItemSaved& r);
 Table toTable(const std::vector<node::ItemView>& items);

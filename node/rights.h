@@ -20,6 +20,11 @@ constexpr std::array<std::string_view, 5> kRoles{"technician", "warehouse", "dri
 // van and cases, a driver's shipments).
 bool rolePerson(std::string_view role);
 
+// Names of branches and people compare as codes do (trimmed, case-insensitive).
+inline bool sameName(std::string_view a, std::string_view b) {
+  return sync::normaliseSerial(a) == sync::normaliseSerial(b);
+}
+
 // Who a device is: what enrollment gave it. Branch and person compare as
 // codes do (trimmed, case-insensitive).
 struct Principal {

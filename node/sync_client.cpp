@@ -401,6 +401,26 @@ Result<SyncSession::Piece> SyncSession::getAttachment(const sync::Hash& h, std::
   return Piece{d.available(), d.type(), d.size(), d.offset(), d.data()};
 }
 
+Result<std::vector<DeviceInfo>> SyncSession::devices() {
+  pb::Envelope e;
+  e.mutable_devices_request();
+  if (auto ok = impl_->ch.send(e); !ok) return ok.error();
+  auto reply = impl_->ch.recv();
+  if (!reply) return reply.error();
+  if (!reply->has_device_list()) return sync::fail(Errc::malformed, "the server did not list the devices");
+  std::vector<DeviceInfo> out;
+  for (const auto& d : reply->device_list().devices()) {
+    auto id = sync::Id::fromBytes(d.node());
+    if (!id) return sync::fail(Errc::malformed, "the server listed a device id that is not 16 bytes");
+    out.push_back({*id, d.branch(), d.role(), d.person(), static_cast<std::int64_t>(d.enrolled_at_ms()),
+                   static_cast<std::int64_t>(d.last_contact_ms()), d.clock_offset_ms(),
+                   d.revoked_at_ms() ? std::optional<std::int64_t>(static_cast<std::int64_t>(d.revoked_at_ms()))
+                                     : std::nullopt});
+  }
+  std::sort(out.begin(), out.end(), [](const DeviceInfo& a, const DeviceInfo& b) { return a.node < b.node; });
+  return out;
+}
+
 // Own attachments the server lacks, after the ops that refer to them: each
 // from where the server stopped (it says so when asked with an empty piece).
 Status SyncSession::sendAttachments(std::uint64_t watermark, SyncReport& r) {
@@ -556,6 +576,8 @@ Status SyncLoop::run() {
     if (events_.connected) events_.connected();
     while (!stop_) {
       auto report = (*session)->round(events_.progress);
+      if (report && events_.after_round)
+        if (auto ok = events_.after_round(**session); !ok) report = ok.error();
       if (!report) {
         (*session)->close();  // not held open while it waits
         if (!retry(report.error())) return report.error();

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -56,6 +57,16 @@ struct Enrolled {
 Result<Enrolled> enroll(const std::string& db_path, std::string_view ticket,
                      std::chrono::milliseconds timeout = std::chrono::seconds(15));
 
+// Another device as the server knows it (SyncSession::devices). Times are
+// ms since the epoch, UTC.
+struct DeviceInfo {
+  sync::Id node;
+  std::string branch, role, person;
+  std::int64_t enrolled_at = 0, last_contact = 0;  // last_contact: its last handshake
+  std::int64_t clock_offset_ms = 0;                // its clock minus the server's, then
+  std::optional<std::int64_t> revoked_at;
+};
+
 class SyncSession {
  public:
   // Connects and authenticates; Errc::unavailable when the server cannot be
@@ -84,6 +95,9 @@ class SyncSession {
     std::string data;
   };
   Result<Piece> getAttachment(const sync::Hash& h, std::uint64_t offset);
+  // The devices of this supervisor's branch, or every device for an
+  // administrator, by node id; Errc::refused for other roles.
+  Result<std::vector<DeviceInfo>> devices();
   void close();  // says goodbye; the session is finished
 
   struct Impl;
@@ -111,6 +125,9 @@ class SyncLoop {
     std::function<void(const SyncReport&)> synced;  // after each round that worked
     std::function<void(const sync::Error&, std::chrono::milliseconds retry_in)> failed;
     ProgressFn progress;
+    // Runs on the open session after each round that worked (the app reads
+    // the device list there); its error counts as the round's.
+    std::function<Status(SyncSession&)> after_round;
   };
   SyncLoop(Node& node, std::string db_path, Events events,
            std::chrono::milliseconds interval = std::chrono::seconds(1));

@@ -723,4 +723,31 @@ pb::Envelope Server::Impl::attachmentGet(const Device& device, const pb::Attachm
   });
 }
 
+// Who else syncs: a supervisor sees its branch's devices, an administrator
+// every device (docs/protocol.md, "Devices").
+pb::Envelope Server::Impl::devices(const Device& device) {
+  const bool admin = device.role == "admin";
+  if (!admin && device.role != "supervisor")
+    throw SessionError{Errc::refused, "only supervisors and administrators may list devices; this one is a " + device.role};
+  auto held = lock();
+  return sessionWork([&] {
+    stillAdmitted(device);
+    pb::Envelope reply;
+    auto* list = reply.mutable_device_list();
+    for (const Device& d : store->devices()) {
+      if (!admin && !node::sameName(d.branch, device.branch)) continue;
+      auto* i = list->add_devices();
+      i->set_node(std::string(d.node.view()));
+      i->set_branch(d.branch);
+      i->set_role(d.role);
+      i->set_person(d.person);
+      i->set_enrolled_at_ms(static_cast<std::uint64_t>(d.enrolled_at));
+      i->set_last_contact_ms(static_cast<std::uint64_t>(d.last_contact));
+      i->set_clock_offset_ms(d.clock_offset_ms);
+      i->set_revoked_at_ms(static_cast<std::uint64_t>(d.revoked_at.value_or(0)));
+    }
+    return reply;
+  });
+}
+
 }  // namespace fieldsync::server

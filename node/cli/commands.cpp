@@ -113,6 +113,9 @@ std::vector<Command> commands() {
   c.push_back({"enroll", "", {"STRING"}, "enroll with a server (creates the database if needed)", {}, nullptr});
   c.push_back({"sync", "", {}, "push local ops, then pull until caught up",
                {{"watch", "", "stay connected: sync every second, reconnect with backoff; stop with Ctrl-C"}}, nullptr});
+  c.push_back({"devices", "", {},
+               "a supervisor's branch's devices (an administrator's: every device) with their last sync, from the server",
+               {}, nullptr});
   c.push_back({"export", "", {}, "canonical JSON of every projection (identical on converged nodes)", {}, nullptr});
   c.push_back({"merge", "", {"FILE"}, "apply every op of another node database (sneakernet sync)", {},
                [](Node& n, const Args& a) -> Result<Table> {

@@ -169,6 +169,14 @@ int runMain(int argc, char** argv) {
   }
   if (cmd.noun == "unit" && cmd.verb == "import") return runImport(**node, args, json);
   if (cmd.noun == "sync") return runSync(**node, db, args.flag("watch"), json);
+  if (cmd.noun == "devices") {
+    auto session = SyncSession::connect(**node, db);
+    if (!session) return kProgram.fail(session.error());
+    auto list = (*session)->devices();
+    if (!list) return kProgram.fail(list.error());
+    (*session)->close();
+    return kProgram.print(toTable(*list), json);
+  }
   auto result = cmd.run(**node, args);
   return result ? kProgram.print(*result, json) : kProgram.fail(result.error());
 }

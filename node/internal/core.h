@@ -190,11 +190,6 @@ struct Shortfall {
 };
 Shortfall shortfall(Node::Core& core, const Id& item, const Id& location);
 
-// Names of branches and people compare as codes do (trimmed, case-insensitive).
-inline bool sameName(std::string_view a, std::string_view b) {
-  return sync::normaliseSerial(a) == sync::normaliseSerial(b);
-}
-
 // node/rights.h's rule, for emit() and the Rights class.
 sync::Status checkRights(Node::Core& core, const Principal& who, const Op& op);
 // A technician's cases (scope.cpp): each case is its latest visit's

@@ -61,6 +61,7 @@ class Hub {
   // Attachments (docs/protocol.md, "Attachments"): an AttachmentAck, an AttachmentData.
   virtual pb::Envelope attachmentPut(const Device& device, const pb::AttachmentPut& put) = 0;
   virtual pb::Envelope attachmentGet(const Device& device, const pb::AttachmentGet& get, ScopeState& scope) = 0;
+  virtual pb::Envelope devices(const Device& device) = 0;  // a DeviceList, for supervisors and administrators
 };
 
 }  // namespace fieldsync::server

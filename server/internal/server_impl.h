@@ -78,6 +78,7 @@ struct Server::Impl final : Hub {
   pb::Envelope recover(const Device& device, const pb::Recover& recover) override;
   pb::Envelope attachmentPut(const Device& device, const pb::AttachmentPut& put) override;
   pb::Envelope attachmentGet(const Device& device, const pb::AttachmentGet& get, ScopeState& scope) override;
+  pb::Envelope devices(const Device& device) override;
   bool refreshScope(const Device& device, ScopeState& scope, std::uint64_t head);
 
   Device stillAdmitted(const Device& device);  // as stored now; under the mutex; throws SessionError

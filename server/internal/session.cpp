@@ -140,6 +140,7 @@ awaitable<void> Session::converse() {
       case pb::Envelope::kPull: queueSealed(hub_.pull(device, e.pull(), scope_)); break;
       case pb::Envelope::kRecover: queueSealed(hub_.recover(device, e.recover())); break;
       case pb::Envelope::kAttachmentPut: queueSealed(hub_.attachmentPut(device, e.attachment_put())); break;
+      case pb::Envelope::kDevicesRequest: queueSealed(hub_.devices(device)); break;
       case pb::Envelope::kAttachmentGet: queueSealed(hub_.attachmentGet(device, e.attachment_get(), scope_)); break;
       case pb::Envelope::kBye: {
         pb::Envelope bye;

@@ -4,6 +4,8 @@
 // merged, never pulled, raised as one exception, then released or rejected.
 #include <catch2/catch.hpp>
 
+#include <set>
+
 #include "server/company_fixture.h"
 
 using namespace fieldsync::test;
@@ -276,4 +278,31 @@ TEST_CASE("a van handover made on a stale view is recorded, and the later one wi
     REQUIRE(van != locations.end());
     CHECK(van->technician == "bob");
   }
+}
+
+TEST_CASE("a supervisor lists its branch's devices, an administrator every device, and no other role may",
+          "[server][rights]") {
+  Company co;
+  auto listed = [](Device& d) {
+    auto session = ok(fieldsync::node::SyncSession::connect(*d.node, d.path));
+    return session->devices();
+  };
+  Device north_sup{co.s, co.dir, "north-sup.db", "supervisor"};
+  const auto north = ok(listed(north_sup));
+  std::set<std::string> roles;
+  for (const auto& d : north) {
+    CHECK(d.branch == "north");
+    CHECK(d.last_contact > 0);
+    roles.insert(d.role + "/" + d.person);
+  }
+  CHECK(roles == std::set<std::string>{"admin/", "technician/alice", "technician/bob", "warehouse/", "driver/dan",
+                                       "supervisor/"});
+  const auto south = ok(listed(co.south));
+  REQUIRE(south.size() == 1);
+  CHECK(south[0].node == co.south.node->nodeId());
+  CHECK(ok(listed(co.office)).size() == 7);  // everyone, both branches
+  auto refused = listed(co.alice);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == Errc::refused);
+  CHECK_THAT(refused.error().message, Catch::Contains("only supervisors and administrators may list devices"));
 }

@@ -47,6 +47,7 @@ struct TestHub final : server::Hub {
                                      server::ScopeState&) override {
     return {};
   }
+  server::pb::Envelope devices(const server::Device&) override { return {}; }
   bool logged(const std::string& text) {
     std::lock_guard held(mutex);
     return std::any_of(lines.begin(), lines.end(), [&](const auto& l) { return l.find(text) != std::string::npos; });
