@@ -12,6 +12,10 @@ packages=(
   libsqlite3-dev libboost-dev libprotobuf-dev protobuf-compiler libsodium-dev catch2
   libcli11-dev nlohmann-json3-dev libutf8proc-dev libcsv-dev
   python3 clang-14 libclang-rt-14-dev  # the crash harness; the fuzz targets (libFuzzer)
+  # the app (mobile/): the qml6-module-* runtime packages do not pull each other in
+  qt6-declarative-dev qt6-tools-dev qt6-l10n-tools libgl-dev
+  qml6-module-qtquick qml6-module-qtquick-controls qml6-module-qtquick-templates qml6-module-qtquick-window
+  qml6-module-qtquick-layouts qml6-module-qtqml-workerscript qml6-module-qttest qml6-module-qtquick-dialogs
 )
 
 missing=()

@@ -1,0 +1,120 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+import Fieldsync
+
+// One shipment: its lines and tracking; dispatch, out for delivery,
+// delivery with the recipient's signature, a failed attempt with its reason.
+Page {
+    id: page
+    required property App app
+    required property string number
+    readonly property var s: app.shipmentDetail
+    readonly property var next: s.next || []
+    readonly property bool wide: width >= Labels.wide
+    title: number
+    Component.onCompleted: app.openShipment(number)
+
+    function track(status, recipient, reason, png) {
+        ApplicationWindow.window.attempt(force => page.app.track(page.number, status, recipient, reason, png, force))
+    }
+
+    ScrollView {
+        anchors.fill: parent
+        contentWidth: availableWidth
+        GridLayout {
+            width: parent.width
+            columns: page.wide ? 2 : 1
+            columnSpacing: 24
+            ColumnLayout {
+                Layout.alignment: Qt.AlignTop
+                Layout.preferredWidth: 1  // with fillWidth: equal columns on a tablet
+                Layout.fillWidth: true
+                Layout.margins: 16
+                spacing: 8
+                Label { objectName: "shipmentStatus"; text: Labels.status(page.s.status || ""); font.pixelSize: 24; font.bold: true }
+                Label { Layout.fillWidth: true; wrapMode: Label.Wrap; text: (page.s.customer || "") + (page.s.site ? " \u00b7 " + page.s.site : "") }
+                Label { text: qsTr("From %1").arg(page.s.from || ""); font.pixelSize: 16 }
+                Flow {
+                    Layout.fillWidth: true
+                    spacing: 8
+                    Repeater {
+                        model: page.next.filter(n => n !== "delivered" && n !== "attempt_failed" && n !== "cancelled")
+                        ActionButton {
+                            required property string modelData
+                            objectName: "track_" + modelData
+                            text: Labels.action(modelData)
+                            onClicked: page.track(modelData, "", "", new ArrayBuffer(0))
+                        }
+                    }
+                }
+                ActionButton {
+                    objectName: "deliverButton"
+                    Layout.fillWidth: true
+                    visible: page.next.indexOf("delivered") >= 0
+                    highlighted: true
+                    text: qsTr("Deliver with signature")
+                    onClicked: ApplicationWindow.window.open(signature, {
+                        title: qsTr("Proof of delivery of %1").arg(page.number), nameLabel: qsTr("Recipient") })
+                }
+                RowLayout {
+                    Layout.fillWidth: true
+                    visible: page.next.indexOf("attempt_failed") >= 0
+                    ComboBox {
+                        id: reason
+                        objectName: "failReason"
+                        Layout.fillWidth: true
+                        model: Labels.failReasons
+                        displayText: Labels.reason(currentText)
+                        delegate: ItemDelegate {
+                            required property string modelData
+                            width: ListView.view ? ListView.view.width : 200
+                            text: Labels.reason(modelData)
+                        }
+                    }
+                    ActionButton {
+                        objectName: "failButton"
+                        text: qsTr("Failed attempt")
+                        onClicked: page.track("attempt_failed", "", reason.currentText, new ArrayBuffer(0))
+                    }
+                }
+                Label { text: qsTr("Lines"); font.bold: true; Layout.topMargin: 8 }
+                Repeater {
+                    objectName: "shipmentLines"
+                    model: page.app.shipmentLines
+                    Label {
+                        required property string item
+                        required property string serial
+                        required property string qty
+                        Layout.fillWidth: true
+                        text: item + "  " + (serial !== "" ? serial : "\u00d7 " + qty)
+                    }
+                }
+            }
+            ColumnLayout {
+                Layout.alignment: Qt.AlignTop
+                Layout.preferredWidth: 1  // with fillWidth: equal columns on a tablet
+                Layout.fillWidth: true
+                Layout.margins: 16
+                Label { text: qsTr("Tracking"); font.bold: true }
+                Repeater {
+                    model: page.app.shipmentTracking
+                    ColumnLayout {
+                        required property string when
+                        required property string event
+                        required property string detail
+                        Layout.fillWidth: true
+                        spacing: 0
+                        Label { text: parent.when + "  " + Labels.status(parent.event); font.pixelSize: 14; color: "#555" }
+                        Label { Layout.fillWidth: true; wrapMode: Label.Wrap; text: Labels.reason(parent.detail); visible: text !== ""; font.pixelSize: 16 }
+                    }
+                }
+            }
+        }
+    }
+
+    Component {
+        id: signature
+        SignaturePage { onSigned: (name, png) => page.track("delivered", name, "", png) }
+    }
+}
