@@ -96,5 +96,6 @@ std::vector<Row> reconciliation(const Options& o);
 std::vector<Row> bootstrap(const Options& o);
 std::vector<Row> idleSessions(const Options& o);
 std::vector<Row> mProfileDay(const Options& o);
+std::vector<Row> appLatency(const Options& o);
 
 }  // namespace fieldsync::bench

@@ -36,12 +36,20 @@ QVariant RowModel::get(int row, const QString& role) const {
 }
 
 void RowModel::setRows(Rows rows) {
-  const bool resized = rows.size() != rows_.size();
+  for (auto& r : rows) r.resize(names_.size());
+  if (rows.size() == rows_.size()) {  // a refresh mostly changes nothing: only changed rows are redrawn
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      if (rows[i] == rows_[i]) continue;
+      rows_[i] = std::move(rows[i]);
+      const QModelIndex at = index(static_cast<int>(i));
+      emit dataChanged(at, at);
+    }
+    return;
+  }
   beginResetModel();
   rows_ = std::move(rows);
-  for (auto& r : rows_) r.resize(names_.size());
   endResetModel();
-  if (resized) emit countChanged();
+  emit countChanged();
 }
 
 QString localTime(std::int64_t ms) {

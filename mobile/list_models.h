@@ -2,7 +2,8 @@
 //
 // A model holds rows of plain values, one QVariant per role, that App
 // reads from the Node on its worker thread (each model's static load());
-// setRows() replaces them on the GUI thread in one reset. QML only
+// setRows() replaces them on the GUI thread: the rows that changed, or all
+// of them in one reset when their number changed. QML only
 // presents: delegates bind `required property` names from roleNames().
 // Times are ms since the epoch, UTC, beside their text in local time;
 // quantities are milli-units beside their text.
@@ -31,7 +32,7 @@ class RowModel : public QAbstractListModel {
   QVariant data(const QModelIndex& index, int role) const override;
   QHash<int, QByteArray> roleNames() const override;
   int count() const { return static_cast<int>(rows_.size()); }
-  void setRows(Rows rows);  // one model reset
+  void setRows(Rows rows);  // dataChanged for changed rows; a reset when the count changes
   Q_INVOKABLE QVariant get(int row, const QString& role) const;  // for actions on a row
 
  signals:
