@@ -41,11 +41,13 @@ fi
 "${server[@]}" &
 server_pid=$!
 trap 'kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null' EXIT
-for _ in $(seq 50); do  # until the server has opened its store
-  token=$("$build_dir/server/fieldsync-server" --data "$data" enroll-token --branch north --role technician \
-            --technician alice --address "$listen" 2>/dev/null) && break
+for _ in $(seq 100); do  # until it listens: its store is ready then
+  (exec 3<>"/dev/tcp/${listen%:*}/${listen##*:}") 2>/dev/null && break
+  kill -0 "$server_pid" 2>/dev/null || break
   sleep 0.2
 done
+token=$("$build_dir/server/fieldsync-server" --data "$data" enroll-token --branch north --role technician \
+          --technician alice --address "$listen") || true
 [ -n "${token:-}" ] || { echo "run.sh: the server did not start (see above)" >&2; exit 1; }
 cat <<TXT
 
