@@ -298,10 +298,13 @@ void App::refresh() {
     take(LowStockModel::load(*node_), l.low);
     take(ShipmentsModel::load(*node_), l.shipments);
     take(ExceptionsModel::load(*node_), l.exceptions);
-    take(ItemsModel::load(*node_), l.items);
     node::Catalogue catalogue(*node_);
-    if (auto items = catalogue.items())
+    if (auto items = catalogue.items()) {
+      l.items = ItemsModel::of(*items);
       for (const auto& i : *items) l.catalog.items.insert(text(i.code), i.serial_tracked);
+    } else {
+      fail(items.error());
+    }
     if (auto locations = catalogue.locations())
       for (const auto& loc : *locations) {
         if (!node::holdsStock(loc.kind)) continue;

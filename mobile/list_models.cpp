@@ -146,11 +146,9 @@ DevicesModel::DevicesModel(QObject* parent)
 
 ItemsModel::ItemsModel(QObject* parent) : RowModel({"code", "name", "serialTracked", "label"}, parent) {}
 
-sync::Result<Rows> ItemsModel::load(node::Node& n) {
-  auto items = node::Catalogue(n).items();
-  if (!items) return items.error();
+Rows ItemsModel::of(const std::vector<node::ItemView>& items) {
   Rows rows;
-  for (const auto& i : *items)
+  for (const auto& i : items)
     rows.push_back({text(i.code), text(i.name), i.serial_tracked, text(i.code + " " + i.name)});
   return rows;
 }

@@ -16,6 +16,7 @@
 #include <QtQml/qqmlregistration.h>
 #include <vector>
 
+#include "node/catalogue.h"
 #include "node/node.h"
 
 namespace fieldsync::mobile {
@@ -146,7 +147,7 @@ class ItemsModel : public RowModel {
  public:
   enum Role { Code = Qt::UserRole + 1, Name, SerialTracked, Label };
   explicit ItemsModel(QObject* parent = nullptr);
-  static sync::Result<Rows> load(node::Node& n);
+  static Rows of(const std::vector<node::ItemView>& items);  // App reads the items once for this and the scan flow
 };
 
 }  // namespace fieldsync::mobile
