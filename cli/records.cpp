@@ -49,10 +49,10 @@ Table toTable(const node::Enrolled& e) {
 
 Table toTable(const node::SyncReport& r) {
   return {{"pushed", "pulled", "acked", "cursor", "bytes_out", "bytes_in", "clock_offset_ms", "attachments_sent",
-           "attachments_received", "attachments_waiting"},
+           "attachments_received", "attachments_waiting", "dropped"},
           {{count(r.pushed), count(r.pulled), count(r.watermark), count(r.cursor), count(r.bytes_out),
             count(r.bytes_in), r.clock_offset_ms, count(r.attachments_sent), count(r.attachments_received),
-            count(r.attachments_waiting)}}};
+            count(r.attachments_waiting), count(r.dropped)}}};
 }
 
 Table toTable(const std::vector<node::DeviceInfo>& all) {

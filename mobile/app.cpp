@@ -3,6 +3,7 @@
 #include <QDateTime>
 #include <QFileInfo>
 #include <QMetaObject>
+#include <QRegularExpression>
 #include <optional>
 
 #include "node/cases.h"
@@ -26,12 +27,15 @@ QStringList names(const auto& statuses) {
   return out;
 }
 
-// The node's messages tell a CLI user to add --force; the app asks instead.
+// The node's messages speak to a CLI user: they say to add --force (the
+// app asks instead) and name fields by their options ("--qty: ..." reads
+// "qty: ...").
 QString forApp(const std::string& message) {
   auto m = text(message);
   for (const auto* cue : {"; use --force", " (use --force", ", or use --force"})
     if (const auto at = m.indexOf(QLatin1String(cue)); at >= 0) m.truncate(at);
-  return m;
+  static const QRegularExpression option(QStringLiteral("--([a-z][a-z-]*)"));
+  return m.replace(option, QStringLiteral("\\1"));
 }
 
 }  // namespace
@@ -45,7 +49,9 @@ struct App::Loaded {
   Catalog catalog;
   QStringList locations;
   QVariantMap case_, shipment_, exception_;
+  bool case_gone = false, shipment_gone = false, exception_gone = false;  // no longer held here
   Rows case_history, shipment_lines, shipment_tracking;
+  QString held;
 };
 
 namespace {
@@ -98,6 +104,23 @@ sync::Status loadException(node::Node& n, const QString& number, QVariantMap& ou
   return {};
 }
 
+// The open quarantine of this device's own ops, in words (docs/scopes.md):
+// the server held back offline work it no longer had the right to make.
+QString heldWork(node::Node& n, const sync::Id& self) {
+  auto open = node::Exceptions(n).list(false);
+  if (!open) return {};
+  for (const auto& row : *open) {
+    if (row.kind != "quarantined") continue;
+    auto x = node::Exceptions(n).show(row.number);
+    if (!x || x->subjects.empty() || x->subjects.front() != self) continue;
+    return App::tr("The server did not accept some of your offline work (%1): this device no longer had the right to "
+                   "make it when it arrived, for example a case reassigned meanwhile. Your supervisor decides whether "
+                   "it applies.")
+        .arg(text(row.number));
+  }
+  return {};
+}
+
 }  // namespace
 
 App::App(QString db_path, int sync_interval_ms, QObject* parent)
@@ -147,24 +170,32 @@ void App::opened() {
   });
 }
 
-void App::enroll(const QString& ticket) {
+int App::enroll(const QString& ticket) {
+  const int id = ++tickets_;
   ++busy_;
   emit busyChanged();
-  onWorker([this, t = utf8(ticket.trimmed())] {
+  QString joined = ticket;
+  joined.remove(QRegularExpression(QStringLiteral("\\s")));  // pasted across lines, it is still one string
+  onWorker([this, id, t = utf8(joined)] {
     auto e = node::enroll(utf8(db_path_), t);
     if (e && !node_) {
       auto n = node::Node::open(utf8(db_path_));
       if (!n) e = n.error();
       else node_ = std::move(n).value();
     }
-    onGui([this, err = e ? std::optional<sync::Error>() : e.error()] {
+    // The server's key, for the office to compare with the one it printed when it started.
+    const QString message = e ? tr("Enrolled as %1 of %2 with the server at %3, key %4\u2026")
+                                    .arg(text(e->role), text(e->branch), text(e->server), text(e->server_key.substr(0, 16)))
+                              : QString();
+    onGui([this, id, message, err = e ? std::optional<sync::Error>() : e.error()] {
       --busy_;
       emit busyChanged();
-      if (err) emit failed(text(err->message), false);
-      else emit done(tr("Enrolled"));
+      if (err) emit failed(id, text(err->message), false);
+      else emit done(id, message);
     });
     if (e) opened();
   });
+  return id;
 }
 
 void App::startSync() {
@@ -187,14 +218,15 @@ void App::startSync() {
     };
     events.synced = [this](const node::SyncReport& r) {
       const int pushed = static_cast<int>(r.pushed), pulled = static_cast<int>(r.pulled + r.attachments_received);
-      onGui([this, pushed, pulled] {
+      const bool dropped = r.dropped > 0;
+      onGui([this, pushed, pulled, dropped] {
         online_ = true;
         syncing_ = false;
         sync_error_.clear();
         last_sync_ = localTime(QDateTime::currentMSecsSinceEpoch());
         emit syncChanged();
         emit synced(pushed, pulled);
-        if (pushed || pulled) refresh();
+        if (pushed || pulled || dropped) refresh();
       });
     };
     events.failed = [this](const sync::Error& e, std::chrono::milliseconds retry) {
@@ -309,16 +341,18 @@ void App::refresh() {
       for (const auto& loc : *locations) {
         if (!node::holdsStock(loc.kind)) continue;
         l.catalog.locations.insert(text(loc.code), text(node::name(loc.kind)));
-        l.locations << text(loc.code);
+        if (loc.kind != node::LocationKind::transit) l.locations << text(loc.code);
         if (loc.kind == node::LocationKind::van && !loc.technician.empty() && status &&
             node::sameName(loc.technician, status->person))
           l.van = text(loc.code);
       }
     if (auto units = catalogue.units())
       for (const auto& u : *units) l.catalog.serials.insert(text(u.serial), text(u.item));
-    if (!c.isEmpty()) (void)loadCase(*node_, c, l.case_, l.case_history);
-    if (!s.isEmpty()) (void)loadShipment(*node_, s, l.shipment_, l.shipment_lines, l.shipment_tracking);
-    if (!x.isEmpty()) (void)loadException(*node_, x, l.exception_);
+    // Not found: it left this device (docs/scopes.md), or was never here.
+    if (!c.isEmpty()) l.case_gone = !loadCase(*node_, c, l.case_, l.case_history);
+    if (!s.isEmpty()) l.shipment_gone = !loadShipment(*node_, s, l.shipment_, l.shipment_lines, l.shipment_tracking);
+    if (!x.isEmpty()) l.exception_gone = !loadException(*node_, x, l.exception_);
+    if (status) l.held = heldWork(*node_, status->node);
     onGui([this, l = std::move(l)]() mutable { apply(std::move(l)); });
   });
 }
@@ -335,6 +369,7 @@ void App::apply(Loaded l) {
   pending_ = l.pending;
   if (!l.last_sync.isEmpty()) last_sync_ = l.last_sync;
   if (l.error) sync_error_ = text(l.error->message);
+  held_ = l.held;
   cases_.setRows(std::move(l.cases));
   balances_.setRows(std::move(l.balances));
   low_.setRows(std::move(l.low));
@@ -343,6 +378,12 @@ void App::apply(Loaded l) {
   items_.setRows(std::move(l.items));
   catalog_ = std::move(l.catalog);
   locations_ = std::move(l.locations);
+  if (l.case_gone && !open_case_.isEmpty())
+    emit gone(tr("Case %1 is no longer on this device: it was reassigned or closed elsewhere.").arg(open_case_));
+  else if (l.shipment_gone && !open_shipment_.isEmpty())
+    emit gone(tr("Shipment %1 is no longer on this device: it was given to another driver.").arg(open_shipment_));
+  else if (l.exception_gone && !open_exception_.isEmpty())
+    emit gone(tr("Exception %1 is no longer on this device.").arg(open_exception_));
   if (!open_case_.isEmpty()) {
     case_ = std::move(l.case_);
     case_history_.setRows(std::move(l.case_history));
@@ -368,12 +409,13 @@ void App::apply(Loaded l) {
   }
 }
 
-void App::run(Command command, After after) {
+int App::run(Command command, After after) {
+  const int id = ++tickets_;
   ++busy_;
   emit busyChanged();
-  onWorker([this, command = std::move(command), after = std::move(after)] {
+  onWorker([this, id, command = std::move(command), after = std::move(after)] {
     sync::Result<QString> r = node_ ? command(*node_) : sync::fail(sync::Errc::refused, "this device is not enrolled yet");
-    onGui([this, r = std::move(r), after] {
+    onGui([this, id, r = std::move(r), after] {
       --busy_;
       emit busyChanged();
       const bool ok = r.ok();
@@ -381,14 +423,15 @@ void App::run(Command command, After after) {
       const bool can_force = !ok && r.error().message.find("--force") != std::string::npos;
       if (after) after(ok, message, can_force);
       if (ok) {
-        emit done(message);
+        emit done(id, message);
         refresh();
         syncNow();  // sends it now when online
       } else {
-        emit failed(message, can_force);
+        emit failed(id, message, can_force);
       }
     });
   });
+  return id;
 }
 
 void App::openCase(const QString& number) {
@@ -415,8 +458,8 @@ void App::openException(const QString& number) {
   refresh();
 }
 
-void App::setCaseStatus(const QString& number, const QString& status, bool force) {
-  run([=](node::Node& n) -> sync::Result<QString> {
+int App::setCaseStatus(const QString& number, const QString& status, bool force) {
+  return run([=](node::Node& n) -> sync::Result<QString> {
     auto to = node::parseName<node::CaseStatus>(utf8(status), "status");
     if (!to) return to.error();
     auto t = node::Cases(n).setStatus(utf8(number), *to, std::nullopt, force);
@@ -425,26 +468,26 @@ void App::setCaseStatus(const QString& number, const QString& status, bool force
   });
 }
 
-void App::logWork(const QString& number, const QString& activity) {
-  run([=](node::Node& n) -> sync::Result<QString> {
+int App::logWork(const QString& number, const QString& activity) {
+  return run([=](node::Node& n) -> sync::Result<QString> {
     auto note = node::Cases(n).log(utf8(number), utf8(activity), std::nullopt);
     if (!note) return note.error();
     return tr("Work logged on %1").arg(text(note->case_number));
   });
 }
 
-void App::usePart(const QString& number, const QString& item, const QString& serial, const QString& amount,
-                  bool force) {
-  run([=, van = van_](node::Node& n) -> sync::Result<QString> {
+int App::usePart(const QString& number, const QString& item, const QString& serial, const QString& amount,
+                 bool force) {
+  return run([=, van = van_](node::Node& n) -> sync::Result<QString> {
     node::MoveSpec spec;
     spec.kind = node::MoveKind::consumption;
     spec.item = utf8(item);
     spec.from = utf8(van);
     spec.force = force;
-    if (spec.from.empty()) return sync::fail(sync::Errc::refused, "no van is assigned to this technician");
+    if (spec.from.empty()) return sync::fail(sync::Errc::refused, utf8(tr("No van is assigned to you: the office assigns one")));
     if (!serial.trimmed().isEmpty()) spec.serials = {utf8(serial)};
     else {
-      auto q = node::parseQty(utf8(amount.trimmed().isEmpty() ? QStringLiteral("1") : amount), "quantity");
+      auto q = typedQty(amount.trimmed().isEmpty() ? QStringLiteral("1") : amount, "quantity");
       if (!q) return q.error();
       spec.qty = *q;
     }
@@ -454,16 +497,16 @@ void App::usePart(const QString& number, const QString& item, const QString& ser
   });
 }
 
-void App::signOff(const QString& number, const QString& signer, const QByteArray& png) {
-  run([=](node::Node& n) -> sync::Result<QString> {
+int App::signOff(const QString& number, const QString& signer, const QByteArray& png) {
+  return run([=](node::Node& n) -> sync::Result<QString> {
     auto note = node::Cases(n).signOff(utf8(number), utf8(signer), std::nullopt, bytesOf(png));
     if (!note) return note.error();
     return tr("%1 signed off %2").arg(text(note->text), text(note->case_number));
   });
 }
 
-void App::registerUnit(const QString& item, const QString& serial, const QString& customer, const QString& site) {
-  run([=](node::Node& n) -> sync::Result<QString> {
+int App::registerUnit(const QString& item, const QString& serial, const QString& customer, const QString& site) {
+  return run([=](node::Node& n) -> sync::Result<QString> {
     node::UnitSpec spec;
     spec.item = utf8(item);
     spec.serial = utf8(serial);
@@ -475,9 +518,9 @@ void App::registerUnit(const QString& item, const QString& serial, const QString
   });
 }
 
-void App::track(const QString& number, const QString& status, const QString& recipient, const QString& reason,
-                const QByteArray& png, bool force) {
-  run([=](node::Node& n) -> sync::Result<QString> {
+int App::track(const QString& number, const QString& status, const QString& recipient, const QString& reason,
+               const QByteArray& png, bool force) {
+  return run([=](node::Node& n) -> sync::Result<QString> {
     node::TrackSpec spec;
     auto to = node::parseName<node::ShipmentStatus>(utf8(status), "status");
     if (!to) return to.error();
@@ -492,13 +535,13 @@ void App::track(const QString& number, const QString& status, const QString& rec
   });
 }
 
-void App::resolveException(const QString& number, const QString& note, const QString& adjust,
-                           const QString& transferFrom) {
-  run([=](node::Node& n) -> sync::Result<QString> {
+int App::resolveException(const QString& number, const QString& note, const QString& adjust,
+                          const QString& transferFrom) {
+  return run([=](node::Node& n) -> sync::Result<QString> {
     node::Resolution how;
     how.note = utf8(note);
     if (!adjust.trimmed().isEmpty()) {
-      auto q = node::parseQty(utf8(adjust.trimmed()), "adjustment");
+      auto q = typedQty(adjust, "adjustment");
       if (!q) return q.error();
       how.adjust = *q;
     }

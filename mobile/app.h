@@ -10,10 +10,16 @@
 // the lists and the open case, shipment or exception. Both Nodes share the
 // database through SQLite's WAL locking (node/node.h).
 //
-// Commands report done(message) or failed(message, canForce): the node's own
-// error text; canForce when it was refused by a local rule the field may
-// overrule (a stale view: docs/data-model.md), so the screen can offer to
+// Each command returns a ticket (1, 2, ...) and later reports done(ticket,
+// message) or failed(ticket, message, canForce): the node's own error text;
+// canForce when it was refused by a local rule the field may overrule (a
+// stale view: docs/data-model.md), so the screen that asked can offer to
 // record it anyway, marked forced.
+//
+// What leaves the device's scope (a case reassigned: docs/scopes.md) leaves
+// its lists at the next round; an open screen of it is told by gone().
+// Offline work the server holds back (quarantined: docs/scopes.md) is said
+// in `held`.
 #pragma once
 
 #include <QByteArray>
@@ -59,9 +65,12 @@ class App : public QObject {
   Q_PROPERTY(int pending MEMBER pending_ NOTIFY syncChanged)      // own ops the server has not acknowledged
   Q_PROPERTY(QString lastSync MEMBER last_sync_ NOTIFY syncChanged)  // local time; empty: never
   Q_PROPERTY(QString syncError MEMBER sync_error_ NOTIFY syncChanged)
+  // Own offline work the server holds back, in words; empty: none.
+  Q_PROPERTY(QString held MEMBER held_ NOTIFY syncChanged)
   Q_PROPERTY(int busy MEMBER busy_ NOTIFY busyChanged)            // commands running
   Q_PROPERTY(int refreshes MEMBER refreshes_ NOTIFY refreshed)    // lists loaded so far
-  Q_PROPERTY(QStringList locations MEMBER locations_ NOTIFY refreshed)  // codes of locations that hold stock
+  // Codes of the locations stock may be moved from or to (holding stock, not transit).
+  Q_PROPERTY(QStringList locations MEMBER locations_ NOTIFY refreshed)
   Q_PROPERTY(CasesModel* cases READ cases CONSTANT)
   Q_PROPERTY(BalancesModel* balances READ balances CONSTANT)
   Q_PROPERTY(LowStockModel* lowStock READ lowStock CONSTANT)
@@ -82,36 +91,36 @@ class App : public QObject {
   explicit App(QString db_path, int sync_interval_ms = 1000, QObject* parent = nullptr);
   ~App() override;  // stops syncing and the worker; a command under way finishes first
 
-  Q_INVOKABLE void enroll(const QString& ticket);
+  Q_INVOKABLE int enroll(const QString& ticket);
   Q_INVOKABLE void syncNow();
   Q_INVOKABLE void refresh();
 
   // Technician (node/cases.h, node/catalogue.h).
   Q_INVOKABLE void openCase(const QString& number);
-  Q_INVOKABLE void setCaseStatus(const QString& number, const QString& status, bool force);
-  Q_INVOKABLE void logWork(const QString& number, const QString& text);
+  Q_INVOKABLE int setCaseStatus(const QString& number, const QString& status, bool force);
+  Q_INVOKABLE int logWork(const QString& number, const QString& text);
   // A part from the technician's van: a serial, or a quantity of an item not tracked by serial.
-  Q_INVOKABLE void usePart(const QString& number, const QString& item, const QString& serial, const QString& qty,
-                           bool force);
-  Q_INVOKABLE void signOff(const QString& number, const QString& signer, const QByteArray& png);
-  Q_INVOKABLE void registerUnit(const QString& item, const QString& serial, const QString& customer,
-                                const QString& site);
+  Q_INVOKABLE int usePart(const QString& number, const QString& item, const QString& serial, const QString& qty,
+                          bool force);
+  Q_INVOKABLE int signOff(const QString& number, const QString& signer, const QByteArray& png);
+  Q_INVOKABLE int registerUnit(const QString& item, const QString& serial, const QString& customer,
+                               const QString& site);
   // Driver (node/shipments.h): a status by its name; a delivery's
   // recipient and signature, a failed attempt's reason.
   Q_INVOKABLE void openShipment(const QString& number);
-  Q_INVOKABLE void track(const QString& number, const QString& status, const QString& recipient,
-                         const QString& reason, const QByteArray& png, bool force);
+  Q_INVOKABLE int track(const QString& number, const QString& status, const QString& recipient,
+                        const QString& reason, const QByteArray& png, bool force);
   // Supervisor (node/exceptions.h): a note, and optionally a signed
   // quantity to adjust by or a location to transfer the shortfall from.
   Q_INVOKABLE void openException(const QString& number);
-  Q_INVOKABLE void resolveException(const QString& number, const QString& note, const QString& adjust,
-                                    const QString& transferFrom);
+  Q_INVOKABLE int resolveException(const QString& number, const QString& note, const QString& adjust,
+                                   const QString& transferFrom);
 
   // Runs `command` on the worker; `after` (optional) then runs on the GUI
-  // thread with the outcome, before done()/failed().
+  // thread with the outcome, before done()/failed(). Returns its ticket.
   using Command = std::function<sync::Result<QString>(node::Node&)>;
   using After = std::function<void(bool ok, const QString& message, bool can_force)>;
-  void run(Command command, After after = {});
+  int run(Command command, After after = {});
   const Catalog& catalog() const { return catalog_; }
 
   bool ready() const { return ready_; }
@@ -135,8 +144,9 @@ class App : public QObject {
   void caseChanged();
   void shipmentChanged();
   void exceptionChanged();
-  void done(const QString& message);
-  void failed(const QString& message, bool canForce);
+  void done(int ticket, const QString& message);
+  void failed(int ticket, const QString& message, bool canForce);
+  void gone(const QString& message);  // the open case, shipment or exception left this device
   void synced(int pushed, int pulled);  // after each round that worked
 
  private:
@@ -161,8 +171,8 @@ class App : public QObject {
 
   // GUI thread only.
   bool ready_ = false, online_ = false, syncing_ = false;
-  QString role_, person_, branch_, company_, van_, last_sync_, sync_error_;
-  int pending_ = 0, busy_ = 0, refreshes_ = 0;
+  QString role_, person_, branch_, company_, van_, last_sync_, sync_error_, held_;
+  int pending_ = 0, busy_ = 0, refreshes_ = 0, tickets_ = 0;
   bool loading_ = false, load_again_ = false;
   QString open_case_, open_shipment_, open_exception_;
   QStringList locations_;

@@ -1,6 +1,7 @@
 #include "mobile/list_models.h"
 
 #include <QDateTime>
+#include <QLocale>
 #include <algorithm>
 
 #include "node/cases.h"
@@ -58,6 +59,18 @@ QString localTime(std::int64_t ms) {
 QString qty(std::int64_t milli) { return text(node::formatQty(milli)); }
 QString text(std::string_view s) { return QString::fromUtf8(s.data(), static_cast<qsizetype>(s.size())); }
 
+sync::Result<std::int64_t> typedQty(const QString& typed, std::string_view what) {
+  const QString point = QLocale().decimalPoint();
+  QString ascii;
+  for (const QChar ch : typed.trimmed()) {
+    if (const int d = ch.digitValue(); d >= 0) ascii += QChar(u'0' + d);
+    else if (ch == u',' || QString(ch) == point) ascii += u'.';
+    else if (ch == u'\u2212') ascii += u'-';  // the minus sign
+    else ascii += ch;
+  }
+  return node::parseQty(ascii.toStdString(), what);
+}
+
 CasesModel::CasesModel(QObject* parent)
     : RowModel({"number", "customer", "site", "unit", "status", "priority", "problem", "reopenCount"}, parent) {}
 
@@ -77,7 +90,13 @@ HistoryModel::HistoryModel(QObject* parent) : RowModel({"at", "when", "event", "
 
 Rows HistoryModel::of(const std::vector<node::HistoryEntry>& history) {
   Rows rows;
-  for (const auto& e : history) rows.push_back({QVariant::fromValue(e.at), localTime(e.at), text(e.event), text(e.detail)});
+  for (const auto& e : history) {
+    // In the user's words and time zone where the node's detail is English or UTC (a status: Labels.qml).
+    QString detail = text(e.detail);
+    if (e.event == "visit" && e.until) detail = HistoryModel::tr("%1 until %2").arg(text(e.person), localTime(*e.until));
+    else if (e.event == "signoff") detail = HistoryModel::tr("signed by %1").arg(text(e.person));
+    rows.push_back({QVariant::fromValue(e.at), localTime(e.at), text(e.event), detail});
+  }
   return rows;
 }
 

@@ -51,6 +51,10 @@ class RowModel : public QAbstractListModel {
 QString localTime(std::int64_t ms);  // "2026-11-21 09:30" in the device's time zone
 QString qty(std::int64_t milli);
 QString text(std::string_view s);
+// A quantity typed by a person, in milli-units (node::parseQty): digits of
+// any script ("٣" is 3), the locale's decimal separator or a point ("2,5"
+// and "2.5" are 2500), a sign only in front. Errors name `what`.
+sync::Result<std::int64_t> typedQty(const QString& typed, std::string_view what);
 
 // Service cases by status (in the machine's order), then number.
 class CasesModel : public RowModel {

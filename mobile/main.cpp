@@ -32,25 +32,35 @@ constexpr const char* kUsage =
 }  // namespace
 
 int main(int argc, char** argv) {
-  QString path = qEnvironmentVariable("FIELDSYNC_DB");
-  for (int i = 1; i < argc; ++i) {  // before the GUI starts, so --help works without a display
-    const std::string_view a = argv[i];
-    if (a == "-h" || a == "--help") {
+  for (int i = 1; i < argc; ++i)  // before the GUI starts, so --help works without a display
+    if (const std::string_view a = argv[i]; a == "-h" || a == "--help") {
       std::fputs(kUsage, stdout);
       return 0;
     }
-    if (a == "--db" && i + 1 < argc) {
-      path = QString::fromLocal8Bit(argv[++i]);
-    } else {
+  QGuiApplication gui(argc, argv);  // takes Qt's own options (-platform, -style, ...) out of argv
+  QString path = qEnvironmentVariable("FIELDSYNC_DB");
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    if (a != "--db") {
       std::fprintf(stderr, "fieldsync-mobile: unknown argument '%s' (try --help)\n", argv[i]);
       return 2;
     }
+    if (i + 1 == argc || std::string_view(argv[i + 1]).empty()) {
+      std::fprintf(stderr, "fieldsync-mobile: --db needs the database FILE (try --help)\n");
+      return 2;
+    }
+    path = QString::fromLocal8Bit(argv[++i]);
   }
-  QGuiApplication gui(argc, argv);
   QGuiApplication::setApplicationName(QStringLiteral("fieldsync"));
   QGuiApplication::setOrganizationName(QStringLiteral("fieldsync"));
   if (path.isEmpty()) path = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + "/fieldsync.db";
   QDir().mkpath(QFileInfo(path).absolutePath());
+  if (QFileInfo::exists(path)) {  // a file that is not a node's database: say so now, not on a screen
+    if (auto n = fieldsync::node::Node::open(path.toStdString()); !n) {
+      std::fprintf(stderr, "fieldsync-mobile: --db %s: %s\n", qPrintable(path), n.error().message.c_str());
+      return 2;
+    }
+  }
 
   QTranslator translator;  // the system's language when we ship it (Polish), else English
   if (translator.load(QLocale(), QStringLiteral("fieldsync"), QStringLiteral("_"), QStringLiteral(":/i18n")))

@@ -3,12 +3,13 @@
 #include <QPointer>
 #include <algorithm>
 
+#include "node/model.h"
 #include "node/stock.h"
 #include "sync/id.h"
 
 namespace fieldsync::mobile {
 
-ScanLinesModel::ScanLinesModel(QObject* parent) : RowModel({"item", "qty", "serials"}, parent) {}
+ScanLinesModel::ScanLinesModel(QObject* parent) : RowModel({"item", "qty", "serials", "error", "canForce"}, parent) {}
 
 ScanFlow::ScanFlow(QObject* parent) : QObject(parent) {}
 
@@ -25,7 +26,6 @@ void ScanFlow::reset() {
   item_.clear();
   error_.clear();
   message_.clear();
-  can_force_ = false;
   lines_.clear();
   publish();
 }
@@ -49,7 +49,8 @@ bool ScanFlow::canConfirm() const {
 void ScanFlow::publish() {
   Rows rows;
   for (const auto& l : lines_)
-    rows.push_back({l.item, l.tracked ? QString::number(l.serials.size()) : qty(l.qty), l.serials.join(QStringLiteral(", "))});
+    rows.push_back({l.item, l.tracked ? QString::number(l.serials.size()) : qty(l.qty), l.serials.join(QStringLiteral(", ")),
+                    l.error, l.can_force});
   lines_model_.setRows(std::move(rows));
   emit changed();
 }
@@ -57,7 +58,7 @@ void ScanFlow::publish() {
 ScanFlow::Line& ScanFlow::lineOf(const QString& item, bool tracked) {
   auto it = std::find_if(lines_.begin(), lines_.end(), [&](const Line& l) { return l.item == item; });
   if (it != lines_.end()) return *it;
-  lines_.push_back({item, tracked, 0, {}});
+  lines_.push_back({item, tracked, 0, {}, {}, false});
   return lines_.back();
 }
 
@@ -65,12 +66,13 @@ void ScanFlow::scan(const QString& raw) {
   const QString code = text(sync::normaliseSerial(raw.toStdString()));
   error_.clear();
   message_.clear();
-  can_force_ = false;
   if (code.isEmpty() || !app_) return publish();
   const Catalog& c = app_->catalog();
   if (step_ == QLatin1String("location") || step_ == QLatin1String("target")) {
     if (!c.locations.contains(code)) {
       error_ = tr("%1 is not a location that holds stock").arg(code);
+    } else if (c.locations[code] == QLatin1String("transit")) {
+      error_ = tr("%1 holds what is on its way: scan the location it arrives at (arrival)").arg(code);
     } else if (step_ == QLatin1String("location")) {
       location_ = code;
       step_ = mode_ == QLatin1String("transfer")  ? QStringLiteral("target")
@@ -89,11 +91,15 @@ void ScanFlow::scan(const QString& raw) {
     step_ = QStringLiteral("items");
     return publish();
   }
-  scanItems(code);
+  if (code.toUtf8().size() > static_cast<qsizetype>(node::kMaxCodeBytes))
+    error_ = tr("%1 is too long for a code or serial (at most %2 bytes)").arg(code.left(40) + QStringLiteral("\u2026"))
+                 .arg(node::kMaxCodeBytes);
+  else
+    scanItems(raw, code);
   publish();
 }
 
-void ScanFlow::scanItems(const QString& code) {
+void ScanFlow::scanItems(const QString& raw, const QString& code) {
   const Catalog& c = app_->catalog();
   if (const auto it = c.items.find(code); it != c.items.end()) {
     item_ = code;
@@ -112,17 +118,19 @@ void ScanFlow::scanItems(const QString& code) {
     error_ = tr("%1 is a location: confirm or start over to change the location").arg(code);
     return;
   }
-  const bool number = !code.isEmpty() && std::all_of(code.begin(), code.end(), [](QChar ch) { return ch.isDigit(); });
   const auto selected = c.items.find(item_);
   if (selected == c.items.end()) {
     error_ = tr("%1 is neither an item nor a known serial: scan an item first").arg(code);
-  } else if (!*selected && number) {
-    lineOf(item_, false).qty = code.toLongLong() * 1000;
   } else if (*selected) {
     Line& l = lineOf(item_, true);
-    if (!l.serials.contains(code)) l.serials << code;  // a new serial: a receipt registers it
-  } else {
+    if (l.serials.contains(code)) error_ = tr("%1 is scanned already").arg(code);
+    else l.serials << code;  // a new serial: a receipt registers it
+  } else if (auto q = typedQty(raw, "quantity"); !q) {
     error_ = tr("%1 is not known; %2 is not tracked by serial (type a number for its quantity)").arg(code, item_);
+  } else if (*q < 0 || (*q == 0 && mode_ != QLatin1String("count"))) {
+    error_ = tr("A quantity is more than 0 (a count may be 0): %1").arg(raw.trimmed());
+  } else {
+    lineOf(item_, false).qty = *q;
   }
 }
 
@@ -175,30 +183,50 @@ App::Command ScanFlow::commandFor(const Line& line, bool force) const {
 
 void ScanFlow::finished(const QString& item, bool ok, const QString& m, bool can_force) {
   --in_flight_;
+  const auto line = std::find_if(lines_.begin(), lines_.end(), [&](const Line& l) { return l.item == item; });
   if (ok) {
-    std::erase_if(lines_, [&](const Line& l) { return l.item == item; });
+    if (line != lines_.end()) lines_.erase(line);
     message_ = message_.isEmpty() ? m : message_ + QLatin1Char('\n') + m;
     emit posted(m);
   } else {
-    error_ = item.isEmpty() ? m : item + QStringLiteral(": ") + m;
-    can_force_ = can_force;
+    Line& l = line != lines_.end() ? *line : lines_.emplace_back();  // an arrival of everything: a line now
+    l.error = m;
+    l.can_force = can_force;
+  }
+  if (!in_flight_) {
+    const auto refused = std::count_if(lines_.begin(), lines_.end(), [](const Line& l) { return !l.error.isEmpty(); });
+    if (refused) error_ = tr("Lines not posted: %n; the reason is under each", "", static_cast<int>(refused));
   }
   publish();
 }
 
-void ScanFlow::confirm(bool force) {
+void ScanFlow::post(const Line& line, bool force) {
+  ++in_flight_;
+  app_->run(commandFor(line, force), [guard = QPointer(this), item = line.item](bool ok, const QString& m, bool f) {
+    if (guard) guard->finished(item, ok, m, f);  // the screen may have gone meanwhile
+  });
+}
+
+void ScanFlow::confirm() {
   if (!app_ || !canConfirm()) return;
   error_.clear();
   message_.clear();
-  can_force_ = false;
-  std::vector<Line> todo = lines_;
-  if (todo.empty()) todo.push_back({});  // an arrival of everything still in transit
-  for (const auto& line : todo) {
-    ++in_flight_;
-    app_->run(commandFor(line, force), [guard = QPointer(this), item = line.item](bool ok, const QString& m, bool f) {
-      if (guard) guard->finished(item, ok, m, f);  // the screen may have gone meanwhile
-    });
+  for (auto& l : lines_) {
+    l.error.clear();
+    l.can_force = false;
+    post(l, false);
   }
+  if (lines_.empty()) post({}, false);  // an arrival of everything still in transit
+  publish();
+}
+
+void ScanFlow::force(int row) {
+  if (!app_ || in_flight_ || row < 0 || row >= static_cast<int>(lines_.size()) || !lines_[row].can_force) return;
+  error_.clear();
+  message_.clear();
+  lines_[row].error.clear();
+  lines_[row].can_force = false;
+  post(lines_[row], true);
   publish();
 }
 

@@ -10,10 +10,12 @@
 // and "count" (what was found there). In the items step a scanned item
 // code selects that item (and adds 1 of an item not tracked by serial), a
 // known serial adds itself to its item's line, an unknown text is a new
-// serial of the selected serial-tracked item (receipts register them), and
-// a plain number sets the quantity of the selected untracked item.
+// serial of the selected serial-tracked item (receipts register them; a
+// number is a serial too: many are all digits), and a number (mobile::
+// typedQty: "2,5", "٣") sets the quantity of the selected untracked item.
 // confirm() posts one document per line (node/stock.h) in line order; a
-// line the node refuses stays, with the node's reason in `error`.
+// line the node refuses stays, with the node's reason as its `error` and
+// `canForce` when the node would record it forced: force(row) does.
 // GUI thread only.
 #pragma once
 
@@ -31,7 +33,7 @@ class ScanLinesModel : public RowModel {
   QML_ELEMENT
   QML_UNCREATABLE("ScanFlow owns it")
  public:
-  enum Role { Item = Qt::UserRole + 1, Qty, Serials };
+  enum Role { Item = Qt::UserRole + 1, Qty, Serials, Error, CanForce };
   explicit ScanLinesModel(QObject* parent = nullptr);
 };
 
@@ -46,10 +48,9 @@ class ScanFlow : public QObject {
   Q_PROPERTY(QString document MEMBER document_ NOTIFY changed)
   Q_PROPERTY(QString item MEMBER item_ NOTIFY changed)  // the selected item
   Q_PROPERTY(QString prompt READ prompt NOTIFY changed)
-  Q_PROPERTY(QString error MEMBER error_ NOTIFY changed)
+  Q_PROPERTY(QString error MEMBER error_ NOTIFY changed)  // the last scan's, or how many lines were refused
   Q_PROPERTY(QString message MEMBER message_ NOTIFY changed)
   Q_PROPERTY(bool canConfirm READ canConfirm NOTIFY changed)
-  Q_PROPERTY(bool canForce MEMBER can_force_ NOTIFY changed)
   Q_PROPERTY(ScanLinesModel* lines READ lines CONSTANT)
 
  public:
@@ -61,7 +62,8 @@ class ScanFlow : public QObject {
   ScanLinesModel* lines() { return &lines_model_; }
 
   Q_INVOKABLE void scan(const QString& text);
-  Q_INVOKABLE void confirm(bool force = false);
+  Q_INVOKABLE void confirm();
+  Q_INVOKABLE void force(int row);  // posts a refused line again, marked forced
   Q_INVOKABLE void reset();  // back to scanning the location
   Q_INVOKABLE void removeLine(int row);
 
@@ -75,17 +77,19 @@ class ScanFlow : public QObject {
     bool tracked = false;
     std::int64_t qty = 0;  // milli-units, untracked items
     QStringList serials;
+    QString error;  // the node's refusal
+    bool can_force = false;
   };
   Line& lineOf(const QString& item, bool tracked);
-  void scanItems(const QString& code);
+  void scanItems(const QString& raw, const QString& code);
   void publish();
+  void post(const Line& line, bool force);
   void finished(const QString& item, bool ok, const QString& message, bool can_force);
   App::Command commandFor(const Line& line, bool force) const;
 
   App* app_ = nullptr;
   QString mode_ = QStringLiteral("receipt"), step_ = QStringLiteral("location");
   QString location_, target_, document_, item_, error_, message_;
-  bool can_force_ = false;
   int in_flight_ = 0;
   std::vector<Line> lines_;
   ScanLinesModel lines_model_;

@@ -5,6 +5,7 @@
 #include <QPainter>
 #include <QPainterPath>
 #include <algorithm>
+#include <cmath>
 
 namespace fieldsync::mobile {
 
@@ -32,12 +33,13 @@ void SignaturePad::paint(QPainter* painter) { draw(*painter); }
 
 void SignaturePad::clear() {
   strokes_.clear();
+  ink_ = 0;
   update();
   emit changed();
 }
 
 QByteArray SignaturePad::toPng() const {
-  if (strokes_.empty()) return {};
+  if (empty()) return {};
   const int w = std::clamp(static_cast<int>(width()), 1, 1200), h = std::clamp(static_cast<int>(height()), 1, 600);
   QImage image(w, h, QImage::Format_RGB32);
   image.fill(Qt::white);
@@ -55,13 +57,16 @@ QByteArray SignaturePad::toPng() const {
 void SignaturePad::begin(QPointF p) {
   strokes_.push_back({p});
   update();
-  if (strokes_.size() == 1) emit changed();
 }
 
 void SignaturePad::extend(QPointF p) {
   if (strokes_.empty()) return begin(p);
+  const bool was_empty = empty();
+  const QPointF step = p - strokes_.back().back();
+  ink_ += std::hypot(step.x(), step.y());
   strokes_.back().push_back(p);
   update();
+  if (was_empty != empty()) emit changed();
 }
 
 void SignaturePad::mousePressEvent(QMouseEvent* e) { begin(e->position()); }

@@ -2,7 +2,8 @@
 // PNG for a proof of delivery or a customer's sign-off (node/attachments.h).
 // Strokes are kept as points in item coordinates; toPng() renders them
 // black on white at the item's size (at most 1200 x 600 px, well under the
-// 4 MiB attachment limit). GUI thread only.
+// 4 MiB attachment limit). A tap or a dot is not a signature: the pad is
+// `empty` until its strokes are kMinInkPx long in all. GUI thread only.
 #pragma once
 
 #include <QByteArray>
@@ -20,9 +21,10 @@ class SignaturePad : public QQuickPaintedItem {
  public:
   explicit SignaturePad(QQuickItem* parent = nullptr);
   void paint(QPainter* painter) override;
-  bool empty() const { return strokes_.empty(); }
+  static constexpr double kMinInkPx = 60;
+  bool empty() const { return ink_ < kMinInkPx; }
   Q_INVOKABLE void clear();
-  Q_INVOKABLE QByteArray toPng() const;  // empty when nothing is drawn
+  Q_INVOKABLE QByteArray toPng() const;  // empty while empty()
 
  signals:
   void changed();
@@ -38,6 +40,7 @@ class SignaturePad : public QQuickPaintedItem {
   void extend(QPointF p);
   void draw(QPainter& p) const;
   std::vector<std::vector<QPointF>> strokes_;
+  double ink_ = 0;  // the strokes' length, px
 };
 
 }  // namespace fieldsync::mobile

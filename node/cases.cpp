@@ -239,28 +239,30 @@ Result<CaseView> Cases::show(std::string_view ref) {
     auto& h = v.history;
     for (const Op& f : s.facts(FactKind::case_transition, c->id)) {
       const Attributes a = fieldsOf(f);
-      h.push_back({intOf(a, fact_f::at), "status", std::string(name(static_cast<CaseStatus>(intOf(a, fact_f::status))))});
+      h.push_back({intOf(a, fact_f::at), "status", std::string(name(static_cast<CaseStatus>(intOf(a, fact_f::status)))), {}, {}});
     }
     for (const Op& f : s.facts(FactKind::activity, c->id)) {
       const Attributes a = fieldsOf(f);
-      h.push_back({intOf(a, fact_f::at), "activity", textOf(a, fact_f::text)});
+      h.push_back({intOf(a, fact_f::at), "activity", textOf(a, fact_f::text), {}, {}});
     }
     for (const Op& f : s.facts(FactKind::signoff, c->id)) {
       const Attributes a = fieldsOf(f);
       const std::string proof = textOf(a, fact_f::proof);
       h.push_back({intOf(a, fact_f::at), "signoff",
-                   textOf(a, fact_f::person) + (proof.empty() ? "" : " (signature " + proof + ")")});
+                   textOf(a, fact_f::person) + (proof.empty() ? "" : " (signature " + proof + ")"),
+                   textOf(a, fact_f::person), std::nullopt});
     }
     for (const MoveRow& m : s.movesOfCase(c->id)) {
       std::string detail = core_.codeOf(EntityType::item, m.item) + " " + formatQty(m.qty) + " from " +
                            core_.codeOf(EntityType::location, m.from);
       if (m.unit) detail += " serial " + textOf(s.entity(EntityType::unit, *m.unit), unit_f::serial);
-      h.push_back({m.at, "part", detail + (m.forced ? " (forced)" : "")});
+      h.push_back({m.at, "part", detail + (m.forced ? " (forced)" : ""), {}, {}});
     }
     for (const Id& visit : s.findEntities(EntityType::visit, visit_f::service_case, sync::Blob{std::string(c->id.view())})) {
       const Attributes a = s.entity(EntityType::visit, visit);
       h.push_back({intOf(a, visit_f::window_from), "visit",
-                   textOf(a, visit_f::technician) + " until " + formatTime(intOf(a, visit_f::window_to))});
+                   textOf(a, visit_f::technician) + " until " + formatTime(intOf(a, visit_f::window_to)),
+                   textOf(a, visit_f::technician), intOf(a, visit_f::window_to)});
     }
     std::stable_sort(h.begin(), h.end(), [](const HistoryEntry& x, const HistoryEntry& y) { return x.at < y.at; });
     return v;

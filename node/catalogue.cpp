@@ -410,16 +410,17 @@ Result<UnitHistory> Catalogue::unitHistory(std::string_view item_code, std::stri
       const std::string doc = " (" + core_.codeOf(EntityType::stock_doc, m.doc) + ")" + (m.forced ? " forced" : "");
       const std::string from = core_.codeOf(EntityType::location, m.from);
       if (!m.absolute)
-        h.events.push_back({m.at, std::string(name(m.kind)), from + " -> " + core_.codeOf(EntityType::location, m.to) + doc});
+        h.events.push_back(
+            {m.at, std::string(name(m.kind)), from + " -> " + core_.codeOf(EntityType::location, m.to) + doc, {}, {}});
       else
-        h.events.push_back({m.at, "count", (m.from == m.to ? "found at " : "not found at ") + from + doc});
+        h.events.push_back({m.at, "count", (m.from == m.to ? "found at " : "not found at ") + from + doc, {}, {}});
     }
     for (const Op& f : core_.store->facts(FactKind::unit_event, unit)) {
       const Attributes fa = fieldsOf(f);
       std::string detail = textOf(fa, fact_f::customer) + " / " + textOf(fa, fact_f::site);
       if (auto p = idOf(fa, fact_f::parent))
         detail += " into " + textOf(core_.store->entity(EntityType::unit, *p), unit_f::serial);
-      h.events.push_back({intOf(fa, fact_f::at), textOf(fa, fact_f::text), detail});
+      h.events.push_back({intOf(fa, fact_f::at), textOf(fa, fact_f::text), detail, {}, {}});
     }
     for (const Id& c :
          core_.store->findEntities(EntityType::service_case, case_f::unit, sync::Blob{std::string(unit.view())})) {
@@ -428,7 +429,7 @@ Result<UnitHistory> Catalogue::unitHistory(std::string_view item_code, std::stri
       h.events.push_back({st ? st->last_at : 0, "case",
                           textOf(ca, case_f::number) + " " +
                               std::string(name(static_cast<CaseStatus>(st ? st->status : 0))) + ": " +
-                              textOf(ca, case_f::problem)});
+                              textOf(ca, case_f::problem), {}, {}});
     }
     std::stable_sort(h.events.begin(), h.events.end(),
                      [](const HistoryEntry& x, const HistoryEntry& y) { return x.at < y.at; });

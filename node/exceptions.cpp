@@ -93,6 +93,8 @@ Result<Resolved> Exceptions::resolve(std::string_view ref, const Resolution& giv
         auto from = core_.location(how.transfer_from);
         if (!from) return from.error();
         if (from->id == loc->id) return invalid("--transfer-from", "is the exception's own location (" + loc->code + ")");
+        if (from->kind == LocationKind::transit)
+          return invalid("--transfer-from", from->code + " is a transit location: its stock leaves by an arrival");
         const Shortfall s = shortfall(core_, subjects[0], loc->id);
         if (!s.first_at)
           return sync::fail(Errc::refused, "--transfer-from: " + textOf(a, exception_f::subjects) +

@@ -142,6 +142,8 @@ struct HistoryEntry {
   std::int64_t at = 0;  // business time, ms since the epoch, UTC
   std::string event;    // "receipt", "installed", "status", "part", ...
   std::string detail;   // what happened, for people
+  std::string person;   // a visit's technician, a sign-off's signer
+  std::optional<std::int64_t> until;  // a visit: its window's end, ms since the epoch, UTC
 };
 
 // Text a person types, as it is stored (docs/data-model.md, "Text

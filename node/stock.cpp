@@ -177,6 +177,12 @@ Result<MovePosted> Stock::move(const MoveSpec& spec) {
     if (!to) return to.error();
     if (spec.kind == MoveKind::transit_out && to->kind != LocationKind::transit)
       return invalid("--via", to->code + " is a " + std::string(name(to->kind)) + ", not a transit location");
+    // A transit location holds what is on its way (docs/data-model.md, conservation on transfers): stock
+    // enters it by a dispatch and leaves it by an arrival; only an adjustment writes off what was lost there.
+    if (spec.kind != MoveKind::adjustment && from->kind == LocationKind::transit)
+      return invalid("--from", from->code + " is a transit location: its stock leaves by an arrival (stock arrive)");
+    if (spec.kind != MoveKind::adjustment && spec.kind != MoveKind::transit_out && to->kind == LocationKind::transit)
+      return invalid("--to", to->code + " is a transit location: stock enters it by a dispatch (stock send)");
     const bool from_outside = spec.kind == MoveKind::receipt || spec.kind == MoveKind::customer_return;
     // Unknown serials are registered when they come from outside, or when the
     // movement is forced: the field saw the device.

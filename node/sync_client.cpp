@@ -251,7 +251,7 @@ struct SyncSession::Impl {
 
   Result<std::uint64_t> push(std::uint64_t& watermark, SyncProgress& p, const ProgressFn& progress);
   Result<std::uint64_t> send(const std::string& batch);
-  Result<std::uint64_t> pull(std::uint64_t& cursor, SyncProgress& p, const ProgressFn& progress);
+  Result<std::uint64_t> pull(SyncReport& r, SyncProgress& p, const ProgressFn& progress);
   Result<Node::Recovered> recover(std::uint64_t after);
 };
 
@@ -337,8 +337,9 @@ Result<std::uint64_t> SyncSession::pushBatch(std::span<const sync::Op> ops) {
   return impl_->send(sync::encodeBatch(ops));
 }
 
-Result<std::uint64_t> SyncSession::Impl::pull(std::uint64_t& cursor, SyncProgress& p, const ProgressFn& progress) {
+Result<std::uint64_t> SyncSession::Impl::pull(SyncReport& r, SyncProgress& p, const ProgressFn& progress) {
   std::uint64_t pulled = 0;
+  std::uint64_t& cursor = r.cursor;
   for (;;) {
     pb::Envelope e;
     e.mutable_pull()->set_cursor(cursor);
@@ -362,6 +363,7 @@ Result<std::uint64_t> SyncSession::Impl::pull(std::uint64_t& cursor, SyncProgres
         ids.push_back(*id);
       }
       if (auto ok = node.dropEntities(ids); !ok) return ok.error();
+      r.dropped += ids.size();
     }
     if (auto ok = node.applyPulled(*ops, reply->pull_batch().cursor()); !ok) return ok.error();
     cursor = reply->pull_batch().cursor();
@@ -519,7 +521,7 @@ Result<SyncReport> SyncSession::round(const ProgressFn& progress) {
   if (!pushed) return pushed.error();
   impl_->welcome.set_watermark(r.watermark);
   if (auto ok = sendAttachments(r.watermark, r); !ok) return ok.error();
-  auto pulled = impl_->pull(r.cursor, p, progress);
+  auto pulled = impl_->pull(r, p, progress);
   if (!pulled) return pulled.error();
   if (auto ok = fetchAttachments(r); !ok) return ok.error();
   r.pushed = *pushed;

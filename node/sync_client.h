@@ -39,6 +39,9 @@ struct SyncReport {
   // renumbered (docs/reliability.md).
   std::uint64_t recovered = 0, renumbered = 0;
   std::vector<std::pair<std::string, std::string>> renamed;  // numbers minted again since: old, new
+  // Entities that left this device's scope (a case reassigned, a van handed
+  // over: docs/scopes.md), dropped from its database with their history.
+  std::uint64_t dropped = 0;
   // Attachments (node/attachments.h): own ones sent whole, others received
   // whole, and others the server does not hold yet (asked for again next time).
   std::uint64_t attachments_sent = 0, attachments_received = 0, attachments_waiting = 0;

@@ -1,5 +1,6 @@
 import QtQuick
 import QtQuick.Controls
+import QtQuick.Controls.Material
 import QtQuick.Layouts
 import Fieldsync
 
@@ -14,7 +15,8 @@ Page {
     title: number
     Component.onCompleted: app.openCase(number)
 
-    function attempt(f) { ApplicationWindow.window.attempt(f) }
+    function attempt(f, ok) { ApplicationWindow.window.attempt(f, ok) }
+    readonly property bool idle: app.busy === 0  // one tap, one command
 
     ScrollView {
         anchors.fill: parent
@@ -64,7 +66,10 @@ Page {
                             objectName: "status_" + modelData
                             text: Labels.action(modelData)
                             highlighted: modelData === "in_progress" || modelData === "resolved" || modelData === "closed"
-                            onClicked: page.attempt(force => page.app.setCaseStatus(page.number, modelData, force))
+                            enabled: page.idle
+                            onClicked: modelData === "cancelled"
+                                       ? confirmCancel.open()  // for good: cancelled is final (docs/data-model.md)
+                                       : page.attempt(force => page.app.setCaseStatus(page.number, modelData, force))
                         }
                     }
                 }
@@ -83,11 +88,10 @@ Page {
                         id: logButton
                         objectName: "logButton"
                         text: qsTr("Add")
-                        enabled: activity.text.trim().length > 0
+                        enabled: activity.text.trim().length > 0 && page.idle
                         onClicked: {
                             const t = activity.text
-                            page.attempt(force => page.app.logWork(page.number, t))
-                            activity.text = ""
+                            page.attempt(force => page.app.logWork(page.number, t), () => { if (activity.text === t) activity.text = "" })
                         }
                     }
                 }
@@ -119,12 +123,13 @@ Page {
                     ActionButton {
                         objectName: "partButton"
                         text: qsTr("Use")
-                        enabled: partItem.currentIndex >= 0 && page.app.van !== ""
+                        enabled: partItem.currentIndex >= 0 && page.app.van !== "" && page.idle
                         onClicked: {
                             const item = partItem.currentValue, serial = partSerial.text, q = partQty.text
-                            page.attempt(force => page.app.usePart(page.number, item, serial, q, force))
-                            partSerial.text = ""
-                            partQty.text = ""
+                            page.attempt(force => page.app.usePart(page.number, item, serial, q, force), () => {
+                                partSerial.text = ""
+                                partQty.text = ""
+                            })
                         }
                     }
                 }
@@ -153,8 +158,12 @@ Page {
                         required property string detail
                         Layout.fillWidth: true
                         spacing: 0
-                        Label { text: parent.when + "  " + parent.event; font.pixelSize: 14; color: "#555" }
-                        Label { Layout.fillWidth: true; wrapMode: Label.Wrap; text: parent.detail; font.pixelSize: 16 }
+                        Label { text: parent.when + "  " + Labels.event(parent.event); font.pixelSize: 14; color: "#555" }
+                        Label {
+                            Layout.fillWidth: true
+                            wrapMode: Label.Wrap
+                            text: parent.event === "status" ? Labels.status(parent.detail) : parent.detail
+                        }
                     }
                 }
             }
@@ -164,7 +173,28 @@ Page {
     Component {
         id: signature
         SignaturePage {
-            onSigned: (name, png) => page.attempt(force => page.app.signOff(page.number, name, png))
+            id: sig
+            onSigned: (name, png) => page.attempt(force => page.app.signOff(page.number, name, png), () => sig.leave())
         }
+    }
+
+    Dialog {
+        id: confirmCancel
+        objectName: "confirmCancel"
+        Material.elevation: 0  // drawn without a shadow layer: see ActionButton.qml
+        anchors.centerIn: parent
+        width: Math.min(page.width - 32, 560)
+        modal: true
+        title: qsTr("Cancel case %1?").arg(page.number)
+        Label {
+            width: parent.width
+            wrapMode: Label.Wrap
+            text: qsTr("A cancelled case cannot be reopened.")
+        }
+        footer: DialogButtonBox {
+            ActionButton { objectName: "cancelCaseButton"; text: qsTr("Cancel the case"); DialogButtonBox.buttonRole: DialogButtonBox.AcceptRole }
+            ActionButton { text: qsTr("Keep it"); DialogButtonBox.buttonRole: DialogButtonBox.RejectRole }
+        }
+        onAccepted: page.attempt(force => page.app.setCaseStatus(page.number, "cancelled", force))
     }
 }

@@ -13,7 +13,7 @@ Page {
 
     Connections {
         target: page.app
-        function onFailed(message) { page.problem = message }
+        function onFailed(ticket, message) { page.problem = message }
     }
 
     ColumnLayout {
@@ -52,7 +52,7 @@ Page {
             text: page.app.busy ? qsTr("Enrolling\u2026") : qsTr("Enroll")
             enabled: page.app.busy === 0
             onClicked: {
-                const t = ticket.text.trim()
+                const t = ticket.text.replace(/\s+/g, "")  // a string pasted across lines is still one
                 if (!t.startsWith("fs1:")) {
                     page.problem = qsTr("This is not an enrollment string: it must start with fs1:")
                     return

@@ -63,7 +63,7 @@ Page {
                     Layout.fillWidth: true
                     highlighted: true
                     text: qsTr("Resolve")
-                    enabled: note.text.trim() !== ""
+                    enabled: note.text.trim() !== "" && page.app.busy === 0
                     onClicked: {
                         const n = note.text, a = adjust.text, f = from.currentIndex > 0 ? from.currentText : ""
                         ApplicationWindow.window.attempt(force => page.app.resolveException(page.number, n, a, f))

@@ -27,6 +27,17 @@ QtObject {
         return s
     }
     // The action that enters a status, on a button.
+    // A case history's events (node/cases.h).
+    function event(e) {
+        switch (e) {
+        case "status": return qsTr("Status")
+        case "activity": return qsTr("Work")
+        case "signoff": return qsTr("Sign-off")
+        case "part": return qsTr("Part used")
+        case "visit": return qsTr("Visit")
+        default: return e
+        }
+    }
     function action(s) {
         switch (s) {
         case "in_progress": return qsTr("Start work")
@@ -36,15 +47,15 @@ QtObject {
         case "reopened": return qsTr("Reopen")
         case "cancelled": return qsTr("Cancel")
         case "scheduled": return qsTr("Schedule")
-        case "open": return qsTr("Open")
-        case "ready": return qsTr("Ready")
+        case "open": return qsTr("Back to open")
+        case "ready": return qsTr("Mark ready")
         case "dispatched": return qsTr("Dispatch")
-        case "in_transit": return qsTr("In transit")
-        case "out_for_delivery": return qsTr("Out for delivery")
+        case "in_transit": return qsTr("Mark in transit")
+        case "out_for_delivery": return qsTr("Out for delivery", "the button")
         case "delivered": return qsTr("Deliver")
         case "attempt_failed": return qsTr("Failed attempt")
         case "returning": return qsTr("Return to origin")
-        case "returned": return qsTr("Returned")
+        case "returned": return qsTr("Mark returned")
         }
         return s
     }

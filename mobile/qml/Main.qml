@@ -18,12 +18,10 @@ ApplicationWindow {
     Material.primary: Material.Teal
     Material.accent: Material.Teal
 
-    // A command that the node may refuse for a stale view: f(force).
-    property var retry: null
-    function attempt(f) {
-        retry = f
-        f(false)
-    }
+    // Commands asked from a screen, by ticket: {f: f(force) -> ticket, ok(): once done,
+    // no(message): once refused (else a refusal is shown here, with "Record anyway" when the node allows it)}.
+    property var waiting: ({})
+    function attempt(f, ok, no) { waiting[f(false)] = { f: f, ok: ok || null, no: no || null } }
     function open(page, props) { stack.push(page, Object.assign({ app: window.app }, props || {})) }
     // The screens one reaches from a list: "case", "shipment" or "exception", by number.
     function openScreen(name, number) {
@@ -65,17 +63,30 @@ ApplicationWindow {
     Connections {
         target: window.app
         function onIdentityChanged() { window.showHome() }
-        function onDone(message) {
-            window.retry = null
-            notice.text = message
-            notice.open()
+        function onDone(ticket, message) {
+            const w = window.waiting[ticket]
+            delete window.waiting[ticket]
+            if (w && w.ok) w.ok()
+            window.notify(message)
         }
-        function onFailed(message, canForce) {
-            if (window.retry === null) return  // the screen shows it itself
+        function onFailed(ticket, message, canForce) {
+            const w = window.waiting[ticket]
+            if (!w) return  // not asked through attempt(): the screen shows it itself
+            delete window.waiting[ticket]
+            if (w.no) return w.no(message)
+            refusal.command = w
             refusal.message = message
             refusal.canForce = canForce
             refusal.open()
         }
+        function onGone(message) {
+            stack.pop(null)  // back to the home screen: its lists no longer hold it
+            window.notify(message)
+        }
+    }
+    function notify(message) {
+        notice.text = message
+        notice.open()
     }
 
     Component { id: enrollPage; EnrollPage {} }
@@ -119,6 +130,7 @@ ApplicationWindow {
         objectName: "refusal"
         property string message: ""
         property bool canForce: false
+        property var command: null
         anchors.centerIn: parent
         width: Math.min(window.width - 32, 560)
         modal: true
@@ -143,10 +155,10 @@ ApplicationWindow {
             }
         }
         onAccepted: {
-            const f = window.retry
-            window.retry = null
-            if (f) f(true)
+            const w = command
+            command = null
+            if (w) window.waiting[w.f(true)] = w
         }
-        onRejected: window.retry = null
+        onRejected: command = null
     }
 }

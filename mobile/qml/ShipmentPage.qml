@@ -15,9 +15,10 @@ Page {
     title: number
     Component.onCompleted: app.openShipment(number)
 
-    function track(status, recipient, reason, png) {
-        ApplicationWindow.window.attempt(force => page.app.track(page.number, status, recipient, reason, png, force))
+    function track(status, recipient, reason, png, ok) {
+        ApplicationWindow.window.attempt(force => page.app.track(page.number, status, recipient, reason, png, force), ok)
     }
+    readonly property bool idle: app.busy === 0  // one tap, one command
 
     ScrollView {
         anchors.fill: parent
@@ -44,6 +45,7 @@ Page {
                             required property string modelData
                             objectName: "track_" + modelData
                             text: Labels.action(modelData)
+                            enabled: page.idle
                             onClicked: page.track(modelData, "", "", new ArrayBuffer(0))
                         }
                     }
@@ -75,6 +77,7 @@ Page {
                     ActionButton {
                         objectName: "failButton"
                         text: qsTr("Failed attempt")
+                        enabled: page.idle
                         onClicked: page.track("attempt_failed", "", reason.currentText, new ArrayBuffer(0))
                     }
                 }
@@ -115,6 +118,9 @@ Page {
 
     Component {
         id: signature
-        SignaturePage { onSigned: (name, png) => page.track("delivered", name, "", png) }
+        SignaturePage {
+            id: sig
+            onSigned: (name, png) => page.track("delivered", name, "", png, () => sig.leave())
+        }
     }
 }

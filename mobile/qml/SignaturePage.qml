@@ -9,6 +9,7 @@ Page {
     required property App app
     property string nameLabel: qsTr("Name of the person signing")
     signal signed(string name, var png)
+    function leave() { if (StackView.status === StackView.Active) StackView.view.pop() }
 
     ColumnLayout {
         anchors.fill: parent
@@ -38,7 +39,7 @@ Page {
             Layout.fillWidth: true
             wrapMode: Label.Wrap
             color: "#b00020"
-            text: signer.text.trim() === "" ? qsTr("Write the name of the person signing") : pad.empty ? qsTr("Draw the signature") : ""
+            text: signer.text.trim() === "" ? qsTr("Write the name of the person signing") : pad.empty ? qsTr("Draw the signature: a tap is not one") : ""
         }
         RowLayout {
             Layout.fillWidth: true
@@ -48,11 +49,8 @@ Page {
                 Layout.fillWidth: true
                 highlighted: true
                 text: qsTr("Save")
-                enabled: signer.text.trim() !== "" && !pad.empty
-                onClicked: {
-                    page.signed(signer.text.trim(), pad.toPng())
-                    page.StackView.view.pop()
-                }
+                enabled: signer.text.trim() !== "" && !pad.empty && page.app.busy === 0
+                onClicked: page.signed(signer.text.trim(), pad.toPng())  // the asking screen calls leave() once it is recorded
             }
         }
     }

@@ -12,6 +12,9 @@ ToolBar {
     property alias title: titleLabel.text
     property bool canGoBack: false
     signal back()
+    readonly property bool narrow: width < 600
+    readonly property string state: (app.online ? qsTr("Online") : qsTr("Offline"))
+                                    + (app.pending > 0 ? " \u00b7 " + qsTr("%n to send", "", app.pending) : "")
     Material.foreground: "white"
     background: Rectangle { color: bar.app.online ? "#00695c" : "#546e7a" }  // no elevation layer: see ActionButton.qml
 
@@ -38,8 +41,8 @@ ToolBar {
             }
             Label {
                 objectName: "syncState"
-                text: (bar.app.online ? qsTr("Online") : qsTr("Offline"))
-                      + (bar.app.pending > 0 ? " \u00b7 " + qsTr("%n to send", "", bar.app.pending) : "")
+                visible: !bar.narrow  // on a phone: in the line below, so the title keeps its room
+                text: bar.state
                 font.pixelSize: 16
             }
             ToolButton {
@@ -58,10 +61,24 @@ ToolBar {
             Layout.bottomMargin: 4
             visible: text.length > 0
             wrapMode: Label.Wrap
-            font.pixelSize: 14
-            text: bar.app.syncError.length > 0 ? bar.app.syncError
+            font.pixelSize: 16
+            readonly property string detail: bar.app.syncError.length > 0 ? bar.app.syncError
                   : bar.app.lastSync.length > 0 ? qsTr("Last sync %1").arg(bar.app.lastSync)
                   : bar.app.enrolled ? qsTr("Not synced yet") : ""
+            text: !bar.narrow ? detail : detail === "" ? bar.state : bar.state + " \u00b7 " + detail
+        }
+        Label {
+            objectName: "heldWork"
+            Layout.fillWidth: true
+            Layout.leftMargin: 12
+            Layout.rightMargin: 12
+            Layout.bottomMargin: 4
+            visible: text.length > 0
+            wrapMode: Label.Wrap
+            font.pixelSize: 16
+            font.bold: true
+            color: "#ffe082"
+            text: bar.app.held
         }
     }
 }

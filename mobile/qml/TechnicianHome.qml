@@ -115,8 +115,9 @@ Page {
             }
             problem = ""
             const item = unitItem.currentValue, serial = unitSerial.text, customer = unitCustomer.text, site = unitSite.text
-            ApplicationWindow.window.attempt(force => page.app.registerUnit(item, serial, customer, site))
-            unitSerial.text = ""
+            ApplicationWindow.window.attempt(force => page.app.registerUnit(item, serial, customer, site),
+                                             () => { unitSerial.text = ""; unitCustomer.text = ""; unitSite.text = "" },
+                                             message => { problem = message; open() })  // refused: the form again, with why
         }
     }
 }

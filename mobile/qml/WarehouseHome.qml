@@ -14,9 +14,16 @@ Page {
     header: TabBar {
         id: tabs
         objectName: "tabs"
-        TabButton { text: qsTr("Scan"); objectName: "tabScan" }
-        TabButton { text: qsTr("Stock"); objectName: "tabStock" }
-        TabButton { text: qsTr("Low stock") + (page.app.lowStock.count ? " (" + page.app.lowStock.count + ")" : ""); objectName: "tabLow" }
+        // 16 px and narrow padding: three tabs fit a 400 px phone
+        TabButton { text: qsTr("Scan"); objectName: "tabScan"; font.pixelSize: 16; leftPadding: 4; rightPadding: 4 }
+        TabButton { text: qsTr("Stock"); objectName: "tabStock"; font.pixelSize: 16; leftPadding: 4; rightPadding: 4 }
+        TabButton {
+            text: qsTr("Low stock") + (page.app.lowStock.count ? " (" + page.app.lowStock.count + ")" : "")
+            objectName: "tabLow"
+            font.pixelSize: 16
+            leftPadding: 4
+            rightPadding: 4
+        }
     }
 
     ScanFlow {
@@ -110,13 +117,7 @@ Page {
                         highlighted: true
                         text: qsTr("Confirm")
                         enabled: flow.canConfirm
-                        onClicked: { flow.confirm(false); scanField.forceActiveFocus() }
-                    }
-                    ActionButton {
-                        objectName: "forceScanButton"
-                        visible: flow.canForce
-                        text: qsTr("Record anyway")
-                        onClicked: flow.confirm(true)
+                        onClicked: { flow.confirm(); scanField.forceActiveFocus() }
                     }
                     ActionButton {
                         objectName: "resetButton"
@@ -135,19 +136,43 @@ Page {
                 Label {
                     visible: flow.lines.count > 0
                     text: qsTr("To post (press and hold a line to remove it)")
-                    font.pixelSize: 14
+                    font.pixelSize: 16
                 }
                 Repeater {
                     model: flow.lines
-                    ItemDelegate {
+                    ColumnLayout {
                         id: line
                         required property int index
                         required property string item
                         required property string qty
                         required property string serials
+                        required property string error
+                        required property bool canForce
+                        objectName: "scanLine_" + index
                         Layout.fillWidth: true
-                        text: line.item + "  \u00d7 " + line.qty + (line.serials ? "\n" + line.serials : "")
-                        onPressAndHold: flow.removeLine(line.index)
+                        spacing: 0
+                        ItemDelegate {
+                            Layout.fillWidth: true
+                            text: (line.item !== "" ? line.item + "  \u00d7 " + line.qty : qsTr("All still in transit"))
+                                  + (line.serials ? "\n" + line.serials : "")
+                            onPressAndHold: flow.removeLine(line.index)
+                        }
+                        Label {
+                            Layout.fillWidth: true
+                            Layout.leftMargin: 16
+                            visible: line.error !== ""
+                            wrapMode: Label.Wrap
+                            color: "#b00020"
+                            text: line.error
+                        }
+                        ActionButton {
+                            objectName: "forceLine_" + line.index
+                            Layout.leftMargin: 16
+                            visible: line.canForce
+                            enabled: page.app.busy === 0
+                            text: qsTr("Record anyway")
+                            onClicked: flow.force(line.index)
+                        }
                     }
                 }
             }

@@ -87,6 +87,9 @@ void noteRecovery(const SyncReport& r) {
   for (const auto& [was, now] : r.renamed)
     std::fprintf(stderr, "fieldsync: %s, made here since the backup, is now %s (the server already had a %s)\n",
                  was.c_str(), now.c_str(), was.c_str());
+  if (r.dropped)
+    std::fprintf(stderr, "fieldsync: %llu records left this device's scope (reassigned or handed over) and were removed "
+                 "from it; the server keeps them\n", static_cast<unsigned long long>(r.dropped));
 }
 
 int runSync(Node& n, const std::string& db, bool watch, bool json) {

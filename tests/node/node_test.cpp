@@ -91,6 +91,11 @@ TEST_CASE("every refused command leaves the database unchanged and names what wa
       {"an unknown location", [&] { return err(Stock(n).move(qtyMove(MoveKind::transfer, "SEAL", "WH1", "MARS", 1))); }, Errc::not_found, "MARS"},
       {"an adjustment without reason", [&] { return err(Stock(n).move(qtyMove(MoveKind::adjustment, "SEAL", "LOSS", "WH1", 1))); }, Errc::invalid_input, "--reason"},
       {"sending into a non-transit location", [&] { return err(Stock(n).move(qtyMove(MoveKind::transit_out, "SEAL", "WH1", "WH2", 1))); }, Errc::invalid_input, "not a transit"},
+      // Transit is entered by a dispatch and left by an arrival (docs/data-model.md, movement kinds).
+      {"a transfer out of transit", [&] { return err(Stock(n).move(qtyMove(MoveKind::transfer, "SEAL", "TRANSIT", "WH1", 1))); }, Errc::invalid_input, "--from: TRANSIT is a transit location"},
+      {"an issue out of transit", [&] { return err(Stock(n).move(qtyMove(MoveKind::issue, "SEAL", "TRANSIT", "", 1))); }, Errc::invalid_input, "--from: TRANSIT is a transit location"},
+      {"a receipt into transit", [&] { return err(Stock(n).move(qtyMove(MoveKind::receipt, "SEAL", "", "TRANSIT", 1))); }, Errc::invalid_input, "--to: TRANSIT is a transit location"},
+      {"a transfer into transit", [&] { return err(Stock(n).move(qtyMove(MoveKind::transfer, "SEAL", "WH1", "TRANSIT", 1))); }, Errc::invalid_input, "--to: TRANSIT is a transit location"},
       {"counting a serial item", [&] { return err(Stock(n).count({"PUMP", "WH1", 1000, {}, {}})); }, Errc::invalid_input, "tracked by serial"},
       {"a case without a problem", [&] { return err(Cases(n).open({"Bakery", "", "", "", "", Priority::normal, {}})); }, Errc::invalid_input, "--problem"},
       {"a case without a customer", [&] { return err(Cases(n).open({"", "", "", "", "leak", Priority::normal, {}})); }, Errc::invalid_input, "--customer"},

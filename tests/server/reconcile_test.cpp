@@ -121,6 +121,7 @@ TEST_CASE("a shortfall resolved by a retroactive transfer from where the stock r
   CHECK_THAT(refused({"x", 1000, "WH2"}), Catch::Contains("choose one"));
   CHECK_THAT(refused({"x", {}, "WH1"}), Catch::Contains("the exception's own location"));
   CHECK_THAT(refused({"x", {}, "NOWHERE"}), Catch::Contains("NOWHERE"));
+  CHECK_THAT(refused({"x", {}, "TRANSIT"}), Catch::Contains("--transfer-from: TRANSIT is a transit location"));
   CHECK(snapshot(*f.sup.node) == before);
 
   // Dated just before the second issue, the first to go below zero.
