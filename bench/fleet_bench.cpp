@@ -284,7 +284,7 @@ std::vector<Row> mProfileDay(const Options& o) {
       if (!s) continue;
       const std::string number = s->number;
       for (int l = 0; l < 3; ++l) (void)node::Shipments(n).addLine(number, part(rng() % parts), 1000, {}, true);
-      if (node::Shipments(n).track(number, {node::ShipmentStatus::dispatched, {}, {}, {}, {}, {}, true, {}})) shipments.push_back(number);
+      if (node::Shipments(n).track(number, {node::ShipmentStatus::dispatched, {}, {}, {}, {}, {}, true, {}, {}, {}, {}})) shipments.push_back(number);
     }
   }
   for (int h = 0; h < handhelds; ++h) sync(all[static_cast<std::size_t>(1 + techs + h)]);
@@ -308,9 +308,9 @@ std::vector<Row> mProfileDay(const Options& o) {
   }
   for (std::size_t i = 0; i < shipments.size(); ++i) {
     Node& n = *all[static_cast<std::size_t>(1 + techs + handhelds) + i % static_cast<std::size_t>(drivers)].node;
-    (void)node::Shipments(n).track(shipments[i], {node::ShipmentStatus::out_for_delivery, {}, {}, {}, {}, {}, false, {}});
-    if (i % 10 == 0) (void)node::Shipments(n).track(shipments[i], {node::ShipmentStatus::attempt_failed, {}, "", "", "", "closed", false, {}});
-    (void)node::Shipments(n).track(shipments[i], {node::ShipmentStatus::delivered, {}, "recipient", "sha256:00", "dock", {}, false, {}});
+    (void)node::Shipments(n).track(shipments[i], {node::ShipmentStatus::out_for_delivery, {}, {}, {}, {}, {}, false, {}, {}, {}, {}});
+    if (i % 10 == 0) (void)node::Shipments(n).track(shipments[i], {node::ShipmentStatus::attempt_failed, {}, "", "", "", "closed", false, {}, {}, {}, {}});
+    (void)node::Shipments(n).track(shipments[i], {node::ShipmentStatus::delivered, {}, "recipient", "sha256:00", "dock", {}, false, {}, {}, {}, {}});
   }
 
   // Evening: everyone pushes (ingest, over open sessions), then pulls until

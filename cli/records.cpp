@@ -235,9 +235,16 @@ Table toTable(const node::ShipmentView& v) {
           {{std::monostate{}, std::string("shipment"),
             s.number + " " + std::string(name(s.status)) + " to " + s.customer + " / " + s.site +
                 (s.driver.empty() ? "" : ", driver " + s.driver)}}};
-  for (const auto& l : v.lines)
-    t.rows.push_back({std::monostate{}, std::string("line"),
-                      l.item + " " + node::formatQty(l.qty) + (l.serial.empty() ? "" : " serial " + l.serial)});
+  for (const auto& l : v.lines) {
+    // "SEAL 5: delivered 3, refused 2"; a serial's line: "PUMP 1 serial SN-3: refused"
+    std::string detail = l.item + " " + node::formatQty(l.qty) + (l.serial.empty() ? "" : " serial " + l.serial), sep = ": ";
+    for (auto [what, q] : {std::pair{"delivered", l.delivered}, {"refused", l.refused}, {"returned", l.returned}}) {
+      if (!q) continue;
+      detail += sep + what + (l.serial.empty() ? " " + node::formatQty(q) : "");
+      sep = ", ";
+    }
+    t.rows.push_back({std::monostate{}, std::string("line"), detail});
+  }
   for (const auto& e : v.tracking) {
     std::string detail(name(e.status));
     for (auto [label, value] : {std::pair{" recipient ", &e.recipient}, {" proof ", &e.proof}, {" place ", &e.place},

@@ -28,9 +28,9 @@ template <> struct Names<CaseStatus> {
                                                      "resolved", "closed", "reopened", "cancelled"};
 };
 template <> struct Names<ShipmentStatus> {
-  static constexpr std::array<std::string_view, 10> v{"created", "ready", "dispatched", "in_transit",
+  static constexpr std::array<std::string_view, 11> v{"created", "ready", "dispatched", "in_transit",
                                                       "out_for_delivery", "delivered", "attempt_failed",
-                                                      "returning", "returned", "cancelled"};
+                                                      "returning", "returned", "cancelled", "partially_delivered"};
 };
 template <> struct Names<Priority> {
   static constexpr std::array<std::string_view, 4> v{"low", "normal", "high", "urgent"};
@@ -128,9 +128,12 @@ std::vector<ShipmentStatus> nextStatuses(ShipmentStatus from) {
     case S::created: return {S::ready, S::dispatched, S::cancelled};
     case S::ready: return {S::dispatched, S::cancelled};
     case S::dispatched:
-    case S::in_transit: return {S::in_transit, S::out_for_delivery, S::delivered, S::attempt_failed, S::returning};
-    case S::out_for_delivery: return {S::in_transit, S::delivered, S::attempt_failed, S::returning};
-    case S::attempt_failed: return {S::in_transit, S::out_for_delivery, S::delivered, S::returning};
+    case S::in_transit:
+      return {S::in_transit, S::out_for_delivery, S::delivered, S::partially_delivered, S::attempt_failed, S::returning};
+    case S::out_for_delivery: return {S::in_transit, S::delivered, S::partially_delivered, S::attempt_failed, S::returning};
+    case S::attempt_failed:
+      return {S::in_transit, S::out_for_delivery, S::delivered, S::partially_delivered, S::returning};
+    case S::partially_delivered: return {S::returning, S::returned};  // what was refused comes back
     case S::returning: return {S::in_transit, S::returned};
     case S::delivered:
     case S::returned:

@@ -60,8 +60,10 @@ enum class MoveKind {
   shipment_out, shipment_delivery, shipment_return,
 };
 enum class CaseStatus { new_case, open, scheduled, in_progress, on_hold, resolved, closed, reopened, cancelled };
+// The numbers are stored: a new status goes last.
 enum class ShipmentStatus {
   created, ready, dispatched, in_transit, out_for_delivery, delivered, attempt_failed, returning, returned, cancelled,
+  partially_delivered,  // delivered but for what the customer refused, which is on its way back
 };
 enum class Priority { low, normal, high, urgent };
 enum class UnitState {

@@ -29,6 +29,92 @@ std::vector<MoveLine> shipmentLines(Node::Core& core, const Id& shipment) {
   return out;
 }
 
+bool same(std::string_view a, std::string_view b) { return sync::normaliseSerial(a) == sync::normaliseSerial(b); }
+
+// A line and how much of it the shipment's movements delivered or brought
+// back; the rest is still in transit (or was never dispatched).
+struct LineState {
+  MoveLine line;
+  std::int64_t delivered = 0, returned = 0;
+  std::int64_t open() const { return line.qty - delivered - returned; }
+};
+
+std::vector<LineState> lineStates(Node::Core& core, const Id& shipment) {
+  std::vector<LineState> out;
+  for (MoveLine& l : shipmentLines(core, shipment)) out.push_back({std::move(l)});
+  for (const MoveRow& m : core.store->movesOfShipment(shipment)) {
+    if (m.kind != MoveKind::shipment_delivery && m.kind != MoveKind::shipment_return) continue;
+    std::int64_t left = m.qty;  // spread over the item's lines in line order
+    for (LineState& s : out) {
+      if (s.line.item != m.item || s.line.unit != m.unit) continue;
+      const std::int64_t take = std::min(left, std::max<std::int64_t>(s.open(), 0));
+      (m.kind == MoveKind::shipment_delivery ? s.delivered : s.returned) += take;
+      left -= take;
+      if (left == 0) break;
+    }
+  }
+  return out;
+}
+
+// What a delivery hands over: every open line less what the customer
+// refused (docs/data-model.md, "Partial delivery"). Errors name the option.
+Result<std::vector<MoveLine>> handedOver(const std::vector<LineState>& states, const std::string& number,
+                                         const TrackSpec& spec) {
+  auto on = [&](const std::string& serial) {
+    return std::find_if(states.begin(), states.end(),
+                        [&](const LineState& s) { return s.line.unit && same(s.line.serial, serial); });
+  };
+  for (const auto* option : {&spec.refused, &spec.serials})
+    for (const std::string& serial : *option) {
+      const char* flag = option == &spec.refused ? "--refused" : "--serial";
+      const auto s = on(serial);
+      if (s == states.end()) return invalid(flag, serial + " is not on shipment " + number);
+      if (s->open() <= 0) return invalid(flag, serial + " was delivered or returned already");
+      if (option == &spec.serials && std::any_of(spec.refused.begin(), spec.refused.end(),
+                                                 [&](const std::string& r) { return same(r, serial); }))
+        return invalid("--serial", serial + " is also --refused");
+    }
+  std::map<std::string, std::int64_t> refused_qty;  // by item code
+  for (const ItemQty& r : spec.refused_qty) {
+    if (r.qty <= 0) return invalid("--refused-qty", r.item + ": a quantity is more than 0");
+    refused_qty[r.item] += r.qty;
+  }
+  for (const auto& [item, qty] : refused_qty) {
+    std::int64_t open = 0;
+    for (const LineState& s : states)
+      if (!s.line.unit && same(s.line.item_code, item)) open += std::max<std::int64_t>(s.open(), 0);
+    if (qty > open)
+      return invalid("--refused-qty", item + ": shipment " + number + " has " + formatQty(open) + " of it to deliver, " +
+                                          formatQty(qty) + " refused");
+  }
+  std::vector<MoveLine> out;
+  for (auto it = states.rbegin(); it != states.rend(); ++it) {  // a refused quantity comes off the last lines first
+    MoveLine l = it->line;
+    l.qty = it->open();
+    if (l.qty <= 0) continue;
+    if (l.unit) {
+      const auto named = [&](const std::vector<std::string>& list) {
+        return std::any_of(list.begin(), list.end(), [&](const std::string& x) { return same(x, l.serial); });
+      };
+      if (named(spec.refused)) continue;
+      if (!spec.serials.empty() && !named(spec.serials))
+        return invalid("--serial", l.serial + " is on shipment " + number + ": name it with --serial or --refused");
+    } else {
+      for (auto& [item, qty] : refused_qty)
+        if (same(l.item_code, item)) {
+          const std::int64_t off = std::min(qty, l.qty);
+          l.qty -= off;
+          qty -= off;
+        }
+      if (l.qty == 0) continue;
+    }
+    out.insert(out.begin(), std::move(l));
+  }
+  if (out.empty() && (!spec.refused.empty() || !refused_qty.empty()))
+    return invalid("--refused", "everything was refused: record a failed attempt instead (shipment fail --reason refused)");
+  return out;
+}
+
 }  // namespace
 
 Shipments::Shipments(Node& node) : core_(*node.core_) {}
@@ -94,12 +180,25 @@ Result<LineAdded> Shipments::addLine(std::string_view ref, std::string_view item
 }
 
 Result<Tracked> Shipments::track(std::string_view ref, const TrackSpec& given) {
-  const bool delivered = given.status == ShipmentStatus::delivered, failed = given.status == ShipmentStatus::attempt_failed;
+  const bool refusal = !given.refused.empty() || !given.refused_qty.empty();
+  if (refusal && given.status != ShipmentStatus::delivered && given.status != ShipmentStatus::partially_delivered)
+    return invalid("--refused", "only a delivery leaves out what the customer refused");
+  if (given.status == ShipmentStatus::partially_delivered && !refusal)
+    return invalid("--refused", "a partial delivery names what the customer refused");
+  if (!given.serials.empty() && given.status != ShipmentStatus::delivered &&
+      given.status != ShipmentStatus::partially_delivered)
+    return invalid("--serial", "only a delivery names the serials handed over");
+  const ShipmentStatus status = refusal ? ShipmentStatus::partially_delivered : given.status;
+  const bool delivered = status == ShipmentStatus::delivered || status == ShipmentStatus::partially_delivered,
+             failed = status == ShipmentStatus::attempt_failed;
   auto recipient = fieldText("--recipient", given.recipient, kMaxNameBytes,
                              delivered ? "proof of delivery needs the recipient's name" : "");
   auto proof = fieldText("--proof", given.proof, kMaxTextBytes);
   auto place = fieldText("--place", given.place, kMaxNameBytes);
-  auto reason = fieldText("--reason", given.reason, kMaxNameBytes, failed ? "a failed attempt needs a reason" : "");
+  auto reason = fieldText("--reason", given.reason, kMaxNameBytes,
+                          failed    ? "a failed attempt needs a reason"
+                          : refusal ? "a partial delivery needs the reason for what was refused"
+                                    : "");
   for (const auto* r : {&recipient, &proof, &place, &reason})
     if (!*r) return r->error();
   if (!given.image.empty()) {
@@ -107,6 +206,7 @@ Result<Tracked> Shipments::track(std::string_view ref, const TrackSpec& given) {
     if (auto type = attachmentType("--signature", given.image); !type) return type.error();
   }
   TrackSpec spec = given;
+  spec.status = status;
   spec.recipient = *recipient;
   spec.proof = *proof;
   spec.place = *place;
@@ -124,7 +224,12 @@ Result<Tracked> Shipments::track(std::string_view ref, const TrackSpec& given) {
     auto transit = core_.locationById(idOf(s->attrs, shipment_f::transit).value_or(Id{}));
     auto customer = core_.location("CUSTOMER");
     if (!origin || !transit || !customer) return sync::fail(Errc::internal, "shipment " + s->number + " has no route");
-    const std::vector<MoveLine> lines = shipmentLines(core_, s->id);
+    const std::vector<LineState> states = lineStates(core_, s->id);
+    std::vector<MoveLine> lines, open;  // every line; what is still to deliver or bring back
+    for (const LineState& l : states) {
+      lines.push_back(l.line);
+      if (l.open() > 0) open.push_back(l.line), open.back().qty = l.open();
+    }
     const MoveContext ctx{{}, {}, s->id, {}, spec.force};
     Result<MovePosted> moved = MovePosted{};
     switch (spec.status) {
@@ -133,15 +238,19 @@ Result<Tracked> Shipments::track(std::string_view ref, const TrackSpec& given) {
         moved = core_.postMoves(MoveKind::shipment_out, *origin, *transit, lines, at, ctx);
         break;
       case ShipmentStatus::delivered:
-        moved = core_.postMoves(MoveKind::shipment_delivery, *transit, *customer, lines, at, ctx);
-        for (const MoveLine& l : lines)
+      case ShipmentStatus::partially_delivered: {
+        auto handed = handedOver(states, s->number, spec);
+        if (!handed) return handed.error();
+        moved = core_.postMoves(MoveKind::shipment_delivery, *transit, *customer, *handed, at, ctx);
+        for (const MoveLine& l : *handed)
           if (l.unit)
             core_.emit(EntityType::unit, *l.unit, FactKind::none,
                         {{unit_f::customer, textOf(s->attrs, shipment_f::customer)},
                          {unit_f::site, textOf(s->attrs, shipment_f::site)}});
         break;
-      case ShipmentStatus::returned:
-        moved = core_.postMoves(MoveKind::shipment_return, *transit, *origin, lines, at, ctx);
+      }
+      case ShipmentStatus::returned:  // what was not delivered comes back
+        if (!open.empty()) moved = core_.postMoves(MoveKind::shipment_return, *transit, *origin, open, at, ctx);
         break;
       default: break;
     }
@@ -183,13 +292,19 @@ Result<ShipmentView> Shipments::show(std::string_view ref) {
     auto s = core_.findNumbered(EntityType::shipment, shipment_f::number, ref, "shipment");
     if (!s) return s.error();
     ShipmentView v{shipmentRow(core_, s->id, s->attrs), {}, {}};
-    for (const MoveLine& l : shipmentLines(core_, s->id)) v.lines.push_back({l.item_code, l.serial, l.qty});
     for (const Op& f : core_.store->facts(FactKind::tracking, s->id)) {
       const Attributes a = fieldsOf(f);
       v.tracking.push_back({intOf(a, fact_f::at), static_cast<ShipmentStatus>(intOf(a, fact_f::status)),
                             textOf(a, fact_f::person), textOf(a, fact_f::proof), textOf(a, fact_f::place),
                             textOf(a, fact_f::reason)});
     }
+    // After a partial delivery, what was not delivered was refused.
+    const bool partial = std::any_of(v.tracking.begin(), v.tracking.end(), [](const TrackingEntry& t) {
+      return t.status == ShipmentStatus::partially_delivered;
+    });
+    for (const LineState& l : lineStates(core_, s->id))
+      v.lines.push_back({l.line.item_code, l.line.serial, l.line.qty, l.delivered,
+                         partial ? l.line.qty - l.delivered : 0, l.returned});
     return v;
   });
 }

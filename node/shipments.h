@@ -1,7 +1,9 @@
 // Shipments: deliveries from a stock location to a customer, their lines
 // and tracking events with proof of delivery. The status is a fold over
 // the tracking facts by business time (docs/data-model.md); dispatch,
-// delivery and return move the lines' stock through transit. A shipment is
+// delivery and return move the lines' stock through transit. A delivery
+// may leave out what the customer refused (partially_delivered): that stays
+// in transit, with no customer and no warranty, until it is returned. A shipment is
 // named by its number or id. Quantities are milli-units; times are ms since
 // the epoch, UTC. Borrows the Node.
 #pragma once
@@ -15,6 +17,11 @@
 
 namespace fieldsync::node {
 
+struct ItemQty {
+  std::string item;      // an item's code
+  std::int64_t qty = 0;  // milli-units
+};
+
 struct TrackSpec {
   ShipmentStatus status = ShipmentStatus::ready;
   std::optional<std::int64_t> at;
@@ -23,6 +30,11 @@ struct TrackSpec {
   // A signature or photo (PNG or JPEG bytes) as the proof: stored as an
   // attachment (node/attachments.h) in the same transaction; its reference is the proof.
   std::string image;
+  // A delivery: the serials handed over (empty: every one not refused), and
+  // what the customer refused; a refusal makes it partially_delivered and
+  // needs the reason.
+  std::vector<std::string> serials, refused;
+  std::vector<ItemQty> refused_qty;
 };
 
 struct ShipmentCreated {
@@ -48,6 +60,7 @@ struct ShipmentRow {
 struct ShipmentLineView {
   std::string item, serial;  // serial: empty for items not tracked by serial
   std::int64_t qty = 0;
+  std::int64_t delivered = 0, refused = 0, returned = 0;  // of qty, by the shipment's movements
 };
 struct TrackingEntry {
   std::int64_t at = 0;

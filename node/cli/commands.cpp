@@ -94,10 +94,20 @@ Result<std::string> imageFile(const Args& a, const std::string& name) {
 
 Result<Table> trackTo(Node& n, const Args& a, ShipmentStatus to) {
   TRY(at, optTime(a));
-  TrackSpec spec{to, at, a.get("recipient"), a.get("proof"), a.get("place"), a.get("reason"), a.flag("force"), {}};
+  TrackSpec spec{to, at, a.get("recipient"), a.get("proof"), a.get("place"), a.get("reason"), a.flag("force"), {},
+                 {}, {}, {}};
   if (to == ShipmentStatus::delivered) {
     TRY(image, imageFile(a, "signature"));
     spec.image = std::move(image);
+    spec.serials = a.all("serial");
+    spec.refused = a.all("refused");
+    for (const std::string& r : a.all("refused-qty")) {  // ITEM=Q
+      const auto eq = r.find('=');
+      if (eq == std::string::npos || eq == 0)
+        return Error{Errc::invalid_input, "--refused-qty: '" + r + "' is not ITEM=QTY (SEAL=2)"};
+      TRY(q, parseQty(r.substr(eq + 1), "--refused-qty"));
+      spec.refused_qty.push_back({r.substr(0, eq), q});
+    }
   }
   return shown(Shipments(n).track(a.pos(0), spec));
 }
@@ -407,10 +417,14 @@ std::vector<Command> commands() {
         {"cancel", ShipmentStatus::cancelled, "cancel (only before dispatch)"}})
     c.push_back({"shipment", verb, {"SHIPMENT"}, summary, {kAt, kForce},
                  [to = to](Node& n, const Args& a) { return trackTo(n, a, to); }});
-  c.push_back({"shipment", "deliver", {"SHIPMENT"}, "delivered, with proof",
+  c.push_back({"shipment", "deliver", {"SHIPMENT"}, "delivered, with proof; or partially, less what was refused",
                {{"recipient", "NAME", "who received it", true}, kSignature,
                 {"proof", "TEXT", "a proof's reference instead of --signature (a photo's hash, a slip number)"},
-                {"place", "TEXT", "where"}, kAt, kForce},
+                {"place", "TEXT", "where"},
+                {"serial", "S", "a serial handed over (repeat; default: every one not refused)", false, true},
+                {"refused", "S", "a serial the customer refused: it goes back, no warranty (repeat)", false, true},
+                {"refused-qty", "ITEM=Q", "a quantity of an untracked item refused (repeat)", false, true},
+                {"reason", "TEXT", "why it was refused (needed with --refused, --refused-qty)"}, kAt, kForce},
                [](Node& n, const Args& a) { return trackTo(n, a, ShipmentStatus::delivered); }});
   c.push_back({"shipment", "fail", {"SHIPMENT"}, "a delivery attempt failed",
                {{"reason", "TEXT", "why", true}, kAt, kForce},

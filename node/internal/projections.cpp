@@ -149,6 +149,7 @@ namespace {
 constexpr storage::Sql kMovesOfDoc = FIELDSYNC_MOVE_COLUMNS "WHERE doc = ?" FIELDSYNC_MOVE_ORDER;
 constexpr storage::Sql kMovesOfUnit = FIELDSYNC_MOVE_COLUMNS "WHERE unit = ?" FIELDSYNC_MOVE_ORDER;
 constexpr storage::Sql kMovesOfCase = FIELDSYNC_MOVE_COLUMNS "WHERE service_case = ?" FIELDSYNC_MOVE_ORDER;
+constexpr storage::Sql kMovesOfShipment = FIELDSYNC_MOVE_COLUMNS "WHERE shipment = ?" FIELDSYNC_MOVE_ORDER;
 }  // namespace
 
 MoveRow moveRow(const Stmt& s) {
@@ -180,6 +181,7 @@ std::vector<MoveRow> Store::movesWhere(storage::Sql sql, const Id& key) {
 std::vector<MoveRow> Store::movesOfDoc(const Id& doc) { return movesWhere(kMovesOfDoc, doc); }
 std::vector<MoveRow> Store::movesOfUnit(const Id& unit) { return movesWhere(kMovesOfUnit, unit); }
 std::vector<MoveRow> Store::movesOfCase(const Id& service_case) { return movesWhere(kMovesOfCase, service_case); }
+std::vector<MoveRow> Store::movesOfShipment(const Id& shipment) { return movesWhere(kMovesOfShipment, shipment); }
 
 namespace {
 std::vector<Id> ids(Query& q) {

@@ -161,6 +161,7 @@ class Store {
   std::vector<MoveRow> movesOfDoc(const sync::Id& doc);
   std::vector<MoveRow> movesOfUnit(const sync::Id& unit);
   std::vector<MoveRow> movesOfCase(const sync::Id& service_case);
+  std::vector<MoveRow> movesOfShipment(const sync::Id& shipment);
   std::vector<sync::Id> casesSupplied(const sync::Id& location);  // cases with parts taken from it
   std::vector<sync::Id> itemsAt(const sync::Id& location);        // items with a balance there
   std::vector<sync::Id> docsAt(const sync::Id& item, const sync::Id& location);  // moving it there or out, counting it

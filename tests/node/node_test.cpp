@@ -671,6 +671,88 @@ TEST_CASE("a delivery the driver saw is recorded though the dispatch has not rea
   CHECK(*d.a->exportJson() == *d.b->exportJson());
 }
 
+TEST_CASE("a partial delivery hands over what was accepted; the refused serial comes back with no customer or warranty",
+          "[node][shipment]") {
+  TwoDevices d;  // a: the warehouse, b: the driver
+  addCatalogue(*d.a);
+  MoveSpec receipt = serialMove(MoveKind::receipt, "PUMP", "", "WH1", {"SN-1", "SN-2", "SN-3"});
+  receipt.at = TwoDevices::at("08:00");
+  REQUIRE(Stock(*d.a).move(receipt));
+  MoveSpec seals = qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 10);
+  seals.at = TwoDevices::at("08:00");
+  REQUIRE(Stock(*d.a).move(seals));
+  const std::string s = ok(Shipments(*d.a).create("Bakery", "Plant 3", "WH1")).number;
+  REQUIRE(Shipments(*d.a).addLine(s, "PUMP", {}, {"SN-1", "SN-2", "SN-3"}, false));
+  REQUIRE(Shipments(*d.a).addLine(s, "SEAL", 5000, {}, false));
+  REQUIRE(Shipments(*d.a).track(s, {ShipmentStatus::dispatched, TwoDevices::at("09:00")}));
+  exchange(*d.a, *d.b);
+
+  // Offline at the customer's: what cannot be a partial delivery is refused, naming the option, writing nothing.
+  TrackSpec deliver{ShipmentStatus::delivered, TwoDevices::at("10:00"), "J. Doe", "sha256:9f2c"};
+  struct Bad {
+    const char* what;
+    std::vector<std::string> serials, refused;
+    std::vector<ItemQty> refused_qty;
+    std::string reason, message;
+  };
+  const Snapshot before = snapshot(*d.b);
+  for (const Bad& bad : std::vector<Bad>{
+           {"no reason", {}, {"SN-3"}, {}, "", "--reason: a partial delivery needs the reason"},
+           {"a serial not on it", {}, {"SN-9"}, {}, "damaged", "--refused: SN-9 is not on shipment"},
+           {"more refused than carried", {}, {}, {{"SEAL", 7000}}, "damaged", "--refused-qty: SEAL: shipment"},
+           {"a serial neither handed over nor refused", {"SN-1"}, {"SN-3"}, {}, "damaged", "--serial: SN-2 is on shipment"},
+           {"a serial both", {"SN-1", "SN-2", "SN-3"}, {"SN-3"}, {}, "damaged", "--serial: SN-3 is also --refused"},
+           {"everything", {}, {"SN-1", "SN-2", "SN-3"}, {{"SEAL", 5000}}, "damaged", "record a failed attempt instead"},
+       }) {
+    INFO(bad.what);
+    TrackSpec t = deliver;
+    t.serials = bad.serials;
+    t.refused = bad.refused;
+    t.refused_qty = bad.refused_qty;
+    t.reason = bad.reason;
+    auto r = Shipments(*d.b).track(s, t);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == Errc::invalid_input);
+    CHECK_THAT(r.error().message, Catch::Contains(bad.message));
+  }
+  CHECK(snapshot(*d.b) == before);
+  deliver.refused = {"sn-3"};  // as typed
+  deliver.refused_qty = {{"SEAL", 2000}};
+  deliver.reason = "damaged";
+  CHECK(ok(Shipments(*d.b).track(s, deliver)).to == ShipmentStatus::partially_delivered);
+
+  // The warehouse records what came back; both devices merge it.
+  exchange(*d.a, *d.b);
+  d.wall_ms += 3'600'000;
+  REQUIRE(Shipments(*d.a).track(s, {ShipmentStatus::returned, TwoDevices::at("12:30")}));
+  exchange(*d.a, *d.b);
+  for (Node* n : {d.a.get(), d.b.get()}) {
+    const ShipmentView v = ok(Shipments(*n).show(s));
+    CHECK(v.summary.status == ShipmentStatus::returned);
+    CHECK(v.summary.anomalies == 0);
+    REQUIRE(v.lines.size() == 4);
+    CHECK((v.lines[0].delivered == 1000 && v.lines[1].delivered == 1000 && v.lines[2].delivered == 0));
+    CHECK((v.lines[2].refused == 1000 && v.lines[2].returned == 1000));
+    CHECK((v.lines[3].delivered == 3000 && v.lines[3].refused == 2000 && v.lines[3].returned == 2000));
+    for (const UnitView& u : ok(Catalogue(*n).units())) {
+      INFO(u.serial);
+      if (u.serial == "SN-3") {
+        CHECK(u.customer.empty());
+        CHECK_FALSE(u.warranty_start);
+        CHECK(u.state == UnitState::in_stock);
+      } else {
+        CHECK(u.customer == "Bakery");
+        CHECK(formatTime(u.warranty_start.value()) == "2026-01-05T10:00:00Z");
+        CHECK(u.state == UnitState::delivered);
+      }
+    }
+    CHECK(balance(*n, "SEAL", "WH1") == "7");
+    CHECK(balance(*n, "PUMP", "WH1") == "1");
+    CHECK(balance(*n, "SEAL", "TRANSIT") == "0");
+  }
+  CHECK(*d.a->exportJson() == *d.b->exportJson());
+}
+
 TEST_CASE("a reopen the office records before the technician's resolve has synced is kept", "[node][case]") {
   TwoDevices d;  // a: the technician, b: the office
   const std::string c =
