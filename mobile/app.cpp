@@ -84,7 +84,8 @@ sync::Status loadShipment(node::Node& n, const QString& number, QVariantMap& out
          {"from", text(r.from)},      {"driver", text(r.driver)},     {"status", text(node::name(r.status))},
          {"attempts", static_cast<int>(r.attempts)}, {"next", names(node::nextStatuses(r.status))}};
   lines.clear();
-  for (const auto& l : s->lines) lines.push_back({text(l.item), text(l.serial), qty(l.qty), QString()});
+  for (const auto& l : s->lines)
+    lines.push_back({text(l.item), text(l.serial), qty(l.qty), qty(l.delivered), qty(l.refused), qty(l.returned)});
   tracking.clear();
   for (const auto& t : s->tracking) {
     std::string detail = t.recipient.empty() ? t.reason : t.recipient;
@@ -202,8 +203,16 @@ void App::startSync() {
   {
     std::lock_guard lock(loop_mutex_);
     if (sync_thread_.joinable() || stop_sync_) return;
+    sync_ended_ = false;
   }
   sync_thread_ = std::thread([this] {
+    struct Ended {  // however the thread ends, syncNow() may then join it and start anew
+      App* app;
+      ~Ended() {
+        std::lock_guard lock(app->loop_mutex_);
+        app->sync_ended_ = true;
+      }
+    } ended{this};
     auto opened = node::Node::open(utf8(db_path_));
     if (!opened) {
       onGui([this, m = text(opened.error().message)] { sync_error_ = m; emit syncChanged(); });
@@ -285,7 +294,7 @@ void App::syncNow() {
   {
     std::lock_guard lock(loop_mutex_);
     if (loop_) loop_->wake();
-    else ended = sync_thread_.joinable();
+    else ended = sync_ended_ && sync_thread_.joinable();  // else starting: its first round comes at once
   }
   if (ended) {  // stopped for good (refused): try once more on request
     sync_thread_.join();
@@ -519,7 +528,7 @@ int App::registerUnit(const QString& item, const QString& serial, const QString&
 }
 
 int App::track(const QString& number, const QString& status, const QString& recipient, const QString& reason,
-               const QByteArray& png, bool force) {
+               const QByteArray& png, const QStringList& refused, const QVariantMap& refusedQty, bool force) {
   return run([=](node::Node& n) -> sync::Result<QString> {
     node::TrackSpec spec;
     auto to = node::parseName<node::ShipmentStatus>(utf8(status), "status");
@@ -529,6 +538,13 @@ int App::track(const QString& number, const QString& status, const QString& reci
     spec.reason = utf8(reason);
     spec.image = bytesOf(png);
     spec.force = force;
+    for (const QString& serial : refused) spec.refused.push_back(utf8(serial));
+    for (auto it = refusedQty.begin(); it != refusedQty.end(); ++it) {
+      if (it.value().toString().trimmed().isEmpty()) continue;
+      auto q = typedQty(it.value().toString(), "refused quantity");
+      if (!q) return q.error();
+      if (*q) spec.refused_qty.push_back({utf8(it.key()), *q});
+    }
     auto t = node::Shipments(n).track(utf8(number), spec);
     if (!t) return t.error();
     return tr("Shipment %1 is %2").arg(text(t->shipment), text(node::name(t->to)));

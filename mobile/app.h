@@ -106,10 +106,13 @@ class App : public QObject {
   Q_INVOKABLE int registerUnit(const QString& item, const QString& serial, const QString& customer,
                                const QString& site);
   // Driver (node/shipments.h): a status by its name; a delivery's
-  // recipient and signature, a failed attempt's reason.
+  // recipient and signature, a failed attempt's reason. A delivery less
+  // what the customer refused (docs/data-model.md, "Partial delivery"):
+  // serials, and quantities by item code as typed (typedQty), with a reason.
   Q_INVOKABLE void openShipment(const QString& number);
   Q_INVOKABLE int track(const QString& number, const QString& status, const QString& recipient,
-                        const QString& reason, const QByteArray& png, bool force);
+                        const QString& reason, const QByteArray& png, const QStringList& refused,
+                        const QVariantMap& refusedQty, bool force);
   // Supervisor (node/exceptions.h): a note, and optionally a signed
   // quantity to adjust by or a location to transfer the shortfall from.
   Q_INVOKABLE void openException(const QString& number);
@@ -168,6 +171,7 @@ class App : public QObject {
   std::mutex loop_mutex_;
   node::SyncLoop* loop_ = nullptr;  // guarded by loop_mutex_; lives on sync_thread_
   bool stop_sync_ = false;          // guarded by loop_mutex_
+  bool sync_ended_ = false;         // guarded by loop_mutex_: sync_thread_ has returned (or is returning)
 
   // GUI thread only.
   bool ready_ = false, online_ = false, syncing_ = false;

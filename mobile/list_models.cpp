@@ -126,7 +126,7 @@ sync::Result<Rows> LowStockModel::load(node::Node& n) {
 namespace {
 bool ended(node::ShipmentStatus s) {
   using S = node::ShipmentStatus;
-  return s == S::delivered || s == S::returned || s == S::cancelled;
+  return s == S::delivered || s == S::partially_delivered || s == S::returned || s == S::cancelled;
 }
 }  // namespace
 
@@ -146,7 +146,8 @@ sync::Result<Rows> ShipmentsModel::load(node::Node& n) {
   return rows;
 }
 
-LinesModel::LinesModel(QObject* parent) : RowModel({"item", "serial", "qty", "state"}, parent) {}
+LinesModel::LinesModel(QObject* parent)
+    : RowModel({"item", "serial", "qty", "delivered", "refused", "returned"}, parent) {}
 
 ExceptionsModel::ExceptionsModel(QObject* parent)
     : RowModel({"number", "kind", "subjects", "raised", "status"}, parent) {}

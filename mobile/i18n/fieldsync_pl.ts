@@ -289,194 +289,214 @@
     </message>
     <message>
         <location filename="../qml/Labels.qml" line="23"/>
+        <source>Partially delivered</source>
+        <translation>Doręczona częściowo</translation>
+    </message>
+    <message>
+        <location filename="../qml/Labels.qml" line="24"/>
         <source>Attempt failed</source>
         <translation>Nieudana próba</translation>
     </message>
     <message>
-        <location filename="../qml/Labels.qml" line="24"/>
+        <location filename="../qml/Labels.qml" line="25"/>
         <source>Returning</source>
         <translation>Wraca</translation>
     </message>
     <message>
-        <location filename="../qml/Labels.qml" line="25"/>
+        <location filename="../qml/Labels.qml" line="26"/>
         <source>Returned</source>
         <translation>Zwrócona</translation>
     </message>
     <message>
-        <location filename="../qml/Labels.qml" line="33"/>
+        <location filename="../qml/Labels.qml" line="34"/>
         <source>Status</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../qml/Labels.qml" line="34"/>
+        <location filename="../qml/Labels.qml" line="35"/>
         <source>Work</source>
         <translation>Praca</translation>
     </message>
     <message>
-        <location filename="../qml/Labels.qml" line="35"/>
+        <location filename="../qml/Labels.qml" line="36"/>
         <source>Sign-off</source>
         <translation>Potwierdzenie</translation>
     </message>
     <message>
-        <location filename="../qml/Labels.qml" line="36"/>
+        <location filename="../qml/Labels.qml" line="37"/>
         <source>Part used</source>
         <translation>Użyta część</translation>
     </message>
     <message>
-        <location filename="../qml/Labels.qml" line="37"/>
+        <location filename="../qml/Labels.qml" line="38"/>
         <source>Visit</source>
         <translation>Wizyta</translation>
     </message>
     <message>
-        <location filename="../qml/Labels.qml" line="43"/>
+        <location filename="../qml/Labels.qml" line="44"/>
         <source>Start work</source>
         <translation>Rozpocznij pracę</translation>
     </message>
     <message>
-        <location filename="../qml/Labels.qml" line="44"/>
+        <location filename="../qml/Labels.qml" line="45"/>
         <source>Put on hold</source>
         <translation>Wstrzymaj</translation>
     </message>
     <message>
-        <location filename="../qml/Labels.qml" line="45"/>
+        <location filename="../qml/Labels.qml" line="46"/>
         <source>Resolve</source>
         <translation>Rozwiąż</translation>
     </message>
     <message>
-        <location filename="../qml/Labels.qml" line="46"/>
+        <location filename="../qml/Labels.qml" line="47"/>
         <source>Close</source>
         <translation>Zamknij</translation>
     </message>
     <message>
-        <location filename="../qml/Labels.qml" line="47"/>
+        <location filename="../qml/Labels.qml" line="48"/>
         <source>Reopen</source>
         <translation>Wznów</translation>
     </message>
     <message>
-        <location filename="../qml/Labels.qml" line="48"/>
+        <location filename="../qml/Labels.qml" line="49"/>
         <source>Cancel</source>
         <translation>Anuluj</translation>
     </message>
     <message>
-        <location filename="../qml/Labels.qml" line="49"/>
+        <location filename="../qml/Labels.qml" line="50"/>
         <source>Schedule</source>
         <translation>Zaplanuj</translation>
     </message>
     <message>
-        <location filename="../qml/Labels.qml" line="50"/>
+        <location filename="../qml/Labels.qml" line="51"/>
         <source>Back to open</source>
         <translation>Przywróć do otwartych</translation>
     </message>
     <message>
-        <location filename="../qml/Labels.qml" line="51"/>
+        <location filename="../qml/Labels.qml" line="52"/>
         <source>Mark ready</source>
         <translation>Oznacz jako gotową</translation>
     </message>
     <message>
-        <location filename="../qml/Labels.qml" line="52"/>
+        <location filename="../qml/Labels.qml" line="53"/>
         <source>Dispatch</source>
         <translation>Wyślij</translation>
     </message>
     <message>
-        <location filename="../qml/Labels.qml" line="53"/>
+        <location filename="../qml/Labels.qml" line="54"/>
         <source>Mark in transit</source>
         <translation>Oznacz: w drodze</translation>
     </message>
     <message>
-        <location filename="../qml/Labels.qml" line="54"/>
+        <location filename="../qml/Labels.qml" line="55"/>
         <source>Out for delivery</source>
         <comment>the button</comment>
         <translation>Wyjazd z dostawą</translation>
     </message>
     <message>
-        <location filename="../qml/Labels.qml" line="55"/>
+        <location filename="../qml/Labels.qml" line="56"/>
         <source>Deliver</source>
         <translation>Doręcz</translation>
     </message>
     <message>
-        <location filename="../qml/Labels.qml" line="56"/>
+        <location filename="../qml/Labels.qml" line="57"/>
         <source>Failed attempt</source>
         <translation>Nieudana próba</translation>
     </message>
     <message>
-        <location filename="../qml/Labels.qml" line="57"/>
+        <location filename="../qml/Labels.qml" line="58"/>
         <source>Return to origin</source>
         <translation>Zwróć do nadawcy</translation>
     </message>
     <message>
-        <location filename="../qml/Labels.qml" line="58"/>
+        <location filename="../qml/Labels.qml" line="59"/>
         <source>Mark returned</source>
         <translation>Oznacz jako zwróconą</translation>
     </message>
     <message>
-        <location filename="../qml/Labels.qml" line="64"/>
+        <location filename="../qml/Labels.qml" line="65"/>
         <source>Receipt</source>
         <translation>Przyjęcie</translation>
     </message>
     <message>
-        <location filename="../qml/Labels.qml" line="65"/>
+        <location filename="../qml/Labels.qml" line="66"/>
         <source>Issue</source>
         <translation>Wydanie</translation>
     </message>
     <message>
-        <location filename="../qml/Labels.qml" line="66"/>
+        <location filename="../qml/Labels.qml" line="67"/>
         <source>Transfer</source>
         <translation>Przesunięcie</translation>
     </message>
     <message>
-        <location filename="../qml/Labels.qml" line="67"/>
+        <location filename="../qml/Labels.qml" line="68"/>
         <source>Arrival</source>
         <translation>Odbiór przesunięcia</translation>
     </message>
     <message>
-        <location filename="../qml/Labels.qml" line="68"/>
+        <location filename="../qml/Labels.qml" line="69"/>
         <source>Count</source>
         <translation>Inwentaryzacja</translation>
     </message>
     <message>
-        <location filename="../qml/Labels.qml" line="74"/>
+        <location filename="../qml/Labels.qml" line="75"/>
         <source>Technician</source>
         <translation>Serwisant</translation>
     </message>
     <message>
-        <location filename="../qml/Labels.qml" line="75"/>
+        <location filename="../qml/Labels.qml" line="76"/>
         <source>Warehouse</source>
         <translation>Magazyn</translation>
     </message>
     <message>
-        <location filename="../qml/Labels.qml" line="76"/>
+        <location filename="../qml/Labels.qml" line="77"/>
         <source>Driver</source>
         <translation>Kierowca</translation>
     </message>
     <message>
-        <location filename="../qml/Labels.qml" line="77"/>
+        <location filename="../qml/Labels.qml" line="78"/>
         <source>Supervisor</source>
         <translation>Kierownik</translation>
     </message>
     <message>
-        <location filename="../qml/Labels.qml" line="78"/>
+        <location filename="../qml/Labels.qml" line="79"/>
         <source>Administrator</source>
         <translation>Administrator</translation>
     </message>
     <message>
-        <location filename="../qml/Labels.qml" line="84"/>
+        <location filename="../qml/Labels.qml" line="85"/>
         <source>Nobody at home</source>
         <translation>Nikogo nie ma</translation>
     </message>
     <message>
-        <location filename="../qml/Labels.qml" line="85"/>
+        <location filename="../qml/Labels.qml" line="86"/>
         <source>Refused</source>
         <translation>Odmowa przyjęcia</translation>
     </message>
     <message>
-        <location filename="../qml/Labels.qml" line="86"/>
+        <location filename="../qml/Labels.qml" line="87"/>
         <source>Address wrong</source>
         <translation>Błędny adres</translation>
     </message>
     <message>
-        <location filename="../qml/Labels.qml" line="87"/>
+        <location filename="../qml/Labels.qml" line="88"/>
         <source>Damaged</source>
         <translation>Uszkodzone</translation>
+    </message>
+    <message>
+        <location filename="../qml/Labels.qml" line="95"/>
+        <source>delivered %1</source>
+        <translation>doręczono %1</translation>
+    </message>
+    <message>
+        <location filename="../qml/Labels.qml" line="96"/>
+        <source>refused %1</source>
+        <translation>odmówiono %1</translation>
+    </message>
+    <message>
+        <location filename="../qml/Labels.qml" line="97"/>
+        <source>back in stock %1</source>
+        <translation>z powrotem na stanie %1</translation>
     </message>
 </context>
 <context>
@@ -515,37 +535,68 @@
 <context>
     <name>ShipmentPage</name>
     <message>
-        <location filename="../qml/ShipmentPage.qml" line="38"/>
+        <location filename="../qml/ShipmentPage.qml" line="47"/>
         <source>From %1</source>
         <translation>Z %1</translation>
     </message>
     <message>
-        <location filename="../qml/ShipmentPage.qml" line="58"/>
+        <location filename="../qml/ShipmentPage.qml" line="65"/>
+        <source>Why refused</source>
+        <translation>Powód odmowy</translation>
+    </message>
+    <message>
+        <location filename="../qml/ShipmentPage.qml" line="85"/>
         <source>Deliver with signature</source>
         <translation>Doręcz z podpisem</translation>
     </message>
     <message>
-        <location filename="../qml/ShipmentPage.qml" line="60"/>
+        <location filename="../qml/ShipmentPage.qml" line="85"/>
+        <source>Deliver the rest with signature</source>
+        <translation>Doręcz resztę z podpisem</translation>
+    </message>
+    <message>
+        <location filename="../qml/ShipmentPage.qml" line="87"/>
         <source>Proof of delivery of %1</source>
         <translation>Potwierdzenie doręczenia %1</translation>
     </message>
     <message>
-        <location filename="../qml/ShipmentPage.qml" line="60"/>
+        <location filename="../qml/ShipmentPage.qml" line="87"/>
         <source>Recipient</source>
         <translation>Odbiorca</translation>
     </message>
     <message>
-        <location filename="../qml/ShipmentPage.qml" line="79"/>
+        <location filename="../qml/ShipmentPage.qml" line="106"/>
         <source>Failed attempt</source>
         <translation>Nieudana próba</translation>
     </message>
     <message>
-        <location filename="../qml/ShipmentPage.qml" line="84"/>
+        <location filename="../qml/ShipmentPage.qml" line="111"/>
         <source>Lines</source>
         <translation>Pozycje</translation>
     </message>
     <message>
-        <location filename="../qml/ShipmentPage.qml" line="102"/>
+        <location filename="../qml/ShipmentPage.qml" line="117"/>
+        <source>Mark what the customer refuses; the rest is delivered.</source>
+        <translation>Zaznacz, czego klient nie przyjmuje; reszta zostanie doręczona.</translation>
+    </message>
+    <message>
+        <location filename="../qml/ShipmentPage.qml" line="137"/>
+        <source>refused, back in stock</source>
+        <translation>odmowa, z powrotem na stanie</translation>
+    </message>
+    <message>
+        <location filename="../qml/ShipmentPage.qml" line="138"/>
+        <source>refused</source>
+        <translation>odmowa</translation>
+    </message>
+    <message>
+        <location filename="../qml/ShipmentPage.qml" line="143"/>
+        <location filename="../qml/ShipmentPage.qml" line="153"/>
+        <source>Refused</source>
+        <translation>Odmowa</translation>
+    </message>
+    <message>
+        <location filename="../qml/ShipmentPage.qml" line="169"/>
         <source>Tracking</source>
         <translation>Śledzenie</translation>
     </message>
@@ -808,82 +859,82 @@
 <context>
     <name>fieldsync::mobile::App</name>
     <message>
-        <location filename="../app.cpp" line="113"/>
+        <location filename="../app.cpp" line="117"/>
         <source>The server did not accept some of your offline work (%1): this device no longer had the right to make it when it arrived, for example a case reassigned meanwhile. Your supervisor decides whether it applies.</source>
         <translation>Serwer nie przyjął części twojej pracy wykonanej offline (%1): gdy dotarła, to urządzenie nie miało już do niej prawa, np. zlecenie zostało w międzyczasie przekazane komuś innemu. Kierownik zdecyduje, czy zostanie zastosowana.</translation>
     </message>
     <message>
-        <location filename="../app.cpp" line="184"/>
+        <location filename="../app.cpp" line="188"/>
         <source>Enrolled as %1 of %2 with the server at %3, key %4…</source>
         <translation>Zarejestrowano jako %1 oddziału %2 na serwerze %3, klucz %4…</translation>
     </message>
     <message>
-        <location filename="../app.cpp" line="234"/>
+        <location filename="../app.cpp" line="238"/>
         <source>Offline: %1. Trying again in %2 s; your work is kept.</source>
         <translation>Offline: %1. Ponowna próba za %2 s; twoja praca jest zachowana.</translation>
     </message>
     <message>
-        <location filename="../app.cpp" line="265"/>
+        <location filename="../app.cpp" line="269"/>
         <source>Sync stopped: %1</source>
         <translation>Synchronizacja zatrzymana: %1</translation>
     </message>
     <message>
-        <location filename="../app.cpp" line="379"/>
+        <location filename="../app.cpp" line="383"/>
         <source>Case %1 is no longer on this device: it was reassigned or closed elsewhere.</source>
         <translation>Zlecenia %1 nie ma już na tym urządzeniu: przekazano je komuś innemu lub zamknięto gdzie indziej.</translation>
     </message>
     <message>
-        <location filename="../app.cpp" line="381"/>
+        <location filename="../app.cpp" line="385"/>
         <source>Shipment %1 is no longer on this device: it was given to another driver.</source>
         <translation>Przesyłki %1 nie ma już na tym urządzeniu: przekazano ją innemu kierowcy.</translation>
     </message>
     <message>
-        <location filename="../app.cpp" line="383"/>
+        <location filename="../app.cpp" line="387"/>
         <source>Exception %1 is no longer on this device.</source>
         <translation>Wyjątku %1 nie ma już na tym urządzeniu.</translation>
     </message>
     <message>
-        <location filename="../app.cpp" line="464"/>
+        <location filename="../app.cpp" line="468"/>
         <source>Case %1 is %2</source>
         <translation>Zlecenie %1: %2</translation>
     </message>
     <message>
-        <location filename="../app.cpp" line="472"/>
+        <location filename="../app.cpp" line="476"/>
         <source>Work logged on %1</source>
         <translation>Zapisano pracę w %1</translation>
     </message>
     <message>
-        <location filename="../app.cpp" line="484"/>
+        <location filename="../app.cpp" line="488"/>
         <source>No van is assigned to you: the office assigns one</source>
         <translation>Nie masz przydzielonego auta: przydziela je biuro</translation>
     </message>
     <message>
-        <location filename="../app.cpp" line="493"/>
+        <location filename="../app.cpp" line="497"/>
         <source>Part %1 used on %2</source>
         <translation>Część %1 użyta w %2</translation>
     </message>
     <message>
-        <location filename="../app.cpp" line="501"/>
+        <location filename="../app.cpp" line="505"/>
         <source>%1 signed off %2</source>
         <translation>%1 potwierdził(a) %2</translation>
     </message>
     <message>
-        <location filename="../app.cpp" line="514"/>
+        <location filename="../app.cpp" line="518"/>
         <source>Unit %1 %2 registered</source>
         <translation>Zarejestrowano urządzenie %1 %2</translation>
     </message>
     <message>
-        <location filename="../app.cpp" line="531"/>
+        <location filename="../app.cpp" line="542"/>
         <source>Shipment %1 is %2</source>
         <translation>Przesyłka %1: %2</translation>
     </message>
     <message>
-        <location filename="../app.cpp" line="548"/>
+        <location filename="../app.cpp" line="559"/>
         <source>%1 resolved</source>
         <translation>Rozwiązano %1</translation>
     </message>
     <message>
-        <location filename="../app.cpp" line="549"/>
+        <location filename="../app.cpp" line="560"/>
         <source>%1 resolved with %2</source>
         <translation>Rozwiązano %1: %2</translation>
     </message>

@@ -20,6 +20,7 @@ QtObject {
         case "in_transit": return qsTr("In transit")
         case "out_for_delivery": return qsTr("Out for delivery")
         case "delivered": return qsTr("Delivered")
+        case "partially_delivered": return qsTr("Partially delivered")
         case "attempt_failed": return qsTr("Attempt failed")
         case "returning": return qsTr("Returning")
         case "returned": return qsTr("Returned")
@@ -87,6 +88,14 @@ QtObject {
         case "damaged": return qsTr("Damaged")
         }
         return r
+    }
+    // A quantity line after delivery: " · delivered 3, refused 2" (quantities as the node prints them).
+    function lineState(delivered, refused, returned) {
+        const parts = []
+        if (delivered !== "0") parts.push(qsTr("delivered %1").arg(delivered))
+        if (refused !== "0") parts.push(qsTr("refused %1").arg(refused))
+        if (returned !== "0") parts.push(qsTr("back in stock %1").arg(returned))
+        return parts.length ? " \u00b7 " + parts.join(", ") : ""
     }
     readonly property var failReasons: ["not_home", "refused", "address_wrong", "damaged"]
     readonly property int wide: 900  // at least this wide: the tablet layout

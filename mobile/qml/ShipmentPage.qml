@@ -4,7 +4,8 @@ import QtQuick.Layouts
 import Fieldsync
 
 // One shipment: its lines and tracking; dispatch, out for delivery,
-// delivery with the recipient's signature, a failed attempt with its reason.
+// delivery with the recipient's signature (less what the customer refused,
+// with the reason: a partial delivery), a failed attempt with its reason.
 Page {
     id: page
     required property App app
@@ -16,8 +17,16 @@ Page {
     Component.onCompleted: app.openShipment(number)
 
     function track(status, recipient, reason, png, ok) {
-        ApplicationWindow.window.attempt(force => page.app.track(page.number, status, recipient, reason, png, force), ok)
+        const serials = refusedSerials.slice(), qty = Object.assign({}, refusedQty)
+        ApplicationWindow.window.attempt(
+            force => page.app.track(page.number, status, recipient, reason, png, serials, qty, force), ok)
     }
+    // What the customer refuses, chosen on the lines before the signature.
+    property var refusedSerials: []
+    property var refusedQty: ({})  // item code: quantity as typed
+    readonly property bool refusing: refusedSerials.length > 0
+                                     || Object.keys(refusedQty).some(k => refusedQty[k].trim() !== "")
+    readonly property bool delivering: next.indexOf("delivered") >= 0
     readonly property bool idle: app.busy === 0  // one tap, one command
 
     ScrollView {
@@ -40,7 +49,7 @@ Page {
                     Layout.fillWidth: true
                     spacing: 8
                     Repeater {
-                        model: page.next.filter(n => n !== "delivered" && n !== "attempt_failed" && n !== "cancelled")
+                        model: page.next.filter(n => n !== "delivered" && n !== "partially_delivered" && n !== "attempt_failed" && n !== "cancelled")
                         ActionButton {
                             required property string modelData
                             objectName: "track_" + modelData
@@ -50,12 +59,30 @@ Page {
                         }
                     }
                 }
+                RowLayout {
+                    Layout.fillWidth: true
+                    visible: page.refusing
+                    Label { text: qsTr("Why refused"); font.pixelSize: 16 }
+                    ComboBox {
+                        id: refusalReason
+                        objectName: "refusalReason"
+                        Layout.fillWidth: true
+                        model: Labels.failReasons.filter(r => r !== "not_home" && r !== "address_wrong")
+                        displayText: Labels.reason(currentText)
+                        delegate: ItemDelegate {
+                            required property string modelData
+                            width: ListView.view ? ListView.view.width : 200
+                            text: Labels.reason(modelData)
+                        }
+                    }
+                }
                 ActionButton {
                     objectName: "deliverButton"
                     Layout.fillWidth: true
-                    visible: page.next.indexOf("delivered") >= 0
+                    visible: page.delivering
+                    enabled: page.idle
                     highlighted: true
-                    text: qsTr("Deliver with signature")
+                    text: page.refusing ? qsTr("Deliver the rest with signature") : qsTr("Deliver with signature")
                     onClicked: ApplicationWindow.window.open(signature, {
                         title: qsTr("Proof of delivery of %1").arg(page.number), nameLabel: qsTr("Recipient") })
                 }
@@ -82,15 +109,55 @@ Page {
                     }
                 }
                 Label { text: qsTr("Lines"); font.bold: true; Layout.topMargin: 8 }
+                Label {
+                    visible: page.delivering
+                    Layout.fillWidth: true
+                    wrapMode: Label.Wrap
+                    font.pixelSize: 16
+                    text: qsTr("Mark what the customer refuses; the rest is delivered.")
+                }
                 Repeater {
                     objectName: "shipmentLines"
                     model: page.app.shipmentLines
-                    Label {
+                    RowLayout {
+                        id: line
+                        required property int index
                         required property string item
                         required property string serial
                         required property string qty
+                        required property string delivered
+                        required property string refused
+                        required property string returned
                         Layout.fillWidth: true
-                        text: item + "  " + (serial !== "" ? serial : "\u00d7 " + qty)
+                        Label {
+                            Layout.fillWidth: true
+                            wrapMode: Label.Wrap
+                            text: line.item + "  " + (line.serial !== "" ? line.serial : "\u00d7 " + line.qty)
+                                  + (line.serial === "" ? Labels.lineState(line.delivered, line.refused, line.returned)
+                                     : line.returned !== "0" ? " \u00b7 " + qsTr("refused, back in stock")
+                                     : line.refused !== "0" ? " \u00b7 " + qsTr("refused") : "")
+                        }
+                        CheckBox {
+                            objectName: "refuse_" + line.serial
+                            visible: page.delivering && line.serial !== ""
+                            text: qsTr("Refused")
+                            onToggled: {
+                                const rest = page.refusedSerials.filter(s => s !== line.serial)
+                                page.refusedSerials = checked ? rest.concat([line.serial]) : rest
+                            }
+                        }
+                        TextField {
+                            objectName: "refuseQty_" + line.item
+                            visible: page.delivering && line.serial === ""
+                            Layout.preferredWidth: 110
+                            placeholderText: qsTr("Refused")
+                            inputMethodHints: Qt.ImhFormattedNumbersOnly
+                            onTextEdited: {
+                                const q = Object.assign({}, page.refusedQty)
+                                q[line.item] = text
+                                page.refusedQty = q
+                            }
+                        }
                     }
                 }
             }
@@ -120,7 +187,8 @@ Page {
         id: signature
         SignaturePage {
             id: sig
-            onSigned: (name, png) => page.track("delivered", name, "", png, () => sig.leave())
+            onSigned: (name, png) => page.track("delivered", name, page.refusing ? refusalReason.currentText : "", png,
+                                                () => sig.leave())
         }
     }
 }

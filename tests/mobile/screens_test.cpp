@@ -180,11 +180,16 @@ TEST_CASE("screens: a driver's deliveries, a shipment and its proof of delivery"
   REQUIRE(company.ok());
   std::unique_ptr<mobile::App> app(company.app("phone", "driver", "dan"));
   REQUIRE(app);
-  const QString s1 = seeded(company, "shipment1");
+  const QString s1 = seeded(company, "shipment1"), s2 = seeded(company, "shipment2");
+  for (const char* status : {"dispatched", "out_for_delivery"}) app->track(s2, status, {}, {}, {}, {}, {}, false);
+  REQUIRE(waitFor([&] { return app->property("busy").toInt() == 0; }));
   const std::vector<Shot> shots{
       {"deliveries", {}, {"My deliveries", "To deliver", "1. Mill Oy", "2. Mill Ab", s1}},
       {"shipment", [&](QObject* w) { openScreen(w, "shipment", s1); },
        {s1, "Ready", "Dispatch", "PUMP  SN-5", "SEAL", "Tracking"}},
+      {"at-the-door", [&](QObject* w) { openScreen(w, "shipment", s2); },
+       {s2, "Out for delivery", "Mark what the customer refuses; the rest is delivered.", "Refused",
+        "Deliver with signature", "Failed attempt"}},
   };
   for (QSize size : {kPhone, kTablet}) shoot(*app, "driver", shots, size);
 }

@@ -2,7 +2,8 @@ import QtQuick
 import QtTest
 
 // A driver's day offline: dispatch, out for delivery, a failed attempt,
-// delivery with a drawn signature; then the same through the CLI.
+// delivery with a drawn signature, one seal kit of two refused as damaged;
+// then the same through the CLI.
 FlowCase {
     name: "driver"
 
@@ -25,9 +26,18 @@ FlowCase {
         compare(app.shipmentDetail.attempts, 1)
         click("track_out_for_delivery")
         tryVerify(() => app.shipmentDetail.status === "out_for_delivery", 10000, "status " + "out_for_delivery" + " " + refused)
+        const refuse = item("refuseQty_SEAL")
+        refuse.text = "1"
+        refuse.textEdited()
+        const why = item("refusalReason")
+        why.currentIndex = why.find("damaged")
+        compare(why.currentText, "damaged")
         click("deliverButton")
         sign("Maria Mill")
-        tryVerify(() => app.shipmentDetail.status === "delivered", 10000, "status " + "delivered" + " " + refused)
+        tryVerify(() => app.shipmentDetail.status === "partially_delivered", 10000, "status partially_delivered " + refused)
+        tryVerify(() => app.shipmentLines.count === 2 && app.shipmentLines.get(1, "refused") === "1")
+        compare(app.shipmentLines.get(1, "delivered"), "1")
+        compare(app.shipmentLines.get(0, "delivered"), "1")  // the pump
         online()
 
         company.enrollCli("phone2", "driver", "dan")
@@ -35,10 +45,11 @@ FlowCase {
         cli("phone2", ["shipment", "out-for-delivery", s2])
         cli("phone2", ["shipment", "fail", s2, "--reason", "not_home"])
         cli("phone2", ["shipment", "out-for-delivery", s2])
-        cli("phone2", ["shipment", "deliver", s2, "--recipient", "Maria Mill", "--signature", company.pngFile()])
+        cli("phone2", ["shipment", "deliver", s2, "--recipient", "Maria Mill", "--signature", company.pngFile(),
+                       "--refused-qty", "SEAL=1", "--reason", "damaged"])
         const merged = converged("phone2")
         const a = find(merged.shipments, "shipment", s1), b = find(merged.shipments, "shipment", s2)
-        compare(a.status, "delivered")
+        compare(a.status, "partially_delivered")
         compare([a.status, a.attempts, a.anomalies], [b.status, b.attempts, b.anomalies])
         // The same steps with the same reasons; each proof names its own drawn signature.
         const tracking = n => JSON.parse(cli("phone2", ["shipment", "show", n])).filter(e => e.event === "tracking")
