@@ -309,7 +309,7 @@ std::vector<Row> mProfileDay(const Options& o) {
   for (std::size_t i = 0; i < shipments.size(); ++i) {
     Node& n = *all[static_cast<std::size_t>(1 + techs + handhelds) + i % static_cast<std::size_t>(drivers)].node;
     (void)node::Shipments(n).track(shipments[i], {node::ShipmentStatus::out_for_delivery, {}, {}, {}, {}, {}, false, {}, {}, {}, {}});
-    if (i % 10 == 0) (void)node::Shipments(n).track(shipments[i], {node::ShipmentStatus::attempt_failed, {}, "", "", "", "closed", false, {}, {}, {}, {}});
+    if (i % 10 == 0) (void)node::Shipments(n).track(shipments[i], {node::ShipmentStatus::attempt_failed, {}, "", "", "", "not_home", false, {}, {}, {}, {}});
     (void)node::Shipments(n).track(shipments[i], {node::ShipmentStatus::delivered, {}, "recipient", "sha256:00", "dock", {}, false, {}, {}, {}, {}});
   }
 

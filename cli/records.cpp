@@ -294,4 +294,15 @@ Table toTable(const node::Resolved& r) {
           {{r.number, std::string("resolved"), r.note, r.movement, r.at ? Cell{Time{*r.at}} : Cell{std::string()}}}};
 }
 
+Table toTable(const node::PeriodClosed& r) {
+  return {{"branch", "through", "closed_until", "before"},
+          {{r.period.branch, r.period.through, Time{r.period.closed_until}, r.before}}};
+}
+
+Table toTable(const std::vector<node::PeriodRow>& all) {
+  return rows({"branch", "through", "closed_until"}, all, [](const node::PeriodRow& p) -> std::vector<Cell> {
+    return {p.branch, p.through, Time{p.closed_until}};
+  });
+}
+
 }  // namespace fieldsync::cli

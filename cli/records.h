@@ -9,6 +9,7 @@
 #include "node/cases.h"
 #include "node/catalogue.h"
 #include "node/exceptions.h"
+#include "node/periods.h"
 #include "node/shipments.h"
 #include "node/stock.h"
 #include "node/sync_client.h"
@@ -53,5 +54,8 @@ Table toTable(const std::vector<node::AttachmentRow>& rows);
 Table toTable(const std::vector<node::ExceptionRow>& rows);
 Table toTable(const node::ExceptionView& v);
 Table toTable(const node::Resolved& r);
+
+Table toTable(const node::PeriodClosed& r);
+Table toTable(const std::vector<node::PeriodRow>& rows);
 
 }  // namespace fieldsync::cli

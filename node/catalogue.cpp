@@ -369,6 +369,11 @@ UnitView unitView(Node::Core& core, const Id& id, const Attributes& a, const Att
     v.location = core.codeOf(EntityType::location, place->location);
     kind = static_cast<LocationKind>(intOf(core.store->entity(EntityType::location, place->location), location_f::kind));
   }
+  // The customer is the unit's while it is with them (at a customer's,
+  // installed in a unit, under repair, or never stocked): a customer return
+  // (RMA) to a stock location ends it; the history keeps who had it.
+  if (kind && kind != LocationKind::customer && kind != LocationKind::consumed && kind != LocationKind::repair)
+    v.customer.clear(), v.site.clear();
   const auto dates = core.store->unitDates(id);
   v.state = unitState(kind, dates.installed.has_value());
   if (kind == LocationKind::loss && place->by_count) v.state = UnitState::missing;

@@ -7,6 +7,7 @@
 #include "node/cases.h"
 #include "node/catalogue.h"
 #include "node/exceptions.h"
+#include "node/periods.h"
 #include "node/shipments.h"
 #include "node/stock.h"
 
@@ -99,6 +100,11 @@ Result<std::string> Node::exportJson() {
          return array(catalogue.locations(), [](Object& o, const LocationView& l) {
            o.text("location", l.code).text("name", l.name).text("kind", name(l.kind));
            o.text("technician", l.technician).flag("allow_negative", l.allow_negative).text("branch", l.branch);
+         });
+       }},
+      {"periods", [&] {
+         return array(Periods(*this).list(), [](Object& o, const PeriodRow& p) {
+           o.text("branch", p.branch).text("through", p.through);
          });
        }},
       {"shipments", [&] {

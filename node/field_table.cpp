@@ -92,6 +92,12 @@ constexpr std::array kException{
     FieldSpec{exception_f::subject_ids, "subject_ids", V::blob, "the subjects' 16-byte ids, concatenated"},
 };
 
+constexpr std::array kPeriod{
+    kDeleted,
+    FieldSpec{period_f::branch, "branch", V::text, "empty: the whole company"},
+    FieldSpec{period_f::closed_until, "closed_until", V::integer, "the first ms after the closed period, ms since the epoch, UTC"},
+};
+
 constexpr FieldSpec kItemRef{fact_f::item, "item", V::blob, "item id"};
 constexpr FieldSpec kForced{fact_f::forced, "forced", V::flag, "recorded with --force"};
 constexpr FieldSpec kUnitRef{fact_f::unit, "unit", V::blob, "unit id"};
@@ -155,6 +161,7 @@ constexpr std::array kTable{
     OpSpec{EntityType::shipment, FactKind::none, kShipment},
     OpSpec{EntityType::stock_doc, FactKind::none, kDoc},
     OpSpec{EntityType::exception, FactKind::none, kException},
+    OpSpec{EntityType::period, FactKind::none, kPeriod},
     OpSpec{EntityType::stock_doc, FactKind::stock_move, kMove},
     OpSpec{EntityType::stock_doc, FactKind::stock_count, kCount},
     OpSpec{EntityType::service_case, FactKind::case_transition, kCaseTransition},
@@ -167,9 +174,9 @@ constexpr std::array kTable{
 };
 
 // fieldsync.v1's names, by number.
-constexpr std::array<std::string_view, 11> kEntityNames{"ENTITY_TYPE_UNSPECIFIED", "ITEM", "LOCATION", "UNIT",
+constexpr std::array<std::string_view, 12> kEntityNames{"ENTITY_TYPE_UNSPECIFIED", "ITEM", "LOCATION", "UNIT",
                                                         "CASE", "VISIT", "SHIPMENT", "STOCK_DOC", "CUSTOMER",
-                                                        "SITE", "EXCEPTION"};
+                                                        "SITE", "EXCEPTION", "PERIOD"};
 constexpr std::array<std::string_view, 12> kFactNames{
     "FACT_KIND_UNSPECIFIED", "STOCK_MOVE", "CASE_TRANSITION", "VISIT_TRANSITION", "ACTIVITY", "PART_USED",
     "SIGNOFF", "TRACKING", "UNIT_EVENT", "SHIPMENT_LINE", "STOCK_COUNT", "ASSIGNMENT"};

@@ -38,6 +38,10 @@ constexpr FieldId number = 2, kind = 3, subjects = 4, detail = 5, suggestion = 6
                   evidence = 9, raised_at = 10,
                   subject_ids = 11;  // the 16-byte ids of its subjects, concatenated, in the check's order
 }
+namespace period_f {
+constexpr FieldId branch = 2,  // empty: the whole company
+    closed_until = 3;          // the first ms after the closed period, ms since the epoch, UTC
+}
 namespace doc_f { constexpr FieldId number = 2, kind = 3, reason = 4; }
 namespace shipment_f {
 constexpr FieldId number = 2, customer = 3, site = 4, origin = 5, transit = 6,

@@ -121,6 +121,7 @@ class Node {
   friend class Cases;
   friend class Shipments;
   friend class Exceptions;
+  friend class Periods;
   friend class Rights;
   friend class Scopes;
   friend class Reconciler;

@@ -230,6 +230,33 @@ Violation vanMismatch(Node::Core& core, const Id& case_id, const LocationRef& va
   return v;
 }
 
+// Postings dated inside a closed period that reached the server after the
+// close (offline work, or --force): kept, and shown to the back office with
+// the correction to post (docs/reconciliation.md, closed_period). Raised
+// only: the facts stay in the closed period.
+Violation closedPeriod(Node::Core& core, const Id& doc, const Id& location, const Node::Core::Closed& closed) {
+  Violation v{"closed_period", {doc, location},
+              core.codeOf(EntityType::stock_doc, doc) + " at " + core.codeOf(EntityType::location, location), {}, {},
+              0, true};
+  std::vector<std::int64_t> dates;
+  for (FactKind k : {FactKind::stock_move, FactKind::stock_count})
+    for (const Op& f : core.store->facts(k, doc)) {
+      const Attributes a = fieldsOf(f);
+      const std::int64_t at = intOf(a, fact_f::at);
+      if (at < closed.until && (idOf(a, fact_f::from) == location || idOf(a, fact_f::to) == location))
+        dates.push_back(at);
+    }
+  v.evidence = std::max<std::int64_t>(1, static_cast<std::int64_t>(dates.size()));
+  const std::string through = formatTime(closed.until - 86'400'000).substr(0, 10);
+  v.detail = std::to_string(v.evidence) + " posting(s) dated " +
+             (dates.empty() ? std::string("inside it") : formatTime(*std::min_element(dates.begin(), dates.end()))) +
+             " arrived after " + (closed.branch.empty() ? std::string("the company") : "branch " + closed.branch) +
+             " was closed through " + through;
+  v.suggestion = "post a correction dated after " + through +
+                 " (an adjustment or a transfer) if the closed figures must change, then resolve this with a note";
+  return v;
+}
+
 }  // namespace
 
 // Writes what changed about one exception: raise, reopen with new
@@ -274,8 +301,22 @@ Result<std::uint64_t> Reconciler::reconcile(std::span<const Op> ops, std::int64_
   return core_.command<std::uint64_t>([&]() -> Result<std::uint64_t> {
     std::set<std::pair<Id, Id>> stock, vans;  // (item, location), (case, van)
     std::set<Id> units, cases, shipments, registered, transfers;
-    for (const Op& op : ops) {
+    // (document, location) posted inside a close that came before it: a
+    // close later in the same batch (a replica rebuilt from the log) is not.
+    std::map<std::pair<Id, Id>, Node::Core::Closed> closed;
+    std::map<Id, std::size_t> last_close;
+    for (std::size_t i = 0; i < ops.size(); ++i)
+      if (ops[i].entity_type == EntityType::period) last_close[ops[i].entity] = i;
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+      const Op& op = ops[i];
       const Attributes a = fieldsOf(op);
+      if (op.fact == FactKind::stock_move || op.fact == FactKind::stock_count)
+        for (FieldId f : {fact_f::from, fact_f::to})
+          if (const auto loc = idOf(a, f))
+            if (auto c = core_.closedAt(*loc, intOf(a, fact_f::at))) {
+              const auto later = last_close.find(core_.periodId(c->branch));
+              if (later == last_close.end() || later->second < i) closed.try_emplace({op.entity, *loc}, *c);
+            }
       if (op.fact == FactKind::stock_move) {
         const auto item = idOf(a, fact_f::item), from = idOf(a, fact_f::from), to = idOf(a, fact_f::to);
         if (item && from) stock.insert({*item, *from});
@@ -329,6 +370,7 @@ Result<std::uint64_t> Reconciler::reconcile(std::span<const Op> ops, std::int64_
       if (!core_.store->entity(EntityType::service_case, c).empty()) written += settle(core_, caseConflict(core_, c));
     for (const Id& s : shipments)
       if (!core_.store->entity(EntityType::shipment, s).empty()) written += settle(core_, shipmentConflict(core_, s));
+    for (const auto& [key, c] : closed) written += settle(core_, closedPeriod(core_, key.first, key.second, c));
     for (const auto& [c, van] : vans) {
       auto loc = core_.locationById(van);
       if (loc && loc->kind == LocationKind::van && !core_.store->entity(EntityType::service_case, c).empty())

@@ -194,6 +194,13 @@ struct Judge {
           return {};
         }
         return no("may not resolve exceptions: only supervisors and administrators do");
+      case EntityType::period: {  // a supervisor closes its own branch; the company's, only administrators
+        if (!boss) return no("may not close periods: only supervisors and administrators do");
+        const std::string branch = textOf(op.isFact() ? Attributes{} : fields, period_f::branch);
+        if (!branch.empty() && sameName(branch, who.branch)) return {};
+        return no("closes only its own branch's periods" +
+                  (branch.empty() ? std::string(": the whole company's, only administrators do") : ": not " + branch));
+      }
       case EntityType::stock_doc:
         if (!op.isFact()) return {};  // a document's number and reason
         return stock();

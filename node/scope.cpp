@@ -27,6 +27,7 @@ struct Gather {
   void catalogue() {
     addAll(EntityType::item);
     addAll(EntityType::location);
+    addAll(EntityType::period);  // every node checks the closes (node/periods.h)
     catalogue_ids = ids;
   }
   // Each stock document moving or counting stock at these locations, with its units.

@@ -115,6 +115,21 @@ Result<std::vector<MoveLine>> handedOver(const std::vector<LineState>& states, c
   return out;
 }
 
+// Reason codes (docs/data-model.md, "Failed attempts"): a fixed set, so
+// that the back office can count them; the app offers the same.
+constexpr std::string_view kFailReasons[] = {"not_home", "refused", "address_wrong", "damaged"};
+constexpr std::string_view kRefusalReasons[] = {"refused", "damaged"};
+// A shipment may fail this often before it must go back (domain I21).
+constexpr std::int64_t kMaxAttempts = 3;
+
+template <std::size_t N>
+sync::Status checkReason(const std::string& reason, const std::string_view (&codes)[N], std::string_view what) {
+  if (std::find(std::begin(codes), std::end(codes), reason) != std::end(codes)) return {};
+  std::string list;
+  for (std::string_view c : codes) list += (list.empty() ? "" : ", ") + std::string(c);
+  return invalid("--reason", "is " + reason + "; " + std::string(what) + " is one of " + list);
+}
+
 }  // namespace
 
 Shipments::Shipments(Node& node) : core_(*node.core_) {}
@@ -201,6 +216,10 @@ Result<Tracked> Shipments::track(std::string_view ref, const TrackSpec& given) {
                                     : "");
   for (const auto* r : {&recipient, &proof, &place, &reason})
     if (!*r) return r->error();
+  if (failed)
+    if (auto ok = checkReason(*reason, kFailReasons, "a failed attempt's reason"); !ok) return ok.error();
+  if (refusal)
+    if (auto ok = checkReason(*reason, kRefusalReasons, "a refusal's reason"); !ok) return ok.error();
   if (!given.image.empty()) {
     if (!given.proof.empty()) return invalid("--signature", "give a proof's hash or its image, not both");
     if (auto type = attachmentType("--signature", given.image); !type) return type.error();
@@ -218,8 +237,14 @@ Result<Tracked> Shipments::track(std::string_view ref, const TrackSpec& given) {
     const auto when = core_.businessTime(spec.at);
     if (!when) return when.error();
     const std::int64_t at = *when;
-    if (!spec.force)
+    if (!spec.force) {
       if (auto ok = core_.checkTransition(*s, "shipment", spec.status, at); !ok) return ok.error();
+      const auto st = core_.store->status(EntityType::shipment, s->id);
+      if (st && st->counted >= kMaxAttempts && spec.status != ShipmentStatus::returning &&
+          spec.status != ShipmentStatus::returned && spec.status != ShipmentStatus::in_transit)
+        return refused("shipment " + s->number + ": " + std::to_string(st->counted) +
+                       " delivery attempts failed; send it back (shipment returning) or use --force to record it anyway");
+    }
     auto origin = core_.locationById(idOf(s->attrs, shipment_f::origin).value_or(Id{}));
     auto transit = core_.locationById(idOf(s->attrs, shipment_f::transit).value_or(Id{}));
     auto customer = core_.location("CUSTOMER");

@@ -111,6 +111,8 @@ Result<MovePosted> Node::Core::postMoves(MoveKind kind, const LocationRef& from,
       return ok.error();
   // A driver's device holds no warehouse's ledger: the server checks what
   // its dispatches take (docs/scopes.md).
+  if (!ctx.force)
+    if (auto ok = checkOpenPeriod({&from, &to}, at); !ok) return ok.error();
   if (!ctx.force && !(principal && principal->role == "driver")) {
     if (auto ok = checkMoves(from, lines, at); !ok) return ok.error();
   }
@@ -290,6 +292,8 @@ Result<CountPosted> Stock::count(const CountSpec& spec) {
     const std::int64_t counted = item->serial_tracked ? static_cast<std::int64_t>(found.size()) * 1000 : *spec.qty;
     const auto when = core_.businessTime(spec.at);
     if (!when) return when.error();
+    if (!spec.force)
+      if (auto ok = core_.checkOpenPeriod({&*where}, *when); !ok) return ok.error();
     // Where it falls in the ledger: after every row at the same time.
     const LedgerKey key{*when, std::numeric_limits<sync::HlcTime>::max(), {}};
     const Store::LedgerFrom l = core_.store->ledgerFrom(item->id, where->id, key);

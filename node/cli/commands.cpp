@@ -9,6 +9,7 @@
 #include "node/cases.h"
 #include "node/catalogue.h"
 #include "node/exceptions.h"
+#include "node/periods.h"
 #include "node/shipments.h"
 #include "node/stock.h"
 
@@ -383,6 +384,12 @@ std::vector<Command> commands() {
                  return Table{{"attachment", "file", "bytes"},
                               {{a.pos(0), a.pos(1), static_cast<std::int64_t>(bytes.size())}}};
                }});
+  c.push_back({"period", "close", {}, "close the stock ledger through a day: postings dated inside are refused",
+               {{"branch", "NAME", "the branch (default: the whole company, administrators only)"},
+                {"through", "DATE", "the period's last day, like 2026-10-31 (UTC); an earlier one reopens", true}},
+               [](Node& n, const Args& a) { return shown(Periods(n).close({a.get("branch"), a.get("through")})); }});
+  c.push_back({"period", "list", {}, "the closes in force, per branch", {},
+               [](Node& n, const Args&) { return shown(Periods(n).list()); }});
   c.push_back({"exceptions", "list", {}, "business-rule violations found when offline work merged (open ones)",
                {{"all", "", "resolved ones too"}},
                [](Node& n, const Args& a) { return shown(Exceptions(n).list(a.flag("all"))); }});
@@ -424,10 +431,10 @@ std::vector<Command> commands() {
                 {"serial", "S", "a serial handed over (repeat; default: every one not refused)", false, true},
                 {"refused", "S", "a serial the customer refused: it goes back, no warranty (repeat)", false, true},
                 {"refused-qty", "ITEM=Q", "a quantity of an untracked item refused (repeat)", false, true},
-                {"reason", "TEXT", "why it was refused (needed with --refused, --refused-qty)"}, kAt, kForce},
+                {"reason", "CODE", "why it was refused: refused or damaged (needed with --refused, --refused-qty)"}, kAt, kForce},
                [](Node& n, const Args& a) { return trackTo(n, a, ShipmentStatus::delivered); }});
   c.push_back({"shipment", "fail", {"SHIPMENT"}, "a delivery attempt failed",
-               {{"reason", "TEXT", "why", true}, kAt, kForce},
+               {{"reason", "CODE", "not_home, refused, address_wrong or damaged", true}, kAt, kForce},
                [](Node& n, const Args& a) { return trackTo(n, a, ShipmentStatus::attempt_failed); }});
   c.push_back({"shipment", "show", {"SHIPMENT"}, "lines and tracking", {},
                [](Node& n, const Args& a) { return shown(Shipments(n).show(a.pos(0))); }});

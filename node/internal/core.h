@@ -154,6 +154,17 @@ struct Node::Core {
   sync::Status checkMoves(const LocationRef& from, const std::vector<MoveLine>& lines, std::int64_t at);
   Result<MovePosted> postMoves(MoveKind kind, const LocationRef& from, const LocationRef& to,
                                const std::vector<MoveLine>& lines, std::int64_t at, const MoveContext& ctx);
+  // Period close (node/periods.h): the close a posting at `location` dated
+  // `at` falls inside, if any (the company's or the location's branch's,
+  // the later of the two); checkOpenPeriod refuses such a posting, naming
+  // --force. postMoves and counts check it unless forced.
+  struct Closed {
+    std::string branch;  // empty: the company's close
+    std::int64_t until = 0;  // the first ms after the closed period
+  };
+  Id periodId(std::string_view branch) const;
+  std::optional<Closed> closedAt(const Id& location, std::int64_t at);
+  sync::Status checkOpenPeriod(std::initializer_list<const LocationRef*> locations, std::int64_t at);
   // Calls fn(id, attributes) for each entity of `type` not deleted, by id.
   template <class F>
   void forEachLive(EntityType type, F fn) {

@@ -4,9 +4,13 @@
 
 #include <filesystem>
 #include <functional>
+#include <set>
 #include <sstream>
 
 #include "node/node_fixture.h"
+#include "node/periods.h"
+#include "node/reconcile.h"
+#include "node/exceptions.h"
 #include "storage/sqlite.h"
 
 using namespace fieldsync::test;
@@ -284,7 +288,7 @@ TEST_CASE("a shipment is dispatched from stock and delivered with proof, startin
   REQUIRE_FALSE(fail_no_reason);
   CHECK(fail_no_reason.error().code == Errc::invalid_input);
   f.wall_ms += 3'600'000;
-  REQUIRE(Shipments(n).track(s, {ShipmentStatus::attempt_failed, {}, "", "", "", "closed"}));
+  REQUIRE(Shipments(n).track(s, {ShipmentStatus::attempt_failed, {}, "", "", "", "not_home"}));
   f.wall_ms = static_cast<std::uint64_t>(*parseTime("2026-01-03", "t"));  // delivered yesterday, recorded today
   REQUIRE(Shipments(n).track(s, {ShipmentStatus::delivered, *parseTime("2026-01-02", "t"), "J. Doe", "sha256:ab", "dock 3"}));
   CHECK(balance(n, "SEAL", "TRANSIT") == "0");
@@ -751,6 +755,190 @@ TEST_CASE("a partial delivery hands over what was accepted; the refused serial c
     CHECK(balance(*n, "SEAL", "TRANSIT") == "0");
   }
   CHECK(*d.a->exportJson() == *d.b->exportJson());
+}
+
+TEST_CASE("a customer return (RMA) ends the customer's hold; a re-delivery does not restart the warranty",
+          "[node][shipment][unit]") {
+  TwoDevices d;  // a: the warehouse, b: the technician who takes the unit back
+  addCatalogue(*d.a);
+  MoveSpec receipt = serialMove(MoveKind::receipt, "PUMP", "", "WH1", {"SN-1"});
+  receipt.at = TwoDevices::at("08:00");
+  REQUIRE(Stock(*d.a).move(receipt));
+  auto ship = [&](const char* customer, std::int64_t dispatched, std::int64_t delivered) {
+    const std::string s = ok(Shipments(*d.a).create(customer, "", "WH1")).number;
+    REQUIRE(Shipments(*d.a).addLine(s, "PUMP", {}, {"SN-1"}, false));
+    REQUIRE(Shipments(*d.a).track(s, {ShipmentStatus::dispatched, dispatched}));
+    REQUIRE(Shipments(*d.a).track(s, {ShipmentStatus::delivered, delivered, "J. Doe", "sha256:9f2c"}));
+  };
+  ship("Bakery", TwoDevices::at("09:00"), TwoDevices::at("10:00"));
+  exchange(*d.a, *d.b);
+  // Offline at the customer's, the technician takes the unit back to the van.
+  MoveSpec rma = serialMove(MoveKind::customer_return, "PUMP", "", "VAN-A", {"SN-1"});
+  rma.at = TwoDevices::at("14:00");
+  REQUIRE(Stock(*d.b).move(rma));
+  exchange(*d.a, *d.b);
+  for (Node* n : {d.a.get(), d.b.get()}) {
+    const UnitHistory h = ok(Catalogue(*n).unitHistory("PUMP", "SN-1"));
+    CHECK(h.unit.customer.empty());
+    CHECK(h.unit.state == UnitState::in_stock);
+    CHECK(h.unit.location == "VAN-A");
+    CHECK(std::any_of(h.events.begin(), h.events.end(),
+                      [](const HistoryEntry& e) { return e.event == "customer_return"; }));
+    CHECK(formatTime(h.unit.warranty_start.value()) == "2026-01-05T10:00:00Z");  // kept from the delivery
+  }
+  // Back to the warehouse, and sold again a week later to another customer.
+  MoveSpec back = serialMove(MoveKind::transfer, "PUMP", "VAN-A", "WH1", {"SN-1"});
+  back.at = TwoDevices::at("16:00");
+  REQUIRE(Stock(*d.a).move(back));
+  d.wall_ms += 7 * 86'400'000ull;
+  const std::int64_t week = 7 * 86'400'000;
+  ship("Dairy", TwoDevices::at("09:00") + week, TwoDevices::at("10:00") + week);
+  exchange(*d.a, *d.b);
+  for (Node* n : {d.a.get(), d.b.get()}) {
+    const UnitView u = ok(Catalogue(*n).unitHistory("PUMP", "SN-1")).unit;
+    CHECK(u.customer == "Dairy");
+    CHECK(u.state == UnitState::delivered);
+    CHECK(formatTime(u.warranty_start.value()) == "2026-01-05T10:00:00Z");  // not restarted
+    CHECK(formatTime(u.warranty_end.value()) == "2028-01-05T10:00:00Z");
+  }
+  CHECK(*d.a->exportJson() == *d.b->exportJson());
+}
+
+TEST_CASE("a failed attempt names a reason from the fixed set; after three the shipment must go back",
+          "[node][shipment]") {
+  TwoDevices d;
+  addCatalogue(*d.a);
+  Node& n = *d.a;
+  MoveSpec receipt = serialMove(MoveKind::receipt, "PUMP", "", "WH1", {"SN-1"});
+  receipt.at = TwoDevices::at("08:00");
+  REQUIRE(Stock(n).move(receipt));
+  const std::string s = ok(Shipments(n).create("Bakery", "", "WH1")).number;
+  REQUIRE(Shipments(n).addLine(s, "PUMP", {}, {"SN-1"}, false));
+  REQUIRE(Shipments(n).track(s, {ShipmentStatus::dispatched, TwoDevices::at("09:00")}));
+  TrackSpec fail{ShipmentStatus::attempt_failed, TwoDevices::at("10:00")};
+  fail.reason = "nobody there";
+  const Snapshot before = snapshot(n);
+  auto bad = Shipments(n).track(s, fail);
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().code == Errc::invalid_input);
+  CHECK(bad.error().message ==
+        "--reason: is nobody there; a failed attempt's reason is one of not_home, refused, address_wrong, damaged");
+  TrackSpec refusal{ShipmentStatus::delivered, TwoDevices::at("10:00"), "J. Doe", "sha256:9f2c"};
+  refusal.refused = {"SN-1"};
+  refusal.reason = "not_home";
+  auto bad_refusal = Shipments(n).track(s, refusal);
+  REQUIRE_FALSE(bad_refusal);
+  CHECK_THAT(bad_refusal.error().message, Catch::Contains("a refusal's reason is one of refused, damaged"));
+  CHECK(snapshot(n) == before);
+  const char* reasons[] = {"not_home", "address_wrong", "not_home"};
+  for (int i = 0; i < 3; ++i) {
+    TrackSpec out{ShipmentStatus::out_for_delivery, TwoDevices::at("10:00") + i * 3'600'000};
+    if (i > 0) REQUIRE(Shipments(n).track(s, out));
+    fail.at = TwoDevices::at("10:30") + i * 3'600'000;
+    fail.reason = reasons[i];
+    REQUIRE(Shipments(n).track(s, fail));
+  }
+  CHECK(ok(Shipments(n).list())[0].attempts == 3);
+  auto fourth = Shipments(n).track(s, {ShipmentStatus::out_for_delivery, TwoDevices::at("14:00")});
+  REQUIRE_FALSE(fourth);
+  CHECK(fourth.error().code == Errc::refused);
+  CHECK_THAT(fourth.error().message, Catch::Contains("3 delivery attempts failed; send it back (shipment returning)"));
+  const ShipmentView v = ok(Shipments(n).show(s));
+  REQUIRE(v.tracking.size() == 6);
+  CHECK(v.tracking[3].reason == "address_wrong");
+  REQUIRE(Shipments(n).track(s, {ShipmentStatus::returning, TwoDevices::at("14:00")}));
+  REQUIRE(Shipments(n).track(s, {ShipmentStatus::returned, TwoDevices::at("15:00")}));
+  CHECK(balance(n, "PUMP", "WH1") == "1");
+}
+
+TEST_CASE("a period close refuses postings dated inside it; offline work that arrives after it raises closed_period",
+          "[node][period]") {
+  TwoDevices d;  // a: the technician's van stock, offline; b: the back office; srv: the server's replica
+  auto srv = newNode(d.dir, "srv.db", {[&d] { return d.wall_ms; }});
+  addCatalogue(*d.a);
+  REQUIRE(Catalogue(*d.a).addLocation({"WH-N", "", LocationKind::warehouse, "", false, "north"}));
+  auto day = [](const char* when) { return *parseTime(when, "t"); };
+  MoveSpec receipt = qtyMove(MoveKind::receipt, "SEAL", "", "WH-N", 10);
+  receipt.at = day("2026-01-01T08:00");
+  REQUIRE(Stock(*d.a).move(receipt));
+  exchange(*d.a, *d.b);
+  std::size_t pushed = 0;  // how many of a's ops the server has
+  auto push = [&](Node& from, std::size_t& after) {
+    auto ops = ok(from.opsOf(from.nodeId(), after, 1'000'000));
+    after += ops.size();
+    REQUIRE(srv->applyRemote(ops));
+    REQUIRE(Reconciler(*srv).reconcile(ops));
+  };
+  push(*d.a, pushed);
+
+  // Offline: the technician issues 2 on January 2nd; the office closes north through January 3rd.
+  MoveSpec issue = qtyMove(MoveKind::issue, "SEAL", "WH-N", "", 2);
+  issue.at = day("2026-01-02T10:00");
+  const std::string offline = ok(Stock(*d.a).move(issue)).number;
+  for (const auto& [through, message] : std::vector<std::pair<std::string, std::string>>{
+           {"2026-01", "--through: give the period's last day, like 2026-10-31"},
+           {"2026-02-30", "--through: '2026-02-30' is not a date in the calendar"},
+           {"2026-01-05", "--through: 2026-01-05 has not ended yet"}}) {
+    auto bad = Periods(*d.b).close({"north", through});
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().code == Errc::invalid_input);
+    CHECK_THAT(bad.error().message, Catch::StartsWith(message));
+  }
+  const PeriodClosed closed = ok(Periods(*d.b).close({"North ", "2026-01-03"}));
+  CHECK(closed.period.through == "2026-01-03");
+  CHECK(formatTime(closed.period.closed_until) == "2026-01-04T00:00:00Z");
+  const Snapshot before = snapshot(*d.b);
+  MoveSpec late = qtyMove(MoveKind::receipt, "SEAL", "", "WH-N", 1);
+  late.at = day("2026-01-03T09:00");
+  auto refused = Stock(*d.b).move(late);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == Errc::refused);
+  CHECK(refused.error().message ==
+        "period: branch north is closed through 2026-01-03, and this posting at WH-N is dated 2026-01-03T09:00:00Z; "
+        "post a correction in the open period, or use --force to record it anyway");
+  auto count = Stock(*d.b).count({"SEAL", "WH-N", 9000, {}, day("2026-01-02T12:00")});
+  REQUIRE_FALSE(count);
+  CHECK_THAT(count.error().message, Catch::StartsWith("period: branch north is closed through 2026-01-03"));
+  CHECK(snapshot(*d.b) == before);
+  MoveSpec elsewhere = qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 1);  // WH1 is shared: no branch's close
+  elsewhere.at = day("2026-01-02T09:00");
+  REQUIRE(Stock(*d.b).move(elsewhere));
+  late.at = day("2026-01-04T00:00");  // the first ms of the open period
+  REQUIRE(Stock(*d.b).move(late));
+  late.at = day("2026-01-03T09:00");
+  late.force = true;
+  const std::string forced = ok(Stock(*d.b).move(late)).number;
+
+  // The server learns the close and the forced receipt, then the technician's offline issue.
+  std::size_t pushed_b = 0;
+  push(*d.b, pushed_b);
+  push(*d.a, pushed);
+  const auto rows = ok(Exceptions(*srv).list(false));
+  REQUIRE(rows.size() == 2);
+  std::set<std::string> subjects;
+  for (const ExceptionRow& r : rows) {
+    CHECK(r.kind == "closed_period");
+    subjects.insert(r.subjects);
+    const ExceptionView x = ok(Exceptions(*srv).show(r.number));
+    CHECK_THAT(x.detail, Catch::Contains("arrived after branch north was closed through 2026-01-03"));
+    CHECK_THAT(x.suggestion, Catch::StartsWith("post a correction dated after 2026-01-03"));
+  }
+  CHECK(subjects == std::set<std::string>{offline + " at WH-N", forced + " at WH-N"});
+  const auto raised = ok(srv->opsOf(srv->nodeId(), 0, 1000));  // the server's exceptions reach both devices
+  REQUIRE(d.a->applyRemote(raised));
+  REQUIRE(d.b->applyRemote(raised));
+  exchange(*d.a, *d.b);
+  // Both kept the offline issue; now the technician's node knows the close too.
+  for (Node* n : {d.a.get(), d.b.get()}) {
+    CHECK(balance(*n, "SEAL", "WH-N") == "10");  // 10 - 2 + 1 + 1
+    CHECK(ok(Periods(*n).list()) == std::vector<PeriodRow>{{"North", "2026-01-03", day("2026-01-04")}});
+  }
+  issue.at = day("2026-01-03T10:00");
+  auto now_refused = Stock(*d.a).move(issue);
+  REQUIRE_FALSE(now_refused);
+  CHECK(now_refused.error().code == Errc::refused);
+  CHECK(*d.a->exportJson() == *d.b->exportJson());
+  CHECK_THAT(*d.a->exportJson(), Catch::Contains("\"periods\":[{\"branch\":\"North\",\"through\":\"2026-01-03\"}]"));
 }
 
 TEST_CASE("a reopen the office records before the technician's resolve has synced is kept", "[node][case]") {

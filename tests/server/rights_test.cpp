@@ -5,8 +5,10 @@
 #include <catch2/catch.hpp>
 
 #include <set>
+#include <tuple>
 
 #include "server/company_fixture.h"
+#include "node/periods.h"
 
 using namespace fieldsync::test;
 using fieldsync::server::Server;
@@ -110,6 +112,18 @@ TEST_CASE("each write outside a device's rights is refused by the node, naming t
   auto capture = Catalogue(*co.south.node).setLocation({"SUPPLIER", {}, {}, {}, {}, "south"});
   REQUIRE_FALSE(capture);
   CHECK_THAT(capture.error().message, Catch::Contains("may not change SUPPLIER, a location every branch shares"));
+
+  // A period close: a supervisor closes its own branch only; the company's only an administrator.
+  for (const auto& [who, branch, rule] : std::vector<std::tuple<Node*, std::string, std::string>>{
+           {co.alice.node.get(), "north", "a technician may not close periods"},
+           {co.south.node.get(), "north", "a supervisor closes only its own branch's periods: not north"},
+           {co.south.node.get(), "", "the whole company's, only administrators do"}}) {
+    auto r = Periods(*who).close({branch, "2020-01-31"});
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == Errc::refused);
+    CHECK_THAT(r.error().message, Catch::Contains(rule));
+  }
+  CHECK(Periods(*co.south.node).close({"south", "2020-01-31"}));
 
   // What was accepted merges, and everyone converges on it.
   for (Device* d : co.all()) REQUIRE(d->sync());
