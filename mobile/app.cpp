@@ -393,21 +393,23 @@ void App::apply(Loaded l) {
     emit gone(tr("Shipment %1 is no longer on this device: it was given to another driver.").arg(open_shipment_));
   else if (l.exception_gone && !open_exception_.isEmpty())
     emit gone(tr("Exception %1 is no longer on this device.").arg(open_exception_));
+  // Notified only when it changed: a screen rebuilds its buttons on notice, and a
+  // button rebuilt under a finger loses the tap.
+  const auto update = [this](QVariantMap& shown, QVariantMap&& loaded, void (App::*changed)()) {
+    if (shown == loaded) return;
+    shown = std::move(loaded);
+    emit(this->*changed)();
+  };
   if (!open_case_.isEmpty()) {
-    case_ = std::move(l.case_);
+    update(case_, std::move(l.case_), &App::caseChanged);
     case_history_.setRows(std::move(l.case_history));
-    emit caseChanged();
   }
   if (!open_shipment_.isEmpty()) {
-    shipment_ = std::move(l.shipment_);
+    update(shipment_, std::move(l.shipment_), &App::shipmentChanged);
     shipment_lines_.setRows(std::move(l.shipment_lines));
     shipment_tracking_.setRows(std::move(l.shipment_tracking));
-    emit shipmentChanged();
   }
-  if (!open_exception_.isEmpty()) {
-    exception_ = std::move(l.exception_);
-    emit exceptionChanged();
-  }
+  if (!open_exception_.isEmpty()) update(exception_, std::move(l.exception_), &App::exceptionChanged);
   ++refreshes_;
   if (identity) emit identityChanged();
   emit syncChanged();

@@ -56,7 +56,15 @@ TestCase {
         verify(ready(), name + " can be pressed; on screen: " + names())
         settled()
         refused = ""
-        mouseClick(item(name))
+        const target = item(name)
+        laidOut(target)
+        mouseClick(target)
+    }
+    // Its layouts have placed it: a status change hides rows and moves the buttons
+    // below them at the next polish, and a tap at the old place lands elsewhere.
+    function laidOut(target) {
+        const pending = () => { for (let p = target; p; p = p.parent) if (isPolishScheduled(p)) return true; return false }
+        tryVerify(() => !pending(), 5000, "the screen is laid out")
     }
     // No screen is sliding in or out.
     function settled() {
