@@ -17,12 +17,16 @@ PeriodRow periodRow(Node::Core&, const Id&, const Attributes& a) {
 
 }  // namespace
 
+std::string Node::Core::Closed::lastDay() const { return node::lastDay(until); }
+std::string Node::Core::Closed::name() const { return branch.empty() ? "the company" : "branch " + branch; }
+
 Id Node::Core::periodId(std::string_view branch) const {
   return sync::naturalId("period", {company.view(), sync::normaliseSerial(branch)});
 }
 
 std::optional<Node::Core::Closed> Node::Core::closedAt(const Id& location, std::int64_t at) {
   std::optional<Closed> out;
+  if (store->entityIds(EntityType::period).empty()) return out;  // no close yet: the common case, one read
   const std::string branch = textOf(store->entity(EntityType::location, location), location_f::branch);
   std::vector<std::string> closes{std::string()};  // the company's, then the location's branch's
   if (!branch.empty()) closes.push_back(branch);
@@ -37,9 +41,8 @@ sync::Status Node::Core::checkOpenPeriod(std::initializer_list<const LocationRef
   for (const LocationRef* l : locations) {
     const auto closed = closedAt(l->id, at);
     if (!closed) continue;
-    return refused("period: " + (closed->branch.empty() ? std::string("the company") : "branch " + closed->branch) +
-                   " is closed through " + lastDay(closed->until) + ", and this posting at " + l->code + " is dated " +
-                   formatTime(at) + "; post a correction in the open period, or use --force to record it anyway");
+    return refused("period: " + closed->name() + " is closed through " + closed->lastDay() + ", and this posting at " +
+                   l->code + " is dated " + formatTime(at) + "; post a correction in the open period, or use --force to record it anyway");
   }
   return {};
 }

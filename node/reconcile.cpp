@@ -247,11 +247,10 @@ Violation closedPeriod(Node::Core& core, const Id& doc, const Id& location, cons
         dates.push_back(at);
     }
   v.evidence = std::max<std::int64_t>(1, static_cast<std::int64_t>(dates.size()));
-  const std::string through = formatTime(closed.until - 86'400'000).substr(0, 10);
+  const std::string through = closed.lastDay();
   v.detail = std::to_string(v.evidence) + " posting(s) dated " +
              (dates.empty() ? std::string("inside it") : formatTime(*std::min_element(dates.begin(), dates.end()))) +
-             " arrived after " + (closed.branch.empty() ? std::string("the company") : "branch " + closed.branch) +
-             " was closed through " + through;
+             " arrived after " + closed.name() + " was closed through " + through;
   v.suggestion = "post a correction dated after " + through +
                  " (an adjustment or a transfer) if the closed figures must change, then resolve this with a note";
   return v;
@@ -305,12 +304,13 @@ Result<std::uint64_t> Reconciler::reconcile(std::span<const Op> ops, std::int64_
     // close later in the same batch (a replica rebuilt from the log) is not.
     std::map<std::pair<Id, Id>, Node::Core::Closed> closed;
     std::map<Id, std::size_t> last_close;
+    const bool any_close = !core_.store->entityIds(EntityType::period).empty();
     for (std::size_t i = 0; i < ops.size(); ++i)
       if (ops[i].entity_type == EntityType::period) last_close[ops[i].entity] = i;
     for (std::size_t i = 0; i < ops.size(); ++i) {
       const Op& op = ops[i];
       const Attributes a = fieldsOf(op);
-      if (op.fact == FactKind::stock_move || op.fact == FactKind::stock_count)
+      if (any_close && (op.fact == FactKind::stock_move || op.fact == FactKind::stock_count))
         for (FieldId f : {fact_f::from, fact_f::to})
           if (const auto loc = idOf(a, f))
             if (auto c = core_.closedAt(*loc, intOf(a, fact_f::at))) {

@@ -161,6 +161,8 @@ struct Node::Core {
   struct Closed {
     std::string branch;  // empty: the company's close
     std::int64_t until = 0;  // the first ms after the closed period
+    std::string lastDay() const;  // "2026-10-31" (UTC)
+    std::string name() const;     // "the company", "branch north"
   };
   Id periodId(std::string_view branch) const;
   std::optional<Closed> closedAt(const Id& location, std::int64_t at);

@@ -636,6 +636,11 @@ struct TwoDevices {
   std::unique_ptr<Node> a = newNode(dir, "a.db", {[this] { return wall_ms; }});
   std::unique_ptr<Node> b = newNode(dir, "b.db", {[this] { return wall_ms; }});
   static std::int64_t at(const char* hhmm) { return *parseTime(std::string("2026-01-05T") + hhmm, "t"); }
+  // Posted on device a at 08:00 of the day.
+  void receive(MoveSpec receipt) {
+    receipt.at = at("08:00");
+    REQUIRE(Stock(*a).move(receipt));
+  }
 };
 }  // namespace
 
@@ -643,9 +648,7 @@ TEST_CASE("a delivery the driver saw is recorded though the dispatch has not rea
           "[node][shipment]") {
   TwoDevices d;  // a: the warehouse, b: the driver
   addCatalogue(*d.a);
-  MoveSpec receipt = serialMove(MoveKind::receipt, "PUMP", "", "WH1", {"D-1"});
-  receipt.at = TwoDevices::at("08:00");
-  REQUIRE(Stock(*d.a).move(receipt));
+  d.receive(serialMove(MoveKind::receipt, "PUMP", "", "WH1", {"D-1"}));
   const std::string s = ok(Shipments(*d.a).create("Bakery", "Plant 3", "WH1")).number;
   REQUIRE(Shipments(*d.a).addLine(s, "PUMP", {}, {"D-1"}, false));
   exchange(*d.a, *d.b);
@@ -679,12 +682,8 @@ TEST_CASE("a partial delivery hands over what was accepted; the refused serial c
           "[node][shipment]") {
   TwoDevices d;  // a: the warehouse, b: the driver
   addCatalogue(*d.a);
-  MoveSpec receipt = serialMove(MoveKind::receipt, "PUMP", "", "WH1", {"SN-1", "SN-2", "SN-3"});
-  receipt.at = TwoDevices::at("08:00");
-  REQUIRE(Stock(*d.a).move(receipt));
-  MoveSpec seals = qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 10);
-  seals.at = TwoDevices::at("08:00");
-  REQUIRE(Stock(*d.a).move(seals));
+  d.receive(serialMove(MoveKind::receipt, "PUMP", "", "WH1", {"SN-1", "SN-2", "SN-3"}));
+  d.receive(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 10));
   const std::string s = ok(Shipments(*d.a).create("Bakery", "Plant 3", "WH1")).number;
   REQUIRE(Shipments(*d.a).addLine(s, "PUMP", {}, {"SN-1", "SN-2", "SN-3"}, false));
   REQUIRE(Shipments(*d.a).addLine(s, "SEAL", 5000, {}, false));
@@ -761,9 +760,7 @@ TEST_CASE("a customer return (RMA) ends the customer's hold; a re-delivery does 
           "[node][shipment][unit]") {
   TwoDevices d;  // a: the warehouse, b: the technician who takes the unit back
   addCatalogue(*d.a);
-  MoveSpec receipt = serialMove(MoveKind::receipt, "PUMP", "", "WH1", {"SN-1"});
-  receipt.at = TwoDevices::at("08:00");
-  REQUIRE(Stock(*d.a).move(receipt));
+  d.receive(serialMove(MoveKind::receipt, "PUMP", "", "WH1", {"SN-1"}));
   auto ship = [&](const char* customer, std::int64_t dispatched, std::int64_t delivered) {
     const std::string s = ok(Shipments(*d.a).create(customer, "", "WH1")).number;
     REQUIRE(Shipments(*d.a).addLine(s, "PUMP", {}, {"SN-1"}, false));
@@ -809,9 +806,7 @@ TEST_CASE("a failed attempt names a reason from the fixed set; after three the s
   TwoDevices d;
   addCatalogue(*d.a);
   Node& n = *d.a;
-  MoveSpec receipt = serialMove(MoveKind::receipt, "PUMP", "", "WH1", {"SN-1"});
-  receipt.at = TwoDevices::at("08:00");
-  REQUIRE(Stock(n).move(receipt));
+  d.receive(serialMove(MoveKind::receipt, "PUMP", "", "WH1", {"SN-1"}));
   const std::string s = ok(Shipments(n).create("Bakery", "", "WH1")).number;
   REQUIRE(Shipments(n).addLine(s, "PUMP", {}, {"SN-1"}, false));
   REQUIRE(Shipments(n).track(s, {ShipmentStatus::dispatched, TwoDevices::at("09:00")}));
@@ -1030,9 +1025,7 @@ TEST_CASE("a count is the balance at its business time; its variance is what the
 TEST_CASE("counts and movements from two offline devices merge to the same balance in any order", "[node][stock]") {
   TwoDevices d;
   addCatalogue(*d.a);
-  MoveSpec receipt = qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 10);
-  receipt.at = TwoDevices::at("08:00");
-  REQUIRE(Stock(*d.a).move(receipt));
+  d.receive(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 10));
   exchange(*d.a, *d.b);
   SECTION("a warehouse: B issues 3 at 09:00, A counts 7 at 10:00") {
     MoveSpec issue = qtyMove(MoveKind::issue, "SEAL", "WH1", "", 3);
@@ -1145,9 +1138,7 @@ TEST_CASE("a part is checked against the case's status when it was used, and a v
 TEST_CASE("a count of serials finds some: the others the ledger had there are missing from then on", "[node][stock]") {
   TwoDevices d;
   addCatalogue(*d.a);
-  MoveSpec receipt = serialMove(MoveKind::receipt, "PUMP", "", "WH1", {"S1", "S2", "S3"});
-  receipt.at = TwoDevices::at("08:00");
-  REQUIRE(Stock(*d.a).move(receipt));
+  d.receive(serialMove(MoveKind::receipt, "PUMP", "", "WH1", {"S1", "S2", "S3"}));
   auto state = [](Node& n, const char* serial) { return ok(Catalogue(n).unitHistory("PUMP", serial)).unit; };
   SECTION("one device") {
     const CountPosted c = ok(Stock(*d.a).count({"PUMP", "WH1", {}, {"s1", "S2"}, TwoDevices::at("10:00")}));
