@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "node/node.h"
+
 namespace fieldsync::bench {
 
 struct Row {
@@ -85,6 +87,10 @@ inline ChildRun runChild(const std::vector<std::string>& argv) {
   out.peak_rss_mib = static_cast<double>(u.ru_maxrss) / 1024.0;
   return out;
 }
+
+// The customers the workloads name: "Customer", and "Customer 0" ... "Customer
+// <count - 1>" each with sites "Site 0" ... "Site <sites - 1>" (node_bench.cpp).
+void addCustomers(node::Node& n, int count, int sites);
 
 std::vector<Row> nodeCommands(const Options& o);
 std::vector<Row> nodeImport(const Options& o);

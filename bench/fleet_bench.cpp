@@ -256,6 +256,7 @@ std::vector<Row> mProfileDay(const Options& o) {
   for (int p = 0; p < parts; ++p)
     for (int b = 0; b < branches; ++b)
       (void)node::Stock(*office.node).move({MoveKind::receipt, part(static_cast<std::uint64_t>(p)), "", wh(b), 50'000, {}, {}, {}, false});
+  addCustomers(*office.node, 500, 0);
   sync(office);
   for (int t = 0; t < techs; ++t) add("tech" + std::to_string(t), "technician");
   for (int h = 0; h < handhelds; ++h) add("hh" + std::to_string(h), "warehouse");

@@ -6,6 +6,7 @@
 #include "bench/raw_sqlite.h"
 #include "node/cases.h"
 #include "node/catalogue.h"
+#include "node/customers.h"
 #include "node/stock.h"
 
 namespace fieldsync::bench {
@@ -30,10 +31,25 @@ std::unique_ptr<Node> freshNode(const std::string& path) {
   must(Catalogue(**n).addItem({"PUMP", "Pump", true, 730, 0}));
   must(Catalogue(**n).addLocation({"WH1", "", LocationKind::warehouse, "", false, {}}));
   must(Catalogue(**n).addLocation({"WH2", "", LocationKind::warehouse, "", false, {}}));
+  addCustomers(**n, 500, 3);
   return std::move(n).value();
 }
 
 }  // namespace
+
+void addCustomers(Node& n, int count, int sites) {
+  Customers c(n);
+  bool ok = c.add({"Customer", "", "", "", ""}).ok();
+  for (int i = 0; i < count; ++i) {
+    const std::string code = "Customer " + std::to_string(i);
+    ok = ok && c.add({code, "", "", "", ""}).ok();
+    for (int s = 0; s < sites; ++s) ok = ok && c.addSite({code, "Site " + std::to_string(s), ""}).ok();
+  }
+  if (!ok) {
+    std::fprintf(stderr, "bench: could not add the customers\n");
+    std::exit(1);
+  }
+}
 
 std::vector<Row> nodeCommands(const Options& o) {
   const int n = o.quick ? 400 : 4000;

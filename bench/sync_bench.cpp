@@ -195,6 +195,7 @@ std::vector<Row> reconciliation(const Options& o) {
     for (const char* code : {"WH1", "WH2", "WH3"})
       (void)node::Catalogue(office).addLocation({code, "", node::LocationKind::warehouse, "", false, {}});
     for (int i = 0; i < 50; ++i) (void)node::Catalogue(office).addItem({"PART-" + std::to_string(i), "", false, 0, 0});
+    addCustomers(office, 0, 0);
     syncOnce(office, paths[0]);
     for (std::size_t i = 1; i < devices; ++i) syncOnce(*nodes[i], paths[i]);
     std::mt19937_64 rng(42);

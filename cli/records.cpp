@@ -12,7 +12,7 @@ Cell time(std::optional<std::int64_t> ms) { return ms ? Cell{Time{*ms}} : Cell{}
 // A history with a summary line first: at, event, detail.
 Table history(const std::string& what, const std::string& summary, const std::vector<node::HistoryEntry>& events) {
   Table t{{"at", "event", "detail"}, {{std::monostate{}, what, summary}}};
-  for (const auto& e : events) t.rows.push_back({Time{e.at}, e.event, e.detail});
+  for (const auto& e : events) t.rows.push_back({e.at ? Cell{Time{e.at}} : Cell{}, e.event, e.detail});
   return t;
 }
 
@@ -106,6 +106,43 @@ Table toTable(const node::UnitRegistered& r) {
 Table toTable(const node::UnitInstalled& r) {
   return {{"unit", "item", "serial", "customer", "site", "installed"},
           {{r.unit.hex(), r.item, r.serial, r.customer, r.site, Time{r.at}}}};
+}
+
+namespace {
+std::vector<Cell> customerRow(const node::CustomerView& c) { return {c.code, c.name, c.contact, c.phone, c.email}; }
+std::vector<Cell> siteRow(const node::SiteView& s) { return {s.customer, s.code, s.address}; }
+const std::vector<std::string> kCustomerColumns{"customer", "name", "contact", "phone", "email"};
+const std::vector<std::string> kSiteColumns{"customer", "site", "address"};
+// One row and its result ("created", "updated", "unchanged").
+Table saved(std::vector<std::string> columns, std::vector<Cell> row, node::Saved result) {
+  columns.push_back("result");
+  row.push_back(text(name(result)));
+  return {std::move(columns), {std::move(row)}};
+}
+}  // namespace
+
+Table toTable(const node::CustomerSaved& r) { return saved(kCustomerColumns, customerRow(r.customer), r.result); }
+Table toTable(const std::vector<node::CustomerView>& all) { return rows(kCustomerColumns, all, customerRow); }
+Table toTable(const node::SiteSaved& r) { return saved(kSiteColumns, siteRow(r.site), r.result); }
+Table toTable(const std::vector<node::SiteView>& all) { return rows(kSiteColumns, all, siteRow); }
+
+Table toTable(const node::CustomerHistory& h) {
+  const node::CustomerView& c = h.customer;
+  std::string who = c.code + (c.name != c.code ? " (" + c.name + ")" : "");
+  for (const std::string& part : {c.contact, c.phone, c.email})
+    if (!part.empty()) who += ", " + part;
+  return history("customer",
+                 who + ": " + std::to_string(h.units) + " unit(s), " + std::to_string(h.cases) + " case(s) (" +
+                     std::to_string(h.open_cases) + " open), " + std::to_string(h.shipments) + " shipment(s)",
+                 h.events);
+}
+
+Table toTable(const node::CustomersMigrated& m) {
+  Table t{{"made", "customer", "site", "dry_run"}, {}};
+  for (const std::string& c : m.customers) t.rows.push_back({text("customer"), c, std::monostate{}, m.dry_run});
+  for (const auto& [c, s] : m.sites) t.rows.push_back({text("site"), c, s, m.dry_run});
+  for (const std::string& why : m.skipped) t.rows.push_back({text("skipped"), why, std::monostate{}, m.dry_run});
+  return t;
 }
 
 Table toTable(const node::UnitHistory& h) {

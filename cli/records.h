@@ -8,6 +8,7 @@
 #include "node/attachments.h"
 #include "node/cases.h"
 #include "node/catalogue.h"
+#include "node/customers.h"
 #include "node/exceptions.h"
 #include "node/periods.h"
 #include "node/shipments.h"
@@ -25,6 +26,12 @@ Table toTable(const node::ItemSaved& r);
 Table toTable(const std::vector<node::ItemView>& items);
 Table toTable(const node::LocationSaved& r);
 Table toTable(const std::vector<node::LocationView>& locations);
+Table toTable(const node::CustomerSaved& r);
+Table toTable(const std::vector<node::CustomerView>& customers);
+Table toTable(const node::CustomerHistory& h);
+Table toTable(const node::SiteSaved& r);
+Table toTable(const std::vector<node::SiteView>& sites);
+Table toTable(const node::CustomersMigrated& m);
 Table toTable(const node::UnitRegistered& r);
 Table toTable(const node::UnitInstalled& r);
 Table toTable(const node::UnitHistory& h);

@@ -62,6 +62,9 @@ Result<CaseOpened> Cases::open(const CaseSpec& spec) {
       f.push_back(idField(case_f::unit, unit));
     }
     if (customer.empty()) return invalid("--customer", "name the customer (or give a --unit installed at one)");
+    auto party = core_.party(customer, site, "--");
+    if (!party) return party.error();
+    customer = party->customer, site = party->site;
     const Id id = core_.new_id();
     const std::string number = core_.nextNumber("C");
     f.insert(f.end(), {{case_f::number, number}, {case_f::customer, customer}, {case_f::site, site},

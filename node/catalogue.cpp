@@ -37,10 +37,7 @@ std::string_view name(Saved v) {
 
 Catalogue::Catalogue(Node& node) : core_(*node.core_) {}
 
-namespace {
-
-// The fields of `wanted` whose value differs from `old`'s.
-std::vector<Field> changed(const Attributes& old, std::vector<Field> wanted) {
+std::vector<Field> changedFields(const Attributes& old, std::vector<Field> wanted) {
   std::erase_if(wanted, [&](const Field& f) {
     auto it = old.find(f.id);
     return it != old.end() && it->second == f.value;
@@ -48,29 +45,24 @@ std::vector<Field> changed(const Attributes& old, std::vector<Field> wanted) {
   return wanted;
 }
 
-// Writes what an add or an edit changes about an entity; refuses an add
-// of an existing code whose fields differ.
-Saved save(Node::Core& core, EntityType type, const Id& id, const Attributes& old, std::vector<Field> wanted,
-           bool adding) {
-  const std::vector<Field> fields = changed(old, std::move(wanted));
+Saved saveFields(Node::Core& core, EntityType type, const Id& id, const Attributes& old, std::vector<Field> wanted,
+                 bool adding) {
+  const std::vector<Field> fields = changedFields(old, std::move(wanted));
   if (!fields.empty()) core.emit(type, id, FactKind::none, fields);
   return adding && old.empty() ? Saved::created : fields.empty() ? Saved::unchanged : Saved::updated;
 }
 
-std::string exists(std::string_view what, const std::string& code, std::string_view verb) {
+std::string existsMessage(std::string_view what, const std::string& code, std::string_view verb) {
   return std::string(what) + " " + code + " exists with other fields; change them with '" + std::string(verb) + "'";
 }
 
-// An existing, not retired entity named by its code.
-Result<Attributes> existing(Node::Core& core, EntityType type, const Id& id, std::string_view what,
-                            const std::string& code) {
+Result<Attributes> existingEntity(Node::Core& core, EntityType type, const Id& id, std::string_view what,
+                                  const std::string& code) {
   Attributes a = core.store->entity(type, id);
   if (a.empty() || flagOf(a, sync::kDeletedField))
     return sync::fail(Errc::not_found, std::string(what) + ": '" + code + "' is not a known " + std::string(what));
   return a;
 }
-
-}  // namespace
 
 Result<ItemSaved> Catalogue::addItem(const ItemSpec& spec) {
   auto code_ok = fieldCode("CODE", spec.code, "an item needs a code");
@@ -93,9 +85,10 @@ Result<ItemSaved> Catalogue::addItem(const ItemSpec& spec) {
                               {item_f::warranty_days, spec.warranty_days}, {item_f::low_stock, spec.low_stock}};
     // Adding a retired item again brings it back, with the fields given.
     const bool retired = flagOf(old, sync::kDeletedField);
-    if (!old.empty() && !retired && !changed(old, wanted).empty()) return refused(exists("item", code, "item set"));
+    if (!old.empty() && !retired && !changedFields(old, wanted).empty())
+      return refused(existsMessage("item", code, "item set"));
     if (retired) wanted.push_back({sync::kDeletedField, false});
-    return ItemSaved{item, save(core_, EntityType::item, id, old, std::move(wanted), true)};
+    return ItemSaved{item, saveFields(core_, EntityType::item, id, old, std::move(wanted), true)};
   });
 }
 
@@ -109,13 +102,13 @@ Result<ItemSaved> Catalogue::setItem(const ItemEdit& e) {
   if (!e.name && !e.warranty_days && !e.low_stock) return invalid("item set", "name a field to change");
   return core_.command<ItemSaved>([&]() -> Result<ItemSaved> {
     const Id id = core_.itemId(code);
-    auto old = existing(core_, EntityType::item, id, "item", code);
+    auto old = existingEntity(core_, EntityType::item, id, "item", code);
     if (!old) return old.error();
     std::vector<Field> wanted;
     if (e.name) wanted.push_back({item_f::name, *name});
     if (e.warranty_days) wanted.push_back({item_f::warranty_days, *e.warranty_days});
     if (e.low_stock) wanted.push_back({item_f::low_stock, *e.low_stock});
-    const Saved result = save(core_, EntityType::item, id, *old, std::move(wanted), false);
+    const Saved result = saveFields(core_, EntityType::item, id, *old, std::move(wanted), false);
     return ItemSaved{itemView(core_, id, core_.store->entity(EntityType::item, id)), result};
   });
 }
@@ -145,9 +138,10 @@ Result<LocationSaved> Catalogue::addLocation(const LocationSpec& spec) {
                               {location_f::technician, *technician}, {location_f::allow_negative, spec.allow_negative}};
     if (!branch->empty()) wanted.push_back({location_f::branch, *branch});
     const bool retired = flagOf(old, sync::kDeletedField);
-    if (!old.empty() && !retired && !changed(old, wanted).empty()) return refused(exists("location", code, "location set"));
+    if (!old.empty() && !retired && !changedFields(old, wanted).empty())
+      return refused(existsMessage("location", code, "location set"));
     if (retired) wanted.push_back({sync::kDeletedField, false});
-    const Saved result = save(core_, EntityType::location, id, old, std::move(wanted), true);
+    const Saved result = saveFields(core_, EntityType::location, id, old, std::move(wanted), true);
     // The technician it is added with holds it from the start (the register);
     // one it comes back with after retirement holds it from now on.
     if (van && retired && sync::normaliseSerial(core_.technicianAt(id)) != sync::normaliseSerial(*technician))
@@ -169,7 +163,7 @@ Result<LocationSaved> Catalogue::setLocation(const LocationEdit& e) {
     return invalid("location set", "name a field to change");
   return core_.command<LocationSaved>([&]() -> Result<LocationSaved> {
     const Id id = core_.locationId(code);
-    auto old = existing(core_, EntityType::location, id, "location", code);
+    auto old = existingEntity(core_, EntityType::location, id, "location", code);
     if (!old) return old.error();
     if (e.technician && intOf(*old, location_f::kind) != static_cast<std::int64_t>(LocationKind::van))
       return invalid("--technician", code + " is not a van; only a van is assigned to a technician");
@@ -177,7 +171,7 @@ Result<LocationSaved> Catalogue::setLocation(const LocationEdit& e) {
     if (e.name) wanted.push_back({location_f::name, *name});
     if (e.allow_negative) wanted.push_back({location_f::allow_negative, *e.allow_negative});
     if (e.branch) wanted.push_back({location_f::branch, *branch});  // empty: shared by every branch
-    Saved result = save(core_, EntityType::location, id, *old, std::move(wanted), false);
+    Saved result = saveFields(core_, EntityType::location, id, *old, std::move(wanted), false);
     // A van changing hands is a fact at its business time, not a register:
     // the checks ask who held the van when a part was taken (docs/reconciliation.md).
     // Recorded even when this device's view already shows that holder: another
@@ -195,7 +189,7 @@ Result<LocationSaved> Catalogue::setLocation(const LocationEdit& e) {
 namespace {
 Status retire(Node::Core& core, EntityType type, const Id& id, std::string_view what, const std::string& code) {
   auto r = core.command<bool>([&]() -> Result<bool> {
-    auto old = existing(core, type, id, what, code);
+    auto old = existingEntity(core, type, id, what, code);
     if (!old) return old.error();
     core.emit(type, id, FactKind::none, {{sync::kDeletedField, true}});
     return true;
@@ -269,9 +263,13 @@ Result<UnitRegistered> Catalogue::registerUnit(const UnitSpec& given) {
     auto item = core_.item(spec.item);
     if (!item) return item.error();
     if (!item->serial_tracked) return invalid("item", "item " + item->code + " is not tracked by serial");
+    auto party = core_.party(spec.customer, spec.site, "--");
+    if (!party) return party.error();
+    UnitSpec resolved = spec;
+    resolved.customer = party->customer, resolved.site = party->site;
     const Id unit = sync::unitId(core_.company, item->id, serial);
     const Attributes old = core_.store->entity(EntityType::unit, unit);
-    const std::vector<Field> fields = changed(old, unitFields(*item, serial, spec));
+    const std::vector<Field> fields = changedFields(old, unitFields(*item, serial, resolved));
     if (!fields.empty()) core_.emit(EntityType::unit, unit, FactKind::none, fields);
     return UnitRegistered{unit, item->code, serial,
                           old.empty() ? Saved::created : fields.empty() ? Saved::unchanged : Saved::updated};
@@ -289,8 +287,10 @@ Result<UnitInstalled> Catalogue::installUnit(const InstallSpec& spec) {
     auto item = core_.item(spec.item);
     if (!item) return item.error();
     if (!item->serial_tracked) return invalid("item", "item " + item->code + " is not tracked by serial");
+    auto party = core_.party(*customer, *site, "--");
+    if (!party) return party.error();
     const Id unit = sync::unitId(core_.company, item->id, serial);
-    std::vector<Field> reg{{unit_f::customer, *customer}, {unit_f::site, *site}};
+    std::vector<Field> reg{{unit_f::customer, party->customer}, {unit_f::site, party->site}};
     if (core_.store->entity(EntityType::unit, unit).empty()) {
       if (!spec.force)
         return sync::fail(Errc::not_found, "serial: " + serial + " is not a registered unit of " + item->code +
@@ -308,7 +308,7 @@ Result<UnitInstalled> Catalogue::installUnit(const InstallSpec& spec) {
                        "; deliver or issue it to the customer first, or use --force to record it anyway");
     }
     std::vector<Field> event{{fact_f::at, at}, {fact_f::text, std::string("installed")},
-                             {fact_f::customer, *customer}, {fact_f::site, *site}};
+                             {fact_f::customer, party->customer}, {fact_f::site, party->site}};
     if (!spec.parent_item.empty()) {
       auto parent_item = core_.item(spec.parent_item);
       if (!parent_item) return parent_item.error();
@@ -328,7 +328,7 @@ Result<UnitInstalled> Catalogue::installUnit(const InstallSpec& spec) {
     }
     core_.emit(EntityType::unit, unit, FactKind::none, std::move(reg));
     core_.emit(EntityType::unit, unit, FactKind::unit_event, std::move(event));
-    return UnitInstalled{unit, item->code, serial, *customer, *site, at};
+    return UnitInstalled{unit, item->code, serial, party->customer, party->site, at};
   });
 }
 
@@ -382,6 +382,25 @@ UnitView unitView(Node::Core& core, const Id& id, const Attributes& a, const Att
 }
 
 }  // namespace
+
+Result<std::vector<UnitView>> Catalogue::unitsOf(std::string_view customer) {
+  return core_.query<std::vector<UnitView>>([&]() -> Result<std::vector<UnitView>> {
+    std::vector<UnitView> out;
+    for (const auto& r : core_.store->registerValues(EntityType::unit, unit_f::customer)) {
+      const auto* text = std::get_if<std::string>(&r.value);
+      if (!text || !sameName(*text, customer)) continue;
+      const Attributes a = core_.store->entity(EntityType::unit, r.entity);
+      const auto item = idOf(a, unit_f::item);
+      if (!item || flagOf(a, sync::kDeletedField)) continue;
+      UnitView v = unitView(core_, r.entity, a, core_.store->entity(EntityType::item, *item));
+      if (sameName(v.customer, customer)) out.push_back(std::move(v));
+    }
+    std::sort(out.begin(), out.end(), [](const UnitView& x, const UnitView& y) {
+      return std::tie(x.item, x.serial) < std::tie(y.item, y.serial);
+    });
+    return out;
+  });
+}
 
 Result<std::vector<UnitView>> Catalogue::units() {
   return core_.query<std::vector<UnitView>>([&]() -> Result<std::vector<UnitView>> {
@@ -529,8 +548,11 @@ Result<ImportSummary> Catalogue::importUnits(std::istream& csv, const ImportOpti
         ++sum.duplicates;
         return note("duplicate of an earlier line: " + item.code + " " + serial);
       }
+      auto party = core_.party(spec.customer, spec.site, "");
+      if (!party) return bad(party.error().message);
+      spec.customer = party->customer, spec.site = party->site;
       const Attributes old = core_.store->entity(EntityType::unit, unit);
-      const std::vector<Field> fields = changed(old, unitFields(item, serial, spec));
+      const std::vector<Field> fields = changedFields(old, unitFields(item, serial, spec));
       if (fields.empty()) {
         ++sum.unchanged;
         return;

@@ -143,6 +143,8 @@ class Catalogue {
   Result<UnitInstalled> installUnit(const InstallSpec& spec);
   Result<UnitHistory> unitHistory(std::string_view item, std::string_view serial);
   Result<std::vector<UnitView>> units();  // by item, then serial
+  // The units a customer has now (delivered, installed, under repair), by item, then serial.
+  Result<std::vector<UnitView>> unitsOf(std::string_view customer);
   // CSV as spreadsheets save it (a byte-order mark, ';' or tab separators,
   // quoted line breaks: node/internal/csv_reader.h) with a header naming
   // item, serial and optionally build_code, customer, site, manufactured_on

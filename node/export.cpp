@@ -6,6 +6,7 @@
 
 #include "node/cases.h"
 #include "node/catalogue.h"
+#include "node/customers.h"
 #include "node/exceptions.h"
 #include "node/periods.h"
 #include "node/shipments.h"
@@ -84,6 +85,12 @@ Result<std::string> Node::exportJson() {
            o.number("reopen_count", c.reopen_count).number("anomalies", c.anomalies).text("problem", c.problem);
          });
        }},
+      {"customers", [&] {
+         return array(Customers(*this).list(), [](Object& o, const CustomerView& c) {
+           o.text("customer", c.code).text("name", c.name).text("contact", c.contact).text("phone", c.phone);
+           o.text("email", c.email);
+         });
+       }},
       {"exceptions", [&] {
          return array(Exceptions(*this).list(true), [](Object& o, const ExceptionRow& x) {
            o.text("exception", x.number).text("kind", x.kind).text("status", x.status).text("subjects", x.subjects);
@@ -113,6 +120,11 @@ Result<std::string> Node::exportJson() {
            o.text("driver", s.driver);
            o.text("status", name(s.status)).number("attempts", s.attempts).number("anomalies", s.anomalies);
            o.number("lines", s.lines);
+         });
+       }},
+      {"sites", [&] {
+         return array(Customers(*this).sites(), [](Object& o, const SiteView& x) {
+           o.text("customer", x.customer).text("site", x.code).text("address", x.address);
          });
        }},
       {"units", [&] {

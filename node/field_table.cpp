@@ -98,6 +98,21 @@ constexpr std::array kPeriod{
     FieldSpec{period_f::closed_until, "closed_until", V::integer, "the first ms after the closed period, ms since the epoch, UTC"},
 };
 
+constexpr std::array kCustomer{
+    kDeleted,
+    FieldSpec{customer_f::code, "code", V::text, "as first added; its key is the code normalised (docs/data-model.md)"},
+    FieldSpec{customer_f::name, "name", V::text, ""},
+    FieldSpec{customer_f::contact, "contact", V::text, "a person"},
+    FieldSpec{customer_f::phone, "phone", V::text, ""},
+    FieldSpec{customer_f::email, "email", V::text, ""},
+};
+constexpr std::array kSite{
+    kDeleted,
+    FieldSpec{site_f::code, "code", V::text, "as first added, unique within its customer"},
+    FieldSpec{site_f::customer, "customer", V::text, "the customer's code"},
+    FieldSpec{site_f::address, "address", V::text, "", kMaxTextBytes},
+};
+
 constexpr FieldSpec kItemRef{fact_f::item, "item", V::blob, "item id"};
 constexpr FieldSpec kForced{fact_f::forced, "forced", V::flag, "recorded with --force"};
 constexpr FieldSpec kUnitRef{fact_f::unit, "unit", V::blob, "unit id"};
@@ -162,6 +177,8 @@ constexpr std::array kTable{
     OpSpec{EntityType::stock_doc, FactKind::none, kDoc},
     OpSpec{EntityType::exception, FactKind::none, kException},
     OpSpec{EntityType::period, FactKind::none, kPeriod},
+    OpSpec{EntityType::customer, FactKind::none, kCustomer},
+    OpSpec{EntityType::site, FactKind::none, kSite},
     OpSpec{EntityType::stock_doc, FactKind::stock_move, kMove},
     OpSpec{EntityType::stock_doc, FactKind::stock_count, kCount},
     OpSpec{EntityType::service_case, FactKind::case_transition, kCaseTransition},

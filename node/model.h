@@ -42,6 +42,12 @@ namespace period_f {
 constexpr FieldId branch = 2,  // empty: the whole company
     closed_until = 3;          // the first ms after the closed period, ms since the epoch, UTC
 }
+// Customers and their sites (docs/data-model.md, "Customers and sites"):
+// a customer's id is the natural id of its code, a site's of its
+// customer's code and its own; cases, shipments and units name them by
+// their codes (case_f::customer, case_f::site, ...).
+namespace customer_f { constexpr FieldId code = 2, name = 3, contact = 4, phone = 5, email = 6; }
+namespace site_f { constexpr FieldId code = 2, customer = 3, address = 4; }
 namespace doc_f { constexpr FieldId number = 2, kind = 3, reason = 4; }
 namespace shipment_f {
 constexpr FieldId number = 2, customer = 3, site = 4, origin = 5, transit = 6,

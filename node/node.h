@@ -117,6 +117,7 @@ class Node {
   // The area classes reach the core.
   friend class Attachments;
   friend class Catalogue;
+  friend class Customers;
   friend class Stock;
   friend class Cases;
   friend class Shipments;

@@ -186,6 +186,10 @@ struct Judge {
         if (!op.isFact() && defaultLocation()) return {};
         if (boss) return locationWrite();
         return no("may not change locations or van assignments: only supervisors and administrators do");
+      case EntityType::customer:
+      case EntityType::site:
+        if (boss) return {};
+        return no("may not change customers or their sites: only supervisors and administrators do");
       case EntityType::exception:
         if (boss) {  // about its branch: every location it names is its branch's (or shared)
           for (const Id& s : idsOf(core.store->entity(EntityType::exception, op.entity), exception_f::subject_ids))

@@ -28,6 +28,8 @@ struct Gather {
     addAll(EntityType::item);
     addAll(EntityType::location);
     addAll(EntityType::period);  // every node checks the closes (node/periods.h)
+    addAll(EntityType::customer);  // every command that names a customer resolves it (node/customers.h)
+    addAll(EntityType::site);
     catalogue_ids = ids;
   }
   // Each stock document moving or counting stock at these locations, with its units.

@@ -142,6 +142,8 @@ Result<ShipmentCreated> Shipments::create(std::string_view customer_text, std::s
   for (const auto* r : {&customer, &site, &driver})
     if (!*r) return r->error();
   return core_.command<ShipmentCreated>([&]() -> Result<ShipmentCreated> {
+    auto party = core_.party(*customer, *site, "--");
+    if (!party) return party.error();
     auto from = core_.location(origin);
     if (!from) return from.error();
     if (!holdsStock(from->kind)) return invalid("--from", from->code + " does not hold stock");
@@ -149,12 +151,12 @@ Result<ShipmentCreated> Shipments::create(std::string_view customer_text, std::s
     if (!transit) return transit.error();
     const Id id = core_.new_id();
     const std::string number = core_.nextNumber("S");
-    std::vector<Field> fields{{shipment_f::number, number}, {shipment_f::customer, *customer},
-                              {shipment_f::site, *site}, idField(shipment_f::origin, from->id),
+    std::vector<Field> fields{{shipment_f::number, number}, {shipment_f::customer, party->customer},
+                              {shipment_f::site, party->site}, idField(shipment_f::origin, from->id),
                               idField(shipment_f::transit, transit->id)};
     if (!driver->empty()) fields.push_back({shipment_f::driver, *driver});
     core_.emit(EntityType::shipment, id, FactKind::none, std::move(fields));
-    return ShipmentCreated{id, number, *customer, *site, from->code, ShipmentStatus::created};
+    return ShipmentCreated{id, number, party->customer, party->site, from->code, ShipmentStatus::created};
   });
 }
 

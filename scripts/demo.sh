@@ -55,6 +55,10 @@ run --db office.db item add SEAL-KIT --name "Seal kit" --low-stock 5
 run --db office.db location add WH1 --kind warehouse --name "Main warehouse" --branch north
 run --db office.db location add WH2 --kind warehouse --name "North branch" --branch north
 run --db office.db location add VAN-ALICE --kind van --technician alice --branch north
+run --db office.db customer add "Bakery Oy" --contact "M. Virtanen" --phone "+358 40 123 4567"
+run --db office.db site add "Plant 2" --customer "Bakery Oy" --address "Main Street 1, Oulu"
+run --db office.db site add "Plant 3" --customer "Bakery Oy" --address "Harbour 4, Oulu"
+run --db office.db customer add "Mill Ltd"
 run --db office.db stock receive SEAL-KIT --to WH1 --qty 20
 run --db office.db stock transfer SEAL-KIT --from WH1 --to VAN-ALICE --qty 3
 

@@ -8,6 +8,7 @@
 #include "node/attachments.h"
 #include "node/cases.h"
 #include "node/catalogue.h"
+#include "node/customers.h"
 #include "node/exceptions.h"
 #include "node/periods.h"
 #include "node/shipments.h"
@@ -202,8 +203,46 @@ std::vector<Command> commands() {
   c.push_back({"location", "list", {}, "list locations", {},
                [](Node& n, const Args&) { return shown(Catalogue(n).locations()); }});
 
+  const std::vector<Option> contact{{"name", "NAME", "display name (default: the code)"},
+                                    {"contact", "NAME", "the person to ask for"},
+                                    {"phone", "PHONE", "digits, spaces and + - ( ) /"},
+                                    {"email", "ADDRESS", "e-mail address"}};
+  c.push_back({"customer", "add", {"CODE"}, "add a customer (the code as the customer is known: 'Bakery Oy')", contact,
+               [](Node& n, const Args& a) {
+                 return shown(Customers(n).add({a.pos(0), a.get("name"), a.get("contact"), a.get("phone"), a.get("email")}));
+               }});
+  c.push_back({"customer", "set", {"CODE"}, "change a customer's fields (only those given)", contact,
+               [](Node& n, const Args& a) {
+                 CustomerEdit e{a.pos(0), {}, {}, {}, {}};
+                 for (auto [option, field] : {std::pair{"name", &e.name}, {"contact", &e.contact}, {"phone", &e.phone},
+                                              {"email", &e.email}})
+                   if (a.has(option)) *field = a.get(option);
+                 return shown(Customers(n).set(e));
+               }});
+  c.push_back({"customer", "list", {}, "list customers", {},
+               [](Node& n, const Args&) { return shown(Customers(n).list()); }});
+  c.push_back({"customer", "show", {"CODE"},
+               "a customer's history: units with warranty, cases with reopen counts, shipments; newest first", {},
+               [](Node& n, const Args& a) { return shown(Customers(n).show(a.pos(0))); }});
+  c.push_back({"customer", "migrate", {},
+               "make customers and sites of the names that cases, shipments and units carry as text",
+               {{"dry-run", "", "list what it would make, write nothing"}},
+               [](Node& n, const Args& a) { return shown(Customers(n).migrate(a.flag("dry-run"))); }});
+  c.push_back({"site", "add", {"CODE"}, "add a customer's site ('Plant 3')",
+               {{"customer", "CODE", "the customer it belongs to", true}, {"address", "TEXT", "street, town"}},
+               [](Node& n, const Args& a) {
+                 return shown(Customers(n).addSite({a.get("customer"), a.pos(0), a.get("address")}));
+               }});
+  c.push_back({"site", "set", {"CODE"}, "change a site's address",
+               {{"customer", "CODE", "the customer it belongs to", true}, {"address", "TEXT", "street, town", true}},
+               [](Node& n, const Args& a) {
+                 return shown(Customers(n).setSite({a.get("customer"), a.pos(0), a.get("address")}));
+               }});
+  c.push_back({"site", "list", {}, "list sites", {{"customer", "CODE", "only this customer's"}},
+               [](Node& n, const Args& a) { return shown(Customers(n).sites(a.get("customer"))); }});
+
   c.push_back({"unit", "register", {"ITEM", "SERIAL"}, "register a device (trimmed, upper-cased serial)",
-               {{"build", "CODE", "build code"}, {"customer", "NAME", "owner"}, {"site", "NAME", "site"},
+               {{"build", "CODE", "build code"}, {"customer", "CODE", "owner (a known customer)"}, {"site", "CODE", "the customer's site"},
                 {"manufactured", "DATE", "manufacturing date"}},
                [](Node& n, const Args& a) -> Result<Table> {
                  TRY(made, optTime(a, "manufactured"));
@@ -211,7 +250,7 @@ std::vector<Command> commands() {
                      {a.pos(0), a.pos(1), a.get("build"), a.get("customer"), a.get("site"), made}));
                }});
   c.push_back({"unit", "install", {"ITEM", "SERIAL"}, "install a registered unit at a customer site",
-               {{"customer", "NAME", "customer", true}, {"site", "NAME", "site"},
+               {{"customer", "CODE", "a known customer", true}, {"site", "CODE", "the customer's site"},
                 {"parent-item", "ITEM", "installed into this device's item"},
                 {"parent-serial", "SERIAL", "installed into this device"}, kAt,
                 {"force", "", "record it anyway: a serial this device does not know (registered), or one it has in stock"}},
@@ -232,7 +271,7 @@ std::vector<Command> commands() {
                nullptr});
 
   c.push_back({"case", "open", {}, "open a service case",
-               {{"customer", "NAME", "customer (default: the unit's)"}, {"site", "NAME", "site"},
+               {{"customer", "CODE", "a known customer (default: the unit's)"}, {"site", "CODE", "the customer's site"},
                 {"item", "ITEM", "the unit's item"}, {"serial", "SERIAL", "the unit's serial"},
                 {"problem", "TEXT", "what is wrong", true},
                 {"priority", "P", "low, normal (default), high or urgent"}, kAt},
@@ -404,7 +443,7 @@ std::vector<Command> commands() {
                  return shown(Exceptions(n).resolve(a.pos(0), {a.get("note"), adjust, a.get("transfer-from")}));
                }});
   c.push_back({"shipment", "create", {}, "create a shipment",
-               {{"customer", "NAME", "recipient customer", true}, {"site", "NAME", "site"},
+               {{"customer", "CODE", "the receiving customer (a known one)", true}, {"site", "CODE", "the customer's site"},
                 {"from", "LOC", "where the goods leave", true}, {"driver", "NAME", "who delivers it"}},
                [](Node& n, const Args& a) {
                  return shown(Shipments(n).create(a.get("customer"), a.get("site"), a.get("from"), a.get("driver")));

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "node/catalogue.h"
 #include "node/internal/store.h"
 #include "node/node.h"
 #include "node/rights.h"
@@ -126,6 +127,15 @@ struct Node::Core {
   // stock document carries ("C-1a2b3c4d-0002"), if any.
   std::optional<std::string> mintedNumber(const Op& op) const;
 
+  // Customers and sites (node/customers.h). party() resolves a command's
+  // customer and site to their codes as stored, refusing (naming
+  // `prefix` + "customer" or "site") one that is not known; both empty: none.
+  struct Party {
+    std::string customer, site;
+  };
+  Id customerId(std::string_view code) const;
+  Id siteId(std::string_view customer, std::string_view site) const;
+  Result<Party> party(std::string_view customer, std::string_view site, std::string_view prefix);
   Id itemId(std::string_view code) const;
   Id locationId(std::string_view code) const;
   Result<ItemRef> item(std::string_view code);
@@ -192,6 +202,17 @@ struct Node::Core {
   sync::Status checkTransition(const EntityRef& what, std::string_view noun, S to, std::int64_t at);
   void refold(EntityType type, const Id& id);
 };
+
+// Register writes of the catalogue's commands (catalogue.cpp): the fields of
+// `wanted` whose value differs from `old`'s; writing them (an add of an
+// existing, unchanged entity is `unchanged`); the refusal of an add whose
+// fields differ; an existing, not retired entity named by its code.
+std::vector<Field> changedFields(const Attributes& old, std::vector<Field> wanted);
+Saved saveFields(Node::Core& core, EntityType type, const Id& id, const Attributes& old, std::vector<Field> wanted,
+                 bool adding);
+std::string existsMessage(std::string_view what, const std::string& code, std::string_view verb);
+Result<Attributes> existingEntity(Node::Core& core, EntityType type, const Id& id, std::string_view what,
+                                  const std::string& code);
 
 // An (item, location)'s ledger in business-time order: how low it went and
 // which movements out took it below zero (reconcile.cpp; the negative-stock

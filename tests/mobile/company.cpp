@@ -8,6 +8,7 @@
 
 #include "node/cases.h"
 #include "node/catalogue.h"
+#include "node/customers.h"
 #include "node/exceptions.h"
 #include "node/shipments.h"
 #include "node/stock.h"
@@ -168,6 +169,12 @@ QString Company::seed() {
   check(move(MoveKind::receipt, "FILTER", "", "WH2", 4'000));
   check(move(MoveKind::receipt, "FILTER", "", "WH3", 4'000));
   check(move(MoveKind::transfer, "SEAL", "WH1", "VAN-ALICE", 6'000));
+  Customers customers(n);
+  for (const auto& [customer, site] : {std::pair{"Bakery Oy", "Main Street 1, Oulu"}, {"Cafe Ab", "Harbour 4, Oulu"},
+                                       {"Mill Oy", "Industrial Road 9, Oulu"}, {"Mill Ab", "Industrial Road 9, Oulu"}}) {
+    check(customers.add({customer, "", "", "", ""}));
+    check(customers.addSite({customer, site, site}));
+  }
   for (const auto& [serial, customer, site] :  // installed before fieldsync: registered on site
        {std::tuple{"SN-1", "Bakery Oy", "Main Street 1, Oulu"}, std::tuple{"SN-2", "Cafe Ab", "Harbour 4, Oulu"}}) {
     check(cat.registerUnit({"PUMP", serial, "", customer, site}));

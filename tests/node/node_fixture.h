@@ -9,6 +9,7 @@
 
 #include "node/cases.h"
 #include "node/catalogue.h"
+#include "node/customers.h"
 #include "node/exceptions.h"
 #include "node/node.h"
 #include "node/reconcile.h"
@@ -34,9 +35,20 @@ T ok(Result<T> r) {
   return std::move(r).value();
 }
 
+// The customers the tests name: Bakery (sites Plant, Plant 2 and Plant 3),
+// Bakery Oy (Plant 2, Plant 3), "Bakery; Oy", Cafe Ab, Customer, Dairy, Mill, Mill Ltd, Mill Oy, Other, Random.
+inline void addCustomers(Node& n) {
+  Customers c(n);
+  for (const char* customer : {"Bakery", "Bakery Oy", "Bakery; Oy", "Cafe Ab", "Customer", "Dairy", "Mill", "Mill Ltd", "Mill Oy", "Other", "Random"})
+    REQUIRE(c.add({customer, "", "", "", ""}));
+  for (const char* site : {"Plant", "Plant 2", "Plant 3"}) REQUIRE(c.addSite({"Bakery", site, ""}));
+  for (const char* site : {"Plant 2", "Plant 3"}) REQUIRE(c.addSite({"Bakery Oy", site, ""}));
+}
+
 // Items PUMP (serial-tracked, 2 years warranty) and SEAL (low stock below 5);
-// locations WH1 (warehouse), WH2 and VAN-A (alice's van).
+// locations WH1 (warehouse), WH2 and VAN-A (alice's van); addCustomers'.
 inline void addCatalogue(Node& n) {
+  addCustomers(n);
   Catalogue c(n);
   REQUIRE(c.addItem({"PUMP", "Pump X1", true, 730, 0}));
   REQUIRE(c.addItem({"SEAL", "Seal kit", false, 0, 5000}));

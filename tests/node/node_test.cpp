@@ -326,7 +326,7 @@ TEST_CASE("a CSV import reports created, updated, unchanged, duplicate and inval
   REQUIRE(Catalogue(n).registerUnit({"PUMP", "OLD-1", "B1"}));
   const std::string csv =
       "item,serial,build_code,customer,site,manufactured_on\n"
-      "PUMP,new-1,B1,Bakery,\"Plant 2, hall B\",2025-01-31\n"
+      "PUMP,new-1,B1,bakery ,\"plant 2\",2025-01-31\n"
       "PUMP,OLD-1,B2,,,\n"
       "PUMP, new-1 ,B1,Bakery,x,\n"
       "SEAL,S-1,,,,\n"
@@ -334,6 +334,7 @@ TEST_CASE("a CSV import reports created, updated, unchanged, duplicate and inval
       "PUMP,,,,,\n"
       "PUMP,BAD-DATE,,,,31.01.2025\n"
       "PUMP,SHORT\n"
+      "PUMP,NEW-3,,Nobody Oy,,\n"
       "\n"
       "PUMP,NEW-2,,,,\n";
   SECTION("a dry run counts everything and writes nothing") {
@@ -341,11 +342,11 @@ TEST_CASE("a CSV import reports created, updated, unchanged, duplicate and inval
     std::istringstream in(csv);
     auto sum = Catalogue(n).importUnits(in, {true});
     REQUIRE(sum);
-    CHECK(sum->read == 9);
+    CHECK(sum->read == 10);
     CHECK(sum->created == 2);
     CHECK(sum->updated == 1);
     CHECK(sum->duplicates == 1);
-    CHECK(sum->invalid == 5);
+    CHECK(sum->invalid == 6);
     CHECK(snapshot(n) == before);
   }
   SECTION("a real import writes the valid rows and names each bad line") {
@@ -353,17 +354,19 @@ TEST_CASE("a CSV import reports created, updated, unchanged, duplicate and inval
     auto sum = Catalogue(n).importUnits(in);
     REQUIRE(sum);
     CHECK(sum->created == 2);
-    REQUIRE(sum->problems.size() == 6);
+    REQUIRE(sum->problems.size() == 7);
     CHECK(sum->problems[0] == "line 4: duplicate of an earlier line: PUMP NEW-1");
     CHECK_THAT(sum->problems[1], Catch::StartsWith("line 5: item SEAL is not tracked by serial"));
     CHECK_THAT(sum->problems[2], Catch::StartsWith("line 6: item: 'NOPE' is not a known item"));
     CHECK(sum->problems[3] == "line 7: serial: must not be empty");
     CHECK_THAT(sum->problems[4], Catch::StartsWith("line 8: manufactured_on"));
     CHECK(sum->problems[5] == "line 9: expected 6 fields, found 2");
+    CHECK_THAT(sum->problems[6], Catch::StartsWith("line 10: customer: 'Nobody Oy' is not a known customer"));
     auto units = Catalogue(n).units();
     REQUIRE(units);
     CHECK(units->size() == 3);
-    CHECK((*units)[0].site == "Plant 2, hall B");
+    CHECK((*units)[0].customer == "Bakery");  // as the customer is spelled
+    CHECK((*units)[0].site == "Plant 2");
     std::istringstream again(csv);
     auto second = Catalogue(n).importUnits(again);
     REQUIRE(second);
@@ -501,7 +504,7 @@ TEST_CASE("a CSV import takes files as spreadsheets save them", "[node][import]"
     CHECK(units[1].build_code == "B7");
   }
   SECTION("semicolons, as European Excel saves, or tabs, detected from the header") {
-    CHECK(import("item;serial;customer\nPUMP;S-1;\"Bakery; Oy\"\n").created == 1);
+    CHECK(import("item;serial;customer\nPUMP;S-1;\"Bakery; Oy\"\n").created == 1);  // a customer of the fixture
     CHECK(import("item\tserial\nPUMP\tT-1\n").created == 1);
     CHECK(ok(Catalogue(f.n).units())[0].customer == "Bakery; Oy");
   }
@@ -510,12 +513,14 @@ TEST_CASE("a CSV import takes files as spreadsheets save them", "[node][import]"
     CHECK(ok(Catalogue(f.n).units())[0].serial == "X,1");
   }
   SECTION("a quoted field with line breaks, and the lines after it still named right") {
-    const auto sum = import("item,serial,site\nPUMP,Q-1,\"Plant 2\nHall B\"\nNOPE,Q-2,\n\nPUMP,,\n");
+    const auto sum = import("item,serial,customer,site\nPUMP,Q-1,Bakery,\"Plant 2\nHall B\"\nNOPE,Q-2,,\n\nPUMP,,,\n"
+                            "PUMP,Q-3,Bakery,Plant 2\n");
     CHECK(sum.created == 1);
-    REQUIRE(sum.problems.size() == 2);
-    CHECK_THAT(sum.problems[0], Catch::StartsWith("line 4: item: 'NOPE'"));
-    CHECK(sum.problems[1] == "line 6: serial: must not be empty");
-    CHECK(ok(Catalogue(f.n).units())[0].site == "Plant 2\nHall B");
+    REQUIRE(sum.problems.size() == 3);
+    CHECK_THAT(sum.problems[0], Catch::StartsWith("line 2: site: 'Plant 2\nHall B' is not a site of Bakery"));
+    CHECK_THAT(sum.problems[1], Catch::StartsWith("line 4: item: 'NOPE'"));
+    CHECK(sum.problems[2] == "line 6: serial: must not be empty");
+    CHECK(ok(Catalogue(f.n).units())[0].site == "Plant 2");
   }
   SECTION("unnamed trailing columns, as spreadsheets save them, are ignored; an empty row names what is missing") {
     const auto sum = import("item,serial,,\nPUMP,E-1,,\n,,,\n");
@@ -635,6 +640,10 @@ struct TwoDevices {
   std::uint64_t wall_ms = static_cast<std::uint64_t>(*parseTime("2026-01-05T12:00", "t"));
   std::unique_ptr<Node> a = newNode(dir, "a.db", {[this] { return wall_ms; }});
   std::unique_ptr<Node> b = newNode(dir, "b.db", {[this] { return wall_ms; }});
+  TwoDevices() {
+    addCustomers(*a);
+    addCustomers(*b);
+  }
   static std::int64_t at(const char* hhmm) { return *parseTime(std::string("2026-01-05T") + hhmm, "t"); }
   // Posted on device a at 08:00 of the day.
   void receive(MoveSpec receipt) {
@@ -1209,4 +1218,104 @@ TEST_CASE("a count of serials finds some: the others the ledger had there are mi
     }
     CHECK(*d.a->exportJson() == *d.b->exportJson());
   }
+}
+
+TEST_CASE("customers and sites are entities: spelled any way they are one, unknown ones are refused, and a "
+          "customer's history is one command", "[node][customer]") {
+  TwoDevices d;  // a: the office, b: a supervisor's laptop
+  addCatalogue(*d.a);
+  exchange(*d.a, *d.b);
+  // Offline, both add the same new customer, spelled differently.
+  REQUIRE(Customers(*d.a).add({"Harbour Café", "", "Anna Berg", "+358 40 1", ""}));
+  REQUIRE(Customers(*d.b).add({" harbour CAFÉ ", "Harbour Café Oy", "", "", ""}));
+  REQUIRE(Customers(*d.b).addSite({"HARBOUR CAFÉ", "Pier 1", "Harbour 1, Oulu"}));
+  SECTION("a name no customer has is refused, naming it, and nothing is written") {
+    const Snapshot before = snapshot(*d.a);
+    auto r = Cases(*d.a).open({"Harbor Cafe", "", "", "", "leak", Priority::normal, {}});
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == Errc::not_found);
+    CHECK_THAT(r.error().message, Catch::StartsWith("--customer: 'Harbor Cafe' is not a known customer"));
+    auto s = Shipments(*d.b).create("Harbour Café", "Pier 2", "WH1");
+    REQUIRE_FALSE(s);
+    CHECK_THAT(s.error().message, Catch::StartsWith("--site: 'Pier 2' is not a site of"));
+    auto site = Customers(*d.a).addSite({"Nobody", "Pier 1", ""});
+    REQUIRE_FALSE(site);
+    CHECK_THAT(site.error().message, Catch::StartsWith("--customer: 'Nobody' is not a known customer"));
+    CHECK(snapshot(*d.a) == before);
+  }
+  exchange(*d.a, *d.b);
+  for (Node* n : {d.a.get(), d.b.get()}) {
+    const auto all = ok(Customers(*n).list());
+    CHECK(std::count_if(all.begin(), all.end(), [](const CustomerView& c) {
+            return fieldsync::sync::normaliseSerial(c.code) == "HARBOUR CAFÉ";
+          }) == 1);
+    CHECK(ok(Customers(*n).sites("harbour café")).size() == 1);
+  }
+  CHECK(*d.a->exportJson() == *d.b->exportJson());
+  const std::string code = ok(Customers(*d.a).show("harbour café")).customer.code;  // as the merge spelled it
+
+  // Its history: a pump delivered to its pier, a case reopened once, a failed attempt before the delivery.
+  d.receive(serialMove(MoveKind::receipt, "PUMP", "", "WH1", {"SN-1"}));
+  const auto shipped = ok(Shipments(*d.a).create("HARBOUR café", "pier 1", "WH1"));
+  CHECK(shipped.customer == code);  // stored as the customer is spelled
+  CHECK(shipped.site == "Pier 1");
+  REQUIRE(Shipments(*d.a).addLine(shipped.number, "PUMP", {}, {"SN-1"}, false));
+  REQUIRE(Shipments(*d.a).track(shipped.number, {ShipmentStatus::dispatched, TwoDevices::at("09:00")}));
+  REQUIRE(Shipments(*d.a).track(shipped.number, {ShipmentStatus::delivered, TwoDevices::at("10:00"), "A. Berg", "sha256:9f2c"}));
+  exchange(*d.a, *d.b);
+  const std::string c =
+      ok(Cases(*d.b).open({"", "", "PUMP", "SN-1", "leaks", Priority::high, TwoDevices::at("10:30")})).number;
+  for (auto [to, at] : {std::pair{CaseStatus::in_progress, "10:45"}, {CaseStatus::resolved, "11:00"},
+                        {CaseStatus::reopened, "11:30"}})
+    REQUIRE(Cases(*d.b).setStatus(c, to, TwoDevices::at(at)));
+  exchange(*d.a, *d.b);
+  for (Node* n : {d.a.get(), d.b.get()}) {
+    const CustomerHistory h = ok(Customers(*n).show(" Harbour Café"));
+    CHECK(h.units == 1);
+    CHECK(h.cases == 1);
+    CHECK(h.open_cases == 1);
+    CHECK(h.shipments == 1);
+    REQUIRE(h.events.size() == 3);
+    CHECK(h.events[0].event == "case");  // newest first: opened at 10:30
+    CHECK_THAT(h.events[0].detail, Catch::StartsWith(c + " reopened, reopened 1 time at Pier 1: leaks"));
+    CHECK(h.events[1].event == "unit");  // delivered at 10:00, and its warranty
+    CHECK(h.events[1].detail == "PUMP SN-1 delivered at Pier 1, under warranty until 2028-01-05T10:00:00Z");
+    CHECK(h.events[2].event == "shipment");
+    CHECK(h.events[2].detail == shipped.number + " delivered to Pier 1, 1 line");
+  }
+  CHECK(*d.a->exportJson() == *d.b->exportJson());
+}
+
+TEST_CASE("customer migrate makes customers and sites of the names records carry as text", "[node][customer]") {
+  TwoDevices d;
+  addCatalogue(*d.a);
+  // Cases as an older version wrote them: free text, spelled two ways (raw register writes).
+  std::vector<Node::Write> old;
+  for (const char* name : {"Dairy Farm ", "dairy farm"}) {
+    const auto opened = ok(Cases(*d.a).open({"Bakery", "", "", "", "leak", Priority::normal, {}}));
+    old.push_back({fieldsync::sync::EntityType::service_case, opened.id,
+                   {{case_f::customer, std::string(name)}, {case_f::site, std::string("Barn 2")}}});
+  }
+  REQUIRE(d.a->writeRegisters(old));
+  exchange(*d.a, *d.b);
+  const Snapshot before = snapshot(*d.a);
+  const auto dry = ok(Customers(*d.a).migrate(true));
+  const auto key = [](const std::string& text) { return fieldsync::sync::normaliseSerial(text); };
+  REQUIRE(dry.customers.size() == 1);  // spelled as one of the records does
+  CHECK(key(dry.customers[0]) == "DAIRY FARM");
+  REQUIRE(dry.sites.size() == 1);
+  CHECK(dry.sites[0] == std::pair{dry.customers[0], std::string("Barn 2")});
+  CHECK(snapshot(*d.a) == before);  // a dry run writes nothing
+  // Both devices migrate offline: natural ids, so one customer and one site.
+  CHECK(ok(Customers(*d.a).migrate(false)).customers.size() == 1);
+  CHECK(ok(Customers(*d.b).migrate(false)).sites.size() == 1);
+  CHECK(ok(Customers(*d.a).migrate(false)).customers.empty());  // done once
+  exchange(*d.a, *d.b);
+  for (Node* n : {d.a.get(), d.b.get()}) {
+    CHECK(ok(Customers(*n).sites("DAIRY FARM")).size() == 1);
+    CHECK(ok(Customers(*n).show("Dairy Farm")).cases == 2);  // both spellings are its cases
+    CHECK(Cases(*n).open({"dairy farm", "barn 2", "", "", "leak", Priority::normal, {}}));
+  }
+  exchange(*d.a, *d.b);
+  CHECK(*d.a->exportJson() == *d.b->exportJson());
 }

@@ -20,6 +20,7 @@ struct Company {
 
   Company() {
     Node& o = *office.node;
+    addCustomers(o);
     Catalogue c(o);
     REQUIRE(c.addItem({"SEAL", "Seal kit", false, 0, 0}));
     for (auto [code, branch] : {std::pair{"WH-N", "north"}, {"WH-S", "south"}})

@@ -53,6 +53,10 @@ std::vector<Try> outsideAlicesRights(const std::string& bobs_case) {
        "WH-S is not a van"},
       {"a new catalogue item", [](Node& n) { return status(Catalogue(n).addItem({"GASKET", "", false, 0, 0})); },
        "may not change the catalogue"},
+      {"a new customer", [](Node& n) { return status(Customers(n).add({"Harbour Café", "", "", "", ""})); },
+       "a technician may not change customers or their sites: only supervisors and administrators do"},
+      {"a site of a customer", [](Node& n) { return status(Customers(n).addSite({"Bakery", "Pier 1", ""})); },
+       "may not change customers or their sites"},
       {"bob's van reassigned to herself", [](Node& n) { return status(Catalogue(n).setLocation({"VAN-B", {}, "alice", {}, {}, {}})); },
        "may not change locations or van assignments"},
       {"a note on bob's case", [bobs_case](Node& n) { return status(Cases(n).log(bobs_case, "mine now", {})); },
@@ -217,6 +221,7 @@ TEST_CASE("ops outside a device's rights pushed by a modified client are quarant
   // Kept, but neither merged nor sent to anyone.
   const std::string merged = *co.s.server->exportJson();
   CHECK(merged.find("GASKET") == std::string::npos);
+  CHECK(merged.find("Harbour Café") == std::string::npos);
   CHECK(balance(*co.bob.node, "SEAL", "VAN-B") == "50");
   auto raised = ok(co.s.server->exceptions(false));
   REQUIRE(raised.size() == 1);
@@ -224,7 +229,7 @@ TEST_CASE("ops outside a device's rights pushed by a modified client are quarant
   CHECK_THAT(raised[0].subjects, Catch::Contains(co.alice.node->nodeId().hex()) && Catch::Contains("north/technician/alice"));
   const auto view = ok(co.s.server->showException(raised[0].number));
   CHECK_THAT(view.detail, Catch::Contains("STOCK_MOVE on STOCK_DOC): a technician moves stock only out of its own van: VAN-B is held by bob"));
-  CHECK_THAT(view.detail, Catch::StartsWith("7 ops held, never applied: op "));
+  CHECK_THAT(view.detail, Catch::StartsWith("9 ops held, never applied: op "));
   REQUIRE(co.bob.sync());
   CHECK(exportOf(*co.bob.node).find("GASKET") == std::string::npos);
   CHECK(balance(*co.bob.node, "SEAL", "VAN-B") == "50");
