@@ -99,8 +99,14 @@ Result<Resolved> Exceptions::resolve(std::string_view ref, const Resolution& giv
         if (!s.first_at)
           return sync::fail(Errc::refused, "--transfer-from: " + textOf(a, exception_f::subjects) +
                                                " no longer goes below zero; resolve without a stock movement");
+        const std::int64_t at = *s.first_at - 1;
+        for (const LocationRef* l : {&*from, &*loc})
+          if (const auto closed = core_.closedAt(l->id, at))
+            return refused("--transfer-from: the transfer would be dated " + formatTime(at) + " at " + l->code +
+                           ", inside the closed period (" + closed->name() + " is closed through " +
+                           closed->lastDay() + "); resolve with --adjust, which is dated now");
         const std::vector<MoveLine> line{{subjects[0], item_code, -s.lowest, std::nullopt, {}}};
-        posted = core_.postMoves(MoveKind::transfer, *from, *loc, line, *s.first_at - 1, ctx);
+        posted = core_.postMoves(MoveKind::transfer, *from, *loc, line, at, ctx);
       }
       if (!posted) return posted.error();
       done.movement = posted->number;

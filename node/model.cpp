@@ -54,8 +54,11 @@ std::string choices() {
   return out;
 }
 
+// A repeated entry into the counted status that the machine does not allow
+// (attempt_failed after attempt_failed: two devices each recorded a failed
+// attempt offline) is an anomaly and still counts when `count_repeats`.
 template <class S>
-Folded fold(std::vector<Transition> events, S initial, int counted_status) {
+Folded fold(std::vector<Transition> events, S initial, int counted_status, bool count_repeats = false) {
   std::sort(events.begin(), events.end(),
             [](const Transition& a, const Transition& b) { return std::tie(a.at, a.stamp) < std::tie(b.at, b.stamp); });
   Folded f{static_cast<int>(initial), 0, 0, 0, {}};
@@ -64,6 +67,7 @@ Folded fold(std::vector<Transition> events, S initial, int counted_status) {
     if (std::find(next.begin(), next.end(), static_cast<S>(e.to)) == next.end()) {
       ++f.anomalies;
       f.skipped.push_back({e.at, f.status, e.to, e.forced});
+      if (count_repeats && e.to == counted_status && f.status == counted_status) ++f.counted;
       if (!e.forced) continue;
     }
     f.status = e.to;
@@ -181,7 +185,7 @@ Folded foldCase(std::vector<Transition> events) {
 }
 
 Folded foldShipment(std::vector<Transition> events) {
-  return fold(std::move(events), ShipmentStatus::created, static_cast<int>(ShipmentStatus::attempt_failed));
+  return fold(std::move(events), ShipmentStatus::created, static_cast<int>(ShipmentStatus::attempt_failed), true);
 }
 
 UnitState unitState(std::optional<LocationKind> where, bool installed) {

@@ -92,6 +92,23 @@ struct Gather {
       for (const Id& doc : core.store->docsOfShipment(s)) document(doc);
     }
   }
+  // The document of each held unit's first delivery: a device that holds a
+  // unit holds when its warranty began, not only its later movements (a
+  // technician who takes a unit back, RMA, and fits it again must not see a
+  // warranty restarted: docs/data-model.md, "Customer returns (RMA) and warranty").
+  void warrantyStarts() {
+    std::vector<Id> units;
+    for (const auto& [type, id] : out)
+      if (type == EntityType::unit) units.push_back(id);
+    for (const Id& u : units) {
+      std::optional<MoveRow> first;
+      for (const MoveRow& m : core.store->movesOfUnit(u))
+        if ((m.kind == MoveKind::shipment_delivery || m.kind == MoveKind::issue) &&
+            (!first || std::tie(m.at, m.hlc) < std::tie(first->at, first->hlc)))
+          first = m;
+      if (first) add(EntityType::stock_doc, first->doc);
+    }
+  }
   // Exceptions about something it holds (beyond the catalogue: a location
   // whose ledger it holds, a case, a unit...), or about the device; or all.
   void exceptions(bool all) {
@@ -214,6 +231,7 @@ Result<Scope> Scopes::of(const Principal& who) {
   return core_.query<Scope>([&]() -> Result<Scope> {
     Gather g{core_, who, {}, {}, {}, {}};
     rule->gather(g);
+    g.warrantyStarts();
     return Scope{false, std::move(g.out)};
   });
 }

@@ -218,6 +218,8 @@ Result<Tracked> Shipments::track(std::string_view ref, const TrackSpec& given) {
                                     : "");
   for (const auto* r : {&recipient, &proof, &place, &reason})
     if (!*r) return r->error();
+  if (delivered && !refusal && !reason->empty())
+    return invalid("--reason", "a full delivery has no reason; name what the customer refused with --refused or --refused-qty");
   if (failed)
     if (auto ok = checkReason(*reason, kFailReasons, "a failed attempt's reason"); !ok) return ok.error();
   if (refusal)

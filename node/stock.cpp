@@ -185,10 +185,10 @@ Result<MovePosted> Stock::move(const MoveSpec& spec) {
       return invalid("--from", from->code + " is a transit location: its stock leaves by an arrival (stock arrive)");
     if (spec.kind != MoveKind::adjustment && spec.kind != MoveKind::transit_out && to->kind == LocationKind::transit)
       return invalid("--to", to->code + " is a transit location: stock enters it by a dispatch (stock send)");
-    const bool from_outside = spec.kind == MoveKind::receipt || spec.kind == MoveKind::customer_return;
-    // Unknown serials are registered when they come from outside, or when the
-    // movement is forced: the field saw the device.
-    auto lines = core_.lines(*item, spec.qty, spec.serials, from_outside || spec.force);
+    // Unknown serials are registered when they are received from a supplier,
+    // or when the movement is forced: the field saw the device. A customer
+    // return (RMA) takes back a unit we know (docs/data-model.md).
+    auto lines = core_.lines(*item, spec.qty, spec.serials, spec.kind == MoveKind::receipt || spec.force);
     if (!lines) return lines.error();
     const auto at = core_.businessTime(spec.at);
     if (!at) return at.error();

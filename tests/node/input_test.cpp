@@ -75,7 +75,7 @@ TEST_CASE("text that is blank, not UTF-8, too long or holds control characters i
   CHECK(ok(Cases(n).open({"\u00a0Bakery Oy\u200b ", "", "", "", "leak", Priority::normal, {}})).customer == "Bakery Oy");
 }
 
-TEST_CASE("a CSV row with text that is too long or not UTF-8 is an invalid line; the others import", "[node][input]") {
+TEST_CASE("a CSV row with text that is too long or not UTF-8 is an invalid line, the others import", "[node][input]") {
   Fixture f;
   std::stringstream csv("item,serial,customer\nPUMP,A-1,Bakery\nPUMP,A-2," + std::string(1'200'000, 'x') +
                         "\nPUMP,A-3,Caf\xe9\nPUMP,A-4,Mill\n");

@@ -687,7 +687,7 @@ TEST_CASE("a delivery the driver saw is recorded though the dispatch has not rea
   CHECK(*d.a->exportJson() == *d.b->exportJson());
 }
 
-TEST_CASE("a partial delivery hands over what was accepted; the refused serial comes back with no customer or warranty",
+TEST_CASE("a partial delivery hands over what was accepted, the refused serial comes back with no customer or warranty",
           "[node][shipment]") {
   TwoDevices d;  // a: the warehouse, b: the driver
   addCatalogue(*d.a);
@@ -765,9 +765,10 @@ TEST_CASE("a partial delivery hands over what was accepted; the refused serial c
   CHECK(*d.a->exportJson() == *d.b->exportJson());
 }
 
-TEST_CASE("a customer return (RMA) ends the customer's hold; a re-delivery does not restart the warranty",
+TEST_CASE("a customer return (RMA) ends the customer's hold, a re-delivery does not restart the warranty",
           "[node][shipment][unit]") {
   TwoDevices d;  // a: the warehouse, b: the technician who takes the unit back
+  d.wall_ms = static_cast<std::uint64_t>(TwoDevices::at("19:00"));
   addCatalogue(*d.a);
   d.receive(serialMove(MoveKind::receipt, "PUMP", "", "WH1", {"SN-1"}));
   auto ship = [&](const char* customer, std::int64_t dispatched, std::int64_t delivered) {
@@ -782,6 +783,13 @@ TEST_CASE("a customer return (RMA) ends the customer's hold; a re-delivery does 
   MoveSpec rma = serialMove(MoveKind::customer_return, "PUMP", "", "VAN-A", {"SN-1"});
   rma.at = TwoDevices::at("14:00");
   REQUIRE(Stock(*d.b).move(rma));
+  // A return takes back a unit we know: a serial never registered is refused, unless forced.
+  MoveSpec unknown = serialMove(MoveKind::customer_return, "PUMP", "", "VAN-A", {"SN-99"});
+  unknown.at = TwoDevices::at("14:00");
+  auto phantom = Stock(*d.b).move(unknown);
+  REQUIRE_FALSE(phantom);
+  CHECK(phantom.error().code == Errc::not_found);
+  CHECK(phantom.error().message == "--serial: SN-99 is not a registered unit of PUMP");
   exchange(*d.a, *d.b);
   for (Node* n : {d.a.get(), d.b.get()}) {
     const UnitHistory h = ok(Catalogue(*n).unitHistory("PUMP", "SN-1"));
@@ -810,9 +818,10 @@ TEST_CASE("a customer return (RMA) ends the customer's hold; a re-delivery does 
   CHECK(*d.a->exportJson() == *d.b->exportJson());
 }
 
-TEST_CASE("a failed attempt names a reason from the fixed set; after three the shipment must go back",
+TEST_CASE("a failed attempt names a reason from the fixed set, after three the shipment must go back",
           "[node][shipment]") {
   TwoDevices d;
+  d.wall_ms = static_cast<std::uint64_t>(TwoDevices::at("19:00"));
   addCatalogue(*d.a);
   Node& n = *d.a;
   d.receive(serialMove(MoveKind::receipt, "PUMP", "", "WH1", {"SN-1"}));
@@ -855,7 +864,7 @@ TEST_CASE("a failed attempt names a reason from the fixed set; after three the s
   CHECK(balance(n, "PUMP", "WH1") == "1");
 }
 
-TEST_CASE("a period close refuses postings dated inside it; offline work that arrives after it raises closed_period",
+TEST_CASE("a period close refuses postings dated inside it, offline work that arrives after it raises closed_period",
           "[node][period]") {
   TwoDevices d;  // a: the technician's van stock, offline; b: the back office; srv: the server's replica
   auto srv = newNode(d.dir, "srv.db", {[&d] { return d.wall_ms; }});
@@ -998,7 +1007,7 @@ TEST_CASE("a device this node does not know yet can be installed or moved when f
   CHECK(units[1].location == "WH2");
 }
 
-TEST_CASE("a count is the balance at its business time; its variance is what the ledger held then", "[node][stock]") {
+TEST_CASE("a count is the balance at its business time, its variance is what the ledger held then", "[node][stock]") {
   Fixture f;
   f.wall_ms = static_cast<std::uint64_t>(*parseTime("2026-02-01", "t"));
   auto day = [](const char* d) { return *parseTime(d, "t"); };
@@ -1064,6 +1073,43 @@ TEST_CASE("counts and movements from two offline devices merge to the same balan
       CHECK(ok(Stock(*n).balances("SEAL", "VAN-A"))[0].variance == 0);  // no loss
     }
   }
+  CHECK(*d.a->exportJson() == *d.b->exportJson());
+}
+
+TEST_CASE("failed attempts recorded offline on two devices all count once merged, and the limit holds",
+          "[node][shipment]") {
+  TwoDevices d;  // a: the driver's phone, b: the warehouse
+  addCatalogue(*d.a);
+  d.receive(serialMove(MoveKind::receipt, "PUMP", "", "WH1", {"SN-1"}));
+  const std::string s = ok(Shipments(*d.a).create("Bakery", "", "WH1")).number;
+  REQUIRE(Shipments(*d.a).addLine(s, "PUMP", {}, {"SN-1"}, false));
+  REQUIRE(Shipments(*d.a).track(s, {ShipmentStatus::dispatched, TwoDevices::at("08:30")}));
+  exchange(*d.a, *d.b);
+  // Offline: each records a failed attempt, neither knowing of the other's.
+  TrackSpec fail{ShipmentStatus::attempt_failed, TwoDevices::at("09:00")};
+  fail.reason = "not_home";
+  REQUIRE(Shipments(*d.a).track(s, fail));
+  fail.at = TwoDevices::at("09:30");
+  fail.reason = "address_wrong";
+  REQUIRE(Shipments(*d.b).track(s, fail));
+  exchange(*d.a, *d.b);
+  for (Node* n : {d.a.get(), d.b.get()}) CHECK(ok(Shipments(*n).list())[0].attempts == 2);
+  REQUIRE(Shipments(*d.a).track(s, {ShipmentStatus::out_for_delivery, TwoDevices::at("10:00")}));
+  fail.at = TwoDevices::at("10:30");
+  REQUIRE(Shipments(*d.a).track(s, fail));
+  CHECK(ok(Shipments(*d.a).list())[0].attempts == 3);
+  auto fourth = Shipments(*d.a).track(s, {ShipmentStatus::out_for_delivery, TwoDevices::at("11:00")});
+  REQUIRE_FALSE(fourth);
+  CHECK_THAT(fourth.error().message, Catch::Contains("3 delivery attempts failed"));
+  // A full delivery has no reason: a reason without a refusal is refused.
+  TrackSpec deliver{ShipmentStatus::delivered, TwoDevices::at("11:00"), "J. Doe", "sha256:9f2c"};
+  deliver.reason = "damaged";
+  deliver.force = true;
+  auto reasoned = Shipments(*d.a).track(s, deliver);
+  REQUIRE_FALSE(reasoned);
+  CHECK(reasoned.error().code == Errc::invalid_input);
+  CHECK_THAT(reasoned.error().message, Catch::StartsWith("--reason: a full delivery has no reason"));
+  exchange(*d.a, *d.b);
   CHECK(*d.a->exportJson() == *d.b->exportJson());
 }
 

@@ -170,3 +170,38 @@ TEST_CASE("a device restored from a backup receives its scope anew", "[server][s
   CHECK(std::any_of(history.begin(), history.end(), [](const auto& h) { return h.detail.find("bob was here") != std::string::npos; }));
   CHECK(balance(*co.alice.node, "SEAL", "VAN-A") == "0");
 }
+
+TEST_CASE("a technician who takes a unit back and fits it again sees the warranty of its first delivery",
+          "[server][scope]") {
+  Company co;
+  Node& o = *co.office.node;
+  const std::int64_t now = o.now(), hour = 3'600'000;
+  REQUIRE(Catalogue(o).addItem({"PUMP", "", true, 365, 0}));
+  MoveSpec receipt = serialMove(MoveKind::receipt, "PUMP", "", "WH-N", {"SN-1"});
+  receipt.at = now - 4 * hour;
+  REQUIRE(Stock(o).move(receipt));
+  const std::string s = ok(Shipments(o).create("Bakery", "", "WH-N")).number;
+  REQUIRE(Shipments(o).addLine(s, "PUMP", {}, {"SN-1"}, false));
+  REQUIRE(Shipments(o).track(s, {ShipmentStatus::dispatched, now - 3 * hour}));
+  REQUIRE(Shipments(o).track(s, {ShipmentStatus::delivered, now - 2 * hour, "J. Doe", "sha256:9f2c"}));
+  // A case on the unit brings it to alice's tablet.
+  const std::string c = ok(Cases(o).open({"", "", "PUMP", "SN-1", "noisy", Priority::normal, {}})).number;
+  REQUIRE(Cases(o).schedule(c, "alice", now, now + hour));
+  REQUIRE(co.office.sync());
+  REQUIRE(co.alice.sync());
+  // She takes it back to her van (RMA) and fits it again.
+  MoveSpec back = serialMove(MoveKind::customer_return, "PUMP", "", "VAN-A", {"SN-1"});
+  back.at = now - hour;
+  REQUIRE(Stock(*co.alice.node).move(back));
+  MoveSpec again = serialMove(MoveKind::issue, "PUMP", "VAN-A", "", {"SN-1"});
+  again.at = now - hour / 2;
+  REQUIRE(Stock(*co.alice.node).move(again));
+  REQUIRE(co.alice.sync());
+  REQUIRE(co.office.sync());
+  for (Device* d : {&co.office, &co.alice}) {
+    const UnitView u = ok(Catalogue(*d->node).unitHistory("PUMP", "SN-1")).unit;
+    REQUIRE(u.warranty_start);
+    CHECK(*u.warranty_start == now - 2 * hour);  // not restarted by her issue
+  }
+  CHECK(exportOf(*co.alice.node) == scopeOf(co.s, co.alice));
+}

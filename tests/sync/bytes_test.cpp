@@ -4,7 +4,7 @@
 
 using namespace fieldsync::sync;
 
-TEST_CASE("bytes print as lower-case hex and parse back; anything else is an input error", "[sync][bytes]") {
+TEST_CASE("bytes print as lower-case hex and parse back, anything else is an input error", "[sync][bytes]") {
   const std::string raw("\x00\x7f\x80\xff", 4);
   CHECK(toHex(raw) == "007f80ff");
   auto back = fromHex("007F80ff");
