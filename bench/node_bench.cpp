@@ -71,7 +71,7 @@ std::vector<Row> nodeCommands(const Options& o) {
           break;
         }
         case 2: ok = Cases(*node).log(last_case, "checked bearings", {}).ok(); break;
-        default: ok = Catalogue(*node).registerUnit({"PUMP", "SN" + std::to_string(i), "B1", "", "", {}}).ok(); break;
+        default: ok = Catalogue(*node).registerUnit({"PUMP", "SN" + std::to_string(i), "B1", "", "", {}, {}, 0}).ok(); break;
       }
       if (!ok) std::exit(1);
       latency.push_back(seconds(std::chrono::steady_clock::now() - start) * 1000);

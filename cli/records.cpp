@@ -138,10 +138,10 @@ Table toTable(const node::CustomerHistory& h) {
 }
 
 Table toTable(const node::CustomersMigrated& m) {
-  Table t{{"made", "customer", "site", "dry_run"}, {}};
-  for (const std::string& c : m.customers) t.rows.push_back({text("customer"), c, std::monostate{}, m.dry_run});
-  for (const auto& [c, s] : m.sites) t.rows.push_back({text("site"), c, s, m.dry_run});
-  for (const std::string& why : m.skipped) t.rows.push_back({text("skipped"), why, std::monostate{}, m.dry_run});
+  Table t{{"made", "customer", "site", "note", "dry_run"}, {}};
+  for (const std::string& c : m.customers) t.rows.push_back({text("customer"), c, {}, {}, m.dry_run});
+  for (const auto& [c, s] : m.sites) t.rows.push_back({text("site"), c, s, {}, m.dry_run});
+  for (const std::string& why : m.skipped) t.rows.push_back({text("skipped"), {}, {}, why, m.dry_run});
   return t;
 }
 
@@ -151,16 +151,20 @@ Table toTable(const node::UnitHistory& h) {
       u.warranty_end ? std::string(h.under_warranty ? "under warranty" : "out of warranty") + " until " +
                            node::formatTime(*u.warranty_end)
                      : "no warranty start yet (not delivered or installed)";
-  return history("unit", u.item + " " + u.serial + ", build " + u.build_code + ", " + cover, h.events);
+  return history("unit",
+                 u.item + " " + u.serial + (u.build_code.empty() ? "" : ", build " + u.build_code) +
+                     (u.customer.empty() ? "" : ", " + u.customer + (u.site.empty() ? "" : " / " + u.site)) +
+                     (u.order.empty() ? "" : ", order " + u.order + " line " + std::to_string(u.order_line)) + ", " + cover,
+                 h.events);
 }
 
 Table toTable(const std::vector<node::UnitView>& units) {
   return rows({"item", "serial", "build_code", "customer", "site", "parent", "location", "state", "warranty_start",
-               "warranty_end"},
+               "warranty_end", "order", "order_line"},
               units, [](const node::UnitView& u) -> std::vector<Cell> {
                 return {u.item,     u.serial,           u.build_code,          u.customer,          u.site,
                         u.parent,   u.location,         text(name(u.state)),  time(u.warranty_start),
-                        time(u.warranty_end)};
+                        time(u.warranty_end), u.order, u.order_line ? Cell{u.order_line} : Cell{}};
               });
 }
 
@@ -258,7 +262,9 @@ Table toTable(const node::ShipmentCreated& r) {
 }
 
 Table toTable(const node::LineAdded& r) {
-  return {{"shipment", "item", "qty", "serials"}, {{r.shipment, r.item, Qty{r.qty}, r.serials}}};
+  return {{"shipment", "item", "qty", "serials", "order", "order_line"},
+          {{r.shipment, r.item, Qty{r.qty}, r.serials, r.order.order,
+            r.order.line ? Cell{r.order.line} : Cell{}}}};
 }
 
 Table toTable(const node::Tracked& r) {
@@ -270,11 +276,13 @@ Table toTable(const node::ShipmentView& v) {
   const node::ShipmentRow& s = v.summary;
   Table t{{"at", "event", "detail"},
           {{std::monostate{}, std::string("shipment"),
-            s.number + " " + std::string(name(s.status)) + " to " + s.customer + " / " + s.site +
+            s.number + " " + std::string(name(s.status)) + " to " + s.customer + (s.site.empty() ? "" : " / " + s.site) +
                 (s.driver.empty() ? "" : ", driver " + s.driver)}}};
   for (const auto& l : v.lines) {
     // "SEAL 5: delivered 3, refused 2"; a serial's line: "PUMP 1 serial SN-3: refused"
-    std::string detail = l.item + " " + node::formatQty(l.qty) + (l.serial.empty() ? "" : " serial " + l.serial), sep = ": ";
+    std::string detail = l.item + " " + node::formatQty(l.qty) + (l.serial.empty() ? "" : " serial " + l.serial) +
+                         (l.order.order.empty() ? "" : " (order " + l.order.order + " line " + std::to_string(l.order.line) + ")"),
+                sep = ": ";
     for (auto [what, q] : {std::pair{"delivered", l.delivered}, {"refused", l.refused}, {"returned", l.returned}}) {
       if (!q) continue;
       detail += sep + what + (l.serial.empty() ? " " + node::formatQty(q) : "");

@@ -57,11 +57,16 @@ Result<CaseOpened> Cases::open(const CaseSpec& spec) {
       if (u.empty())
         return sync::fail(Errc::not_found, "--unit: " + sync::normaliseSerial(spec.unit_serial) +
                                                " is not a registered unit of " + item->code);
-      if (customer.empty()) customer = textOf(u, unit_f::customer);
-      if (site.empty()) site = textOf(u, unit_f::site);
+      // The case is the customer's whose unit it is: another customer named is refused.
+      const std::string owner = textOf(u, unit_f::customer);
+      if (!customer.empty() && !owner.empty() && !sameName(customer, owner))
+        return invalid("--customer", "unit " + item->code + " " + sync::normaliseSerial(spec.unit_serial) + " is " +
+                                         owner + "'s; open the case for " + owner + " (or without --customer)");
+      if (customer.empty()) customer = owner;
+      if (site.empty() && sameName(customer, owner)) site = textOf(u, unit_f::site);
       f.push_back(idField(case_f::unit, unit));
     }
-    if (customer.empty()) return invalid("--customer", "name the customer (or give a --unit installed at one)");
+    if (customer.empty()) return invalid("--customer", "name the customer (or give --item and --serial of a unit installed at one)");
     auto party = core_.party(customer, site, "--");
     if (!party) return party.error();
     customer = party->customer, site = party->site;

@@ -1,5 +1,6 @@
 // Items, locations and registered units (with the CSV import).
 #include <algorithm>
+#include <charconv>
 #include <istream>
 #include <map>
 #include <set>
@@ -231,6 +232,7 @@ std::vector<Field> unitFields(const ItemRef& item, const std::string& serial, co
   if (!spec.customer.empty()) f.push_back({unit_f::customer, spec.customer});
   if (!spec.site.empty()) f.push_back({unit_f::site, spec.site});
   if (spec.manufactured_on) f.push_back({unit_f::manufactured_on, *spec.manufactured_on});
+  if (!spec.order.empty()) f.insert(f.end(), {{unit_f::order, spec.order}, {unit_f::order_line, spec.order_line}});
   return f;
 }
 
@@ -243,8 +245,14 @@ Result<UnitSpec> cleanUnit(const UnitSpec& spec, std::string_view prefix) {
   auto build = fieldText(p + "build" + (prefix.empty() ? "_code" : ""), spec.build_code, kMaxNameBytes);
   auto customer = fieldText(p + "customer", spec.customer, kMaxNameBytes);
   auto site = fieldText(p + "site", spec.site, kMaxTextBytes);
-  for (const auto* r : {&serial, &build, &customer, &site})
+  auto order = fieldText(p + "order", spec.order, kMaxNameBytes);
+  for (const auto* r : {&serial, &build, &customer, &site, &order})
     if (!*r) return r->error();
+  const std::string line_field = p + (prefix.empty() ? "order_line" : "line");
+  if (order->empty() && spec.order_line) return invalid(p + "order", "an order line belongs to an order: give the order too");
+  if (!order->empty() && (spec.order_line < 1 || spec.order_line > kMaxOrderLine))
+    return invalid(line_field, "give the order's line, 1 to " + std::to_string(kMaxOrderLine));
+  out.order = *order;
   out.serial = *serial;
   out.build_code = *build;
   out.customer = *customer;
@@ -350,6 +358,8 @@ UnitView unitView(Node::Core& core, const Id& id, const Attributes& a, const Att
   v.build_code = textOf(a, unit_f::build_code);
   v.customer = textOf(a, unit_f::customer);
   v.site = textOf(a, unit_f::site);
+  v.order = textOf(a, unit_f::order);
+  v.order_line = intOf(a, unit_f::order_line);
   std::optional<Id> parent = idOf(a, unit_f::parent);
   // Where the latest installation by business time put it, whatever order
   // the installations were typed or synced in (facts are by business time).
@@ -465,7 +475,8 @@ Result<UnitHistory> Catalogue::unitHistory(std::string_view item_code, std::stri
 
 namespace {
 
-constexpr std::string_view kColumns[] = {"item", "serial", "build_code", "customer", "site", "manufactured_on"};
+constexpr std::string_view kColumns[] = {"item",     "serial",          "build_code", "customer",
+                                         "site",     "manufactured_on", "order",      "order_line"};
 
 // A header as people write it: "Item", " serial ", "Build Code", "build-code" are the columns.
 std::string columnName(std::string_view h) {
@@ -482,7 +493,7 @@ Result<std::map<std::string, std::size_t>> columns(const std::vector<std::string
     if (h.empty()) continue;  // an unnamed column (spreadsheets save trailing empty ones) is ignored
     if (std::find(std::begin(kColumns), std::end(kColumns), h) == std::end(kColumns))
       return invalid("csv header", "unknown column '" + header[i].substr(0, 40) + (header[i].size() > 40 ? "..." : "") +
-                                       "' (known: item, serial, build_code, customer, site, manufactured_on)");
+                                       "' (known: item, serial, build_code, customer, site, manufactured_on, order, order_line)");
     if (!col.emplace(h, i).second) return invalid("csv header", "column '" + h + "' appears twice");
   }
   if (!col.contains("item") || !col.contains("serial")) return invalid("csv header", "needs the columns item and serial");
@@ -534,7 +545,14 @@ Result<ImportSummary> Catalogue::importUnits(std::istream& csv, const ImportOpti
       if (!found->second) return bad(found->second.error().message);
       const ItemRef& item = *found->second;
       if (!item.serial_tracked) return bad("item " + item.code + " is not tracked by serial");
-      auto clean = cleanUnit({item_code, get("serial"), get("build_code"), get("customer"), get("site"), std::nullopt}, "");
+      std::int64_t line = 0;
+      if (const std::string text = sync::normaliseText(get("order_line")); !text.empty()) {
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), line);
+        if (ec != std::errc() || end != text.data() + text.size())
+          return bad("order_line: '" + text.substr(0, 40) + "' is not a line number");
+      }
+      auto clean = cleanUnit(
+          {item_code, get("serial"), get("build_code"), get("customer"), get("site"), std::nullopt, get("order"), line}, "");
       if (!clean) return bad(clean.error().message);
       UnitSpec& spec = *clean;
       const std::string& serial = spec.serial;

@@ -53,6 +53,8 @@ struct LocationEdit {
 struct UnitSpec {
   std::string item, serial, build_code, customer, site;
   std::optional<std::int64_t> manufactured_on;
+  std::string order;  // the customer's order it was delivered on, with its line (1 or more)
+  std::int64_t order_line = 0;
 };
 
 struct InstallSpec {
@@ -83,6 +85,8 @@ struct UnitView {
   std::string location;  // where its latest movement took it; empty if it never moved
   UnitState state = UnitState::registered;
   std::optional<std::int64_t> warranty_start, warranty_end;  // from the earliest delivery or installation
+  std::string order;  // the customer order line it was delivered on, if any
+  std::int64_t order_line = 0;
 };
 struct UnitHistory {
   UnitView unit;
@@ -147,7 +151,8 @@ class Catalogue {
   Result<std::vector<UnitView>> unitsOf(std::string_view customer);
   // CSV as spreadsheets save it (a byte-order mark, ';' or tab separators,
   // quoted line breaks: node/internal/csv_reader.h) with a header naming
-  // item, serial and optionally build_code, customer, site, manufactured_on
+  // item, serial and optionally build_code, customer, site, manufactured_on,
+  // order and order_line
   // (in any case, with spaces for underscores). Valid rows are written in
   // one transaction; each invalid one is counted and named by its line.
   Result<ImportSummary> importUnits(std::istream& csv, const ImportOptions& options = {},

@@ -42,8 +42,9 @@ Result<Node::Core::Party> Node::Core::party(std::string_view customer, std::stri
 namespace {
 
 CustomerView customerView(Node::Core&, const Id&, const Attributes& a) {
-  return {textOf(a, customer_f::code), textOf(a, customer_f::name), textOf(a, customer_f::contact),
-          textOf(a, customer_f::phone), textOf(a, customer_f::email)};
+  const std::string name = textOf(a, customer_f::name);
+  return {textOf(a, customer_f::code), name.empty() ? textOf(a, customer_f::code) : name,
+          textOf(a, customer_f::contact), textOf(a, customer_f::phone), textOf(a, customer_f::email)};
 }
 
 SiteView siteView(Node::Core&, const Id&, const Attributes& a) {
@@ -56,9 +57,15 @@ Result<std::optional<std::string>> contactField(std::string_view field, const st
   if (!value) return std::optional<std::string>{};
   auto text = fieldText(field, *value, kMaxNameBytes);
   if (!text) return text.error();
-  if (field == "--email" && !text->empty() && text->find('@') == std::string::npos)
-    return invalid(field, "'" + *text + "' is not an e-mail address");
-  if (field == "--phone" && text->find_first_not_of("0123456789 +-()/") != std::string::npos)
+  const std::size_t at = text->find('@');
+  if (field == "--email" && !text->empty() &&
+      (at == 0 || at == std::string::npos || text->find('@', at + 1) != std::string::npos ||
+       text->find_first_of(" \t") != std::string::npos || text->find('.', at) == std::string::npos ||
+       text->back() == '.'))
+    return invalid(field, "'" + *text + "' is not an e-mail address (name@domain.fi)");
+  if (field == "--phone" && !text->empty() &&
+      (text->find_first_not_of("0123456789 +-()/") != std::string::npos ||
+       text->find_first_of("0123456789") == std::string::npos))
     return invalid(field, "'" + *text + "' is not a phone number (digits, spaces and + - ( ) /)");
   return std::optional<std::string>{*text};
 }
@@ -82,15 +89,19 @@ Result<CustomerSaved> Customers::add(const CustomerView& spec) {
   return core_.command<CustomerSaved>([&]() -> Result<CustomerSaved> {
     const Id id = core_.customerId(*code);
     const Attributes old = core_.store->entity(EntityType::customer, id);
-    // Spelled as it was first added: "bakery oy" adds nothing to "Bakery Oy".
+    // Spelled as this device knows it: "bakery oy" adds nothing to "Bakery Oy".
+    // Only the fields given are written, so two devices that add one customer
+    // offline, each with what it knows, keep both (one spelling wins everywhere).
     const std::string stored = old.empty() ? *code : textOf(old, customer_f::code);
-    const CustomerView view{stored, name->empty() ? stored : *name, contact[0], contact[1], contact[2]};
-    const std::vector<Field> wanted{{customer_f::code, view.code},       {customer_f::name, view.name},
-                                    {customer_f::contact, view.contact}, {customer_f::phone, view.phone},
-                                    {customer_f::email, view.email}};
+    std::vector<Field> wanted{{customer_f::code, stored}};
+    for (const auto& [field, value] : {std::pair{customer_f::name, *name}, {customer_f::contact, contact[0]},
+                                       {customer_f::phone, contact[1]}, {customer_f::email, contact[2]}})
+      if (!value.empty()) wanted.push_back({field, value});
     if (!old.empty() && !changedFields(old, wanted).empty())
-      return refused(existsMessage("customer", stored, "customer set"));
-    return CustomerSaved{view, saveFields(core_, EntityType::customer, id, old, wanted, true)};
+      return refused(existsMessage("customer", stored, "customer set") + " (" +
+                     std::to_string(changedFields(old, wanted).size()) + " field(s) differ)");
+    const Saved result = saveFields(core_, EntityType::customer, id, old, wanted, true);
+    return CustomerSaved{customerView(core_, id, core_.store->entity(EntityType::customer, id)), result};
   });
 }
 
@@ -134,9 +145,10 @@ Result<SiteSaved> Customers::addSite(const SiteView& spec) {
     if (!customer) return customer.error();
     const Id id = core_.siteId(customer->customer, *code);
     const Attributes old = core_.store->entity(EntityType::site, id);
-    const SiteView view{customer->customer, old.empty() ? *code : textOf(old, site_f::code), *address};
-    const std::vector<Field> wanted{
-        {site_f::code, view.code}, {site_f::customer, view.customer}, {site_f::address, view.address}};
+    const SiteView view{customer->customer, old.empty() ? *code : textOf(old, site_f::code),
+                        address->empty() ? textOf(old, site_f::address) : *address};
+    std::vector<Field> wanted{{site_f::code, view.code}, {site_f::customer, view.customer}};
+    if (!address->empty()) wanted.push_back({site_f::address, *address});  // as the customer's fields
     if (!old.empty() && !changedFields(old, wanted).empty())
       return refused(existsMessage("site", view.code + " of " + view.customer, "site set"));
     return SiteSaved{view, saveFields(core_, EntityType::site, id, old, wanted, true)};
@@ -206,7 +218,9 @@ Result<CustomerHistory> Customers::show(std::string_view code) {
                                                         : "out of warranty since " + formatTime(*u.warranty_end);
       h.events.push_back({u.warranty_start.value_or(0), "unit",
                           u.item + " " + u.serial + " " + std::string(name(u.state)) +
-                              (u.site.empty() ? "" : " at " + u.site) + ", " + cover,
+                              (u.site.empty() ? "" : " at " + u.site) +
+                              (u.order.empty() ? "" : ", order " + u.order + " line " + std::to_string(u.order_line)) +
+                              ", " + cover,
                           {}, {}});
     }
     for (const Id& c : namedBy(core_, EntityType::service_case, case_f::customer, code)) {

@@ -133,6 +133,7 @@ Result<std::string> Node::exportJson() {
            o.text("customer", u.customer).text("site", u.site).text("parent", u.parent);
            o.text("location", u.location).text("state", name(u.state));
            o.time("warranty_start", u.warranty_start).time("warranty_end", u.warranty_end);
+           if (!u.order.empty()) o.text("order", u.order).number("order_line", u.order_line);
          });
        }},
   };

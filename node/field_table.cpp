@@ -46,6 +46,8 @@ constexpr std::array kUnit{
     FieldSpec{unit_f::parent, "parent", V::blob, "id of the unit it is a part of"},
     FieldSpec{unit_f::manufactured_on, "manufactured_on", V::integer, kMs},
     FieldSpec{unit_f::registered, "registered", V::flag, "true on a registration write"},
+    FieldSpec{unit_f::order, "order", V::text, "the customer's order number it was delivered on"},
+    FieldSpec{unit_f::order_line, "order_line", V::integer, "that order's line", 0, 1, kMaxOrderLine},
 };
 constexpr std::array kCase{
     kDeleted,
@@ -155,7 +157,9 @@ constexpr std::array kUnitEvent{
     FieldSpec{fact_f::site, "site", V::text, "", kMaxTextBytes},
     FieldSpec{fact_f::parent, "parent", V::blob, "id of the unit it was installed into"},
 };
-constexpr std::array kShipmentLine{kItemRef, kQty, kUnitRef};
+constexpr std::array kShipmentLine{
+    kItemRef, kQty, kUnitRef, FieldSpec{fact_f::order, "order", V::text, "the customer's order number"},
+    FieldSpec{fact_f::order_line, "order_line", V::integer, "that order's line", 0, 1, kMaxOrderLine}};
 constexpr std::array kTracking{
     kAt,
     FieldSpec{fact_f::status, "status", V::integer, "ShipmentStatus entered"},

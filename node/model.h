@@ -29,7 +29,8 @@ constexpr FieldId code = 2, name = 3, kind = 4, technician = 5, allow_negative =
 }
 namespace unit_f {
 constexpr FieldId item = 2, serial = 3, build_code = 4, customer = 5, site = 6, parent = 7, manufactured_on = 8,
-                  registered = 9;  // true on a registration write: what this node claims the unit is
+                  registered = 9,  // true on a registration write: what this node claims the unit is
+    order = 10, order_line = 11;       // the customer's order and line it was delivered on (docs/data-model.md)
 }
 namespace case_f { constexpr FieldId number = 2, customer = 3, site = 4, unit = 5, problem = 6, priority = 7; }
 namespace visit_f { constexpr FieldId service_case = 2, technician = 3, window_from = 4, window_to = 5; }
@@ -60,7 +61,8 @@ constexpr FieldId at = 2,  // business time: ms since the epoch, when it happene
     item = 3, from = 4, to = 5, qty = 6, unit = 7, service_case = 8, shipment = 9, move_kind = 10,
     status = 11, text = 12, reason = 13, forced = 14, proof = 15, place = 16, person = 17, counted = 18,
     customer = 19, site = 20, parent = 21,
-    units = 22;  // a count of a serial-tracked item: the 16-byte ids of the units found, concatenated
+    units = 22,  // a count of a serial-tracked item: the 16-byte ids of the units found, concatenated
+    order = 23, order_line = 24;  // a shipment line's customer order number and line, 1 or more
 }
 
 enum class LocationKind { warehouse, bin, van, transit, supplier, customer, consumed, scrap, loss, repair };
@@ -185,6 +187,7 @@ std::string formatQty(std::int64_t milli);
 sync::Result<std::int64_t> parseTime(std::string_view text, std::string_view what);
 // A business time may be at most this far ahead of the node's clock: what
 // happened cannot have happened later than now, give or take a clock's drift.
+constexpr std::int64_t kMaxOrderLine = 1'000'000;  // a customer order's line number, 1 to this
 constexpr std::int64_t kBusinessTimeToleranceMs = 5 * 60 * 1000;
 std::string formatTime(std::int64_t ms);
 

@@ -123,6 +123,7 @@ struct Gather {
 
 void supervisor(Gather& g) {
   g.catalogue();
+  g.addAll(EntityType::unit);  // the installed base: every customer's history (customer show)
   const auto locations = g.branchLocations();
   g.ledgers(locations);
   g.openTransit();

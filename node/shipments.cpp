@@ -15,6 +15,16 @@ ShipmentStatus currentStatus(Store& store, const Id& id) {
   return static_cast<ShipmentStatus>(st ? st->status : 0);
 }
 
+// The customer order of each of the shipment's lines, in line order.
+std::vector<OrderLine> lineOrders(Node::Core& core, const Id& shipment) {
+  std::vector<OrderLine> out;
+  for (const Op& f : core.store->facts(FactKind::shipment_line, shipment)) {
+    const Attributes a = fieldsOf(f);
+    if (idOf(a, fact_f::item)) out.push_back({textOf(a, fact_f::order), intOf(a, fact_f::order_line)});
+  }
+  return out;
+}
+
 // The shipment's lines as movement lines.
 std::vector<MoveLine> shipmentLines(Node::Core& core, const Id& shipment) {
   std::vector<MoveLine> out;
@@ -161,7 +171,13 @@ Result<ShipmentCreated> Shipments::create(std::string_view customer_text, std::s
 }
 
 Result<LineAdded> Shipments::addLine(std::string_view ref, std::string_view item_code, std::optional<std::int64_t> qty,
-                                     const std::vector<std::string>& serials, bool force) {
+                                     const std::vector<std::string>& serials, bool force, const OrderLine& given) {
+  auto order = fieldText("--order", given.order, kMaxNameBytes);
+  if (!order) return order.error();
+  if (order->find('\n') != std::string::npos) return invalid("--order", "an order number is one line");
+  if (order->empty() && given.line) return invalid("--order", "a --line is a line of an order: give --order too");
+  if (!order->empty() && (given.line < 1 || given.line > kMaxOrderLine))
+    return invalid("--line", "give the order's line, 1 to " + std::to_string(kMaxOrderLine));
   return core_.command<LineAdded>([&]() -> Result<LineAdded> {
     auto s = core_.findNumbered(EntityType::shipment, shipment_f::number, ref, "shipment");
     if (!s) return s.error();
@@ -188,11 +204,12 @@ Result<LineAdded> Shipments::addLine(std::string_view ref, std::string_view item
     for (const MoveLine& l : *lines) {
       std::vector<Field> f{idField(fact_f::item, l.item), {fact_f::qty, l.qty}};
       if (l.unit) f.push_back(idField(fact_f::unit, *l.unit));
+      if (!order->empty()) f.insert(f.end(), {{fact_f::order, *order}, {fact_f::order_line, given.line}});
       core_.emit(EntityType::shipment, s->id, FactKind::shipment_line, std::move(f));
     }
     std::int64_t total = 0;
     for (const MoveLine& l : *lines) total += l.qty;
-    return LineAdded{s->number, item->code, total, static_cast<std::int64_t>(serials.size())};
+    return LineAdded{s->number, item->code, total, static_cast<std::int64_t>(serials.size()), {*order, given.line}};
   });
 }
 
@@ -271,11 +288,18 @@ Result<Tracked> Shipments::track(std::string_view ref, const TrackSpec& given) {
         auto handed = handedOver(states, s->number, spec);
         if (!handed) return handed.error();
         moved = core_.postMoves(MoveKind::shipment_delivery, *transit, *customer, *handed, at, ctx);
-        for (const MoveLine& l : *handed)
-          if (l.unit)
-            core_.emit(EntityType::unit, *l.unit, FactKind::none,
-                        {{unit_f::customer, textOf(s->attrs, shipment_f::customer)},
-                         {unit_f::site, textOf(s->attrs, shipment_f::site)}});
+        // The units delivered are the customer's, registered against their order line.
+        const std::vector<MoveLine> all = shipmentLines(core_, s->id);
+        const std::vector<OrderLine> orders = lineOrders(core_, s->id);
+        for (const MoveLine& l : *handed) {
+          if (!l.unit) continue;
+          std::vector<Field> f{{unit_f::customer, textOf(s->attrs, shipment_f::customer)},
+                               {unit_f::site, textOf(s->attrs, shipment_f::site)}};
+          for (std::size_t i = 0; i < all.size(); ++i)
+            if (all[i].unit == l.unit && !orders[i].order.empty())
+              f.insert(f.end(), {{unit_f::order, orders[i].order}, {unit_f::order_line, orders[i].line}});
+          core_.emit(EntityType::unit, *l.unit, FactKind::none, std::move(f));
+        }
         break;
       }
       case ShipmentStatus::returned:  // what was not delivered comes back
@@ -331,9 +355,13 @@ Result<ShipmentView> Shipments::show(std::string_view ref) {
     const bool partial = std::any_of(v.tracking.begin(), v.tracking.end(), [](const TrackingEntry& t) {
       return t.status == ShipmentStatus::partially_delivered;
     });
-    for (const LineState& l : lineStates(core_, s->id))
+    const std::vector<OrderLine> orders = lineOrders(core_, s->id);
+    const std::vector<LineState> states = lineStates(core_, s->id);
+    for (std::size_t i = 0; i < states.size(); ++i) {
+      const LineState& l = states[i];
       v.lines.push_back({l.line.item_code, l.line.serial, l.line.qty, l.delivered,
-                         partial ? l.line.qty - l.delivered : 0, l.returned});
+                         partial ? l.line.qty - l.delivered : 0, l.returned, orders[i]});
+    }
     return v;
   });
 }

@@ -42,9 +42,17 @@ struct ShipmentCreated {
   std::string number, customer, site, from;  // number: "S-1a2b3c4d-0001"; from: the origin's code
   ShipmentStatus status = ShipmentStatus::created;
 };
+// The customer's order a shipment line fills: its number and line (1 or
+// more). The serials delivered on the line are registered against it
+// (docs/data-model.md, "Order lines").
+struct OrderLine {
+  std::string order;
+  std::int64_t line = 0;
+};
 struct LineAdded {
   std::string shipment, item;
   std::int64_t qty = 0, serials = 0;
+  OrderLine order;
 };
 struct Tracked {
   std::string shipment, proof;
@@ -61,6 +69,7 @@ struct ShipmentLineView {
   std::string item, serial;  // serial: empty for items not tracked by serial
   std::int64_t qty = 0;
   std::int64_t delivered = 0, refused = 0, returned = 0;  // of qty, by the shipment's movements
+  OrderLine order;
 };
 struct TrackingEntry {
   std::int64_t at = 0;
@@ -81,7 +90,7 @@ class Shipments {
   Result<ShipmentCreated> create(std::string_view customer, std::string_view site, std::string_view origin,
                                  std::string_view driver = {});
   Result<LineAdded> addLine(std::string_view ref, std::string_view item, std::optional<std::int64_t> qty,
-                            const std::vector<std::string>& serials, bool force);
+                            const std::vector<std::string>& serials, bool force, const OrderLine& order = {});
   Result<Tracked> track(std::string_view ref, const TrackSpec& spec);
   Result<ShipmentView> show(std::string_view ref);
   Result<std::vector<ShipmentRow>> list();  // by number

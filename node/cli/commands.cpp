@@ -64,6 +64,15 @@ const Option kAt{"at", "TIME", "business time, UTC (2026-11-21T08:30); default n
 const Option kForce{"force", "", "record it even if local stock or serial places disagree"};
 const Option kQty{"qty", "Q", "quantity, for items not tracked by serial"};
 const Option kSignature{"signature", "FILE", "the signature drawn (or a photo): a PNG or JPEG, synced as an attachment"};
+const Option kOrder{"order", "NUMBER", "the customer's order number (PO-1234); delivered serials are registered against it"};
+const Option kLine{"line", "N", "the order's line, 1 or more (with --order)"};
+// --line as a number; 0 when absent.
+Result<std::int64_t> orderLine(const Args& a) {
+  if (!a.has("line")) return std::int64_t{0};
+  TRY(q, parseQty(a.get("line"), "--line"));
+  if (q % 1000 || q < 1000) return Error{Errc::invalid_input, "--line: '" + a.get("line") + "' is not a line number (1 or more)"};
+  return q / 1000;
+}
 const Option kSerial{"serial", "S", "a serial (repeat for each unit), for serial-tracked items", false, true};
 
 Result<Table> move(Node& n, const Args& a, MoveKind kind, std::string from, std::string to) {
@@ -243,11 +252,12 @@ std::vector<Command> commands() {
 
   c.push_back({"unit", "register", {"ITEM", "SERIAL"}, "register a device (trimmed, upper-cased serial)",
                {{"build", "CODE", "build code"}, {"customer", "CODE", "owner (a known customer)"}, {"site", "CODE", "the customer's site"},
-                {"manufactured", "DATE", "manufacturing date"}},
+                {"manufactured", "DATE", "manufacturing date"}, kOrder, kLine},
                [](Node& n, const Args& a) -> Result<Table> {
                  TRY(made, optTime(a, "manufactured"));
-                 return shown(Catalogue(n).registerUnit(
-                     {a.pos(0), a.pos(1), a.get("build"), a.get("customer"), a.get("site"), made}));
+                 TRY(line, orderLine(a));
+                 return shown(Catalogue(n).registerUnit({a.pos(0), a.pos(1), a.get("build"), a.get("customer"),
+                                                         a.get("site"), made, a.get("order"), line}));
                }});
   c.push_back({"unit", "install", {"ITEM", "SERIAL"}, "install a registered unit at a customer site",
                {{"customer", "CODE", "a known customer", true}, {"site", "CODE", "the customer's site"},
@@ -265,7 +275,7 @@ std::vector<Command> commands() {
   c.push_back({"unit", "list", {}, "list units with place, state and warranty", {},
                [](Node& n, const Args&) { return shown(Catalogue(n).units()); }});
   c.push_back({"unit", "import", {"FILE"},
-               "import units from CSV (columns: item, serial, build_code, customer, site, manufactured_on)",
+               "import units from CSV (columns: item, serial, build_code, customer, site, manufactured_on, order, order_line)",
                {{"dry-run", "", "check and count, write nothing"},
                 {"delimiter", "C", "the separator: , ; or tab (default: detected from the header)"}},
                nullptr});
@@ -448,10 +458,13 @@ std::vector<Command> commands() {
                [](Node& n, const Args& a) {
                  return shown(Shipments(n).create(a.get("customer"), a.get("site"), a.get("from"), a.get("driver")));
                }});
-  c.push_back({"shipment", "add", {"SHIPMENT", "ITEM"}, "add a line (before dispatch)", {kQty, kSerial, kForce},
+  c.push_back({"shipment", "add", {"SHIPMENT", "ITEM"}, "add a line (before dispatch)",
+               {kQty, kSerial, kOrder, kLine, kForce},
                [](Node& n, const Args& a) -> Result<Table> {
                  TRY(qty, optQty(a));
-                 return shown(Shipments(n).addLine(a.pos(0), a.pos(1), qty, a.all("serial"), a.flag("force")));
+                 TRY(line, orderLine(a));
+                 return shown(Shipments(n).addLine(a.pos(0), a.pos(1), qty, a.all("serial"), a.flag("force"),
+                                                   {a.get("order"), line}));
                }});
   for (auto [verb, to, summary] :
        {std::tuple{"ready", ShipmentStatus::ready, "packed and ready"},

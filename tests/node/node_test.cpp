@@ -1296,6 +1296,10 @@ TEST_CASE("customers and sites are entities: spelled any way they are one, unkno
             return fieldsync::sync::normaliseSerial(c.code) == "HARBOUR CAFÉ";
           }) == 1);
     CHECK(ok(Customers(*n).sites("harbour café")).size() == 1);
+    const CustomerView c = ok(Customers(*n).show("harbour café")).customer;
+    CHECK(c.contact == "Anna Berg");  // each add wrote what it knew: both survive
+    CHECK(c.phone == "+358 40 1");
+    CHECK(c.name == "Harbour Café Oy");
   }
   CHECK(*d.a->exportJson() == *d.b->exportJson());
   const std::string code = ok(Customers(*d.a).show("harbour café")).customer.code;  // as the merge spelled it
@@ -1309,6 +1313,11 @@ TEST_CASE("customers and sites are entities: spelled any way they are one, unkno
   REQUIRE(Shipments(*d.a).track(shipped.number, {ShipmentStatus::dispatched, TwoDevices::at("09:00")}));
   REQUIRE(Shipments(*d.a).track(shipped.number, {ShipmentStatus::delivered, TwoDevices::at("10:00"), "A. Berg", "sha256:9f2c"}));
   exchange(*d.a, *d.b);
+  // A case on the unit is its customer's: another customer named is refused.
+  auto other = Cases(*d.b).open({"Bakery", "", "PUMP", "SN-1", "leaks", Priority::high, TwoDevices::at("10:30")});
+  REQUIRE_FALSE(other);
+  CHECK(other.error().message == "--customer: unit PUMP SN-1 is " + code + "'s; open the case for " + code +
+                                     " (or without --customer)");
   const std::string c =
       ok(Cases(*d.b).open({"", "", "PUMP", "SN-1", "leaks", Priority::high, TwoDevices::at("10:30")})).number;
   for (auto [to, at] : {std::pair{CaseStatus::in_progress, "10:45"}, {CaseStatus::resolved, "11:00"},
@@ -1364,4 +1373,57 @@ TEST_CASE("customer migrate makes customers and sites of the names records carry
   }
   exchange(*d.a, *d.b);
   CHECK(*d.a->exportJson() == *d.b->exportJson());
+}
+
+TEST_CASE("a shipment line carries the customer's order line, and the serials delivered on it are registered "
+          "against it", "[node][shipment][order]") {
+  TwoDevices d;  // a: the warehouse, b: the driver, offline at the customer's
+  addCatalogue(*d.a);
+  d.receive(serialMove(MoveKind::receipt, "PUMP", "", "WH1", {"SN-1", "SN-2"}));
+  d.receive(qtyMove(MoveKind::receipt, "SEAL", "", "WH1", 10));
+  const std::string s = ok(Shipments(*d.a).create("Bakery", "Plant 2", "WH1")).number;
+  SECTION("a line without its order, or a line number below 1, is refused and writes nothing") {
+    const Snapshot before = snapshot(*d.a);
+    auto no_order = Shipments(*d.a).addLine(s, "SEAL", 1000, {}, false, {"", 2});
+    REQUIRE_FALSE(no_order);
+    CHECK(no_order.error().message == "--order: a --line is a line of an order: give --order too");
+    auto zero = Shipments(*d.a).addLine(s, "SEAL", 1000, {}, false, {"PO-1234", 0});
+    REQUIRE_FALSE(zero);
+    CHECK_THAT(zero.error().message, Catch::StartsWith("--line: give the order's line, 1 to"));
+    CHECK(snapshot(*d.a) == before);
+  }
+  CHECK(ok(Shipments(*d.a).addLine(s, "PUMP", {}, {"SN-1"}, false, {"PO-1234", 2})).order.line == 2);
+  REQUIRE(Shipments(*d.a).addLine(s, "PUMP", {}, {"SN-2"}, false, {"PO-1234", 3}));
+  REQUIRE(Shipments(*d.a).addLine(s, "SEAL", 2000, {}, false));
+  REQUIRE(Shipments(*d.a).track(s, {ShipmentStatus::dispatched, TwoDevices::at("09:00")}));
+  exchange(*d.a, *d.b);
+  TrackSpec deliver{ShipmentStatus::delivered, TwoDevices::at("10:00"), "J. Doe", "sha256:9f2c"};
+  deliver.refused = {"SN-2"};
+  deliver.reason = "damaged";
+  REQUIRE(Shipments(*d.b).track(s, deliver));
+  exchange(*d.a, *d.b);
+  for (Node* n : {d.a.get(), d.b.get()}) {
+    const UnitView one = ok(Catalogue(*n).unitHistory("PUMP", "SN-1")).unit;
+    CHECK(one.order == "PO-1234");
+    CHECK(one.order_line == 2);
+    CHECK(ok(Catalogue(*n).unitHistory("PUMP", "SN-2")).unit.order.empty());  // refused: not delivered on it
+    const ShipmentView v = ok(Shipments(*n).show(s));
+    REQUIRE(v.lines.size() == 3);
+    CHECK(v.lines[0].order.order == "PO-1234");
+    CHECK(v.lines[1].order.line == 3);
+    CHECK(v.lines[2].order.order.empty());
+    const CustomerHistory h = ok(Customers(*n).show("Bakery"));
+    CHECK(std::any_of(h.events.begin(), h.events.end(), [](const HistoryEntry& e) {
+      return e.detail.find("PUMP SN-1 delivered at Plant 2, order PO-1234 line 2, under warranty") == 0;
+    }));
+  }
+  CHECK(*d.a->exportJson() == *d.b->exportJson());
+  CHECK_THAT(*d.a->exportJson(), Catch::Contains("\"order\":\"PO-1234\",\"order_line\":2"));
+  // A CSV import of units may carry the order line.
+  std::istringstream csv("item,serial,customer,order,order_line\nPUMP,SN-7,Bakery,PO-77,1\nPUMP,SN-8,,PO-77,x\n");
+  const ImportSummary sum = ok(Catalogue(*d.a).importUnits(csv));
+  CHECK(sum.created == 1);
+  REQUIRE(sum.problems.size() == 1);
+  CHECK(sum.problems[0] == "line 3: order_line: 'x' is not a line number");
+  CHECK(ok(Catalogue(*d.a).unitHistory("PUMP", "SN-7")).unit.order_line == 1);
 }
