@@ -75,11 +75,10 @@ Result<std::optional<std::string>> contactField(std::string_view field, const st
 Customers::Customers(Node& node) : node_(node), core_(*node.core_) {}
 
 Result<CustomerSaved> Customers::add(const CustomerView& spec) {
-  auto code = fieldText("CODE", spec.code, kMaxNameBytes, "a customer needs a code");
+  auto code = fieldLine("CODE", spec.code, "a customer needs a code");
   auto name = fieldText("--name", spec.name, kMaxNameBytes);
   for (const auto* r : {&code, &name})
     if (!*r) return r->error();
-  if (code->find('\n') != std::string::npos) return invalid("CODE", "a code is one line");
   std::vector<std::string> contact;
   for (const auto& [field, value] : {std::pair{"--contact", spec.contact}, {"--phone", spec.phone}, {"--email", spec.email}}) {
     auto ok = contactField(field, value);
@@ -97,9 +96,9 @@ Result<CustomerSaved> Customers::add(const CustomerView& spec) {
     for (const auto& [field, value] : {std::pair{customer_f::name, *name}, {customer_f::contact, contact[0]},
                                        {customer_f::phone, contact[1]}, {customer_f::email, contact[2]}})
       if (!value.empty()) wanted.push_back({field, value});
-    if (!old.empty() && !changedFields(old, wanted).empty())
-      return refused(existsMessage("customer", stored, "customer set") + " (" +
-                     std::to_string(changedFields(old, wanted).size()) + " field(s) differ)");
+    if (const auto differ = changedFields(old, wanted).size(); !old.empty() && differ)
+      return refused(existsMessage("customer", stored, "customer set") + " (" + std::to_string(differ) +
+                     " field(s) differ)");
     const Saved result = saveFields(core_, EntityType::customer, id, old, wanted, true);
     return CustomerSaved{customerView(core_, id, core_.store->entity(EntityType::customer, id)), result};
   });
@@ -134,11 +133,10 @@ Result<std::vector<CustomerView>> Customers::list() {
 }
 
 Result<SiteSaved> Customers::addSite(const SiteView& spec) {
-  auto code = fieldText("CODE", spec.code, kMaxNameBytes, "a site needs a code");
+  auto code = fieldLine("CODE", spec.code, "a site needs a code");
   auto address = fieldText("--address", spec.address, kMaxTextBytes);
   for (const auto* r : {&code, &address})
     if (!*r) return r->error();
-  if (code->find('\n') != std::string::npos) return invalid("CODE", "a code is one line");
   if (sync::normaliseSerial(spec.customer).empty()) return invalid("--customer", "name the customer the site is of");
   return core_.command<SiteSaved>([&]() -> Result<SiteSaved> {
     auto customer = core_.party(spec.customer, "", "--");
@@ -294,8 +292,8 @@ Result<CustomersMigrated> Customers::migrate(bool dry_run) {
             const Id s = core_.siteId(stored, site);
             if (!done.insert(sync::normaliseSerial(site)).second || !core_.store->entity(EntityType::site, s).empty())
               continue;
-            auto code = fieldText("site", site, kMaxNameBytes);
-            if (!code || code->find('\n') != std::string::npos) {
+            auto code = fieldLine("site", site);
+            if (!code) {
               out.skipped.push_back("site of " + stored + ": '" + site.substr(0, 40) +
                                     "' is too long or has line breaks for a code; add it with 'site add'");
               continue;

@@ -234,6 +234,13 @@ sync::Result<std::string> fieldText(std::string_view field, std::string_view val
   return checked(field, value, sync::normaliseText(value), limit, required);
 }
 
+sync::Result<std::string> fieldLine(std::string_view field, std::string_view value, std::string_view required) {
+  auto text = fieldText(field, value, kMaxNameBytes, required);
+  if (text && text->find('\n') != std::string::npos)
+    return fail(Errc::invalid_input, std::string(field) + ": is one line");
+  return text;
+}
+
 sync::Result<std::string> fieldCode(std::string_view field, std::string_view value, std::string_view required) {
   return checked(field, value, sync::normaliseSerial(value), kMaxCodeBytes, required);
 }

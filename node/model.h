@@ -175,6 +175,9 @@ constexpr std::size_t kMaxCountSerials = 4'000;    // units found by one count: 
 // or, when `required` says what is missing, empty once trimmed.
 sync::Result<std::string> fieldText(std::string_view field, std::string_view value, std::size_t limit,
                                     std::string_view required = {});
+// One line of text kept as typed (a customer's or site's code, an order
+// number): fieldText with kMaxNameBytes, and a line break is refused.
+sync::Result<std::string> fieldLine(std::string_view field, std::string_view value, std::string_view required = {});
 sync::Result<std::string> fieldCode(std::string_view field, std::string_view value, std::string_view required = {});
 
 // Quantities are int64 milli-units: "2" is 2000, "0.5" is 500; digits, at

@@ -172,9 +172,8 @@ Result<ShipmentCreated> Shipments::create(std::string_view customer_text, std::s
 
 Result<LineAdded> Shipments::addLine(std::string_view ref, std::string_view item_code, std::optional<std::int64_t> qty,
                                      const std::vector<std::string>& serials, bool force, const OrderLine& given) {
-  auto order = fieldText("--order", given.order, kMaxNameBytes);
+  auto order = fieldLine("--order", given.order);
   if (!order) return order.error();
-  if (order->find('\n') != std::string::npos) return invalid("--order", "an order number is one line");
   if (order->empty() && given.line) return invalid("--order", "a --line is a line of an order: give --order too");
   if (!order->empty() && (given.line < 1 || given.line > kMaxOrderLine))
     return invalid("--line", "give the order's line, 1 to " + std::to_string(kMaxOrderLine));
