@@ -213,9 +213,32 @@ Table toTable(const std::vector<node::BalanceRow>& all) {
 }
 
 Table toTable(const std::vector<node::LowStockRow>& all) {
-  return rows({"item", "location", "qty", "low_stock"}, all, [](const node::LowStockRow& b) -> std::vector<Cell> {
-    return {b.item, b.location, Qty{b.qty}, Qty{b.low_stock}};
+  return rows({"location", "item", "qty", "low_stock", "rule"}, all, [](const node::LowStockRow& b) -> std::vector<Cell> {
+    return {b.location, b.item, Qty{b.qty}, Qty{b.low_stock}, b.rule};
   });
+}
+
+namespace {
+std::vector<Cell> ruleCells(const node::StockRuleView& r) {
+  return {r.item, r.location, r.kind, r.low_stock ? Cell{Qty{*r.low_stock}} : Cell{},
+          r.allow_negative ? Cell{text(*r.allow_negative ? "allow" : "deny")} : Cell{}};
+}
+}  // namespace
+
+Table toTable(const node::StockRuleSaved& r) {
+  Table t{{"item", "location", "kind", "low_stock", "negative", "result"}, {ruleCells(r.rule)}};
+  t.rows[0].push_back(text(name(r.result)));
+  return t;
+}
+
+Table toTable(const std::vector<node::StockRuleView>& all) {
+  return rows({"item", "location", "kind", "low_stock", "negative"}, all, ruleCells);
+}
+
+Table toTable(const node::StockPolicyView& p) {
+  return {{"item", "location", "low_stock", "low_stock_rule", "negative", "negative_rule"},
+          {{p.item, p.location, Qty{p.low_stock}, p.low_stock_rule, text(p.allow_negative ? "allow" : "deny"),
+            p.negative_rule}}};
 }
 
 Table toTable(const node::CaseOpened& r) {

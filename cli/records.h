@@ -43,6 +43,9 @@ Table toTable(const node::CountPosted& c);
 Table toTable(const std::vector<node::LedgerRow>& rows);
 Table toTable(const std::vector<node::BalanceRow>& rows);
 Table toTable(const std::vector<node::LowStockRow>& rows);
+Table toTable(const node::StockRuleSaved& r);
+Table toTable(const std::vector<node::StockRuleView>& rules);
+Table toTable(const node::StockPolicyView& p);
 
 Table toTable(const node::CaseOpened& r);
 Table toTable(const node::VisitScheduled& r);

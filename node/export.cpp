@@ -127,6 +127,13 @@ Result<std::string> Node::exportJson() {
            o.text("customer", x.customer).text("site", x.code).text("address", x.address);
          });
        }},
+      {"stock_rules", [&] {
+         return array(Stock(*this).rules(), [](Object& o, const StockRuleView& r) {
+           o.text("item", r.item).text("location", r.location).text("kind", r.kind);
+           if (r.low_stock) o.qty("low_stock", *r.low_stock);
+           if (r.allow_negative) o.flag("allow_negative", *r.allow_negative);
+         });
+       }},
       {"units", [&] {
          return array(catalogue.units(), [](Object& o, const UnitView& u) {
            o.text("item", u.item).text("serial", u.serial).text("build_code", u.build_code);

@@ -115,6 +115,17 @@ constexpr std::array kSite{
     FieldSpec{site_f::address, "address", V::text, "", kMaxTextBytes},
 };
 
+constexpr std::array kStockRule{
+    kDeleted,
+    FieldSpec{stock_rule_f::item, "item", V::blob, "item id; absent: any item"},
+    FieldSpec{stock_rule_f::location, "location", V::blob, "location id; absent: any"},
+    FieldSpec{stock_rule_f::kind, "kind", V::integer, "LocationKind, on a rule for a kind of location", 0, 0, 9},
+    FieldSpec{stock_rule_f::low_stock, "low_stock", V::integer, "milli-units; 0: none here; null: the item's", 0, 0,
+              kMaxQtyMilli, true},
+    FieldSpec{stock_rule_f::allow_negative, "allow_negative", V::flag, "null: the next rule decides", 0, INT64_MIN,
+              INT64_MAX, true},
+};
+
 constexpr FieldSpec kItemRef{fact_f::item, "item", V::blob, "item id"};
 constexpr FieldSpec kForced{fact_f::forced, "forced", V::flag, "recorded with --force"};
 constexpr FieldSpec kUnitRef{fact_f::unit, "unit", V::blob, "unit id"};
@@ -183,6 +194,7 @@ constexpr std::array kTable{
     OpSpec{EntityType::period, FactKind::none, kPeriod},
     OpSpec{EntityType::customer, FactKind::none, kCustomer},
     OpSpec{EntityType::site, FactKind::none, kSite},
+    OpSpec{EntityType::stock_rule, FactKind::none, kStockRule},
     OpSpec{EntityType::stock_doc, FactKind::stock_move, kMove},
     OpSpec{EntityType::stock_doc, FactKind::stock_count, kCount},
     OpSpec{EntityType::service_case, FactKind::case_transition, kCaseTransition},
@@ -195,9 +207,9 @@ constexpr std::array kTable{
 };
 
 // fieldsync.v1's names, by number.
-constexpr std::array<std::string_view, 12> kEntityNames{"ENTITY_TYPE_UNSPECIFIED", "ITEM", "LOCATION", "UNIT",
+constexpr std::array<std::string_view, 13> kEntityNames{"ENTITY_TYPE_UNSPECIFIED", "ITEM", "LOCATION", "UNIT",
                                                         "CASE", "VISIT", "SHIPMENT", "STOCK_DOC", "CUSTOMER",
-                                                        "SITE", "EXCEPTION", "PERIOD"};
+                                                        "SITE", "EXCEPTION", "PERIOD", "STOCK_RULE"};
 constexpr std::array<std::string_view, 12> kFactNames{
     "FACT_KIND_UNSPECIFIED", "STOCK_MOVE", "CASE_TRANSITION", "VISIT_TRANSITION", "ACTIVITY", "PART_USED",
     "SIGNOFF", "TRACKING", "UNIT_EVENT", "SHIPMENT_LINE", "STOCK_COUNT", "ASSIGNMENT"};
@@ -261,6 +273,7 @@ sync::Status fitsFieldTable(const sync::Op& op) {
     if (!field)
       return sync::fail(sync::Errc::internal, what() + ": field " + std::to_string(f.id) + " is not in the field table");
     auto named = [&] { return what() + ": field " + std::to_string(f.id) + " (" + std::string(field->name) + ")"; };
+    if (field->nullable && std::holds_alternative<std::monostate>(f.value)) continue;
     if (kindOf(f.value) != field->kind)
       return sync::fail(sync::Errc::internal,
                         named() + " must be " + std::string(kKindNames[static_cast<std::size_t>(field->kind)]));
@@ -302,7 +315,8 @@ std::string fieldTableMarkdown() {
       if (f.kind == V::text) limit = std::to_string(f.limit) + " bytes";
       if (f.kind == V::integer && f.min != INT64_MIN) limit = std::to_string(f.min) + " to " + std::to_string(f.max);
       out += "| " + std::to_string(f.id) + " | " + std::string(f.name) + " | " +
-             std::string(kKindNames[static_cast<std::size_t>(f.kind)]) + " | " + limit + " | " +
+             std::string(kKindNames[static_cast<std::size_t>(f.kind)]) + (f.nullable ? " or null" : "") + " | " +
+             limit + " | " +
              std::string(f.meaning) + " |\n";
     }
     out += "\n";

@@ -25,6 +25,7 @@ struct FieldSpec {
   std::string_view meaning;  // unit, enumeration or what the bytes are
   std::size_t limit = 1024;  // text: bytes of UTF-8 (docs/data-model.md, "Text fields")
   std::int64_t min = INT64_MIN, max = INT64_MAX;  // integer: the range a node makes
+  bool nullable = false;  // null (an empty value) is allowed too: "unset"
 };
 
 // The fields one entity type's registers (fact == none) or one fact kind may carry.

@@ -49,6 +49,15 @@ constexpr FieldId branch = 2,  // empty: the whole company
 // their codes (case_f::customer, case_f::site, ...).
 namespace customer_f { constexpr FieldId code = 2, name = 3, contact = 4, phone = 5, email = 6; }
 namespace site_f { constexpr FieldId code = 2, customer = 3, address = 4; }
+// Stock rules (docs/data-model.md, "Stock rules"): one register per
+// (item, location), per item, or per location kind, with a natural id of
+// what it names. A null field leaves the decision to the next rule.
+namespace stock_rule_f {
+constexpr FieldId item = 2, location = 3,  // ids; absent: any
+    kind = 4,                               // LocationKind; present only on a rule for a kind of location
+    low_stock = 5,                          // milli-units; 0: no threshold here; null: the item's
+    allow_negative = 6;                     // true: may go below zero; false: may not; null: the next rule's
+}
 namespace doc_f { constexpr FieldId number = 2, kind = 3, reason = 4; }
 namespace shipment_f {
 constexpr FieldId number = 2, customer = 3, site = 4, origin = 5, transit = 6,

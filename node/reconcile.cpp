@@ -80,6 +80,22 @@ Violation negativeStock(Node::Core& core, const Id& item, const LocationRef& loc
   return v;
 }
 
+// Stock at or above a threshold set for this location (docs/data-model.md,
+// "Stock rules"; an item's own threshold, for every location, is for 'stock
+// low' only): the balance now, so the answer is the same in any arrival
+// order. The detail names no balance: movements while it stays low write nothing.
+Violation lowStock(Node::Core& core, const Id& item, const LocationRef& loc, const StockPolicyView& p) {
+  Violation v{"low_stock", {item, loc.id}, p.item + " at " + loc.code, {}, {}, 0, false};
+  if (!p.own_threshold || p.low_stock <= 0 || shortfall(core, item, loc.id).balance >= p.low_stock) return v;
+  v.violated = true;
+  v.evidence = 1;
+  v.detail = v.subjects_text + " holds less than its low-stock threshold of " + formatQty(p.low_stock) +
+             " (the rule for " + p.low_stock_rule + ")";
+  v.suggestion = "transfer or receive " + p.item + " into " + loc.code + " ('stock low' shows what it holds); this "
+                 "closes by itself once " + loc.code + " holds " + formatQty(p.low_stock) + " again";
+  return v;
+}
+
 // A serial is in one place: each movement leaves from where the last one put it.
 Violation serialConflict(Node::Core& core, const Id& unit) {
   Violation v{"serial_conflict", {unit}, core.unitLabel(unit, " "), {}, {}, 0, false};
@@ -300,6 +316,8 @@ Result<std::uint64_t> Reconciler::reconcile(std::span<const Op> ops, std::int64_
   return core_.command<std::uint64_t>([&]() -> Result<std::uint64_t> {
     std::set<std::pair<Id, Id>> stock, vans;  // (item, location), (case, van)
     std::set<Id> units, cases, shipments, registered, transfers;
+    std::set<Id> rule_items;             // an item's threshold or negative rule changed: everywhere it is
+    std::set<std::int64_t> rule_kinds;  // a kind's negative rule changed: every location of the kind
     // (document, location) posted inside a close that came before it: a
     // close later in the same batch (a replica rebuilt from the log) is not.
     std::map<std::pair<Id, Id>, Node::Core::Closed> closed;
@@ -341,6 +359,14 @@ Result<std::uint64_t> Reconciler::reconcile(std::span<const Op> ops, std::int64_
         shipments.insert(op.entity);
       } else if (op.fact == FactKind::assignment) {  // a van changed hands: every case it supplied
         for (const Id& c : core_.store->casesSupplied(op.entity)) vans.insert({c, op.entity});
+      } else if (op.entity_type == EntityType::stock_rule) {  // the (item, location)s the rule is for
+        const Attributes rule = core_.store->entity(EntityType::stock_rule, op.entity);
+        const auto item = idOf(rule, stock_rule_f::item), location = idOf(rule, stock_rule_f::location);
+        if (item && location) stock.insert({*item, *location});
+        else if (item) rule_items.insert(*item);
+        else if (rule.count(stock_rule_f::kind)) rule_kinds.insert(intOf(rule, stock_rule_f::kind));
+      } else if (op.entity_type == EntityType::item && !op.isFact() && a.count(item_f::low_stock)) {
+        rule_items.insert(op.entity);
       } else if (op.entity_type == EntityType::location && !op.isFact()) {  // its kind or rule may be new here
         for (const Id& item : core_.store->itemsAt(op.entity)) stock.insert({item, op.entity});
         for (const Id& c : core_.store->casesSupplied(op.entity)) vans.insert({c, op.entity});
@@ -357,10 +383,23 @@ Result<std::uint64_t> Reconciler::reconcile(std::span<const Op> ops, std::int64_
           for (const MoveRow& m : core_.store->movesOfCase(*c)) vans.insert({*c, m.from});
       }
     }
+    if (!rule_items.empty() || !rule_kinds.empty()) {  // one pass over the balances for every such rule
+      std::map<Id, std::int64_t> kinds;
+      for (const StoredBalance& b : core_.store->balances(true)) {
+        auto [k, fresh] = kinds.try_emplace(b.location, -1);
+        if (fresh) k->second = intOf(core_.store->entity(EntityType::location, b.location), location_f::kind, -1);
+        if (rule_items.count(b.item) || rule_kinds.count(k->second)) stock.insert({b.item, b.location});
+      }
+    }
     std::uint64_t written = 0;
     for (const auto& [item, location] : stock) {
       auto loc = core_.locationById(location);
-      if (loc && holdsStock(loc->kind) && !loc->allow_negative) written += settle(core_, negativeStock(core_, item, *loc));
+      if (!loc || !holdsStock(loc->kind)) continue;
+      const StockPolicyView p = core_.stockPolicy(item, *loc);
+      // Where stock may go below zero, the rule does not apply (an open exception closes).
+      written += settle(core_, p.allow_negative ? Violation{"negative_stock", {item, loc->id}, {}, {}, {}, 0, false}
+                                                : negativeStock(core_, item, *loc));
+      if (loc->kind != LocationKind::transit) written += settle(core_, lowStock(core_, item, *loc, p));
     }
     for (const Id& u : units) written += settle(core_, serialConflict(core_, u));
     for (const Id& u : registered) written += settle(core_, duplicateRegistration(core_, u));

@@ -190,6 +190,12 @@ struct Judge {
       case EntityType::site:
         if (boss) return {};
         return no("may not change customers or their sites: only supervisors and administrators do");
+      case EntityType::stock_rule: {  // a supervisor's: at its branch's locations; for every location, admins'
+        if (!boss) return no("may not set stock rules: only supervisors and administrators do");
+        const auto location = ref(EntityType::stock_rule, op.entity, stock_rule_f::location);
+        if (!location) return no("sets stock rules only at its branch's locations: for every location, only administrators do");
+        return branchOnly({location}, "sets stock rules only at its branch's locations");
+      }
       case EntityType::exception:
         if (boss) {  // about its branch: every location it names is its branch's (or shared)
           for (const Id& s : idsOf(core.store->entity(EntityType::exception, op.entity), exception_f::subject_ids))

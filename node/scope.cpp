@@ -30,6 +30,7 @@ struct Gather {
     addAll(EntityType::period);  // every node checks the closes (node/periods.h)
     addAll(EntityType::customer);  // every command that names a customer resolves it (node/customers.h)
     addAll(EntityType::site);
+    addAll(EntityType::stock_rule);  // every node checks the thresholds and negative-stock rules (node/stock.h)
     catalogue_ids = ids;
   }
   // Each stock document moving or counting stock at these locations, with its units.

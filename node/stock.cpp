@@ -60,7 +60,7 @@ sync::Status Node::Core::checkMoves(const LocationRef& from, const std::vector<M
         return refused("serial " + l.serial + " is already in stock " + where + "; use --force to record it anyway");
     }
   }
-  if (stock_source && !from.allow_negative) {
+  if (stock_source) {
     std::map<Id, std::pair<std::string, std::int64_t>> wanted;  // by item
     for (const MoveLine& l : lines) {
       auto& w = wanted[l.item];
@@ -72,6 +72,7 @@ sync::Status Node::Core::checkMoves(const LocationRef& from, const std::vector<M
     // sorts after every other one at the same time.
     const LedgerKey key{at, std::numeric_limits<sync::HlcTime>::max(), {}};
     for (const auto& [item, w] : wanted) {
+      if (stockPolicy(item, from).allow_negative) continue;
       const Store::LedgerFrom l = store->ledgerFrom(item, from.id, key);
       if (l.before < w.second)
         return refused("stock: " + from.code + " holds " + formatQty(l.before) + " of " + w.first + ", " +
@@ -297,7 +298,7 @@ Result<CountPosted> Stock::count(const CountSpec& spec) {
     // Where it falls in the ledger: after every row at the same time.
     const LedgerKey key{*when, std::numeric_limits<sync::HlcTime>::max(), {}};
     const Store::LedgerFrom l = core_.store->ledgerFrom(item->id, where->id, key);
-    if (!spec.force && !where->allow_negative && l.lowest_after && *l.lowest_after - l.before + counted < 0)
+    if (!spec.force && !core_.stockPolicy(item->id, *where).allow_negative && l.lowest_after && *l.lowest_after - l.before + counted < 0)
       return refused("stock: with " + formatQty(counted) + " counted on " + formatTime(*when) + ", a later movement would leave " +
                      formatQty(*l.lowest_after - l.before + counted) + " of " + item->code + " at " + where->code +
                      " on " + formatTime(l.lowest_at) + "; use --force to record it anyway");
@@ -388,16 +389,172 @@ Result<std::vector<BalanceRow>> Stock::balances(std::string_view item_code, std:
   });
 }
 
-Result<std::vector<LowStockRow>> Stock::low() {
-  auto all = balances({}, {}, true);  // a location that ran out is the lowest of all
+namespace {
+
+std::optional<std::int64_t> setInt(const Attributes& a, FieldId f) {
+  auto it = a.find(f);
+  if (it == a.end() || !std::holds_alternative<std::int64_t>(it->second)) return std::nullopt;
+  return std::get<std::int64_t>(it->second);
+}
+std::optional<bool> setFlag(const Attributes& a, FieldId f) {
+  auto it = a.find(f);
+  if (it == a.end() || !std::holds_alternative<bool>(it->second)) return std::nullopt;
+  return std::get<bool>(it->second);
+}
+
+}  // namespace
+
+Id Node::Core::stockRuleId(const std::optional<Id>& item, const std::optional<Id>& location,
+                           std::optional<LocationKind> kind) const {
+  return sync::naturalId("stock_rule", {company.view(), item ? item->view() : std::string_view{},
+                                        location ? location->view() : std::string_view{},
+                                        kind ? name(*kind) : std::string_view{}});
+}
+
+// The order is docs/data-model.md's ("Stock rules"): the item's rule at the
+// location, the location's own flag, the item's rule, the kind's, refused.
+StockPolicyView Node::Core::stockPolicy(const Id& item, const LocationRef& at) {
+  StockPolicyView p;
+  p.item = codeOf(EntityType::item, item);
+  p.location = at.code;
+  const std::string here = "item " + p.item + " at " + at.code, anywhere = "item " + p.item;
+  const Attributes rule = store->entity(EntityType::stock_rule, stockRuleId(item, at.id, std::nullopt));
+  if (const auto low = setInt(rule, stock_rule_f::low_stock)) {
+    p.low_stock = *low;
+    p.low_stock_rule = here;
+    p.own_threshold = true;
+  } else if ((p.low_stock = intOf(store->entity(EntityType::item, item), item_f::low_stock)) > 0) {
+    p.low_stock_rule = anywhere;
+  }
+  const std::pair<std::optional<bool>, std::string> rules[] = {
+      {setFlag(rule, stock_rule_f::allow_negative), here},
+      {at.allow_negative ? std::optional<bool>(true) : std::nullopt, "location " + at.code},
+      {setFlag(store->entity(EntityType::stock_rule, stockRuleId(item, std::nullopt, std::nullopt)),
+               stock_rule_f::allow_negative),
+       anywhere},
+      {setFlag(store->entity(EntityType::stock_rule, stockRuleId(std::nullopt, std::nullopt, at.kind)),
+               stock_rule_f::allow_negative),
+       "kind " + std::string(name(at.kind))},
+      {false, "default"}};
+  for (const auto& [allow, source] : rules)
+    if (allow) {
+      p.allow_negative = *allow;
+      p.negative_rule = source;
+      break;
+    }
+  return p;
+}
+
+namespace {
+
+StockRuleView ruleView(Node::Core& core, const Attributes& a) {
+  StockRuleView v;
+  if (const auto i = idOf(a, stock_rule_f::item)) v.item = core.codeOf(EntityType::item, *i);
+  if (const auto l = idOf(a, stock_rule_f::location)) v.location = core.codeOf(EntityType::location, *l);
+  if (const auto k = setInt(a, stock_rule_f::kind)) v.kind = name(static_cast<LocationKind>(*k));
+  v.low_stock = setInt(a, stock_rule_f::low_stock);
+  v.allow_negative = setFlag(a, stock_rule_f::allow_negative);
+  return v;
+}
+
+}  // namespace
+
+Result<StockRuleSaved> Stock::setRule(const StockRuleSpec& spec) {
+  const bool threshold = spec.low_stock || spec.clear_low_stock, negative = spec.allow_negative || spec.clear_allow_negative;
+  if (!threshold && !negative) return invalid("stock rule", "name what to set: --low-stock or --negative");
+  if (spec.kind && !spec.location.empty()) return invalid("--kind", "a rule is for a location or a kind of location, not both");
+  if (spec.kind && !spec.item.empty())
+    return invalid("--kind", "a rule for a kind of location is for every item; for one item give --location");
+  if (spec.item.empty() && spec.location.empty() && !spec.kind)
+    return invalid("--item", "name the item, the location or the --kind of location the rule is for");
+  if (threshold && (spec.item.empty() || spec.location.empty()))
+    return invalid("--low-stock", "a threshold is for an item at a location (give --item and --location); "
+                                  "the item's own, for every location, is set with 'item set --low-stock'");
+  if (spec.low_stock && *spec.low_stock < 0) return invalid("--low-stock", "must be 0 or more");
+  if (spec.item.empty() && !spec.location.empty())
+    return invalid("--negative", "for every item at one location use 'location set " + spec.location +
+                                     " --allow-negative'; for one item there give --item");
+  if (spec.kind && (!holdsStock(*spec.kind) || *spec.kind == LocationKind::transit))
+    return invalid("--kind", std::string(name(*spec.kind)) + " locations hold no stock of ours to count");
+  return core_.command<StockRuleSaved>([&]() -> Result<StockRuleSaved> {
+    std::optional<Id> item, location;
+    std::vector<Field> wanted;
+    if (!spec.item.empty()) {
+      auto i = core_.item(spec.item);
+      if (!i) return i.error();
+      item = i->id;
+      wanted.push_back(idField(stock_rule_f::item, i->id));
+    }
+    if (!spec.location.empty()) {
+      auto l = core_.location(spec.location);
+      if (!l) return l.error();
+      if (!holdsStock(l->kind) || l->kind == LocationKind::transit)
+        return invalid("--location", l->code + " is a " + std::string(name(l->kind)) + " location: it holds no stock of ours");
+      location = l->id;
+      wanted.push_back(idField(stock_rule_f::location, l->id));
+    }
+    if (spec.kind) wanted.push_back({stock_rule_f::kind, static_cast<std::int64_t>(*spec.kind)});
+    if (threshold) wanted.push_back({stock_rule_f::low_stock, spec.low_stock ? Value{*spec.low_stock} : Value{}});
+    if (negative) wanted.push_back({stock_rule_f::allow_negative, spec.allow_negative ? Value{*spec.allow_negative} : Value{}});
+    const Id id = core_.stockRuleId(item, location, spec.kind);
+    const Attributes old = core_.store->entity(EntityType::stock_rule, id);
+    std::erase_if(wanted, [&](const Field& f) {  // unsetting what is not set changes nothing
+      return std::holds_alternative<std::monostate>(f.value) && !old.count(f.id);
+    });
+    const Saved result = saveFields(core_, EntityType::stock_rule, id, old, std::move(wanted), true);
+    return StockRuleSaved{ruleView(core_, core_.store->entity(EntityType::stock_rule, id)), result};
+  });
+}
+
+Result<std::vector<StockRuleView>> Stock::rules() {
+  return core_.query<std::vector<StockRuleView>>([&]() -> Result<std::vector<StockRuleView>> {
+    std::vector<StockRuleView> out;
+    for (const Id& id : core_.store->entityIds(EntityType::stock_rule)) {
+      StockRuleView v = ruleView(core_, core_.store->entity(EntityType::stock_rule, id));
+      if (v.low_stock || v.allow_negative) out.push_back(std::move(v));
+    }
+    std::sort(out.begin(), out.end(), [](const StockRuleView& x, const StockRuleView& y) {
+      return std::tie(x.item, x.location, x.kind) < std::tie(y.item, y.location, y.kind);
+    });
+    return out;
+  });
+}
+
+Result<StockPolicyView> Stock::policy(std::string_view item_code, std::string_view location_code) {
+  return core_.query<StockPolicyView>([&]() -> Result<StockPolicyView> {
+    auto item = core_.item(item_code);
+    if (!item) return item.error();
+    auto where = core_.location(location_code);
+    if (!where) return where.error();
+    return core_.stockPolicy(item->id, *where);
+  });
+}
+
+Result<std::vector<LowStockRow>> Stock::low(std::string_view location_code) {
+  auto all = balances({}, location_code, true);  // a location that ran out is the lowest of all
   if (!all) return all.error();
   return core_.query<std::vector<LowStockRow>>([&]() -> Result<std::vector<LowStockRow>> {
-    std::vector<LowStockRow> out;
-    for (const BalanceRow& b : *all) {
-      auto item = core_.item(b.item);
-      if (item && item->low_stock > 0 && b.qty < item->low_stock)
-        out.push_back({b.item, b.location, b.qty, item->low_stock});
+    std::map<std::pair<Id, Id>, std::int64_t> held;  // (item, location): milli-units
+    for (const BalanceRow& b : *all) held[{core_.itemId(b.item), core_.locationId(b.location)}] = b.qty;
+    // A threshold of its own where the item never was: it holds 0.
+    for (const Id& id : core_.store->entityIds(EntityType::stock_rule)) {
+      const Attributes a = core_.store->entity(EntityType::stock_rule, id);
+      const auto item = idOf(a, stock_rule_f::item), location = idOf(a, stock_rule_f::location);
+      if (item && location && setInt(a, stock_rule_f::low_stock).value_or(0) > 0 &&
+          (location_code.empty() || *location == core_.locationId(location_code)))
+        held.try_emplace({*item, *location}, 0);
     }
+    std::vector<LowStockRow> out;
+    for (const auto& [key, qty] : held) {
+      auto where = core_.locationById(key.second);
+      const Attributes item = core_.store->entity(EntityType::item, key.first);
+      if (!where || !holdsStock(where->kind) || item.empty() || flagOf(item, sync::kDeletedField)) continue;
+      const StockPolicyView p = core_.stockPolicy(key.first, *where);
+      if (p.low_stock > 0 && qty < p.low_stock) out.push_back({p.item, p.location, qty, p.low_stock, p.low_stock_rule});
+    }
+    std::sort(out.begin(), out.end(), [](const LowStockRow& x, const LowStockRow& y) {
+      return std::tie(x.location, x.item) < std::tie(y.location, y.item);
+    });
     return out;
   });
 }

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "node/catalogue.h"
 #include "node/node.h"
 
 namespace fieldsync::node {
@@ -90,6 +91,38 @@ struct LedgerRow {
 struct LowStockRow {
   std::string item, location;
   std::int64_t qty = 0, low_stock = 0;  // milli-units
+  std::string rule;                     // whose threshold it is: "item X at LOC" or "item X"
+  bool operator==(const LowStockRow&) const = default;
+};
+
+// A stock rule (docs/data-model.md, "Stock rules"): for an item at a
+// location, for an item anywhere, or for every location of a kind. What a
+// rule leaves unset (nullopt here, null in the register) the next rule
+// decides; `clear_*` sets it back to unset.
+struct StockRuleSpec {
+  std::string item, location;           // codes; empty: any
+  std::optional<LocationKind> kind;     // instead of a location
+  std::optional<std::int64_t> low_stock;  // milli-units, 0 or more: only with an item and a location
+  std::optional<bool> allow_negative;
+  bool clear_low_stock = false, clear_allow_negative = false;
+};
+struct StockRuleView {
+  std::string item, location, kind;  // codes and kind name; empty: any
+  std::optional<std::int64_t> low_stock;  // milli-units
+  std::optional<bool> allow_negative;
+};
+struct StockRuleSaved {
+  StockRuleView rule;
+  Saved result = Saved::created;
+};
+// What applies to an item at a location, and which rule says so.
+struct StockPolicyView {
+  std::string item, location;
+  std::int64_t low_stock = 0;  // milli-units; 0: none
+  std::string low_stock_rule;  // "item X at LOC", "item X" or empty
+  bool own_threshold = false;  // the threshold is this location's (the server watches it: low_stock)
+  bool allow_negative = false;
+  std::string negative_rule;  // "item X at LOC", "location LOC", "item X", "kind van" or "default"
 };
 
 class Stock {
@@ -116,7 +149,18 @@ class Stock {
   // (with `empty`, also those that hold nothing now); empty filters mean all.
   Result<std::vector<BalanceRow>> balances(std::string_view item = {}, std::string_view location = {},
                                            bool empty = false);
-  Result<std::vector<LowStockRow>> low();  // balances below their item's threshold
+  // Balances below their threshold (docs/data-model.md, "Stock rules"), by
+  // location, then item; an (item, location) with a threshold of its own
+  // that never held stock is listed at 0. `location` empty: all.
+  Result<std::vector<LowStockRow>> low(std::string_view location = {});
+
+  // Sets a rule's fields (only those given); supervisors and administrators.
+  // Refused (Errc::invalid, naming the option): no field, a threshold
+  // without both an item and a location, a negative rule for a location
+  // alone (that is `location set --allow-negative`), or a location and a kind.
+  Result<StockRuleSaved> setRule(const StockRuleSpec& spec);
+  Result<std::vector<StockRuleView>> rules();  // every rule, by item, location, kind
+  Result<StockPolicyView> policy(std::string_view item, std::string_view location);
 
  private:
   Node::Core& core_;

@@ -28,13 +28,14 @@ namespace fieldsync::sync {
 enum class EntityType : std::uint32_t {
   unspecified = 0, item = 1, location = 2, unit = 3, service_case = 4, visit = 5,
   shipment = 6, stock_doc = 7, customer = 8, site = 9, exception = 10, period = 11,
+  stock_rule = 12,
 };
 // Mirrors fieldsync.v1.FactKind. `none` marks a register write.
 enum class FactKind : std::uint32_t {
   none = 0, stock_move = 1, case_transition = 2, visit_transition = 3, activity = 4,
   part_used = 5, signoff = 6, tracking = 7, unit_event = 8, shipment_line = 9, stock_count = 10, assignment = 11,
 };
-constexpr std::uint32_t kMaxEntityType = 11;
+constexpr std::uint32_t kMaxEntityType = 12;
 constexpr std::uint32_t kMaxFactKind = 11;
 
 using FieldId = std::uint32_t;

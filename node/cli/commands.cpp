@@ -195,7 +195,7 @@ std::vector<Command> commands() {
   c.push_back({"location", "set", {"CODE"}, "change a location's fields (only those given)",
                {{"name", "NAME", "display name"},
                 {"technician", "NAME", "hand a van over to this technician (from --at on)"},
-                {"allow-negative", "", "stock here may go below zero (--allow-negative=false: may not)"},
+                {"allow-negative", "", "stock here may go below zero (--allow-negative=false: the stock rules decide)"},
                 {"at", "TIME", "when the van changed hands, UTC; default now"},
                 {"branch", "NAME", "move it to this branch ('': shared by every branch)"}},
                [](Node& n, const Args& a) -> Result<Table> {
@@ -419,8 +419,42 @@ std::vector<Command> commands() {
                [](Node& n, const Args& a) { return move(n, a, MoveKind::scrap, a.get("from"), ""); }});
   c.push_back({"stock", "balance", {}, "stock on hand", {{"item", "ITEM", "only this item"}, {"location", "LOC", "only here"}},
                [](Node& n, const Args& a) { return shown(Stock(n).balances(a.get("item"), a.get("location"))); }});
-  c.push_back({"stock", "low", {}, "balances below their item's low-stock threshold", {},
-               [](Node& n, const Args&) { return shown(Stock(n).low()); }});
+  c.push_back({"stock", "low", {}, "balances below their low-stock threshold, by location (docs/data-model.md, Stock rules)",
+               {{"location", "LOC", "only here"}},
+               [](Node& n, const Args& a) { return shown(Stock(n).low(a.get("location"))); }});
+  c.push_back({"stock", "rule", {}, "set a stock rule: a threshold for an item at a location, or whether stock may go "
+                                    "below zero (only what is given changes)",
+               {{"item", "ITEM", "the item (none: every item, with --kind)"},
+                {"location", "LOC", "the location (a van, a bench, a warehouse)"},
+                {"kind", "KIND", "every location of this kind (warehouse, bin, van or repair) instead of one"},
+                {"low-stock", "Q", "'stock low' lists the item here below Q (0: never; default: the item's threshold)"},
+                {"negative", "RULE", "allow, deny or default (the next rule decides)"}},
+               [](Node& n, const Args& a) -> Result<Table> {
+                 StockRuleSpec spec;
+                 spec.item = a.get("item");
+                 spec.location = a.get("location");
+                 if (a.has("kind")) {
+                   TRY(kind, parseName<LocationKind>(a.get("kind"), "--kind"));
+                   spec.kind = kind;
+                 }
+                 if (a.get("low-stock") == "default") {
+                   spec.clear_low_stock = true;
+                 } else {
+                   TRY(low, optQty(a, "low-stock"));
+                   spec.low_stock = low;
+                 }
+                 if (a.has("negative")) {
+                   const std::string rule = a.get("negative");
+                   if (rule == "default") spec.clear_allow_negative = true;
+                   else if (rule == "allow" || rule == "deny") spec.allow_negative = rule == "allow";
+                   else return Error{Errc::invalid_input, "--negative: '" + rule + "' is not allow, deny or default"};
+                 }
+                 return shown(Stock(n).setRule(spec));
+               }});
+  c.push_back({"stock", "rules", {}, "list the stock rules set", {}, [](Node& n, const Args&) { return shown(Stock(n).rules()); }});
+  c.push_back({"stock", "policy", {"ITEM", "LOC"}, "the threshold and negative-stock rule that apply to an item at a "
+                                                   "location, and which rule each comes from", {},
+               [](Node& n, const Args& a) { return shown(Stock(n).policy(a.pos(0), a.pos(1))); }});
 
   c.push_back({"attachment", "list", {}, "signatures and photos held or referred to, and what of each is held and sent", {},
                [](Node& n, const Args&) { return shown(Attachments(n).list()); }});
@@ -501,6 +535,7 @@ const std::map<std::string, std::string> kPositionals{
     {"CODE", "the code (trimmed, upper-cased)"},   {"ITEM", "an item code"},
     {"SERIAL", "a serial number"},                 {"CASE", "a case number (C-...) or id"},
     {"STATUS", "the status to enter"},              {"TEXT", "what was done"},
+    {"LOC", "a location code"},
     {"DOC", "a transfer's document number (D-...) or id"}, {"SHIPMENT", "a shipment number (S-...) or id"},
     {"EXCEPTION", "an exception number (X-...) or id"},    {"FILE", "a file"},
     {"REF", "an attachment reference (sha256: and 64 hex digits)"},

@@ -141,6 +141,11 @@ struct Node::Core {
   Result<ItemRef> item(std::string_view code);
   Result<LocationRef> location(std::string_view code);
   Result<LocationRef> locationById(const Id& id);
+  // Stock rules (node/stock.h): the rule for an item at a location, an item
+  // anywhere (no location) or a kind of location (no item, no location).
+  Id stockRuleId(const std::optional<Id>& item, const std::optional<Id>& location,
+                 std::optional<LocationKind> kind) const;
+  StockPolicyView stockPolicy(const Id& item, const LocationRef& at);
   // Who holds a van at business time `at` (now when absent): the latest
   // assignment fact by business time, else the technician it was added with.
   std::string technicianAt(const Id& van, std::optional<std::int64_t> at = std::nullopt);

@@ -1427,3 +1427,136 @@ TEST_CASE("a shipment line carries the customer's order line, and the serials de
   CHECK(sum.problems[0] == "line 3: order_line: 'x' is not a line number");
   CHECK(ok(Catalogue(*d.a).unitHistory("PUMP", "SN-7")).unit.order_line == 1);
 }
+
+TEST_CASE("stock rules: a threshold set on one device while stock moves on another, negative stock by kind and item",
+          "[node][stock_rule]") {
+  TwoDevices d;  // a: the office, b: the technician; srv: the server's replica
+  auto srv = newNode(d.dir, "srv.db", {[&d] { return d.wall_ms; }});
+  addCatalogue(*d.a);
+  REQUIRE(Catalogue(*d.a).addLocation({"BENCH", "", LocationKind::repair, "", false, {}}));
+  d.receive(qtyMove(MoveKind::receipt, "SEAL", "", "VAN-A", 6));
+  exchange(*d.a, *d.b);
+
+  // Refused, naming the option, with nothing written.
+  const Snapshot before = snapshot(*d.a);
+  auto rule = [](std::string item, std::string location) {
+    StockRuleSpec r;
+    r.item = std::move(item);
+    r.location = std::move(location);
+    return r;
+  };
+  StockRuleSpec bad = rule("SEAL", "");
+  bad.low_stock = 4000;
+  for (const auto& [spec, message] : std::vector<std::pair<StockRuleSpec, std::string>>{
+           {rule("SEAL", "VAN-A"), "stock rule: name what to set: --low-stock or --negative"},
+           {bad, "--low-stock: a threshold is for an item at a location"},
+           {[&] { auto r = rule("", "VAN-A"); r.allow_negative = true; return r; }(),
+            "--negative: for every item at one location use 'location set VAN-A --allow-negative'"},
+           {[&] { auto r = rule("", "VAN-A"); r.kind = LocationKind::van; r.allow_negative = true; return r; }(),
+            "--kind: a rule is for a location or a kind of location, not both"},
+           {[&] { auto r = rule("", ""); r.kind = LocationKind::customer; r.allow_negative = true; return r; }(),
+            "--kind: customer locations hold no stock of ours"},
+           {[&] { auto r = rule("SEAL", "CUSTOMER"); r.low_stock = 1000; return r; }(),
+            "--location: CUSTOMER is a customer location"},
+           {[&] { auto r = rule("NOPE", "VAN-A"); r.low_stock = 1000; return r; }(), "item: 'NOPE' is not a known item"},
+           {[&] { auto r = rule("SEAL", "VAN-A"); r.low_stock = -1; return r; }(), "--low-stock: must be 0 or more"}}) {
+    auto refused = Stock(*d.a).setRule(spec);
+    REQUIRE_FALSE(refused);
+    CHECK_THAT(refused.error().message, Catch::StartsWith(message));
+  }
+  CHECK(snapshot(*d.a) == before);
+
+  // Offline: the office sets SEAL's threshold at VAN-A to 4 (the item's is 5)
+  // and one at WH2, where SEAL never was; the technician uses 3 of 6.
+  StockRuleSpec van = rule("SEAL", "VAN-A");
+  van.low_stock = 4000;
+  CHECK(ok(Stock(*d.a).setRule(van)).result == Saved::created);
+  CHECK(ok(Stock(*d.a).setRule(van)).result == Saved::unchanged);
+  StockRuleSpec wh2 = rule("SEAL", "WH2");
+  wh2.low_stock = 2000;
+  REQUIRE(Stock(*d.a).setRule(wh2));
+  MoveSpec use = qtyMove(MoveKind::issue, "SEAL", "VAN-A", "", 3);
+  use.at = TwoDevices::at("09:00");
+  REQUIRE(Stock(*d.b).move(use));
+  CHECK(ok(Stock(*d.a).low("VAN-A")).empty());  // 6 is not below 4
+  CHECK(ok(Stock(*d.b).low("VAN-A")) == std::vector<LowStockRow>{{"SEAL", "VAN-A", 3000, 5000, "item SEAL"}});
+
+  std::size_t pushed_a = 0, pushed_b = 0;
+  auto push = [&](Node& from, std::size_t& after) {
+    auto ops = ok(from.opsOf(from.nodeId(), after, 1'000'000));
+    after += ops.size();
+    REQUIRE(srv->applyRemote(ops));
+    REQUIRE(Reconciler(*srv).reconcile(ops));
+  };
+  push(*d.b, pushed_b);
+  push(*d.a, pushed_a);
+  exchange(*d.a, *d.b);
+  const std::vector<LowStockRow> low{{"SEAL", "VAN-A", 3000, 4000, "item SEAL at VAN-A"},
+                                     {"SEAL", "WH2", 0, 2000, "item SEAL at WH2"}};
+  for (Node* n : {d.a.get(), d.b.get(), srv.get()}) CHECK(ok(Stock(*n).low()) == low);
+  // The server watches the thresholds set for a location, not the item's own (every location's).
+  std::set<std::string> watched;
+  for (const ExceptionRow& r : ok(Exceptions(*srv).list(false))) {
+    CHECK(r.kind == "low_stock");
+    watched.insert(r.subjects);
+  }
+  CHECK(watched == std::set<std::string>{"SEAL at VAN-A", "SEAL at WH2"});
+
+  // A repair bench may go below zero, a van may not; an item's rule comes before its kind's.
+  StockRuleSpec bench;
+  bench.kind = LocationKind::repair;
+  bench.allow_negative = true;
+  REQUIRE(Stock(*d.a).setRule(bench));
+  MoveSpec take = qtyMove(MoveKind::issue, "SEAL", "BENCH", "", 2);
+  REQUIRE(Stock(*d.a).move(take));
+  CHECK(balance(*d.a, "SEAL", "BENCH") == "-2");
+  take.from = "VAN-A";
+  take.qty = 5000;
+  CHECK(Stock(*d.a).move(take).error().code == Errc::refused);
+  StockRuleSpec seal = rule("SEAL", "");
+  seal.allow_negative = false;
+  REQUIRE(Stock(*d.a).setRule(seal));
+  take.from = "BENCH";
+  CHECK(Stock(*d.a).move(take).error().code == Errc::refused);
+  CHECK(ok(Stock(*d.a).policy("seal", "bench")).negative_rule == "item SEAL");
+  StockRuleSpec here = rule("SEAL", "BENCH");
+  here.allow_negative = true;
+  REQUIRE(Stock(*d.a).setRule(here));
+  const StockPolicyView p = ok(Stock(*d.a).policy("SEAL", "BENCH"));
+  CHECK(p.allow_negative);
+  CHECK(p.negative_rule == "item SEAL at BENCH");
+  CHECK(p.low_stock == 5000);
+  CHECK(p.low_stock_rule == "item SEAL");
+  here.allow_negative.reset();
+  here.clear_allow_negative = true;  // back to the item's rule
+  REQUIRE(Stock(*d.a).setRule(here));
+  CHECK(ok(Stock(*d.a).policy("SEAL", "BENCH")).negative_rule == "item SEAL");
+
+  // Offline, the technician takes 9 from VAN-A (forced). Merged: the van
+  // is below zero, and so is the bench, now that SEAL's rule denies it there.
+  take.force = true;
+  take.from = "VAN-A";
+  take.qty = 9000;
+  REQUIRE(Stock(*d.b).move(take));
+  push(*d.b, pushed_b);
+  push(*d.a, pushed_a);
+  std::set<std::string> negative;
+  for (const ExceptionRow& r : ok(Exceptions(*srv).list(false)))
+    if (r.kind == "negative_stock") negative.insert(r.subjects);
+  CHECK(negative == std::set<std::string>{"SEAL at BENCH", "SEAL at VAN-A"});
+  // Allowed at the bench again: its exception closes by itself.
+  here.allow_negative = true;
+  REQUIRE(Stock(*d.a).setRule(here));
+  push(*d.a, pushed_a);
+  negative.clear();
+  for (const ExceptionRow& r : ok(Exceptions(*srv).list(false)))
+    if (r.kind == "negative_stock") negative.insert(r.subjects);
+  CHECK(negative == std::set<std::string>{"SEAL at VAN-A"});
+  const auto raised = ok(srv->opsOf(srv->nodeId(), 0, 1000));
+  REQUIRE(d.a->applyRemote(raised));
+  REQUIRE(d.b->applyRemote(raised));
+  exchange(*d.a, *d.b);
+  CHECK(*d.a->exportJson() == *d.b->exportJson());
+  CHECK_THAT(*d.a->exportJson(),
+             Catch::Contains("\"stock_rules\":[{\"item\":\"\",\"location\":\"\",\"kind\":\"repair\",\"allow_negative\":true},"));
+}
