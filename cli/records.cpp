@@ -241,14 +241,32 @@ Table toTable(const node::StockPolicyView& p) {
             p.negative_rule}}};
 }
 
+namespace {
+const std::vector<std::string> kVisitColumns{"visit", "case", "customer", "site", "technician", "from", "to",
+                                             "status", "reason", "follow_up_of"};
+std::vector<Cell> visitCells(const node::VisitRow& v) {
+  return {v.visit, v.case_number, v.customer, v.site, v.technician, Time{v.from}, Time{v.to},
+          text(name(v.status)), v.reason, v.follow_up_of};
+}
+}  // namespace
+
+Table toTable(const node::VisitStepped& r) {
+  Table t{kVisitColumns, {visitCells(r.visit)}};
+  t.columns.insert(t.columns.end(), {"from_status", "at", "follow_up"});
+  t.rows[0].insert(t.rows[0].end(), {text(name(r.from)), Time{r.at}, r.follow_up ? Cell{r.follow_up->number} : Cell{}});
+  return t;
+}
+
+Table toTable(const std::vector<node::VisitRow>& all) { return rows(kVisitColumns, all, visitCells); }
+
 Table toTable(const node::CaseOpened& r) {
   return {{"case", "id", "customer", "status", "opened"},
           {{r.number, r.id.hex(), r.customer, text(name(r.status)), Time{r.at}}}};
 }
 
 Table toTable(const node::VisitScheduled& r) {
-  return {{"case", "visit", "technician", "from", "to", "status"},
-          {{r.case_number, r.visit.hex(), r.technician, Time{r.from}, Time{r.to}, text(name(r.status))}}};
+  return {{"case", "visit", "number", "technician", "from", "to", "status"},
+          {{r.case_number, r.visit.hex(), r.number, r.technician, Time{r.from}, Time{r.to}, text(name(r.status))}}};
 }
 
 Table toTable(const node::CaseTransitioned& r) {

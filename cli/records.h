@@ -14,6 +14,7 @@
 #include "node/shipments.h"
 #include "node/stock.h"
 #include "node/sync_client.h"
+#include "node/visits.h"
 
 namespace fieldsync::cli {
 
@@ -47,6 +48,8 @@ Table toTable(const node::StockRuleSaved& r);
 Table toTable(const std::vector<node::StockRuleView>& rules);
 Table toTable(const node::StockPolicyView& p);
 
+Table toTable(const node::VisitStepped& r);
+Table toTable(const std::vector<node::VisitRow>& rows);
 Table toTable(const node::CaseOpened& r);
 Table toTable(const node::VisitScheduled& r);
 Table toTable(const node::CaseTransitioned& r);

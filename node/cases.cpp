@@ -102,11 +102,8 @@ Result<VisitScheduled> Cases::schedule(std::string_view ref, std::string_view te
     // technician (docs/scopes.md: this device's rights end there).
     if (core_.checkTransition(*c, "case", CaseStatus::scheduled, *when))
       if (auto ok = transition(core_, *c, CaseStatus::scheduled, *when, false); !ok) return ok.error();
-    const Id visit = core_.new_id();
-    core_.emit(EntityType::visit, visit, FactKind::none,
-                {idField(visit_f::service_case, c->id), {visit_f::technician, *who},
-                 {visit_f::window_from, from}, {visit_f::window_to, to}});
-    return VisitScheduled{c->number, visit, *who, from, to, currentStatus(*core_.store, c->id)};
+    const auto [visit, number] = core_.newVisit(c->id, *who, from, to, std::nullopt);
+    return VisitScheduled{c->number, visit, number, *who, from, to, currentStatus(*core_.store, c->id)};
   });
 }
 

@@ -37,6 +37,7 @@ struct CaseOpened {
 struct VisitScheduled {
   std::string case_number;
   sync::Id visit;
+  std::string number;  // "V-1a2b3c4d-0001"
   std::string technician;
   std::int64_t from = 0, to = 0;  // the window
   CaseStatus status = CaseStatus::scheduled;  // the case's, after scheduling

@@ -9,6 +9,7 @@
 #include "node/customers.h"
 #include "node/exceptions.h"
 #include "node/periods.h"
+#include "node/visits.h"
 #include "node/shipments.h"
 #include "node/stock.h"
 
@@ -141,6 +142,13 @@ Result<std::string> Node::exportJson() {
            o.text("location", u.location).text("state", name(u.state));
            o.time("warranty_start", u.warranty_start).time("warranty_end", u.warranty_end);
            if (!u.order.empty()) o.text("order", u.order).number("order_line", u.order_line);
+         });
+       }},
+      {"visits", [&] {
+         return array(Visits(*this).list(), [](Object& o, const VisitRow& v) {
+           o.text("visit", v.visit).text("case", v.case_number).text("technician", v.technician);
+           o.time("from", v.from).time("to", v.to).text("status", name(v.status)).text("reason", v.reason);
+           o.text("follow_up_of", v.follow_up_of).number("anomalies", v.anomalies);
          });
        }},
   };

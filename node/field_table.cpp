@@ -64,6 +64,8 @@ constexpr std::array kVisit{
     FieldSpec{visit_f::technician, "technician", V::text, ""},
     FieldSpec{visit_f::window_from, "window_from", V::integer, kMs},
     FieldSpec{visit_f::window_to, "window_to", V::integer, kMs},
+    FieldSpec{visit_f::number, "number", V::text, "V-, 8 hex digits of the node id, -, a counter", kMaxCodeBytes},
+    FieldSpec{visit_f::follow_up_of, "follow_up_of", V::blob, "id of the visit that could not complete"},
 };
 constexpr std::array kShipment{
     kDeleted,
@@ -156,6 +158,8 @@ constexpr std::array kCount{
 };
 constexpr std::array kCaseTransition{kAt, FieldSpec{fact_f::status, "status", V::integer, "CaseStatus entered"},
                                      kForced};
+constexpr std::array kVisitTransition{kAt, FieldSpec{fact_f::status, "status", V::integer, "VisitStatus entered"},
+                                      FieldSpec{fact_f::reason, "reason", V::text, "why it cannot complete"}, kForced};
 constexpr std::array kActivity{kAt, kText};
 constexpr FieldSpec kProof{fact_f::proof, "proof", V::text,
                            "a signature's or photo's hash (sha256:HEX names an attachment)", kMaxTextBytes};
@@ -199,6 +203,7 @@ constexpr std::array kTable{
     OpSpec{EntityType::stock_doc, FactKind::stock_count, kCount},
     OpSpec{EntityType::service_case, FactKind::case_transition, kCaseTransition},
     OpSpec{EntityType::service_case, FactKind::activity, kActivity},
+    OpSpec{EntityType::visit, FactKind::visit_transition, kVisitTransition},
     OpSpec{EntityType::service_case, FactKind::signoff, kSignoff},
     OpSpec{EntityType::unit, FactKind::unit_event, kUnitEvent},
     OpSpec{EntityType::shipment, FactKind::shipment_line, kShipmentLine},
@@ -327,6 +332,7 @@ std::string fieldTableMarkdown() {
   out += enumLine<CaseStatus>("CaseStatus");
   out += enumLine<ShipmentStatus>("ShipmentStatus");
   out += enumLine<Priority>("Priority");
+  out += enumLine<VisitStatus>("VisitStatus");
   return out;
 }
 

@@ -35,6 +35,10 @@ template <> struct Names<ShipmentStatus> {
 template <> struct Names<Priority> {
   static constexpr std::array<std::string_view, 4> v{"low", "normal", "high", "urgent"};
 };
+template <> struct Names<VisitStatus> {
+  static constexpr std::array<std::string_view, 5> v{"scheduled", "travelling", "on_site", "completed",
+                                                     "cannot_complete"};
+};
 template <> struct Names<UnitState> {
   static constexpr std::array<std::string_view, 10> v{"registered", "in_stock", "in_transit", "delivered",
                                                       "installed", "under_repair", "consumed", "scrapped",
@@ -85,6 +89,7 @@ std::string_view name(CaseStatus v) { return nameOf(v); }
 std::string_view name(ShipmentStatus v) { return nameOf(v); }
 std::string_view name(Priority v) { return nameOf(v); }
 std::string_view name(UnitState v) { return nameOf(v); }
+std::string_view name(VisitStatus v) { return nameOf(v); }
 
 template <class E>
 sync::Result<E> parseName(std::string_view text, std::string_view what) {
@@ -98,6 +103,7 @@ template sync::Result<LocationKind> parseName(std::string_view, std::string_view
 template sync::Result<CaseStatus> parseName(std::string_view, std::string_view);
 template sync::Result<ShipmentStatus> parseName(std::string_view, std::string_view);
 template sync::Result<Priority> parseName(std::string_view, std::string_view);
+template sync::Result<VisitStatus> parseName(std::string_view, std::string_view);
 
 bool holdsStock(LocationKind kind) {
   switch (kind) {
@@ -146,6 +152,18 @@ std::vector<ShipmentStatus> nextStatuses(ShipmentStatus from) {
   return {};
 }
 
+std::vector<VisitStatus> nextStatuses(VisitStatus from) {
+  using S = VisitStatus;
+  switch (from) {
+    case S::scheduled: return {S::travelling, S::on_site, S::cannot_complete};
+    case S::travelling: return {S::on_site, S::cannot_complete};
+    case S::on_site: return {S::completed, S::cannot_complete};
+    case S::completed:
+    case S::cannot_complete: return {};
+  }
+  return {};
+}
+
 namespace {
 template <class S>
 Fit fit(std::vector<Transition> events, const Transition& next, S initial, int counted_status) {
@@ -182,6 +200,14 @@ Fit fitShipment(std::vector<Transition> events, const Transition& next) {
 
 Folded foldCase(std::vector<Transition> events) {
   return fold(std::move(events), CaseStatus::new_case, static_cast<int>(CaseStatus::reopened));
+}
+
+Folded foldVisit(std::vector<Transition> events) {
+  return fold(std::move(events), VisitStatus::scheduled, -1);
+}
+
+Fit fitVisit(std::vector<Transition> events, const Transition& next) {
+  return fit(std::move(events), next, VisitStatus::scheduled, -1);
 }
 
 Folded foldShipment(std::vector<Transition> events) {

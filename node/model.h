@@ -33,7 +33,11 @@ constexpr FieldId item = 2, serial = 3, build_code = 4, customer = 5, site = 6, 
     order = 10, order_line = 11;       // the customer's order and line it was delivered on (docs/data-model.md)
 }
 namespace case_f { constexpr FieldId number = 2, customer = 3, site = 4, unit = 5, problem = 6, priority = 7; }
-namespace visit_f { constexpr FieldId service_case = 2, technician = 3, window_from = 4, window_to = 5; }
+namespace visit_f {
+constexpr FieldId service_case = 2, technician = 3, window_from = 4, window_to = 5,
+                  number = 6,        // "V-1a2b3c4d-0001" (visits scheduled before numbers were given have none)
+                  follow_up_of = 7;  // the id of the visit that could not complete
+}
 namespace exception_f {
 constexpr FieldId number = 2, kind = 3, subjects = 4, detail = 5, suggestion = 6, status = 7, note = 8,
                   evidence = 9, raised_at = 10,
@@ -87,6 +91,8 @@ enum class ShipmentStatus {
   partially_delivered,  // delivered but for what the customer refused, which is on its way back
 };
 enum class Priority { low, normal, high, urgent };
+// A visit's own status (docs/data-model.md, "Visits"); the numbers are stored.
+enum class VisitStatus { scheduled, travelling, on_site, completed, cannot_complete };
 enum class UnitState {
   registered, in_stock, in_transit, delivered, installed, under_repair, consumed, scrapped, returned,
   missing,  // a count where the ledger had it did not find it (docs/data-model.md, "Counts")
@@ -98,6 +104,7 @@ std::string_view name(CaseStatus v);
 std::string_view name(ShipmentStatus v);
 std::string_view name(Priority v);
 std::string_view name(UnitState v);
+std::string_view name(VisitStatus v);
 
 // Parses a name as printed by name(); on failure the message lists the choices.
 template <class E>
@@ -118,6 +125,7 @@ bool holdsStock(LocationKind kind);  // warehouse, bin, van, transit, repair: ph
 // State machines (docs/data-model.md).
 std::vector<CaseStatus> nextStatuses(CaseStatus from);
 std::vector<ShipmentStatus> nextStatuses(ShipmentStatus from);
+std::vector<VisitStatus> nextStatuses(VisitStatus from);
 
 // One transition fact, reduced to what a fold needs.
 struct Transition {
@@ -146,6 +154,7 @@ struct Folded {
 // is kept. When the missing facts arrive the sequence is legal and clean.
 Folded foldCase(std::vector<Transition> events);
 Folded foldShipment(std::vector<Transition> events);
+Folded foldVisit(std::vector<Transition> events);
 
 // Whether `next` fits a history: legal from the status it follows (`then`)
 // and leaving every later transition legal. Otherwise `broken` is the first
@@ -157,6 +166,7 @@ struct Fit {
 };
 Fit fitCase(std::vector<Transition> events, const Transition& next);
 Fit fitShipment(std::vector<Transition> events, const Transition& next);
+Fit fitVisit(std::vector<Transition> events, const Transition& next);
 
 UnitState unitState(std::optional<LocationKind> where, bool installed);
 

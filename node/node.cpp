@@ -181,6 +181,7 @@ void Node::Core::project(const Op& op) {
     }
     case FactKind::case_transition: refold(EntityType::service_case, op.entity); break;
     case FactKind::tracking: refold(EntityType::shipment, op.entity); break;
+    case FactKind::visit_transition: refold(EntityType::visit, op.entity); break;
     case FactKind::unit_event: store->noteDate(op.entity, Store::UnitDate::installed, at); break;
     default: break;
   }
@@ -199,6 +200,8 @@ std::vector<Transition> Node::Core::transitions(FactKind kind, const Id& id) {
 void Node::Core::refold(EntityType type, const Id& id) {
   if (type == EntityType::service_case)
     store->setStatus(type, id, foldCase(transitions(FactKind::case_transition, id)));
+  else if (type == EntityType::visit)
+    store->setStatus(type, id, foldVisit(transitions(FactKind::visit_transition, id)));
   else
     store->setStatus(type, id, foldShipment(transitions(FactKind::tracking, id)));
 }

@@ -120,6 +120,7 @@ class Node {
   friend class Customers;
   friend class Stock;
   friend class Cases;
+  friend class Visits;
   friend class Shipments;
   friend class Exceptions;
   friend class Periods;

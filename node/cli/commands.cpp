@@ -13,6 +13,7 @@
 #include "node/periods.h"
 #include "node/shipments.h"
 #include "node/stock.h"
+#include "node/visits.h"
 
 namespace fieldsync::node::cli {
 
@@ -456,6 +457,42 @@ std::vector<Command> commands() {
                                                    "location, and which rule each comes from", {},
                [](Node& n, const Args& a) { return shown(Stock(n).policy(a.pos(0), a.pos(1))); }});
 
+  auto visitStep = [](VisitStatus to) {
+    return [to](Node& n, const Args& a) -> Result<Table> {
+      TRY(at, optTime(a));
+      TRY(from, optTime(a, "follow-up-from"));
+      TRY(until, optTime(a, "follow-up-to"));
+      return shown(Visits(n).step(a.pos(0), {to, at, a.get("reason"), from, until, a.get("technician"), a.flag("force")}));
+    };
+  };
+  const Option visit_force{"force", "", "record it though the visit's history as this device knows it forbids it"};
+  c.push_back({"visit", "travel", {"VISIT"}, "the technician is on the way", {kAt, visit_force},
+               visitStep(VisitStatus::travelling)});
+  c.push_back({"visit", "arrive", {"VISIT"}, "the technician is on site", {kAt, visit_force},
+               visitStep(VisitStatus::on_site)});
+  c.push_back({"visit", "complete", {"VISIT"}, "the visit's work is done (the case's own status is set with case resolve)",
+               {kAt, visit_force}, visitStep(VisitStatus::completed)});
+  c.push_back({"visit", "fail", {"VISIT"}, "the visit cannot complete; the case stays open, a follow-up may be scheduled",
+               {{"reason", "TEXT", "why (part missing, no access, customer absent, ...)", true},
+                {"follow-up-from", "TIME", "schedule a follow-up visit from then, UTC"},
+                {"follow-up-to", "TIME", "until then, UTC"},
+                {"technician", "NAME", "the follow-up's technician (default: the same)"},
+                kAt, visit_force},
+               visitStep(VisitStatus::cannot_complete)});
+  c.push_back({"visit", "list", {}, "visits by window start: a technician's day",
+               {{"technician", "NAME", "only this technician's"}, {"date", "DATE", "only those whose window overlaps this UTC day"},
+                {"case", "CASE", "only this case's"}},
+               [](Node& n, const Args& a) -> Result<Table> {
+                 std::optional<std::int64_t> day;
+                 if (a.has("date")) {
+                   const std::string date = a.get("date");
+                   if (date.size() != 10) return Error{Errc::invalid_input, "--date: give a day, like 2026-11-21"};
+                   TRY(d, parseTime(date, "--date"));
+                   day = d;
+                 }
+                 return shown(Visits(n).list(a.get("technician"), day, a.get("case")));
+               }});
+
   c.push_back({"attachment", "list", {}, "signatures and photos held or referred to, and what of each is held and sent", {},
                [](Node& n, const Args&) { return shown(Attachments(n).list()); }});
   c.push_back({"attachment", "save", {"REF", "FILE"}, "write an attachment (sha256:...) to a file", {},
@@ -535,7 +572,7 @@ const std::map<std::string, std::string> kPositionals{
     {"CODE", "the code (trimmed, upper-cased)"},   {"ITEM", "an item code"},
     {"SERIAL", "a serial number"},                 {"CASE", "a case number (C-...) or id"},
     {"STATUS", "the status to enter"},              {"TEXT", "what was done"},
-    {"LOC", "a location code"},
+    {"LOC", "a location code"},                    {"VISIT", "a visit number (V-...) or id"},
     {"DOC", "a transfer's document number (D-...) or id"}, {"SHIPMENT", "a shipment number (S-...) or id"},
     {"EXCEPTION", "an exception number (X-...) or id"},    {"FILE", "a file"},
     {"REF", "an attachment reference (sha256: and 64 hex digits)"},

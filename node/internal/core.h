@@ -146,6 +146,9 @@ struct Node::Core {
   Id stockRuleId(const std::optional<Id>& item, const std::optional<Id>& location,
                  std::optional<LocationKind> kind) const;
   StockPolicyView stockPolicy(const Id& item, const LocationRef& at);
+  // A new visit of a case (node/visits.h): its id and number.
+  std::pair<Id, std::string> newVisit(const Id& service_case, const std::string& technician, std::int64_t from,
+                                      std::int64_t to, const std::optional<Id>& follow_up_of);
   // Who holds a van at business time `at` (now when absent): the latest
   // assignment fact by business time, else the technician it was added with.
   std::string technicianAt(const Id& van, std::optional<std::int64_t> at = std::nullopt);
@@ -240,8 +243,9 @@ bool ownsCase(Node::Core& core, const Principal& who, const Id& service_case);
 
 template <class S>
 sync::Status Node::Core::checkTransition(const EntityRef& what, std::string_view noun, S to, std::int64_t at) {
-  constexpr bool kCase = std::is_same_v<S, CaseStatus>;
-  std::vector<Transition> events = transitions(kCase ? FactKind::case_transition : FactKind::tracking, what.id);
+  constexpr bool kCase = std::is_same_v<S, CaseStatus>, kVisit = std::is_same_v<S, VisitStatus>;
+  std::vector<Transition> events = transitions(
+      kCase ? FactKind::case_transition : kVisit ? FactKind::visit_transition : FactKind::tracking, what.id);
   const std::string force = "; use --force to record it anyway";
   const auto first = std::min_element(events.begin(), events.end(),
                                       [](const Transition& x, const Transition& y) { return x.at < y.at; });
@@ -251,7 +255,9 @@ sync::Status Node::Core::checkTransition(const EntityRef& what, std::string_view
                                          "; " + std::string(name(to)) + " on " + formatTime(at) +
                                          " would be before that" + force);
   const Transition next{at, {hlc.last() + 1, node, seq + 1}, static_cast<int>(to), false};
-  const Fit fit = kCase ? fitCase(std::move(events), next) : fitShipment(std::move(events), next);
+  const Fit fit = kCase    ? fitCase(std::move(events), next)
+                  : kVisit ? fitVisit(std::move(events), next)
+                           : fitShipment(std::move(events), next);
   if (fit.ok) return {};
   const S then = static_cast<S>(fit.then);
   const std::string who = std::string(noun) + " " + what.number;

@@ -12,6 +12,7 @@
 #include "node/customers.h"
 #include "node/exceptions.h"
 #include "node/node.h"
+#include "node/visits.h"
 #include "node/reconcile.h"
 #include "node/shipments.h"
 #include "node/stock.h"

@@ -1560,3 +1560,75 @@ TEST_CASE("stock rules: a threshold set on one device while stock moves on anoth
   CHECK_THAT(*d.a->exportJson(),
              Catch::Contains("\"stock_rules\":[{\"item\":\"\",\"location\":\"\",\"kind\":\"repair\",\"allow_negative\":true},"));
 }
+
+TEST_CASE("visits: steps recorded offline on two devices fold by business time, a follow-up keeps the case open",
+          "[node][visit]") {
+  TwoDevices d;  // a: the technician's tablet, b: the office
+  const std::string c =
+      ok(Cases(*d.a).open({"Bakery", "", "", "", "leak", Priority::normal, TwoDevices::at("07:00")})).number;
+  const VisitScheduled v = ok(Cases(*d.a).schedule(c, "alice", TwoDevices::at("09:00"), TwoDevices::at("11:00"),
+                                                    TwoDevices::at("07:10")));
+  const VisitScheduled later = ok(Cases(*d.a).schedule(c, "Alice", TwoDevices::at("13:00"), TwoDevices::at("14:00"),
+                                                        TwoDevices::at("07:20")));
+  CHECK_THAT(v.number, Catch::StartsWith("V-"));
+  exchange(*d.a, *d.b);
+  auto step = [](VisitStatus to, const char* hhmm) {
+    VisitStep s;
+    s.to = to;
+    s.at = TwoDevices::at(hhmm);
+    return s;
+  };
+  // Refused, naming what is wrong, with nothing written.
+  const Snapshot before = snapshot(*d.a);
+  VisitStep no_reason = step(VisitStatus::cannot_complete, "10:00");
+  CHECK_THAT(Visits(*d.a).step(v.number, no_reason).error().message,
+             Catch::StartsWith("--reason: say why the visit cannot complete"));
+  VisitStep reason = step(VisitStatus::travelling, "08:30");
+  reason.reason = "traffic";
+  CHECK_THAT(Visits(*d.a).step(v.number, reason).error().message, Catch::StartsWith("--reason: only a visit that cannot"));
+  auto early = Visits(*d.a).step(v.number, step(VisitStatus::completed, "09:00"));
+  CHECK(early.error().code == Errc::refused);
+  CHECK_THAT(early.error().message, Catch::Contains("cannot go from scheduled to completed") &&
+                                        Catch::Contains("allowed next: travelling, on_site, cannot_complete"));
+  CHECK(Visits(*d.a).step("V-nope", step(VisitStatus::on_site, "09:00")).error().code == Errc::not_found);
+  CHECK(snapshot(*d.a) == before);
+
+  // Offline: the tablet records travelling at 08:30 and, at 10:30, that the
+  // visit cannot complete (a part is missing), with a follow-up the next
+  // day; the office, told by phone, records her arrival at 09:40.
+  REQUIRE(Visits(*d.a).step(v.number, step(VisitStatus::travelling, "08:30")));
+  VisitStep fail = step(VisitStatus::cannot_complete, "10:30");
+  fail.reason = "part missing";
+  fail.follow_up_from = *parseTime("2026-01-06T09:00", "t");
+  fail.follow_up_to = *parseTime("2026-01-06T10:00", "t");
+  const VisitStepped failed = ok(Visits(*d.a).step(v.number, fail));
+  REQUIRE(failed.follow_up);
+  CHECK(failed.follow_up->technician == "alice");
+  REQUIRE(Visits(*d.b).step(v.number, step(VisitStatus::on_site, "09:40")));
+  exchange(*d.a, *d.b);
+
+  for (Node* n : {d.a.get(), d.b.get()}) {
+    const auto day = ok(Visits(*n).list("ALICE", *parseTime("2026-01-05", "t")));
+    REQUIRE(day.size() == 2);  // in time order; the follow-up is the next day's
+    CHECK(day[0].visit == v.number);
+    CHECK(day[0].status == VisitStatus::cannot_complete);
+    CHECK(day[0].reason == "part missing");
+    CHECK(day[0].anomalies == 0);  // travelling, on_site, cannot_complete: legal once merged
+    CHECK(day[1].visit == later.number);
+    CHECK(day[1].status == VisitStatus::scheduled);
+    const auto next = ok(Visits(*n).list("alice", *parseTime("2026-01-06", "t")));
+    REQUIRE(next.size() == 1);
+    CHECK(next[0].follow_up_of == v.number);
+    CHECK(next[0].case_number == c);
+    CHECK(next[0].customer == "Bakery");
+    CHECK(ok(Cases(*n).show(c)).summary.status == CaseStatus::scheduled);  // the case stays open
+  }
+  CHECK(*d.a->exportJson() == *d.b->exportJson());
+  CHECK_THAT(*d.a->exportJson(), Catch::Contains("\"status\":\"cannot_complete\",\"reason\":\"part missing\""));
+  // After cannot_complete nothing more: completed is refused, or forced and counted as an anomaly.
+  auto done = Visits(*d.b).step(v.number, step(VisitStatus::completed, "11:00"));
+  CHECK(done.error().code == Errc::refused);
+  VisitStep forced = step(VisitStatus::completed, "11:00");
+  forced.force = true;
+  CHECK(ok(Visits(*d.b).step(v.number, forced)).visit.anomalies == 1);
+}
