@@ -475,13 +475,15 @@ Result<StockRuleSaved> Stock::setRule(const StockRuleSpec& spec) {
     return invalid("--negative", "for every item at one location use 'location set " + spec.location +
                                      " --allow-negative'; for one item there give --item");
   if (spec.kind && (!holdsStock(*spec.kind) || *spec.kind == LocationKind::transit))
-    return invalid("--kind", std::string(name(*spec.kind)) + " locations hold no stock of ours to count");
+    return invalid("--kind", std::string(name(*spec.kind)) + " locations hold no stock of ours: no rule applies there");
   return core_.command<StockRuleSaved>([&]() -> Result<StockRuleSaved> {
     std::optional<Id> item, location;
     std::vector<Field> wanted;
     if (!spec.item.empty()) {
       auto i = core_.item(spec.item);
       if (!i) return i.error();
+      if (i->serial_tracked && spec.low_stock && *spec.low_stock % 1000)
+        return invalid("--low-stock", i->code + " is tracked by serial: give a whole number of units");
       item = i->id;
       wanted.push_back(idField(stock_rule_f::item, i->id));
     }
@@ -526,6 +528,9 @@ Result<StockPolicyView> Stock::policy(std::string_view item_code, std::string_vi
     if (!item) return item.error();
     auto where = core_.location(location_code);
     if (!where) return where.error();
+    if (!holdsStock(where->kind) || where->kind == LocationKind::transit)
+      return invalid("LOC", where->code + " is a " + std::string(name(where->kind)) +
+                                " location: it holds no stock of ours, no rule applies there");
     return core_.stockPolicy(item->id, *where);
   });
 }
@@ -548,7 +553,7 @@ Result<std::vector<LowStockRow>> Stock::low(std::string_view location_code) {
     for (const auto& [key, qty] : held) {
       auto where = core_.locationById(key.second);
       const Attributes item = core_.store->entity(EntityType::item, key.first);
-      if (!where || !holdsStock(where->kind) || item.empty() || flagOf(item, sync::kDeletedField)) continue;
+      if (!where || !holdsStock(where->kind) || where->kind == LocationKind::transit || item.empty() || flagOf(item, sync::kDeletedField)) continue;
       const StockPolicyView p = core_.stockPolicy(key.first, *where);
       if (p.low_stock > 0 && qty < p.low_stock) out.push_back({p.item, p.location, qty, p.low_stock, p.low_stock_rule});
     }

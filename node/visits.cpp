@@ -66,6 +66,8 @@ Result<VisitStepped> Visits::step(std::string_view ref, const VisitStep& s) {
   if (!failing && !reason->empty()) return invalid("--reason", "only a visit that cannot complete takes a reason");
   const bool follow_up = s.follow_up_from || s.follow_up_to;
   if (follow_up && !failing) return invalid("--follow-up-from", "only a visit that cannot complete is followed up");
+  if (!follow_up && !s.follow_up_technician.empty())
+    return invalid("--technician", "names the follow-up's technician: give --follow-up-from and --follow-up-to");
   if (follow_up && !(s.follow_up_from && s.follow_up_to))
     return invalid(s.follow_up_from ? "--follow-up-to" : "--follow-up-from", "a follow-up needs both ends of its window");
   if (follow_up && *s.follow_up_to <= *s.follow_up_from)

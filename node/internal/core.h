@@ -249,7 +249,8 @@ sync::Status Node::Core::checkTransition(const EntityRef& what, std::string_view
   const std::string force = "; use --force to record it anyway";
   const auto first = std::min_element(events.begin(), events.end(),
                                       [](const Transition& x, const Transition& y) { return x.at < y.at; });
-  if (first != events.end() && at < first->at)  // before it was opened or created
+  // Before it was opened or created (a visit is scheduled by its register, not a fact).
+  if (!kVisit && first != events.end() && at < first->at)
     return sync::fail(Errc::refused, std::string(noun) + " " + what.number + " was " +
                                          std::string(name(static_cast<S>(first->to))) + " on " + formatTime(first->at) +
                                          "; " + std::string(name(to)) + " on " + formatTime(at) +

@@ -1459,7 +1459,9 @@ TEST_CASE("stock rules: a threshold set on one device while stock moves on anoth
            {[&] { auto r = rule("SEAL", "CUSTOMER"); r.low_stock = 1000; return r; }(),
             "--location: CUSTOMER is a customer location"},
            {[&] { auto r = rule("NOPE", "VAN-A"); r.low_stock = 1000; return r; }(), "item: 'NOPE' is not a known item"},
-           {[&] { auto r = rule("SEAL", "VAN-A"); r.low_stock = -1; return r; }(), "--low-stock: must be 0 or more"}}) {
+           {[&] { auto r = rule("SEAL", "VAN-A"); r.low_stock = -1; return r; }(), "--low-stock: must be 0 or more"},
+           {[&] { auto r = rule("PUMP", "VAN-A"); r.low_stock = 1500; return r; }(),
+            "--low-stock: PUMP is tracked by serial: give a whole number of units"}}) {
     auto refused = Stock(*d.a).setRule(spec);
     REQUIRE_FALSE(refused);
     CHECK_THAT(refused.error().message, Catch::StartsWith(message));
@@ -1519,6 +1521,8 @@ TEST_CASE("stock rules: a threshold set on one device while stock moves on anoth
   take.from = "BENCH";
   CHECK(Stock(*d.a).move(take).error().code == Errc::refused);
   CHECK(ok(Stock(*d.a).policy("seal", "bench")).negative_rule == "item SEAL");
+  CHECK_THAT(Stock(*d.a).policy("SEAL", "SUPPLIER").error().message,
+             Catch::StartsWith("LOC: SUPPLIER is a supplier location: it holds no stock of ours"));
   StockRuleSpec here = rule("SEAL", "BENCH");
   here.allow_negative = true;
   REQUIRE(Stock(*d.a).setRule(here));
@@ -1591,7 +1595,14 @@ TEST_CASE("visits: steps recorded offline on two devices fold by business time, 
   CHECK_THAT(early.error().message, Catch::Contains("cannot go from scheduled to completed") &&
                                         Catch::Contains("allowed next: travelling, on_site, cannot_complete"));
   CHECK(Visits(*d.a).step("V-nope", step(VisitStatus::on_site, "09:00")).error().code == Errc::not_found);
+  VisitStep alone = step(VisitStatus::cannot_complete, "10:00");
+  alone.reason = "no access";
+  alone.follow_up_technician = "bob";
+  CHECK_THAT(Visits(*d.a).step(v.number, alone).error().message, Catch::StartsWith("--technician: names the follow-up's"));
   CHECK(snapshot(*d.a) == before);
+  // A step told later, dated before one already recorded, fits the history.
+  REQUIRE(Visits(*d.a).step(later.number, step(VisitStatus::on_site, "11:55")));
+  CHECK(ok(Visits(*d.a).step(later.number, step(VisitStatus::travelling, "11:40"))).visit.status == VisitStatus::on_site);
 
   // Offline: the tablet records travelling at 08:30 and, at 10:30, that the
   // visit cannot complete (a part is missing), with a follow-up the next
@@ -1615,7 +1626,7 @@ TEST_CASE("visits: steps recorded offline on two devices fold by business time, 
     CHECK(day[0].reason == "part missing");
     CHECK(day[0].anomalies == 0);  // travelling, on_site, cannot_complete: legal once merged
     CHECK(day[1].visit == later.number);
-    CHECK(day[1].status == VisitStatus::scheduled);
+    CHECK(day[1].status == VisitStatus::on_site);
     const auto next = ok(Visits(*n).list("alice", *parseTime("2026-01-06", "t")));
     REQUIRE(next.size() == 1);
     CHECK(next[0].follow_up_of == v.number);
