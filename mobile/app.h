@@ -87,8 +87,8 @@ class App : public QObject {
 
  public:
   // Opens `db_path` if it exists (else waits for enroll()) and, once
-  // enrolled, starts syncing. `sync_interval`: between rounds while connected.
-  explicit App(QString db_path, int sync_interval_ms = 1000, QObject* parent = nullptr);
+  // enrolled, starts syncing. `sync_interval`: the longest time between rounds while connected (a change on either side syncs at once).
+  explicit App(QString db_path, int sync_interval_ms = 300000, QObject* parent = nullptr);
   ~App() override;  // stops syncing and the worker; a command under way finishes first
 
   Q_INVOKABLE int enroll(const QString& ticket);

@@ -77,6 +77,25 @@ class Connection {
     return body;
   }
 
+  // True once something can be read, false when `d` passed first.
+  sync::Result<bool> readable(std::chrono::milliseconds d) {
+    std::optional<boost::system::error_code> result;
+    socket_.async_wait(tcp::socket::wait_read, [&result](boost::system::error_code e) { result = e; });
+    io_.restart();
+    io_.run_for(d);
+    if (!result) {
+      boost::system::error_code ignored;
+      socket_.cancel(ignored);
+      io_.restart();
+      io_.run();
+    }
+    if (*result == asio::error::operation_aborted) return false;
+    if (*result) return sync::fail(Errc::unavailable, "the connection broke while waiting (" + result->message() + ")");
+    return true;
+  }
+
+  std::chrono::milliseconds timeout() const { return timeout_; }
+
   void close() {
     boost::system::error_code ec;
     socket_.close(ec);
@@ -507,6 +526,12 @@ Result<SyncReport> SyncSession::round(const ProgressFn& progress) {
   auto cursor = impl_->node.settingNumber("sync.cursor");
   if (!cursor) return cursor.error();
   r.cursor = *cursor;
+  // A server restored from a backup has a new log: its sequence numbers are
+  // not those the cursor counted, so pull everything in scope again.
+  const std::string log_id = sync::toHex(impl_->welcome.log_id());
+  auto known_log = impl_->node.setting("sync.log_id");
+  if (!known_log) return known_log.error();
+  if (!known_log->empty() && *known_log != log_id) r.cursor = 0;
   auto acked = impl_->node.settingNumber("sync.acked");
   if (!acked) return acked.error();
   if (r.watermark > *acked) {
@@ -530,9 +555,40 @@ Result<SyncReport> SyncSession::round(const ProgressFn& progress) {
   r.bytes_out = impl_->ch.conn.bytes_out - out_before;
   r.bytes_in = impl_->ch.conn.bytes_in - in_before;
   for (auto [k, v] : {std::pair<const char*, std::string>{"sync.last", std::to_string(nowMs())},
-                      {"sync.clock_offset_ms", std::to_string(r.clock_offset_ms)}})
+                      {"sync.clock_offset_ms", std::to_string(r.clock_offset_ms)},
+                      {"sync.log_id", log_id}})
     if (auto ok = impl_->node.setSetting(k, v); !ok) return ok.error();
   return r;
+}
+
+Result<bool> SyncSession::watch(std::chrono::milliseconds max, const std::function<bool()>& interrupt) {
+  if (impl_->closed) return sync::fail(Errc::internal, "the session is closed");
+  auto cursor = impl_->node.settingNumber("sync.cursor");
+  if (!cursor) return cursor.error();
+  pb::Envelope e;
+  e.mutable_watch()->set_cursor(*cursor);
+  e.mutable_watch()->set_max_ms(static_cast<std::uint32_t>(std::clamp<std::int64_t>(max.count(), 1, 60'000)));
+  if (auto ok = impl_->ch.send(e); !ok) return ok.error();
+  // The server answers by max_ms; a silent one is given the usual timeout beyond.
+  const auto give_up = std::chrono::steady_clock::now() + std::min(max, std::chrono::milliseconds(60'000)) +
+                       impl_->ch.conn.timeout();
+  for (bool ended = false;;) {
+    auto ready = impl_->ch.conn.readable(std::chrono::milliseconds(20));
+    if (!ready) return ready.error();
+    if (*ready) break;
+    if (std::chrono::steady_clock::now() > give_up)
+      return sync::fail(Errc::unavailable, "the server did not answer a watch");
+    if (!ended && interrupt && interrupt()) {
+      pb::Envelope end;
+      end.mutable_watch_end();
+      if (auto ok = impl_->ch.send(end); !ok) return ok.error();
+      ended = true;
+    }
+  }
+  auto reply = impl_->ch.recv();
+  if (!reply) return reply.error();
+  if (!reply->has_notice()) return sync::fail(Errc::malformed, "the server did not answer a watch");
+  return reply->notice().news();
 }
 
 void SyncSession::close() {
@@ -587,7 +643,32 @@ Status SyncLoop::run() {
       }
       backoff = std::chrono::milliseconds(1000);
       if (events_.synced) events_.synced(*report);
-      pause(interval_);
+      // Until the server has news, this node a new op (this process's
+      // wake(), or another process's command: its own seq grew), or `interval_`.
+      const std::uint64_t watermark = report->watermark;
+      int ticks = 0;
+      bool changed = false;
+      auto local = [&] {
+        if (!changed && (stop_ || wake_)) changed = true;
+        if (!changed && ++ticks % 5 == 0) {  // the database every 100 ms
+          auto own = node_.ownSeq();
+          changed = !own || *own > watermark;
+        }
+        return changed;
+      };
+      const auto until = std::chrono::steady_clock::now() + interval_;
+      Result<bool> news = false;
+      while (!changed) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+        if (left.count() <= 0) break;
+        news = (*session)->watch(left, local);
+        if (!news || *news) break;
+      }
+      if (!news) {
+        (*session)->close();
+        if (!retry(news.error())) return news.error();
+        break;
+      }
     }
   }
   return {};

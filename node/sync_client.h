@@ -98,6 +98,11 @@ class SyncSession {
     std::string data;
   };
   Result<Piece> getAttachment(const sync::Hash& h, std::uint64_t offset);
+  // Live sync (docs/protocol.md, "Watch"): waits until the server has ops
+  // in this device's scope after its cursor (true: pull now), `max` passed
+  // (false; the server caps a wait at 60 s), or `interrupt`, asked every
+  // 20 ms, returns true (false; the wait is ended with WatchEnd).
+  Result<bool> watch(std::chrono::milliseconds max, const std::function<bool()>& interrupt = {});
   // The devices of this supervisor's branch, or every device for an
   // administrator, by node id; Errc::refused for other roles.
   Result<std::vector<DeviceInfo>> devices();
@@ -113,8 +118,10 @@ class SyncSession {
 };
 
 // Keeps a node in sync (`fieldsync sync --watch`, the app): connects, runs
-// a round at once and then every `interval`, or as soon as wake() is
-// called; after a failure it can retry (unreachable, busy, a broken
+// a round at once and then again as soon as the server has news for this
+// device (SyncSession::watch), this node has a new op (wake(), or a
+// command of another process on the same file, seen within 100 ms), or
+// `interval` passed; after a failure it can retry (unreachable, busy, a broken
 // exchange) it closes, waits 1, 2, 4 ... up to 30 s (a wake() cuts the
 // wait short) and connects again; only a round that worked resets the
 // pause. run() returns when stop() is called, or with the error no retry
@@ -133,7 +140,7 @@ class SyncLoop {
     std::function<Status(SyncSession&)> after_round;
   };
   SyncLoop(Node& node, std::string db_path, Events events,
-           std::chrono::milliseconds interval = std::chrono::seconds(1));
+           std::chrono::milliseconds interval = std::chrono::minutes(5));
   Status run();
   void wake() { wake_ = true; }
   void stop() { stop_ = true; }

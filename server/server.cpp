@@ -106,6 +106,11 @@ Result<std::unique_ptr<Server>> Server::open(const std::string& data_dir, std::s
   impl->merged = std::move(merged).value();
   if (!company.empty() && sync::normaliseSerial(company) != impl->merged->company())
     return sync::fail(Errc::refused, "--company: this server belongs to " + std::string(impl->merged->company()));
+  try {  // the log's identity (Welcome.log_id), made anew by a restore
+    if (!impl->store->meta("log_id")) impl->store->setMeta("log_id", sync::randomId().hex());
+  } catch (const storage::StoreError& e) {
+    return e.error();
+  }
   impl->pipeline = std::make_unique<MergePipeline>(*impl->store, *impl->merged, impl->checks);
   if (auto ok = impl->pipeline->catchUp(); !ok) return ok.error();
   return std::unique_ptr<Server>(new Server(std::move(impl)));
@@ -184,7 +189,10 @@ Status Server::serve(bool stop_on_signals) {
                  });
   impl_->revocation_timer.emplace(impl_->io);
   asio::co_spawn(impl_->io,
-                 impl_->every(*impl_->revocation_timer, std::chrono::seconds(1), [this] { impl_->endRevokedSessions(); }),
+                 impl_->every(*impl_->revocation_timer, std::chrono::seconds(1), [this] {
+                   impl_->endRevokedSessions();
+                   impl_->notifyIfGrew();
+                 }),
                  [this](std::exception_ptr e) {
                    if (e) impl_->log("the revocation watch stopped");
                  });
@@ -272,6 +280,26 @@ void Server::Impl::endRevokedSessions() {
     if (!ok) return log("checking revocations failed (will retry): " + ok.error().message);
   }
   for (const sync::Id& node : revoked) endSessionsOf(node, 0, "device " + node.hex() + " was revoked");
+}
+
+void Server::Impl::notifyWatchers() {
+  for (const auto& [number, weak] : live)
+    if (auto s = weak.lock()) s->logGrew();
+}
+
+void Server::Impl::notifyIfGrew() {
+  std::uint64_t now_head = 0;
+  {
+    auto held = lock();
+    auto ok = guarded([&]() -> Status {
+      now_head = store->head();
+      return {};
+    });
+    if (!ok) return;  // the next second tries again
+  }
+  if (now_head == notified_head) return;
+  notified_head = now_head;
+  notifyWatchers();
 }
 
 awaitable<void> Server::Impl::acceptLoop() {
@@ -466,9 +494,47 @@ pb::Envelope Server::Impl::push(Device& device, const pb::Push& push, ScopeState
   }
   if (auto ok = pipeline->checkClock(device, *ops, now()); !ok) log("raising clock_skew failed: " + ok.error().message);
   if (auto ok = pipeline->catchUp(); !ok) log("merging into merged.db failed (will retry): " + ok.error().message);
+  notified_head = sessionWork([&] { return store->head(); });
+  notifyWatchers();
   pb::Envelope ack;
   ack.mutable_push_ack()->set_watermark(device.watermark);
   return ack;
+}
+
+std::string Server::Impl::logId() {
+  auto held = lock();
+  return sessionWork([&] {
+    auto id = sync::Id::fromHex(store->meta("log_id").value_or(""));
+    return id ? std::string(reinterpret_cast<const char*>(id->bytes.data()), id->bytes.size()) : std::string();
+  });
+}
+
+bool Server::Impl::news(const Device& device, WatchState& watch) {
+  auto held = lock();
+  return sessionWork([&] {
+    for (;;) {
+      const std::vector<LoggedOp> ops = store->opsAfter(watch.scanned, device.node, kBatchOps);
+      if (ops.empty()) return false;
+      auto outside = [&] {
+        return std::any_of(ops.begin(), ops.end(), [&](const LoggedOp& l) { return !watch.index.count(l.op.entity); });
+      };
+      const std::uint64_t head = ops.back().server_seq;
+      if (!watch.known || (!watch.everything && watch.index_head < head && outside())) {
+        auto s = node::Scopes(*merged).of({device.node, device.branch, device.role, device.person});
+        if (!s) throw SessionError{Errc::internal, "the device's scope: " + s.error().message};
+        watch.known = true;
+        watch.everything = s->everything;
+        watch.index_head = store->head();
+        watch.index.clear();
+        for (const auto& key : s->entities) watch.index.insert(key.second);
+      }
+      if (watch.everything || std::any_of(ops.begin(), ops.end(),
+                                          [&](const LoggedOp& l) { return watch.index.count(l.op.entity) > 0; }))
+        return true;
+      watch.scanned = head;
+      if (ops.size() < kBatchOps) return false;
+    }
+  });
 }
 
 // The device's scope as of the log's head `head` (computed again only when

@@ -134,7 +134,7 @@ std::vector<Command> commands() {
                [](Node& n, const Args&) { return shown(n.status()); }});
   c.push_back({"enroll", "", {"STRING"}, "enroll with a server (creates the database if needed)", {}, nullptr});
   c.push_back({"sync", "", {}, "push local ops, then pull until caught up",
-               {{"watch", "", "stay connected: sync every second, reconnect with backoff; stop with Ctrl-C"}}, nullptr});
+               {{"watch", "", "stay connected: sync at once when the server has news or this node a new op, reconnect with backoff; stop with Ctrl-C"}}, nullptr});
   c.push_back({"devices", "", {},
                "a supervisor's branch's devices (an administrator's: every device) with their last sync, from the server",
                {}, nullptr});

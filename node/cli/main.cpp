@@ -114,7 +114,7 @@ int runSync(Node& n, const std::string& db, bool watch, bool json) {
   }
   SyncLoop::Events events;
   events.progress = progress;
-  events.connected = [] { std::fprintf(stderr, "fieldsync: connected; syncing every second (Ctrl-C stops)\n"); };
+  events.connected = [] { std::fprintf(stderr, "fieldsync: connected; syncing on every change (Ctrl-C stops)\n"); };
   events.failed = [tty](const Error& e, std::chrono::milliseconds retry_in) {
     if (tty) std::fprintf(stderr, "\n");
     std::fprintf(stderr, "fieldsync: %s; retrying in %llds\n", e.message.c_str(),

@@ -42,6 +42,17 @@ struct ScopeState {
   std::vector<sync::Id> dropped;
 };
 
+// What a session looks for while its device watches (docs/protocol.md,
+// "Watch"): ops in the device's scope after `scanned`, which only grows.
+// The scope is computed again only when the log grew and an op falls
+// outside the one known (it may have brought the device a new entity).
+struct WatchState {
+  std::uint64_t scanned = 0;
+  bool known = false, everything = false;
+  std::uint64_t index_head = 0;  // the log's head the index was computed at
+  std::set<sync::Id> index;
+};
+
 class Hub {
  public:
   virtual ~Hub() = default;
@@ -51,7 +62,8 @@ class Hub {
   // The device behind a sealed channel's first message (ClientAuth, or an
   // Enroll that enrolls it); throws SessionError to refuse it.
   virtual Device admit(const pb::Envelope& first, const sync::ServerHandshake& hs, const std::string& who) = 0;
-  virtual std::uint64_t head() = 0;  // the server sequence of the newest op in the log
+  virtual std::uint64_t head() = 0;
+  virtual std::string logId() = 0;  // Welcome.log_id: 16 bytes  // the server sequence of the newest op in the log
   // A push acknowledged (PushAck) once committed; `device` learns its new watermark.
   // New entities a pushed batch creates are held by the device from then on (`scope`).
   virtual pb::Envelope push(Device& device, const pb::Push& push, ScopeState& scope) = 0;
@@ -62,6 +74,9 @@ class Hub {
   virtual pb::Envelope attachmentPut(const Device& device, const pb::AttachmentPut& put) = 0;
   virtual pb::Envelope attachmentGet(const Device& device, const pb::AttachmentGet& get, ScopeState& scope) = 0;
   virtual pb::Envelope devices(const Device& device) = 0;  // a DeviceList, for supervisors and administrators
+  // True when the log holds ops in the device's scope after watch.scanned
+  // (its own aside); else moves watch.scanned to the head. Never suspends.
+  virtual bool news(const Device& device, WatchState& watch) = 0;
 };
 
 }  // namespace fieldsync::server

@@ -71,6 +71,7 @@ struct Server::Impl final : Hub {
   void log(const std::string& line) override;
   Device admit(const pb::Envelope& first, const sync::ServerHandshake& hs, const std::string& who) override;
   std::uint64_t head() override;
+  std::string logId() override;
   pb::Envelope push(Device& device, const pb::Push& push, ScopeState& scope) override;
   pb::Envelope pull(const Device& device, const pb::Pull& pull, ScopeState& scope) override;
   std::optional<pb::Envelope> scopeChanges(const Device& device, const pb::Pull& pull, ScopeState& scope,
@@ -79,6 +80,12 @@ struct Server::Impl final : Hub {
   pb::Envelope attachmentPut(const Device& device, const pb::AttachmentPut& put) override;
   pb::Envelope attachmentGet(const Device& device, const pb::AttachmentGet& get, ScopeState& scope) override;
   pb::Envelope devices(const Device& device) override;
+  bool news(const Device& device, WatchState& watch) override;
+  // Tells every watching session that the log grew (serving thread): after
+  // each push at once, and within a second of anything else that writes
+  // it (the pipeline's sweep, an admin command here or in another process).
+  void notifyWatchers();
+  std::uint64_t notified_head = 0;  // the log's head at the last notice (serving thread)
   bool refreshScope(const Device& device, ScopeState& scope, std::uint64_t head);
 
   Device stillAdmitted(const Device& device);  // as stored now; under the mutex; throws SessionError
@@ -89,6 +96,7 @@ struct Server::Impl final : Hub {
                                    std::function<void()> work, bool while_stopping = false);
   void sweepTransit();
   void endRevokedSessions();  // revoked by an admin command of another process
+  void notifyIfGrew();         // the log grew since the last notice: notifyWatchers()
 
   // Runs store work, turning a StoreError into a Result error.
   template <class F>

@@ -25,7 +25,8 @@ Session::Session(tcp::socket socket, Hub& hub, std::uint64_t number, Timeouts ti
       timeouts_(timeouts),
       outbox_signal_(socket_.get_executor()),
       drained_signal_(socket_.get_executor()),
-      watchdog_timer_(socket_.get_executor()) {
+      watchdog_timer_(socket_.get_executor()),
+      watch_timer_(socket_.get_executor()) {
   boost::system::error_code ec;
   const auto peer = socket_.remote_endpoint(ec);
   address_ = ec ? std::string("?") : peer.address().to_string();
@@ -65,6 +66,40 @@ void Session::close() {
   outbox_signal_.cancel();
   drained_signal_.cancel();
   watchdog_timer_.cancel();
+  watch_timer_.cancel();
+}
+
+void Session::logGrew() {
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    if (!self->watching_ || self->closed_) return;
+    try {
+      if (self->hub_.news(*self->device_info_, self->watch_)) self->answerWatch(true);
+    } catch (const SessionError& e) {
+      self->hub_.log(self->who_ + ": watch ended by " + e.message);
+      self->close();
+    }
+  });
+}
+
+void Session::watch(const pb::Watch& w) {
+  watch_.scanned = w.cursor();
+  watching_ = true;
+  const std::uint64_t number = ++watches_;
+  if (hub_.news(*device_info_, watch_)) return answerWatch(true);
+  const auto wait = w.max_ms() ? std::min(std::chrono::milliseconds(w.max_ms()), kMaxWatch) : kMaxWatch;
+  watch_timer_.expires_after(wait);
+  watch_timer_.async_wait([self = shared_from_this(), number](boost::system::error_code ec) {
+    if (!ec && self->watching_ && self->watches_ == number && !self->closed_) self->answerWatch(false);
+  });
+}
+
+void Session::answerWatch(bool news) {
+  watching_ = false;
+  watch_timer_.cancel();
+  pb::Envelope notice;
+  notice.mutable_notice()->set_head(hub_.head());
+  notice.mutable_notice()->set_news(news);
+  queueSealed(notice);
 }
 
 awaitable<void> Session::reader() {
@@ -118,6 +153,7 @@ awaitable<void> Session::converse() {
   const pb::Envelope first = co_await receive(admit_by, kMaxHandshakeFrame);
   Device device = hub_.admit(first, hs, who_);
   device_ = device.node;
+  device_info_ = device;
   admitted_ = true;
   who_ += " device " + device.node.hex().substr(0, 8);
   pb::Envelope welcome;
@@ -128,6 +164,7 @@ awaitable<void> Session::converse() {
   w->set_branch(device.branch);
   w->set_role(device.role);
   w->set_person(device.person);
+  w->set_log_id(hub_.logId());
   queueSealed(welcome);
   hub_.log(who_ + ": connected (" + device.branch + "/" + device.role + ", watermark " +
            std::to_string(device.watermark) + ")");
@@ -135,7 +172,13 @@ awaitable<void> Session::converse() {
   for (;;) {
     co_await drained();
     const pb::Envelope e = co_await receive(Clock::now() + timeouts_.idle, sync::kMaxFrame);
+    if (e.msg_case() == pb::Envelope::kWatchEnd) {  // late ones (the Notice went first) are ignored
+      if (watching_) answerWatch(false);
+      continue;
+    }
+    if (watching_) throw SessionError{Errc::malformed, "a request while a Watch is open; end it with WatchEnd first"};
     switch (e.msg_case()) {
+      case pb::Envelope::kWatch: watch(e.watch()); break;
       case pb::Envelope::kPush: queueSealed(hub_.push(device, e.push(), scope_)); break;
       case pb::Envelope::kPull: queueSealed(hub_.pull(device, e.pull(), scope_)); break;
       case pb::Envelope::kRecover: queueSealed(hub_.recover(device, e.recover())); break;

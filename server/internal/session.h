@@ -40,6 +40,12 @@ class Session : public std::enable_shared_from_this<Session> {
   Session(net::tcp::socket socket, Hub& hub, std::uint64_t number, Timeouts timeouts = {});
   void start();
   void stop();  // from any thread: ends the session; posted onto its strand
+  // From the serving thread: the log grew. A session whose device watches
+  // (docs/protocol.md, "Watch") answers with a Notice when the new ops are
+  // in the device's scope; posted onto its strand.
+  void logGrew();
+  // How long a Watch may wait for news before it is answered all the same.
+  static constexpr std::chrono::milliseconds kMaxWatch{60'000};
   const std::string& address() const { return address_; }  // the peer's IP address
   bool admitted() const { return admitted_; }               // past the handshake: a known device
   const sync::Id& device() const { return device_; }         // once admitted
@@ -64,6 +70,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void queue(std::string payload, bool final = false);  // framed, for the writer
   void queueSealed(const pb::Envelope& e, bool final = false);
   void deadlineChanged();  // wakes the watchdog if the earliest deadline moved closer
+  void watch(const pb::Watch& w);
+  void answerWatch(bool news);  // the Notice that ends the open watch
   void close();
 
   net::tcp::socket socket_;
@@ -82,6 +90,11 @@ class Session : public std::enable_shared_from_this<Session> {
   std::unique_ptr<sync::StreamReceiver> rx_;
   bool closed_ = false;
   ScopeState scope_;
+  std::optional<Device> device_info_;  // once admitted, as admitted
+  bool watching_ = false;
+  std::uint64_t watches_ = 0;  // Watches seen: a timer of an ended one finds a later number
+  WatchState watch_;
+  net::asio::steady_timer watch_timer_;
 };
 
 }  // namespace fieldsync::server

@@ -439,7 +439,7 @@ TEST_CASE("a sync loop syncs at once when woken, rides out a server restart, and
     ++rounds;
   };
   events.failed = [&](const fieldsync::sync::Error&, std::chrono::milliseconds) { ++failures; };
-  fieldsync::node::SyncLoop loop(*second, office.path, events, std::chrono::hours(1));  // only wake() starts a round
+  fieldsync::node::SyncLoop loop(*second, office.path, events, std::chrono::hours(1));  // no round for the interval
   fieldsync::sync::Status ended;
   std::thread t([&] { ended = loop.run(); });
   auto waitFor = [](const std::function<bool()>& done) {
@@ -447,9 +447,9 @@ TEST_CASE("a sync loop syncs at once when woken, rides out a server restart, and
     return done();
   };
   REQUIRE(waitFor([&] { return rounds == 1; }));
-  addCatalogue(*office.node);  // on the other connection
+  addCatalogue(*office.node);  // on the other connection: seen there, or woken
   loop.wake();
-  REQUIRE(waitFor([&] { return rounds == 2; }));
+  REQUIRE(waitFor([&] { return pushed == *office.node->ownSeq(); }));
   CHECK(pushed == *office.node->ownSeq());
   checkHeldOnce(s, office);
 
@@ -457,9 +457,10 @@ TEST_CASE("a sync loop syncs at once when woken, rides out a server restart, and
   REQUIRE(Catalogue(*office.node).addItem({"GASKET", "", false, 0, 0}));
   loop.wake();
   REQUIRE(waitFor([&] { return failures >= 1; }));
+  const int before = rounds;
   s.start();
   loop.wake();  // cuts the wait after the failure short
-  REQUIRE(waitFor([&] { return rounds == 3; }));
+  REQUIRE(waitFor([&] { return rounds > before; }));
   checkHeldOnce(s, office);
   loop.stop();
   t.join();

@@ -34,6 +34,8 @@ struct TestHub final : server::Hub {
     return {};
   }
   std::uint64_t head() override { return 0; }
+  std::string logId() override { return std::string(16, 'L'); }
+  bool news(const server::Device&, server::WatchState&) override { return false; }
   server::pb::Envelope push(server::Device&, const server::pb::Push&, server::ScopeState&) override { return {}; }
   server::pb::Envelope pull(const server::Device&, const server::pb::Pull&, server::ScopeState&) override {
     ++pulls;
