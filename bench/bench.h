@@ -97,6 +97,7 @@ std::vector<Row> nodeImport(const Options& o);
 std::vector<Row> peerW1(const Options& o);
 std::vector<Row> syncEndToEnd(const Options& o);
 std::vector<Row> serverIngest(const Options& o);
+std::vector<Row> liveSync(const Options& o);
 std::vector<Row> crypto(const Options& o);
 std::vector<Row> reconciliation(const Options& o);
 std::vector<Row> bootstrap(const Options& o);

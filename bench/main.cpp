@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
       ->required()
       ->check(CLI::ExistingFile);
   app.add_flag("--quick", o.quick, "smaller sizes, for a smoke run");
-  app.add_option("--only", only, "run only these workloads: N1,N2,W1,S1,S2,R1,W2,W3,W4,C1,A1")->type_name("LIST");
+  app.add_option("--only", only, "run only these workloads: N1,N2,W1,S1,S2,L1,R1,W2,W3,W4,C1,A1")->type_name("LIST");
   app.add_option("--json", json_path, "also write the figures as JSON")->type_name("FILE");
   app.add_option("--dir", o.dir, "scratch directory (default: a new one under /tmp, removed after)")->type_name("DIR");
   if (auto done = program.parse(app, argc, argv)) return *done;
@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
   std::filesystem::create_directories(o.dir);
 
   const std::vector<std::pair<std::string, Workload>> all{{"N1", nodeCommands}, {"N2", nodeImport}, {"W1", peerW1},
-                                                          {"S1", syncEndToEnd},  {"S2", serverIngest}, {"R1", reconciliation},
+                                                          {"S1", syncEndToEnd},  {"S2", serverIngest}, {"L1", liveSync}, {"R1", reconciliation},
                                                           {"W2", mProfileDay},   {"W3", bootstrap},    {"W4", idleSessions},
                                                           {"C1", crypto},         {"A1", appLatency}};
   std::vector<Row> rows;

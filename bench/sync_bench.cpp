@@ -131,6 +131,75 @@ std::vector<Row> serverIngest(const Options& o) {
   return rows;
 }
 
+// L1: from the start of a one-op push on one device to that op applied on
+// a second, connected device: watching (a SyncLoop told by the server), and
+// polling once a second as `sync --watch` did before live sync.
+std::vector<Row> liveSync(const Options& o) {
+  const int samples = o.quick ? 10 : 40;
+  LocalServer s(o.dir + "/l1-server");
+  const std::string path_b = o.dir + "/l1-b.db";
+  auto a = s.device(o.dir + "/l1-a.db");
+  auto b = s.device(path_b);
+  auto loop_node = Node::open(path_b);  // the loop's own connection to the file, as the app keeps one
+  if (!loop_node) die(loop_node.error().message);
+  std::atomic<std::uint64_t> pulled{0};
+  std::atomic<bool> stop{false};
+  std::mt19937_64 rng(11);
+  auto write1 = [&] {
+    const std::vector<Node::Write> one{{sync::EntityType::item, sync::randomId(), {benchField(rng)}}};
+    if (!a->writeRegisters(one)) die("L1: a write failed");
+  };
+  auto measure = [&](const std::function<void()>& follow) {
+    pulled = 0;
+    stop = false;
+    write1();
+    syncOnce(*a, o.dir + "/l1-a.db");
+    std::thread follower(follow);
+    while (pulled == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));  // connected and caught up
+    std::vector<double> ms;
+    for (int i = 0; i < samples; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 1000));  // out of step with the poll
+      const std::uint64_t before = pulled;
+      write1();
+      const auto t0 = std::chrono::steady_clock::now();
+      syncOnce(*a, o.dir + "/l1-a.db");
+      while (pulled == before) std::this_thread::sleep_for(std::chrono::microseconds(200));
+      ms.push_back(seconds(std::chrono::steady_clock::now() - t0) * 1000);
+    }
+    stop = true;
+    follower.join();
+    return ms;
+  };
+  node::SyncLoop::Events events;
+  events.synced = [&](const node::SyncReport& r) { pulled += r.pulled; };
+  const std::vector<double> watched = measure([&] {
+    node::SyncLoop loop(**loop_node, path_b, events, std::chrono::hours(1));
+    std::thread stopper([&] {
+      while (!stop) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      loop.stop();
+    });
+    (void)loop.run();
+    stopper.join();
+  });
+  const std::vector<double> polled = measure([&] {
+    auto session = node::SyncSession::connect(**loop_node, path_b, std::chrono::seconds(60));
+    if (!session) die(session.error().message);
+    while (!stop) {
+      auto r = (*session)->round();
+      if (!r) die(r.error().message);
+      pulled += r->pulled;
+      for (int i = 0; i < 100 && !stop; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    (*session)->close();
+  });
+  const std::string w = "L1 live sync, a one-op push to applied on a connected device (" + std::to_string(samples) +
+                        " pushes)";
+  return {{w, "p50, watching", percentile(watched, 0.5), "ms", "polling every second (before live sync)",
+           percentile(polled, 0.5)},
+          {w, "p99, watching", percentile(watched, 0.99), "ms", "polling every second (before live sync)",
+           percentile(polled, 0.99)}};
+}
+
 // What checking one movement costs on an (item, location) whose ledger has
 // `history` rows (alternately in and out, never below zero), each checked
 // as it arrived, as the server does: a back-dated receipt at the start, then
