@@ -1,10 +1,15 @@
 // The server's admin calls (server.h): enrollment tokens, devices,
 // revocation, the exception queue, export. Any thread; each takes the
 // server's mutex (server_impl.h).
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
 
 #include "node/exceptions.h"
+#include "node/key_file.h"
 #include "node/model.h"
 #include "node/rights.h"
 #include "node/scope.h"
@@ -169,6 +174,112 @@ Result<std::string> Server::digest() {
 Result<std::uint64_t> Server::opCount() {
   auto held = impl_->lock();
   return impl_->guarded([&]() -> Result<std::uint64_t> { return impl_->store->opCount(); });
+}
+
+namespace {
+namespace fs = std::filesystem;
+
+void setMeta(storage::Db& db, const char* key, const std::string& value) {
+  auto s = db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)");
+  s->bind(1, key);
+  s->bind(2, value);
+  s->step();
+}
+}  // namespace
+
+Result<Server::Backup> Server::backup(const std::string& to) {
+  std::error_code ec;
+  if (fs::exists(to, ec)) return sync::fail(Errc::invalid_input, "BACKUP: " + to + " exists already; name a new directory");
+  if (!fs::create_directory(to, ec) || ec)
+    return sync::fail(Errc::invalid_input, "BACKUP: cannot create " + to + ": " + ec.message());
+  fs::permissions(to, fs::perms::owner_all, ec);  // it holds the server's key
+  Backup b{fs::absolute(to, ec).string(), impl_->now(), 0};
+  try {
+    // Connections of their own: the serving thread goes on meanwhile.
+    storage::Db(impl_->dir + "/merged.db", false).copyTo(to + "/merged.db");
+    storage::Db(impl_->dir + "/server.db", false).copyTo(to + "/server.db");
+    for (const char* f : {"/merged.db", "/server.db"}) fs::permissions(to + f, fs::perms::owner_read | fs::perms::owner_write);
+    if (auto ok = node::writeKeyFile(to + "/server.key", impl_->signing_key, false); !ok) throw storage::StoreError(ok.error().message);
+    b.ops = ServerStore::open(to + "/server.db")->head();
+    auto held = impl_->lock();
+    impl_->store->setMeta("last_backup", std::to_string(b.at) + " " + std::to_string(b.ops) + " " + b.path);
+  } catch (const storage::StoreError& e) {
+    fs::remove_all(to, ec);
+    return e.error();
+  }
+  return b;
+}
+
+Result<std::optional<Server::Backup>> Server::lastBackup() {
+  auto held = impl_->lock();
+  return impl_->guarded([&]() -> Result<std::optional<Backup>> {
+    const auto v = impl_->store->meta("last_backup");
+    if (!v) return std::optional<Backup>();
+    Backup b;
+    std::size_t at_end = 0, ops_end = 0;
+    b.at = std::stoll(*v, &at_end);
+    b.ops = std::stoull(v->substr(at_end), &ops_end);
+    b.path = v->substr(std::min(v->size(), at_end + ops_end + 1));
+    return std::optional<Backup>(b);
+  });
+}
+
+Status Server::restore(const std::string& data_dir, const std::string& from) {
+  std::error_code ec;
+  for (const char* f : {"server.key", "server.db", "merged.db"})
+    if (!fs::exists(from + "/" + f, ec))
+      return sync::fail(Errc::invalid_input, "BACKUP: " + from + " holds no " + f + "; it is not a fieldsync server backup");
+  auto key = node::readKeyFile(from + "/server.key");
+  if (!key) return key.error();
+  fs::create_directories(data_dir, ec);
+  if (ec) return sync::fail(Errc::invalid_input, "--data: cannot create " + data_dir + ": " + ec.message());
+  fs::permissions(data_dir, fs::perms::owner_all, ec);
+  // No server may start serving meanwhile: the lock listen() takes.
+  const int lock = ::open((data_dir + "/serve.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (lock < 0) return sync::fail(Errc::invalid_input, "--data: cannot lock " + data_dir);
+  struct Unlock {
+    int fd;
+    ~Unlock() { ::close(fd); }
+  } unlock{lock};
+  if (::flock(lock, LOCK_EX | LOCK_NB) != 0)
+    return sync::fail(Errc::refused, "--data: a fieldsync-server is serving " + data_dir + "; stop it first");
+  const std::string key_path = data_dir + "/server.key";
+  if (fs::exists(key_path, ec)) {
+    auto mine = node::readKeyFile(key_path);
+    if (!mine) return mine.error();
+    if (mine->publicKey() != key->publicKey())
+      return sync::fail(Errc::refused, "--data: " + data_dir +
+                                           " belongs to another server (its key is not the backup's); restore into an "
+                                           "empty directory");
+  }
+  try {
+    for (const char* f : {"server.db", "merged.db"}) {
+      const std::string copy = data_dir + "/" + f + ".restoring";
+      fs::copy_file(from + "/" + f, copy, fs::copy_options::overwrite_existing);
+      fs::permissions(copy, fs::perms::owner_read | fs::perms::owner_write);
+    }
+    {
+      storage::Db s(data_dir + "/server.db.restoring", false);
+      setMeta(s, "log_id", sync::randomId().hex());
+      setMeta(s, "forwarded", "0");  // the replica's ops under its new node id
+    }
+    {
+      storage::Db m(data_dir + "/merged.db.restoring", false);
+      setMeta(m, "node", sync::randomId().hex());
+      setMeta(m, "seq", "0");
+    }
+    for (const char* f : {"server.db", "merged.db"}) {
+      for (const char* suffix : {"-wal", "-shm"}) fs::remove(data_dir + "/" + f + suffix);
+      fs::rename(data_dir + "/" + f + ".restoring", data_dir + "/" + f);
+    }
+  } catch (const storage::StoreError& e) {
+    return e.error();
+  } catch (const fs::filesystem_error& e) {
+    return sync::fail(Errc::invalid_input, std::string("restoring: ") + e.what() + "; run restore again");
+  }
+  if (!fs::exists(key_path, ec))
+    if (auto ok = node::writeKeyFile(key_path, *key, false); !ok) return ok.error();
+  return {};
 }
 
 }  // namespace fieldsync::server

@@ -83,6 +83,24 @@ class Server {
   enum class Decision { none, release, reject };
   Result<node::Resolved> resolveException(std::string_view ref, const node::Resolution& how,
                                           Decision decision = Decision::none);
+  // Backups (docs/server.md, "Backups"): a consistent copy of the data
+  // directory into the new directory `to` (mode 0700), made while the
+  // server serves: merged.db first, then server.db (so the log copy holds
+  // every op the replica copy has merged), then the key.
+  struct Backup {
+    std::string path;
+    std::int64_t at = 0;     // ms since the epoch, UTC
+    std::uint64_t ops = 0;   // the log's head in the copy
+  };
+  Result<Backup> backup(const std::string& to);
+  Result<std::optional<Backup>> lastBackup();
+  // Brings the backup in `from` back into `data_dir`, which no server may
+  // be serving; a data directory of another server (another key) is
+  // refused. The restored log gets a new log id, so every device pulls its
+  // scope anew and pushes again what the backup lacks, and the replica a
+  // new node id, so the exceptions it raises again never reuse an op id
+  // that one raised after the backup holds on some device.
+  static Status restore(const std::string& data_dir, const std::string& from);
   Result<std::string> digest();
   Result<std::uint64_t> opCount();
   std::string publicKeyHex() const;

@@ -165,6 +165,12 @@ void Db::exec(const char* sql) {
   }
 }
 
+void Db::copyTo(const std::string& path) {
+  Stmt s(db_.get(), "VACUUM INTO ?");
+  s.bind(1, path);
+  s.step();
+}
+
 int Db::userVersion() {
   Query q(stmt("PRAGMA user_version"));
   return q.step() ? static_cast<int>(q->i64(0)) : 0;

@@ -135,6 +135,10 @@ class Db {
   Stmt& stmt(Sql sql);                              // cached: prepared once
   std::unique_ptr<Stmt> prepare(const char* sql);  // not cached: for a loop whose body runs other queries
   void exec(const char* sql);
+  // A consistent copy of the database as of now into the new file `path`
+  // (VACUUM INTO: https://www.sqlite.org/lang_vacuum.html#vacuuminto),
+  // while other connections go on reading and writing.
+  void copyTo(const std::string& path);
   int userVersion();
   // Runs migrations[version..] in one transaction and sets user_version;
   // refuses a database newer than the program.

@@ -112,6 +112,14 @@ int runMain(int argc, char** argv) {
   bool release = false, reject = false;
   auto* release_flag = resolve->add_flag("--release", release, "quarantined: apply the held ops and send them to every device");
   resolve->add_flag("--reject", reject, "quarantined: never apply the held ops (they stay for the audit)")->excludes(release_flag);
+  std::string backup_dir;
+  CLI::App* backup = app.add_subcommand(
+      "backup", "a consistent copy of the data directory into a new directory, made while the server serves");
+  backup->add_option("BACKUP", backup_dir, "the new directory (mode 0700: it holds the server's key)")->required();
+  CLI::App* restore = app.add_subcommand(
+      "restore", "bring a backup back into the data directory (the server must be stopped); devices then push "
+                 "what the backup lacks and pull their scope anew");
+  restore->add_option("BACKUP", backup_dir, "a directory made by 'backup'")->required();
   if (auto done = kProgram.parse(app, argc, argv)) return *done;
 
   // Serving options are checked before anything is created.
@@ -122,6 +130,11 @@ int runMain(int argc, char** argv) {
   auto skew_ms = cli::parseDuration(max_clock_skew, "--max-clock-skew");
   if (!skew_ms) return kProgram.usage(skew_ms.error().message);
 
+  if (restore->parsed()) {
+    if (auto ok = server::Server::restore(data, backup_dir); !ok) return kProgram.fail(ok.error());
+    std::printf("restored %s from %s\n", data.c_str(), backup_dir.c_str());
+    return cli::kOk;
+  }
   const bool serving = app.get_subcommands().empty();  // only serving makes a new data directory
   auto opened = server::Server::open(data, company, sync::Hlc::systemClock(), serving);
   if (!opened) return kProgram.fail(opened.error());
@@ -151,6 +164,12 @@ int runMain(int argc, char** argv) {
     if (auto ok = s.revoke(device); !ok) return kProgram.fail(ok.error());
     std::printf("revoked %s\n", device.c_str());
     return cli::kOk;
+  }
+  if (backup->parsed()) {
+    auto b = s.backup(backup_dir);
+    if (!b) return kProgram.fail(b.error());
+    Table t{{"backup", "taken", "ops"}, {{b->path, cli::Time{b->at}, static_cast<std::int64_t>(b->ops)}}};
+    return kProgram.print(t, json);
   }
   if (exported->parsed()) {
     auto out = scope_of.empty() ? s.exportJson() : s.scopeExport(scope_of);
