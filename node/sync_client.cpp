@@ -302,6 +302,7 @@ Result<std::unique_ptr<SyncSession>> SyncSession::connect(Node& node, const std:
   pb::Envelope auth;
   auth.mutable_client_auth()->set_node(std::string(node.nodeId().view()));
   auth.mutable_client_auth()->set_signature(impl->ch.hs->clientSignature(impl->key, node.nodeId()));
+  if (auto own = node.ownSeq()) auth.mutable_client_auth()->set_own_seq(*own);
   if (auto ok = impl->ch.send(auth); !ok) return ok.error();
   auto welcome = expectWelcome(impl->ch);
   if (!welcome) return welcome.error();

@@ -5,11 +5,14 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include <algorithm>
 #include <filesystem>
 
 #include "node/exceptions.h"
 #include "node/key_file.h"
+#include "node/periods.h"
 #include "node/model.h"
 #include "node/rights.h"
 #include "node/scope.h"
@@ -64,7 +67,21 @@ Result<std::string> Server::enrollToken(std::string_view branch, std::string_vie
 
 Result<std::vector<Device>> Server::devices() {
   auto held = impl_->lock();
-  return impl_->guarded([&]() -> Result<std::vector<Device>> { return impl_->store->devices(); });
+  return impl_->guarded([&]() -> Result<std::vector<Device>> {
+    auto all = impl_->store->devices();
+    for (Device& d : all)
+      if (auto it = impl_->announced.find(d.node); it != impl_->announced.end()) d.announced = it->second;
+    return all;
+  });
+}
+
+Result<std::vector<TokenInfo>> Server::tokens() {
+  auto held = impl_->lock();
+  return impl_->guarded([&]() -> Result<std::vector<TokenInfo>> {
+    std::vector<TokenInfo> out;
+    for (auto& [id, t] : impl_->store->tokens()) out.push_back({id, t.branch, t.role, t.person, t.expires_at, t.used, t.used_by});
+    return out;
+  });
 }
 
 Status Server::revoke(std::string_view device_hex) {
@@ -169,6 +186,11 @@ Result<std::string> Server::scopeExport(std::string_view device_hex) {
 Result<std::string> Server::digest() {
   auto held = impl_->lock();
   return impl_->merged->digest();
+}
+
+Result<std::uint64_t> Server::logHead() {
+  auto held = impl_->lock();
+  return impl_->guarded([&]() -> Result<std::uint64_t> { return impl_->store->head(); });
 }
 
 Result<std::uint64_t> Server::opCount() {
@@ -280,6 +302,98 @@ Status Server::restore(const std::string& data_dir, const std::string& from) {
   if (!fs::exists(key_path, ec))
     if (auto ok = node::writeKeyFile(key_path, *key, false); !ok) return ok.error();
   return {};
+}
+
+Status Server::setAdminPassword(std::string_view password) {
+  if (password.size() < 10) return sync::fail(Errc::invalid_input, "the password: at least 10 characters");
+  if (password.size() > 1024) return sync::fail(Errc::invalid_input, "the password: at most 1024 bytes");
+  if (sodium_init() < 0) return sync::fail(Errc::internal, "libsodium cannot start");
+  char hash[crypto_pwhash_STRBYTES];
+  if (crypto_pwhash_str(hash, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                        crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+    return sync::fail(Errc::internal, "hashing the password ran out of memory");
+  auto held = impl_->lock();
+  return impl_->guarded([&]() -> Status {
+    impl_->store->setMeta("admin_password", hash);
+    return {};
+  });
+}
+
+Result<bool> Server::checkAdminPassword(std::string_view password) {
+  std::optional<std::string> hash;
+  {
+    auto held = impl_->lock();
+    auto got = impl_->guarded([&]() -> Status {
+      hash = impl_->store->meta("admin_password");
+      return {};
+    });
+    if (!got) return got.error();
+  }
+  if (!hash || password.size() > 1024) return false;
+  if (sodium_init() < 0) return sync::fail(Errc::internal, "libsodium cannot start");
+  return crypto_pwhash_str_verify(hash->c_str(), password.data(), password.size()) == 0;
+}
+
+Result<node::PeriodClosed> Server::closePeriod(const node::PeriodClose& spec) {
+  auto held = impl_->lock();
+  auto closed = node::Periods(*impl_->merged).close(spec);
+  if (!closed) return closed;
+  if (auto ok = impl_->pipeline->forward(); !ok) return ok.error();  // into the log: every node pulls it
+  return closed;
+}
+
+Result<std::vector<node::PeriodRow>> Server::periods() {
+  auto held = impl_->lock();
+  return node::Periods(*impl_->merged).list();
+}
+
+Result<std::string> Server::metrics() {
+  auto all = devices();
+  if (!all) return all.error();
+  auto open = exceptions(false);
+  if (!open) return open.error();
+  auto backed = lastBackup();
+  if (!backed) return backed.error();
+  auto logged = logHead();
+  if (!logged) return logged.error();
+  const std::uint64_t head = *logged;
+  const Metrics& m = impl_->metrics;
+  std::string out;
+  auto metric = [&](const std::string& name, const char* type, const std::string& help) {
+    out += "# HELP " + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+  };
+  auto value = [&](const std::string& name, std::uint64_t v) { out += name + " " + std::to_string(v) + "\n"; };
+  metric("fieldsync_sessions_open", "gauge", "Device connections open now.");
+  value("fieldsync_sessions_open", m.sessions_open);
+  metric("fieldsync_handshakes_total", "counter", "Handshakes that ended with the device admitted or refused.");
+  value("fieldsync_handshakes_total{result=\"admitted\"}", m.handshakes_admitted);
+  value("fieldsync_handshakes_total{result=\"refused\"}", m.handshakes_refused);
+  metric("fieldsync_ops_received_total", "counter", "Ops pushed by devices that were new here.");
+  value("fieldsync_ops_received_total", m.ops_received);
+  metric("fieldsync_ops_sent_total", "counter", "Ops sent to devices in pull replies.");
+  value("fieldsync_ops_sent_total", m.ops_sent);
+  metric("fieldsync_notices_total", "counter", "Watching devices told of news (live sync).");
+  value("fieldsync_notices_total", m.notices);
+  metric("fieldsync_log_head", "gauge", "The server sequence of the newest op in the log.");
+  value("fieldsync_log_head", head);
+  m.ingest.write(out, "fieldsync_ingest_seconds", "A push, from its receipt to its acknowledgement.");
+  m.reconcile.write(out, "fieldsync_reconcile_seconds", "Merging pushed ops into the replica and checking them.");
+  std::map<std::string, std::uint64_t> kinds;
+  for (const auto& e : *open) ++kinds[e.kind];
+  metric("fieldsync_exceptions_open", "gauge", "Open exceptions by kind (docs/reconciliation.md).");
+  for (const auto& [kind, n] : kinds) value("fieldsync_exceptions_open{kind=\"" + labelValue(kind) + "\"}", n);
+  metric("fieldsync_device_lag_ops", "gauge", "Ops in the log after the device's cursor (not all in its scope).");
+  auto labels = [](const Device& d) {
+    return "{device=\"" + d.node.hex() + "\",branch=\"" + labelValue(d.branch) + "\",role=\"" + labelValue(d.role) + "\"}";
+  };
+  for (const Device& d : *all)
+    if (!d.revoked_at) value("fieldsync_device_lag_ops" + labels(d), head > d.cursor ? head - d.cursor : 0);
+  metric("fieldsync_device_pending_ops", "gauge", "Ops the device said it holds and has not pushed (since this process started).");
+  for (const Device& d : *all)
+    if (!d.revoked_at && d.announced) value("fieldsync_device_pending_ops" + labels(d), d.announced > d.watermark ? d.announced - d.watermark : 0);
+  metric("fieldsync_last_backup_timestamp_seconds", "gauge", "When the last backup was taken (0: never).");
+  value("fieldsync_last_backup_timestamp_seconds", *backed ? static_cast<std::uint64_t>((*backed)->at / 1000) : 0);
+  return out;
 }
 
 }  // namespace fieldsync::server

@@ -338,6 +338,7 @@ awaitable<void> Server::Impl::acceptLoop() {
     socket.set_option(tcp::no_delay(true), ec);  // small frames in lockstep: no Nagle delay
     const std::uint64_t n = ++sessions;
     auto session = std::make_shared<Session>(std::move(socket), *this, n);
+    ++metrics.sessions_open;
     live.emplace(n, session);
     session->start();
   }
@@ -366,6 +367,11 @@ std::uint64_t Server::Impl::head() {
 }
 
 Device Server::Impl::admit(const pb::Envelope& e, const sync::ServerHandshake& hs, const std::string& who) {
+  struct Counted {
+    Metrics& m;
+    bool admitted = false;
+    ~Counted() { ++(admitted ? m.handshakes_admitted : m.handshakes_refused); }
+  } counted{metrics};
   auto held = lock();
   Device admitted = sessionWork([&] {
     const std::int64_t at = now();
@@ -379,6 +385,7 @@ Device Server::Impl::admit(const pb::Envelope& e, const sync::ServerHandshake& h
       if (!hs.verifyClient(device->key, *node, e.client_auth().signature()))
         throw SessionError{Errc::denied, "the device's handshake signature does not verify"};
       store->touch(*node, at, offset);
+      announced[*node] = e.client_auth().own_seq();
       device->last_contact = at;
       device->clock_offset_ms = offset;
       if (auto ok = pipeline->checkClock(*device, {}, at); !ok) log("raising clock_skew failed: " + ok.error().message);
@@ -424,6 +431,7 @@ Device Server::Impl::admit(const pb::Envelope& e, const sync::ServerHandshake& h
   // One device holds a few sessions at most (sync --watch, a manual sync, the
   // app): a newer one ends the oldest, so one device cannot fill the server.
   endSessionsOf(admitted.node, limits.per_device - 1, "device " + admitted.node.hex() + " opened a newer session");
+  counted.admitted = true;
   return admitted;
 }
 
@@ -435,6 +443,7 @@ Device Server::Impl::stillAdmitted(const Device& device) {
 }
 
 pb::Envelope Server::Impl::push(Device& device, const pb::Push& push, ScopeState& scope) {
+  const Timed timed(metrics.ingest);
   {
     auto held = lock();
     sessionWork([&] { stillAdmitted(device); });
@@ -482,7 +491,9 @@ pb::Envelope Server::Impl::push(Device& device, const pb::Push& push, ScopeState
   const bool quarantined = std::any_of(outside.begin(), outside.end(), [](const std::string& s) { return !s.empty(); });
   sessionWork([&] {
     auto tx = store->transaction();
+    const std::uint64_t before = device.watermark;
     device.watermark = store->appendPush(device.node, *ops, outside, push.batch(), push.signature(), now());
+    metrics.ops_received += device.watermark - before;
     store->holdScope(device.node, std::vector<node::ScopeKey>(created.begin(), created.end()), {});
     tx.commit();
   });
@@ -493,7 +504,10 @@ pb::Envelope Server::Impl::push(Device& device, const pb::Push& push, ScopeState
     if (auto ok = pipeline->raiseQuarantine(device); !ok) log("raising quarantined failed: " + ok.error().message);
   }
   if (auto ok = pipeline->checkClock(device, *ops, now()); !ok) log("raising clock_skew failed: " + ok.error().message);
-  if (auto ok = pipeline->catchUp(); !ok) log("merging into merged.db failed (will retry): " + ok.error().message);
+  {
+    const Timed merging(metrics.reconcile);
+    if (auto ok = pipeline->catchUp(); !ok) log("merging into merged.db failed (will retry): " + ok.error().message);
+  }
   notified_head = sessionWork([&] { return store->head(); });
   notifyWatchers();
   pb::Envelope ack;
@@ -605,6 +619,7 @@ std::optional<pb::Envelope> Server::Impl::scopeChanges(const Device& device, con
   }
   scope.next -= scope.sent.size() - whole;  // the rest goes in the next reply
   scope.sent.resize(whole);
+  metrics.ops_sent += whole ? ends[whole - 1] : 0;
   scope.dropped = std::move(scope.leaving);
   scope.leaving.clear();
   pb::Envelope reply;
@@ -651,6 +666,7 @@ pb::Envelope Server::Impl::pull(const Device& device, const pb::Pull& pull, Scop
     std::size_t n = plain.size();
     const std::string batch = fitted(plain, max_bytes, n);  // the reply says where it stopped
     const bool cut = n < plain.size();
+    metrics.ops_sent += n;
     const bool more = ops.size() == kBatchOps || cut;
     pb::Envelope reply;
     auto* b = reply.mutable_pull_batch();

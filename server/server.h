@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "node/exceptions.h"
+#include "node/periods.h"
 #include "sync/crypto.h"
 #include "sync/hlc.h"
 #include "sync/result.h"
@@ -46,6 +47,20 @@ struct Device {
   std::uint64_t cursor = 0;     // the server sequence it last pulled from
   std::optional<std::int64_t> revoked_at;
   std::string person;  // a technician's or driver's name (docs/scopes.md)
+  // Its own highest seq, as it said at its last handshake with this
+  // process (0: none since it started); less the watermark, what it holds
+  // and has not pushed yet.
+  std::uint64_t announced = 0;
+};
+
+// An enrollment token as the server keeps it (only its hash: the string
+// itself was shown once). Times are ms since the epoch, UTC.
+struct TokenInfo {
+  std::string id;  // the first 8 hex digits of its hash
+  std::string branch, role, person;
+  std::int64_t expires_at = 0;
+  bool used = false;
+  std::optional<sync::Id> used_by;
 };
 
 class Server {
@@ -67,6 +82,7 @@ class Server {
   Result<std::string> enrollToken(std::string_view branch, std::string_view role, std::string_view person,
                                   std::int64_t valid_ms, std::string_view host, std::uint16_t port);
   Result<std::vector<Device>> devices();
+  Result<std::vector<TokenInfo>> tokens();  // newest expiry first
   Status revoke(std::string_view device_hex);
   Result<std::string> exportJson();  // the merged state, as `fieldsync export` prints it
   // What a device holds once synced: its scope of the merged state
@@ -101,8 +117,20 @@ class Server {
   // new node id, so the exceptions it raises again never reuse an op id
   // that one raised after the backup holds on some device.
   static Status restore(const std::string& data_dir, const std::string& from);
+  // The console's administrator password (docs/server.md, "The console"),
+  // kept in server.db as an Argon2id hash (libsodium crypto_pwhash_str,
+  // interactive limits); at least 10 bytes. check is false when none is set.
+  Status setAdminPassword(std::string_view password);
+  Result<bool> checkAdminPassword(std::string_view password);
+  // Period close (node/periods.h) made by the server's replica: an op every node pulls.
+  Result<node::PeriodClosed> closePeriod(const node::PeriodClose& spec);
+  Result<std::vector<node::PeriodRow>> periods();
+  // Everything GET /metrics shows, in the Prometheus text format
+  // (docs/server.md, "Metrics").
+  Result<std::string> metrics();
   Result<std::string> digest();
   Result<std::uint64_t> opCount();
+  Result<std::uint64_t> logHead();  // the server sequence of the newest op in the log
   std::string publicKeyHex() const;
 
   // Network. listen() binds (port 0: any free port) and returns the port.

@@ -2,12 +2,18 @@
 // serves; the commands administer its data directory. CLI11 parses the
 // command line and prints the help at every level. Exit codes: see
 // cli/program.h (0 ok, 1 internal, 2 usage, 3 refused, 4 cannot listen).
+#include <termios.h>
+#include <unistd.h>
+
 #include <cstdio>
+#include <iostream>
 #include <string>
+#include <thread>
 
 #include "cli/program.h"
 #include "cli/records.h"
 #include "node/model.h"
+#include "server/console/console.h"
 #include "server/server.h"
 #include "sync/ticket.h"
 
@@ -29,6 +35,25 @@ Table devicesTable(const std::vector<server::Device>& devices) {
                       static_cast<std::int64_t>(d.cursor),
                       d.revoked_at ? cli::Cell{cli::Time{*d.revoked_at}} : cli::Cell{}});
   return t;
+}
+
+// A line from stdin; from a terminal, without echo.
+std::string readSecret(const char* prompt) {
+  termios old{};
+  const bool tty = isatty(0) && tcgetattr(0, &old) == 0;
+  if (tty) {
+    std::fprintf(stderr, "%s", prompt);
+    termios quiet = old;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    tcsetattr(0, TCSANOW, &quiet);
+  }
+  std::string line;
+  std::getline(std::cin, line);
+  if (tty) {
+    tcsetattr(0, TCSANOW, &old);
+    std::fprintf(stderr, "\n");
+  }
+  return line;
 }
 
 }  // namespace
@@ -70,6 +95,10 @@ int runMain(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber)
       ->type_name("N");
+  std::string admin_listen;
+  app.add_option("--admin-listen", admin_listen,
+                 "also serve the web console and GET /metrics here (docs/server.md); keep it on a private address")
+      ->type_name("HOST:PORT");
   app.add_flag("--json", json, "print results as JSON");
   app.require_subcommand(0, 1);
 
@@ -112,6 +141,8 @@ int runMain(int argc, char** argv) {
   bool release = false, reject = false;
   auto* release_flag = resolve->add_flag("--release", release, "quarantined: apply the held ops and send them to every device");
   resolve->add_flag("--reject", reject, "quarantined: never apply the held ops (they stay for the audit)")->excludes(release_flag);
+  CLI::App* password = app.add_subcommand(
+      "admin-password", "set the web console's administrator password (read from stdin; at least 10 characters)");
   std::string backup_dir;
   CLI::App* backup = app.add_subcommand(
       "backup", "a consistent copy of the data directory into a new directory, made while the server serves");
@@ -165,6 +196,13 @@ int runMain(int argc, char** argv) {
     std::printf("revoked %s\n", device.c_str());
     return cli::kOk;
   }
+  if (password->parsed()) {
+    const std::string first = readSecret("new console password: ");
+    if (isatty(0) && readSecret("again: ") != first) return kProgram.usage("the two passwords differ; nothing was changed");
+    if (auto ok = s.setAdminPassword(first); !ok) return kProgram.fail(ok.error());
+    std::printf("the console password is set\n");
+    return cli::kOk;
+  }
   if (backup->parsed()) {
     auto b = s.backup(backup_dir);
     if (!b) return kProgram.fail(b.error());
@@ -199,12 +237,29 @@ int runMain(int argc, char** argv) {
   limits.per_address = address_handshakes;
   limits.per_address_rate = handshake_rate;
   s.setLimits(limits);
+  std::optional<sync::Address> console_at;
+  if (!admin_listen.empty()) {
+    auto parsed = sync::parseAddress(admin_listen, true);
+    if (!parsed) return kProgram.usage("--admin-listen: " + parsed.error().message);
+    console_at = *parsed;
+  }
   auto bound = s.listen(where->host, where->port);
   if (!bound) return kProgram.fail(bound.error());
+  server::Console console(s);
+  if (console_at) {
+    auto at = console.listen(console_at->host, console_at->port);
+    if (!at) return kProgram.fail(at.error());
+    console_at->port = *at;
+  }
   std::printf("fieldsync-server listening on %s, key %s\n", sync::Address{where->host, *bound}.text().c_str(),
               s.publicKeyHex().c_str());
+  if (console_at) std::printf("console on http://%s/\n", console_at->text().c_str());
   std::fflush(stdout);
-  if (auto ok = s.serve(true); !ok) return kProgram.fail(ok.error());
+  std::thread console_thread([&] { console.run(); });
+  const auto served = s.serve(true);
+  console.stop();
+  console_thread.join();
+  if (!served) return kProgram.fail(served.error());
   std::fprintf(stderr, "fieldsync-server stopped\n");
   return cli::kOk;
 }

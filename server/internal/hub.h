@@ -77,6 +77,8 @@ class Hub {
   // True when the log holds ops in the device's scope after watch.scanned
   // (its own aside); else moves watch.scanned to the head. Never suspends.
   virtual bool news(const Device& device, WatchState& watch) = 0;
+  virtual void sessionClosed() {}  // a session ends (the metrics' open sessions)
+  virtual void noticed() {}        // a Notice with news went out (the metrics)
 };
 
 }  // namespace fieldsync::server

@@ -19,6 +19,7 @@
 
 #include "node/node.h"
 #include "server/internal/hub.h"
+#include "server/internal/metrics.h"
 #include "server/internal/pipeline.h"
 #include "server/internal/session.h"
 #include "server/internal/store.h"
@@ -39,6 +40,8 @@ struct Server::Impl final : Hub {
   std::unique_ptr<node::Node> merged;
   std::unique_ptr<MergePipeline> pipeline;
   std::unique_lock<std::mutex> lock() { return std::unique_lock(mutex); }
+  std::map<sync::Id, std::uint64_t> announced;  // ClientAuth.own_seq by device, since this process started; under `mutex`
+  Metrics metrics;
 
   std::mutex log_mutex;  // guards log_sink
   std::function<void(const std::string&)> log_sink;
@@ -81,6 +84,8 @@ struct Server::Impl final : Hub {
   pb::Envelope attachmentGet(const Device& device, const pb::AttachmentGet& get, ScopeState& scope) override;
   pb::Envelope devices(const Device& device) override;
   bool news(const Device& device, WatchState& watch) override;
+  void sessionClosed() override { --metrics.sessions_open; }
+  void noticed() override { ++metrics.notices; }
   // Tells every watching session that the log grew (serving thread): after
   // each push at once, and within a second of anything else that writes
   // it (the pipeline's sweep, an admin command here or in another process).

@@ -94,6 +94,7 @@ void Session::watch(const pb::Watch& w) {
 }
 
 void Session::answerWatch(bool news) {
+  if (news) hub_.noticed();
   watching_ = false;
   watch_timer_.cancel();
   pb::Envelope notice;

@@ -38,6 +38,7 @@ class Session : public std::enable_shared_from_this<Session> {
   using Timeouts = SessionTimeouts;
   // `socket`'s executor must be a strand of its own.
   Session(net::tcp::socket socket, Hub& hub, std::uint64_t number, Timeouts timeouts = {});
+  ~Session() { hub_.sessionClosed(); }
   void start();
   void stop();  // from any thread: ends the session; posted onto its strand
   // From the serving thread: the log grew. A session whose device watches

@@ -144,6 +144,17 @@ std::optional<Token> ServerStore::token(const sync::Hash& token_hash) {
   return Token{q->text(0), q->text(1), q->text(2), q->i64(3), q->i64(4) != 0, q->optId(5)};
 }
 
+std::vector<std::pair<std::string, Token>> ServerStore::tokens() {
+  Stmt& s = db_->stmt(
+      "SELECT hash, branch, role, person, expires_at, used_at IS NOT NULL, used_by FROM tokens ORDER BY expires_at DESC");
+  Query q(s);
+  std::vector<std::pair<std::string, Token>> out;
+  while (q.step())
+    out.push_back({sync::toHex(q->blob(0)).substr(0, 8),
+                   Token{q->text(1), q->text(2), q->text(3), q->i64(4), q->i64(5) != 0, q->optId(6)}});
+  return out;
+}
+
 void ServerStore::useToken(const sync::Hash& token_hash, const Id& node, std::int64_t at) {
   Stmt& s = db_->stmt("UPDATE tokens SET used_at = ?, used_by = ? WHERE hash = ? AND used_at IS NULL");
   Query q(s, at, node);

@@ -65,6 +65,8 @@ class ServerStore {
   void addToken(const sync::Hash& token_hash, const Token& t);  // t.used and t.used_by are ignored
   std::optional<Token> token(const sync::Hash& token_hash);
   void useToken(const sync::Hash& token_hash, const sync::Id& node, std::int64_t at);
+  // Every token, newest expiry first, each named by the first 8 hex digits of its hash.
+  std::vector<std::pair<std::string, Token>> tokens();
 
   void addDevice(const Device& d);
   std::optional<Device> device(const sync::Id& node);
