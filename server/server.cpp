@@ -94,7 +94,7 @@ Result<std::unique_ptr<Server>> Server::open(const std::string& data_dir, std::s
   auto impl = std::make_unique<Impl>(std::move(key).value(), clock);
   impl->dir = data_dir;
   impl->limits = resolved({});
-  impl->log_sink = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
+  impl->log_sink = [](LogLevel, const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
   try {
     impl->store = ServerStore::open(data_dir + "/server.db");
   } catch (const storage::StoreError& e) {
@@ -118,9 +118,13 @@ Result<std::unique_ptr<Server>> Server::open(const std::string& data_dir, std::s
 
 std::string Server::publicKeyHex() const { return sync::toHex(impl_->signing_key.publicKey()); }
 
-void Server::setLog(std::function<void(const std::string&)> log) {
+void Server::setLog(std::function<void(LogLevel, const std::string&)> log) {
   std::lock_guard held(impl_->log_mutex);
   impl_->log_sink = std::move(log);
+}
+
+void Server::setLog(std::function<void(const std::string&)> log) {
+  setLog([log = std::move(log)](LogLevel, const std::string& line) { log(line); });
 }
 
 void Server::setMaxTransit(std::int64_t ms) { impl_->checks.max_transit_ms = ms; }
@@ -178,14 +182,14 @@ Status Server::serve(bool stop_on_signals) {
     try {
       std::rethrow_exception(e);
     } catch (const std::exception& ex) {
-      impl_->log(std::string("accept loop ended: ") + ex.what());
+      impl_->log(std::string("accept loop ended: ") + ex.what(), LogLevel::error);
     }
   });
   // Goods can become overdue in transit with no new fact: sweep now and then.
   impl_->sweep_timer.emplace(impl_->io);
   asio::co_spawn(impl_->io, impl_->every(*impl_->sweep_timer, std::chrono::minutes(10), [this] { impl_->sweepTransit(); }),
                  [this](std::exception_ptr e) {
-                   if (e) impl_->log("the transit sweep stopped");
+                   if (e) impl_->log("the transit sweep stopped", LogLevel::error);
                  });
   impl_->revocation_timer.emplace(impl_->io);
   asio::co_spawn(impl_->io,
@@ -194,7 +198,7 @@ Status Server::serve(bool stop_on_signals) {
                    impl_->notifyIfGrew();
                  }),
                  [this](std::exception_ptr e) {
-                   if (e) impl_->log("the revocation watch stopped");
+                   if (e) impl_->log("the revocation watch stopped", LogLevel::error);
                  });
   impl_->io.run();
   return {};
@@ -221,9 +225,9 @@ void Server::stop() {
   });
 }
 
-void Server::Impl::log(const std::string& line) {
+void Server::Impl::log(const std::string& line, LogLevel level) {
   std::lock_guard held(log_mutex);
-  log_sink(line);
+  log_sink(level, line);
 }
 
 std::string Server::Impl::overLimit(const std::string& address) {
@@ -277,7 +281,7 @@ void Server::Impl::endRevokedSessions() {
         if (auto d = store->device(node); !d || d->revoked_at) revoked.push_back(node);
       return {};
     });
-    if (!ok) return log("checking revocations failed (will retry): " + ok.error().message);
+    if (!ok) return log("checking revocations failed (will retry): " + ok.error().message, LogLevel::error);
   }
   for (const sync::Id& node : revoked) endSessionsOf(node, 0, "device " + node.hex() + " was revoked");
 }
@@ -315,7 +319,7 @@ awaitable<void> Server::Impl::acceptLoop() {
     co_await acceptor->async_accept(socket, asio::redirect_error(use_awaitable, ec));
     if (ec == asio::error::operation_aborted || stopped) co_return;  // stop()
     if (ec) {
-      if (failing.empty()) log("accept failed (" + ec.message() + "); retrying");
+      if (failing.empty()) log("accept failed (" + ec.message() + "); retrying", LogLevel::error);
       failing = ec.message();
       retry.expires_after(pause);
       co_await retry.async_wait(asio::redirect_error(use_awaitable, ec));
@@ -328,7 +332,7 @@ awaitable<void> Server::Impl::acceptLoop() {
     pause = std::chrono::milliseconds(10);
     const auto peer = socket.remote_endpoint(ec);
     if (const std::string why = overLimit(ec ? std::string("?") : peer.address().to_string()); !why.empty()) {
-      if (refusing.empty()) log("refusing new connections: " + why);
+      if (refusing.empty()) log("refusing new connections: " + why, LogLevel::warning);
       refusing = why;
       socket.close(ec);
       continue;
@@ -358,7 +362,7 @@ awaitable<void> Server::Impl::every(asio::steady_timer& timer, std::chrono::mill
 
 void Server::Impl::sweepTransit() {
   auto held = lock();
-  if (auto ok = pipeline->sweepTransit(); !ok) log("transit sweep failed: " + ok.error().message);
+  if (auto ok = pipeline->sweepTransit(); !ok) log("transit sweep failed: " + ok.error().message, LogLevel::error);
 }
 
 std::uint64_t Server::Impl::head() {
@@ -388,7 +392,7 @@ Device Server::Impl::admit(const pb::Envelope& e, const sync::ServerHandshake& h
       announced[*node] = e.client_auth().own_seq();
       device->last_contact = at;
       device->clock_offset_ms = offset;
-      if (auto ok = pipeline->checkClock(*device, {}, at); !ok) log("raising clock_skew failed: " + ok.error().message);
+      if (auto ok = pipeline->checkClock(*device, {}, at); !ok) log("raising clock_skew failed: " + ok.error().message, LogLevel::error);
       return *device;
     }
     if (e.msg_case() != pb::Envelope::kEnroll || !hs.enroll())
@@ -500,13 +504,13 @@ pb::Envelope Server::Impl::push(Device& device, const pb::Push& push, ScopeState
   if (!created.empty()) scope.held.reset();  // read again at the next pull
   // Committed and acknowledged whatever the merge does: the merge catches up later.
   if (quarantined) {
-    log("device " + device.node.hex() + ": ops outside its rights held in quarantine");
-    if (auto ok = pipeline->raiseQuarantine(device); !ok) log("raising quarantined failed: " + ok.error().message);
+    log("device " + device.node.hex() + ": ops outside its rights held in quarantine", LogLevel::warning);
+    if (auto ok = pipeline->raiseQuarantine(device); !ok) log("raising quarantined failed: " + ok.error().message, LogLevel::error);
   }
-  if (auto ok = pipeline->checkClock(device, *ops, now()); !ok) log("raising clock_skew failed: " + ok.error().message);
+  if (auto ok = pipeline->checkClock(device, *ops, now()); !ok) log("raising clock_skew failed: " + ok.error().message, LogLevel::error);
   {
     const Timed merging(metrics.reconcile);
-    if (auto ok = pipeline->catchUp(); !ok) log("merging into merged.db failed (will retry): " + ok.error().message);
+    if (auto ok = pipeline->catchUp(); !ok) log("merging into merged.db failed (will retry): " + ok.error().message, LogLevel::error);
   }
   notified_head = sessionWork([&] { return store->head(); });
   notifyWatchers();

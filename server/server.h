@@ -35,6 +35,10 @@ template <class T>
 using Result = sync::Result<T>;
 using sync::Status;
 
+// How much a log line matters, as syslog priorities (RFC 5424 §6.2.1):
+// what journald reads from a "<N>" prefix.
+enum class LogLevel { error = 3, warning = 4, info = 6 };
+
 // An enrolled device as the server knows it. Times are ms since the epoch, UTC.
 struct Device {
   sync::Id node;
@@ -163,8 +167,9 @@ class Server {
   void setLimits(Limits limits);
   // Business-rule checks after each merge (on by default; off for benchmarks).
   void setChecks(bool on);
-  // Where session events go (one line each); stderr by default.
-  void setLog(std::function<void(const std::string&)> log);
+  // Where session events go (one line each, with its level); stderr by default.
+  void setLog(std::function<void(LogLevel, const std::string&)> log);
+  void setLog(std::function<void(const std::string&)> log);  // the level dropped
 
  private:
   struct Impl;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <string>
 #include <thread>
@@ -230,6 +231,14 @@ int runMain(int argc, char** argv) {
     }
     return print(s.exceptions(all));
   }
+  // One line per event on stderr; under systemd (JOURNAL_STREAM is set)
+  // with a "<N>" priority prefix that journald reads as the line's level.
+  const bool journal = std::getenv("JOURNAL_STREAM") != nullptr;
+  s.setLog([journal](server::LogLevel level, const std::string& line) {
+    const char* word = level == server::LogLevel::error ? "error: " : level == server::LogLevel::warning ? "warning: " : "";
+    if (journal) std::fprintf(stderr, "<%d>%s\n", static_cast<int>(level), line.c_str());
+    else std::fprintf(stderr, "%s%s\n", word, line.c_str());
+  });
   s.setMaxTransit(*transit_ms);
   s.setMaxClockSkew(*skew_ms);
   server::Server::Limits limits;

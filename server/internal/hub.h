@@ -58,7 +58,7 @@ class Hub {
   virtual ~Hub() = default;
   virtual const sync::SigningKey& key() const = 0;
   virtual std::int64_t now() = 0;  // ms since the epoch, UTC
-  virtual void log(const std::string& line) = 0;
+  virtual void log(const std::string& line, LogLevel level = LogLevel::info) = 0;
   // The device behind a sealed channel's first message (ClientAuth, or an
   // Enroll that enrolls it); throws SessionError to refuse it.
   virtual Device admit(const pb::Envelope& first, const sync::ServerHandshake& hs, const std::string& who) = 0;

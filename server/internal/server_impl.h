@@ -44,7 +44,7 @@ struct Server::Impl final : Hub {
   Metrics metrics;
 
   std::mutex log_mutex;  // guards log_sink
-  std::function<void(const std::string&)> log_sink;
+  std::function<void(LogLevel, const std::string&)> log_sink;
 
   // Serving-thread state. Declared last: destroyed first, with every
   // pending session, while the members above are still alive.
@@ -71,7 +71,7 @@ struct Server::Impl final : Hub {
   // Hub, for sessions (server.cpp).
   const sync::SigningKey& key() const override { return signing_key; }
   std::int64_t now() override { return static_cast<std::int64_t>(clock()); }
-  void log(const std::string& line) override;
+  void log(const std::string& line, LogLevel level = LogLevel::info) override;
   Device admit(const pb::Envelope& first, const sync::ServerHandshake& hs, const std::string& who) override;
   std::uint64_t head() override;
   std::string logId() override;

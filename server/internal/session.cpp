@@ -45,7 +45,7 @@ void Session::start() {
     try {
       std::rethrow_exception(e);
     } catch (const std::exception& ex) {
-      self->hub_.log(self->who_ + ": ended by " + ex.what());
+      self->hub_.log(self->who_ + ": ended by " + ex.what(), LogLevel::error);
     }
     self->close();
   };
@@ -75,7 +75,7 @@ void Session::logGrew() {
     try {
       if (self->hub_.news(*self->device_info_, self->watch_)) self->answerWatch(true);
     } catch (const SessionError& e) {
-      self->hub_.log(self->who_ + ": watch ended by " + e.message);
+      self->hub_.log(self->who_ + ": watch ended by " + e.message, LogLevel::error);
       self->close();
     }
   });
@@ -114,7 +114,7 @@ awaitable<void> Session::reader() {
     if (!closed_) hub_.log(who_ + ": disconnected (" + e.code().message() + ")");
   }
   if (failure) {
-    hub_.log(who_ + ": refused: " + failure->message);
+    hub_.log(who_ + ": refused: " + failure->message, LogLevel::warning);
     if (tx_ && !closed_) {  // tell the peer why; the writer closes after it
       // Before the device is admitted, one answer for every refusal: whether
       // a node id is enrolled or a token was used is for the log only.
@@ -139,7 +139,7 @@ awaitable<void> Session::converse() {
   const std::string hello = co_await readFrame(admit_by, kMaxHandshakeFrame);
   auto server_hello = hs.onClientHello(hello, static_cast<std::uint64_t>(hub_.now()));
   if (!server_hello) {  // say why in clear (a version this server does not speak); the writer then closes
-    hub_.log(who_ + ": refused: " + server_hello.error().message);
+    hub_.log(who_ + ": refused: " + server_hello.error().message, LogLevel::warning);
     queue(sync::ServerHandshake::refusal(server_hello.error()), true);
     co_return;
   }
@@ -273,7 +273,7 @@ awaitable<void> Session::watchdog() {
   while (!closed_) {
     const Clock::time_point deadline = std::min(read_deadline_, write_deadline_);
     if (deadline <= Clock::now()) {
-      hub_.log(who_ + ": timed out");
+      hub_.log(who_ + ": timed out", LogLevel::warning);
       close();
       break;
     }

@@ -26,7 +26,7 @@ struct TestHub final : server::Hub {
 
   const sync::SigningKey& key() const override { return signing; }
   std::int64_t now() override { return static_cast<std::int64_t>(sync::Hlc::systemClock()()); }
-  void log(const std::string& line) override {
+  void log(const std::string& line, server::LogLevel = server::LogLevel::info) override {
     std::lock_guard held(mutex);
     lines.push_back(line);
   }
