@@ -93,7 +93,7 @@ Status Server::revoke(std::string_view device_hex) {
   if (!*known) return sync::fail(Errc::not_found, "DEVICE: " + std::string(device_hex) + " is not an enrolled device");
   // Its open sessions end now (one revoked by another process, within a
   // second: the serving process watches for revocations).
-  asio::post(impl_->io, [impl = impl_.get(), node = *id] {
+  asio::post(impl_->control, [impl = impl_.get(), node = *id] {
     impl->endSessionsOf(node, 0, "device " + node.hex() + " was revoked");
   });
   return {};
@@ -372,6 +372,8 @@ Result<std::string> Server::metrics() {
   value("fieldsync_ops_received_total", m.ops_received);
   metric("fieldsync_ops_sent_total", "counter", "Ops sent to devices in pull replies.");
   value("fieldsync_ops_sent_total", m.ops_sent);
+  metric("fieldsync_commits_total", "counter", "Store transactions of pushes (group commit: several pushes each).");
+  value("fieldsync_commits_total", m.commits);
   metric("fieldsync_notices_total", "counter", "Watching devices told of news (live sync).");
   value("fieldsync_notices_total", m.notices);
   metric("fieldsync_log_head", "gauge", "The server sequence of the newest op in the log.");

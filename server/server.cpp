@@ -132,8 +132,10 @@ void Server::setMaxClockSkew(std::int64_t ms) { impl_->checks.max_clock_skew_ms 
 void Server::setChecks(bool on) { impl_->checks.on = on; }
 
 
+void Server::setThreads(std::size_t n) { impl_->threads = n; }
+
 void Server::setLimits(Limits limits) {
-  asio::post(impl_->io, [impl = impl_.get(), limits = resolved(limits)] { impl->limits = limits; });
+  asio::post(impl_->control, [impl = impl_.get(), limits = resolved(limits)] { impl->limits = limits; });
 }
 
 Result<std::uint16_t> Server::listen(const std::string& host, std::uint16_t port) {
@@ -177,7 +179,7 @@ Status Server::serve(bool stop_on_signals) {
       stop();
     });
   }
-  asio::co_spawn(impl_->io, impl_->acceptLoop(), [this](std::exception_ptr e) {
+  asio::co_spawn(impl_->control, impl_->acceptLoop(), [this](std::exception_ptr e) {
     if (!e) return;
     try {
       std::rethrow_exception(e);
@@ -186,13 +188,13 @@ Status Server::serve(bool stop_on_signals) {
     }
   });
   // Goods can become overdue in transit with no new fact: sweep now and then.
-  impl_->sweep_timer.emplace(impl_->io);
-  asio::co_spawn(impl_->io, impl_->every(*impl_->sweep_timer, std::chrono::minutes(10), [this] { impl_->sweepTransit(); }),
+  impl_->sweep_timer.emplace(impl_->control);
+  asio::co_spawn(impl_->control, impl_->every(*impl_->sweep_timer, std::chrono::minutes(10), [this] { impl_->sweepTransit(); }),
                  [this](std::exception_ptr e) {
                    if (e) impl_->log("the transit sweep stopped", LogLevel::error);
                  });
-  impl_->revocation_timer.emplace(impl_->io);
-  asio::co_spawn(impl_->io,
+  impl_->revocation_timer.emplace(impl_->control);
+  asio::co_spawn(impl_->control,
                  impl_->every(*impl_->revocation_timer, std::chrono::seconds(1), [this] {
                    impl_->endRevokedSessions();
                    impl_->notifyIfGrew();
@@ -200,14 +202,26 @@ Status Server::serve(bool stop_on_signals) {
                  [this](std::exception_ptr e) {
                    if (e) impl_->log("the revocation watch stopped", LogLevel::error);
                  });
+  const std::size_t n = impl_->threads ? impl_->threads : std::max(1u, std::thread::hardware_concurrency());
+  impl_->merge_stop = false;
+  std::thread merger([this] { impl_->mergeLoop(); });
+  std::vector<std::thread> pool;
+  for (std::size_t i = 1; i < n; ++i) pool.emplace_back([this] { impl_->io.run(); });
   impl_->io.run();
+  for (std::thread& t : pool) t.join();
+  {
+    std::lock_guard held(impl_->merge_mutex);
+    impl_->merge_stop = true;
+  }
+  impl_->merge_cv.notify_one();
+  merger.join();
   return {};
 }
 
 // Ends every session and stops accepting; serve() returns once all of
 // them have closed, or 5 seconds after stop() whatever still runs.
 void Server::stop() {
-  asio::post(impl_->io, [impl = impl_.get()] {
+  asio::post(impl_->control, [impl = impl_.get()] {
     impl->stopped = true;
     boost::system::error_code ignored;
     if (impl->acceptor) impl->acceptor->close(ignored);
@@ -217,8 +231,8 @@ void Server::stop() {
     for (auto& [number, session] : impl->live)
       if (auto s = session.lock()) s->stop();
     const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    impl->shutdown_timer.emplace(impl->io);
-    asio::co_spawn(impl->io, impl->every(*impl->shutdown_timer, std::chrono::milliseconds(20), [impl, give_up] {
+    impl->shutdown_timer.emplace(impl->control);
+    asio::co_spawn(impl->control, impl->every(*impl->shutdown_timer, std::chrono::milliseconds(20), [impl, give_up] {
       std::erase_if(impl->live, [](const auto& entry) { return entry.second.expired(); });
       if (impl->live.empty() || std::chrono::steady_clock::now() > give_up) impl->io.stop();
     }, true), asio::detached);
@@ -261,7 +275,7 @@ std::string Server::Impl::overLimit(const std::string& address) {
 void Server::Impl::endSessionsOf(const sync::Id& node, std::size_t keep, const std::string& why) {
   std::vector<std::pair<std::uint64_t, std::shared_ptr<Session>>> of;
   for (const auto& [number, weak] : live)
-    if (auto s = weak.lock(); s && s->admitted() && s->device() == node) of.emplace_back(number, std::move(s));
+    if (auto s = weak.lock(); s && s->admitted() && !s->stopping() && s->device() == node) of.emplace_back(number, std::move(s));
   for (std::size_t i = 0; i + keep < of.size(); ++i) {
     log("session " + std::to_string(of[i].first) + ": ended: " + why);
     of[i].second->stop();
@@ -284,6 +298,14 @@ void Server::Impl::endRevokedSessions() {
     if (!ok) return log("checking revocations failed (will retry): " + ok.error().message, LogLevel::error);
   }
   for (const sync::Id& node : revoked) endSessionsOf(node, 0, "device " + node.hex() + " was revoked");
+}
+
+void Server::Impl::admitted(const sync::Id& node) {
+  // One device holds a few sessions at most (sync --watch, a manual sync, the
+  // app): a newer one ends the oldest, so one device cannot fill the server.
+  asio::post(control, [this, node] {
+    endSessionsOf(node, limits.per_device, "device " + node.hex() + " opened a newer session");
+  });
 }
 
 void Server::Impl::notifyWatchers() {
@@ -311,7 +333,7 @@ awaitable<void> Server::Impl::acceptLoop() {
   // per burst; a failing accept is retried with a growing pause, never given up.
   std::string refusing, failing;
   auto pause = std::chrono::milliseconds(10);
-  asio::steady_timer retry(io);
+  asio::steady_timer retry(control);
   for (;;) {
     // Each session on a strand of its own (conventions 11).
     tcp::socket socket(asio::make_strand(io));
@@ -432,9 +454,6 @@ Device Server::Impl::admit(const pb::Envelope& e, const sync::ServerHandshake& h
     return d;
   });
   held.unlock();
-  // One device holds a few sessions at most (sync --watch, a manual sync, the
-  // app): a newer one ends the oldest, so one device cannot fill the server.
-  endSessionsOf(admitted.node, limits.per_device - 1, "device " + admitted.node.hex() + " opened a newer session");
   counted.admitted = true;
   return admitted;
 }
@@ -493,14 +512,19 @@ pb::Envelope Server::Impl::push(Device& device, const pb::Push& push, ScopeState
     }
   }
   const bool quarantined = std::any_of(outside.begin(), outside.end(), [](const std::string& s) { return !s.empty(); });
-  sessionWork([&] {
-    auto tx = store->transaction();
-    const std::uint64_t before = device.watermark;
-    device.watermark = store->appendPush(device.node, *ops, outside, push.batch(), push.signature(), now());
-    metrics.ops_received += device.watermark - before;
-    store->holdScope(device.node, std::vector<node::ScopeKey>(created.begin(), created.end()), {});
-    tx.commit();
-  });
+  held.unlock();
+  const std::uint64_t before = device.watermark;
+  PendingCommit mine;
+  mine.node = device.node;
+  mine.ops = &*ops;
+  mine.outside = &outside;
+  mine.push = &push;
+  mine.created.assign(created.begin(), created.end());
+  mine.at = now();
+  commit(mine);
+  device.watermark = mine.watermark;
+  metrics.ops_received += device.watermark - before;
+  held.lock();
   if (!created.empty()) scope.held.reset();  // read again at the next pull
   // Committed and acknowledged whatever the merge does: the merge catches up later.
   if (quarantined) {
@@ -508,15 +532,97 @@ pb::Envelope Server::Impl::push(Device& device, const pb::Push& push, ScopeState
     if (auto ok = pipeline->raiseQuarantine(device); !ok) log("raising quarantined failed: " + ok.error().message, LogLevel::error);
   }
   if (auto ok = pipeline->checkClock(device, *ops, now()); !ok) log("raising clock_skew failed: " + ok.error().message, LogLevel::error);
-  {
+  // A small backlog is merged now, so that the device's pull that follows
+  // sees what its ops raised; a large one (a bootstrap, a week offline) by
+  // the merger thread in steps, so that no check holds up other sessions for long.
+  const std::uint64_t head = sessionWork([&] { return store->head(); });
+  auto merged_at = merged->settingNumber("sync.cursor");
+  if (merged_at && head - *merged_at <= kInlineMerge) {
     const Timed merging(metrics.reconcile);
     if (auto ok = pipeline->catchUp(); !ok) log("merging into merged.db failed (will retry): " + ok.error().message, LogLevel::error);
+  } else {
+    wantMerge();
   }
-  notified_head = sessionWork([&] { return store->head(); });
-  notifyWatchers();
+  held.unlock();
+  asio::post(control, [this] { notifyIfGrew(); });
   pb::Envelope ack;
   ack.mutable_push_ack()->set_watermark(device.watermark);
   return ack;
+}
+
+void Server::Impl::commit(PendingCommit& mine) {
+  std::unique_lock queued(commit_mutex);
+  commit_queue.push_back(&mine);
+  while (!mine.done) {
+    if (committing) {  // another push is the writer now: it may take this one along
+      commit_cv.wait(queued);
+      continue;
+    }
+    committing = true;
+    std::vector<PendingCommit*> group;
+    group.swap(commit_queue);
+    queued.unlock();
+    std::optional<storage::StoreError> failed;
+    {
+      auto held = lock();
+      try {
+        auto tx = store->transaction();
+        for (PendingCommit* c : group) {
+          c->watermark = store->appendPush(c->node, *c->ops, *c->outside, c->push->batch(), c->push->signature(), c->at);
+          store->holdScope(c->node, c->created, {});
+        }
+        tx.commit();
+      } catch (const storage::StoreError& e) {
+        failed = e;
+      }
+    }
+    ++metrics.commits;
+    queued.lock();
+    for (PendingCommit* c : group) {
+      c->failed = failed;
+      c->done = true;
+    }
+    committing = false;
+    commit_cv.notify_all();
+  }
+  if (mine.failed) throw SessionError{mine.failed->error().code, mine.failed->error().message};
+}
+
+void Server::Impl::wantMerge() {
+  {
+    std::lock_guard held(merge_mutex);
+    merge_wanted = true;
+  }
+  merge_cv.notify_one();
+}
+
+void Server::Impl::mergeLoop() {
+  for (;;) {
+    {
+      std::unique_lock waiting(merge_mutex);
+      merge_cv.wait(waiting, [&] { return merge_wanted || merge_stop; });
+      if (merge_stop) return;
+      merge_wanted = false;
+    }
+    for (bool caught_up = false; !caught_up;) {
+      auto held = lock();
+      const Timed merging(metrics.reconcile);
+      auto step = pipeline->catchUpSome(kInlineMerge);
+      held.unlock();
+      if (!step) {
+        log("merging into merged.db failed (will retry): " + step.error().message, LogLevel::error);
+        break;
+      }
+      caught_up = *step;
+      asio::post(control, [this] { notifyWatchers(); });  // what it raised, and scopes it changed
+    }
+  }
+}
+
+std::uint64_t Server::Impl::mergedAt() {
+  auto at = merged->settingNumber("sync.cursor");
+  if (!at) throw SessionError{Errc::unavailable, "reading merged.db: " + at.error().message};
+  return *at;
 }
 
 std::string Server::Impl::logId() {
@@ -537,12 +643,12 @@ bool Server::Impl::news(const Device& device, WatchState& watch) {
         return std::any_of(ops.begin(), ops.end(), [&](const LoggedOp& l) { return !watch.index.count(l.op.entity); });
       };
       const std::uint64_t head = ops.back().server_seq;
-      if (!watch.known || (!watch.everything && watch.index_head < head && outside())) {
+      if (!watch.known || (!watch.everything && watch.index_head < mergedAt() && outside())) {
         auto s = node::Scopes(*merged).of({device.node, device.branch, device.role, device.person});
         if (!s) throw SessionError{Errc::internal, "the device's scope: " + s.error().message};
         watch.known = true;
         watch.everything = s->everything;
-        watch.index_head = store->head();
+        watch.index_head = mergedAt();
         watch.index.clear();
         for (const auto& key : s->entities) watch.index.insert(key.second);
       }
@@ -555,9 +661,11 @@ bool Server::Impl::news(const Device& device, WatchState& watch) {
   });
 }
 
-// The device's scope as of the log's head `head` (computed again only when
-// the log grew); true when it was computed again.
-bool Server::Impl::refreshScope(const Device& device, ScopeState& scope, std::uint64_t head) {
+// The device's scope as the merged replica holds it now (computed again
+// only when the replica has merged more of the log, which may lag the log
+// while the merger works through a large push); true when computed again.
+bool Server::Impl::refreshScope(const Device& device, ScopeState& scope) {
+  const std::uint64_t head = mergedAt();
   if (scope.scope && scope.scope_head == head) return false;
   auto s = node::Scopes(*merged).of({device.node, device.branch, device.role, device.person});
   if (!s) throw SessionError{Errc::internal, "the device's scope: " + s.error().message};
@@ -574,7 +682,7 @@ bool Server::Impl::refreshScope(const Device& device, ScopeState& scope, std::ui
 // now that the device pulls again on this session.
 std::optional<pb::Envelope> Server::Impl::scopeChanges(const Device& device, const pb::Pull& pull, ScopeState& scope,
                                                        std::uint64_t head, std::size_t max_bytes) {
-  const bool recompute = refreshScope(device, scope, head);
+  const bool recompute = refreshScope(device, scope);
   if (scope.scope->everything) return std::nullopt;
   if (pull.cursor() == 0 || !scope.sent.empty() || !scope.dropped.empty()) {
     auto tx = store->transaction();
@@ -794,7 +902,7 @@ pb::Envelope Server::Impl::attachmentGet(const Device& device, const pb::Attachm
     if (!stored || !stored->complete) return reply;
     bool may = device.role == "admin" || store->refersTo(device.node, h);
     if (!may) {
-      refreshScope(device, scope, store->head());
+      refreshScope(device, scope);
       for (const Id& entity : store->attachmentEntities(h)) may = may || scope.index.count(entity) > 0;
     }
     if (!may) return reply;

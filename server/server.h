@@ -8,7 +8,8 @@
 // docs/protocol.md: a push is acknowledged only after it is committed, so a
 // crash or a stop never loses an acknowledged op.
 // Threads: serve() runs the network (every session, on its own strand) on
-// the calling thread until stop(). Every other method may be called from
+// a pool of threads (setThreads; the calling thread is one of them) until
+// stop(), and merges large backlogs into merged.db on one more. Every other method may be called from
 // any thread, also while serve() runs: they take the server's mutex around
 // the stores, which the serving thread takes too, never across a wait.
 // stop() ends the open sessions and returns at once; serve() returns when
@@ -165,6 +166,8 @@ class Server {
     std::size_t per_device = 4;
   };
   void setLimits(Limits limits);
+  // serve()'s threads: 0 (the default) is one per core.
+  void setThreads(std::size_t n);
   // Business-rule checks after each merge (on by default; off for benchmarks).
   void setChecks(bool on);
   // Where session events go (one line each, with its level); stderr by default.

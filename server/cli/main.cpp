@@ -96,6 +96,8 @@ int runMain(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber)
       ->type_name("N");
+  std::size_t threads = 0;
+  app.add_option("--threads", threads, "threads serving sessions (default: one per core)")->type_name("N");
   std::string admin_listen;
   app.add_option("--admin-listen", admin_listen,
                  "also serve the web console and GET /metrics here (docs/server.md); keep it on a private address")
@@ -239,6 +241,7 @@ int runMain(int argc, char** argv) {
     if (journal) std::fprintf(stderr, "<%d>%s\n", static_cast<int>(level), line.c_str());
     else std::fprintf(stderr, "%s%s\n", word, line.c_str());
   });
+  s.setThreads(threads);
   s.setMaxTransit(*transit_ms);
   s.setMaxClockSkew(*skew_ms);
   server::Server::Limits limits;

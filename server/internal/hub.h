@@ -78,6 +78,7 @@ class Hub {
   // (its own aside); else moves watch.scanned to the head. Never suspends.
   virtual bool news(const Device& device, WatchState& watch) = 0;
   virtual void sessionClosed() {}  // a session ends (the metrics' open sessions)
+  virtual void admitted(const sync::Id&) {}  // a session's device was admitted (its other sessions are counted)
   virtual void noticed() {}        // a Notice with news went out (the metrics)
 };
 

@@ -34,6 +34,7 @@ class Histogram {
 struct Metrics {
   std::atomic<std::uint64_t> sessions_open{0}, handshakes_admitted{0}, handshakes_refused{0};
   std::atomic<std::uint64_t> ops_received{0}, ops_sent{0}, notices{0};
+  std::atomic<std::uint64_t> commits{0};  // store transactions of pushes: fewer than pushes under group commit
   Histogram ingest, reconcile;  // a push from receipt to acknowledgement; a catch-up of the merged replica
 };
 

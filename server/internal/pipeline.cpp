@@ -28,24 +28,35 @@ Status MergePipeline::forwardIf(Result<std::uint64_t> written) {
 }
 
 Status MergePipeline::catchUp() {
+  auto done = catchUpSome(SIZE_MAX);
+  if (!done) return done.error();
+  return {};
+}
+
+Result<bool> MergePipeline::catchUpSome(std::size_t max_ops) {
   auto merged_cursor = merged_.settingNumber("sync.cursor");
   if (!merged_cursor) return merged_cursor.error();
   std::uint64_t cursor = *merged_cursor;
-  for (;;) {
+  for (std::size_t merged = 0; merged < max_ops;) {
     std::vector<LoggedOp> logged;
     try {
       logged = store_.opsAfter(cursor, sync::Id{}, 5000);
     } catch (const storage::StoreError& e) {
       return e.error();
     }
-    if (logged.empty()) return forward();  // also what a crash left unforwarded
+    if (logged.empty()) {  // also what a crash left unforwarded
+      if (auto ok = forward(); !ok) return ok.error();
+      return true;
+    }
     std::vector<sync::Op> batch;
     for (LoggedOp& l : logged) batch.push_back(std::move(l.op));
     cursor = logged.back().server_seq;
-    if (auto ok = merged_.applyPulled(batch, cursor); !ok) return ok;
+    merged += batch.size();
+    if (auto ok = merged_.applyPulled(batch, cursor); !ok) return ok.error();
     if (checks_.on)
-      if (auto ok = forwardIf(node::Reconciler(merged_).reconcile(batch, checks_.max_transit_ms)); !ok) return ok;
+      if (auto ok = forwardIf(node::Reconciler(merged_).reconcile(batch, checks_.max_transit_ms)); !ok) return ok.error();
   }
+  return false;
 }
 
 Status MergePipeline::sweepTransit() { return forwardIf(node::Reconciler(merged_).sweepTransit(checks_.max_transit_ms)); }

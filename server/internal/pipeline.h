@@ -34,6 +34,9 @@ class MergePipeline {
       : store_(store), merged_(merged), checks_(checks) {}
 
   Status catchUp();
+  // At most about `max_ops` of the log (whole batches of up to 5000);
+  // true when the replica has caught up with the log.
+  Result<bool> catchUpSome(std::size_t max_ops);
   Status forward();
   // Transfers overdue in transit, with no new fact to trigger a check.
   Status sweepTransit();

@@ -2,16 +2,21 @@
 // network, the Hub its sessions call) and admin.cpp. Internal to
 // fieldsync::server.
 //
-// Threads (server.h states the contract): the io_context runs on the one
-// thread that calls serve(); sessions, the accept loop and the transit
-// sweep run there. The admin calls may come from any other thread. Both
-// touch `store` and `merged` only while holding `mutex`, and the serving
-// thread never holds it across a co_await. `log_sink` has a mutex of its
-// own, since log lines are written with and without `mutex` held.
+// Threads (server.h states the contract): the io_context runs on the
+// threads of serve(); each session on a strand of its own, so their
+// handshakes, decryption, decoding and encoding run side by side; the
+// accept loop, the timers, the limits and `live` on the `control` strand.
+// The admin calls may come from any other thread, the merger runs on its
+// own. All of them touch `store` and `merged` only while holding `mutex`,
+// never across a co_await; pushes are written by group commit (commit()).
+// `log_sink` has a mutex of its own, since log lines are written with and
+// without `mutex` held.
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <functional>
+#include <thread>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -43,12 +48,47 @@ struct Server::Impl final : Hub {
   std::map<sync::Id, std::uint64_t> announced;  // ClientAuth.own_seq by device, since this process started; under `mutex`
   Metrics metrics;
 
+  // Group commit: a push's new ops, waiting for the next store transaction.
+  // Whoever finds no commit running writes every push waiting then, in one
+  // transaction, in the order they came; the others wait for it.
+  struct PendingCommit {
+    sync::Id node;
+    const std::vector<sync::Op>* ops = nullptr;
+    const std::vector<std::string>* outside = nullptr;
+    const pb::Push* push = nullptr;
+    std::vector<node::ScopeKey> created;
+    std::int64_t at = 0;
+    std::uint64_t watermark = 0;  // the device's, once committed
+    bool done = false;
+    std::optional<storage::StoreError> failed;
+  };
+  std::mutex commit_mutex;  // guards the three below
+  std::condition_variable commit_cv;
+  std::vector<PendingCommit*> commit_queue;
+  bool committing = false;
+  void commit(PendingCommit& mine);  // throws SessionError when the store failed
+
+  // The merger thread (serve() runs it): catches the replica up with the
+  // log in steps of kInlineMerge ops, each under `mutex`, when a push left
+  // more than that to merge.
+  static constexpr std::size_t kInlineMerge = 5000;
+  std::mutex merge_mutex;  // guards the two flags
+  std::condition_variable merge_cv;
+  bool merge_wanted = false, merge_stop = false;
+  void wantMerge();
+  void mergeLoop();
+
+  std::size_t threads = 0;  // serve()'s threads (0: one per core)
+
   std::mutex log_mutex;  // guards log_sink
   std::function<void(LogLevel, const std::string&)> log_sink;
 
   // Serving-thread state. Declared last: destroyed first, with every
   // pending session, while the members above are still alive.
-  net::asio::io_context io{1};
+  net::asio::io_context io;
+  // What only one thread may touch at a time: the accept loop, the timers,
+  // the limits and `live` (the sessions run on strands of their own).
+  net::asio::strand<net::asio::io_context::executor_type> control{net::asio::make_strand(io)};
   std::optional<net::tcp::acceptor> acceptor;
   std::optional<net::asio::signal_set> signals;
   std::optional<net::asio::steady_timer> sweep_timer, revocation_timer, shutdown_timer;
@@ -85,13 +125,15 @@ struct Server::Impl final : Hub {
   pb::Envelope devices(const Device& device) override;
   bool news(const Device& device, WatchState& watch) override;
   void sessionClosed() override { --metrics.sessions_open; }
+  void admitted(const sync::Id& node) override;
   void noticed() override { ++metrics.notices; }
   // Tells every watching session that the log grew (serving thread): after
   // each push at once, and within a second of anything else that writes
   // it (the pipeline's sweep, an admin command here or in another process).
   void notifyWatchers();
-  std::uint64_t notified_head = 0;  // the log's head at the last notice (serving thread)
-  bool refreshScope(const Device& device, ScopeState& scope, std::uint64_t head);
+  std::atomic<std::uint64_t> notified_head{0};  // the log's head at the last notice
+  bool refreshScope(const Device& device, ScopeState& scope);
+  std::uint64_t mergedAt();  // the log's server sequence merged.db has merged up to; under `mutex`
 
   Device stillAdmitted(const Device& device);  // as stored now; under the mutex; throws SessionError
   net::asio::awaitable<void> acceptLoop();

@@ -55,6 +55,7 @@ void Session::start() {
 }
 
 void Session::stop() {
+  stopping_ = true;
   asio::post(socket_.get_executor(), [self = shared_from_this()] { self->close(); });
 }
 
@@ -156,6 +157,7 @@ awaitable<void> Session::converse() {
   device_ = device.node;
   device_info_ = device;
   admitted_ = true;
+  hub_.admitted(device.node);
   who_ += " device " + device.node.hex().substr(0, 8);
   pb::Envelope welcome;
   auto* w = welcome.mutable_welcome();

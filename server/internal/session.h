@@ -49,6 +49,7 @@ class Session : public std::enable_shared_from_this<Session> {
   static constexpr std::chrono::milliseconds kMaxWatch{60'000};
   const std::string& address() const { return address_; }  // the peer's IP address
   bool admitted() const { return admitted_; }               // past the handshake: a known device
+  bool stopping() const { return stopping_; }               // stop() was called
   const sync::Id& device() const { return device_; }         // once admitted
   // Frames before the device is admitted hold a handshake message at most:
   // a peer that announces more is cut off before anything is reserved.
@@ -80,7 +81,7 @@ class Session : public std::enable_shared_from_this<Session> {
   const Timeouts timeouts_;
   std::string who_;  // "session N ADDRESS[ device XXXXXXXX]", for the log
   std::string address_;
-  std::atomic<bool> admitted_{false};
+  std::atomic<bool> admitted_{false}, stopping_{false};
   sync::Id device_;
   std::deque<Frame> outbox_;
   net::asio::steady_timer outbox_signal_;   // cancelled when the outbox grows or the session closes
