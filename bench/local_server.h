@@ -29,8 +29,8 @@ struct LocalServer {
   std::thread thread;
 
   // A new server in `dir` (removed first), or, with fresh = false, the one
-  // already there.
-  explicit LocalServer(const std::string& dir, bool fresh = true) {
+  // already there; serving on `threads` threads (0: one per core).
+  explicit LocalServer(const std::string& dir, bool fresh = true, std::size_t threads = 0) {
     if (fresh) std::filesystem::remove_all(dir);
     auto s = server::Server::open(dir, fresh ? "BENCH" : "");
     if (!s) die(s.error().message);
@@ -40,6 +40,7 @@ struct LocalServer {
     limits.handshakes = limits.per_address = 100'000;
     limits.per_address_rate = 1e9;
     server->setLimits(limits);
+    server->setThreads(threads);
     auto p = server->listen("127.0.0.1", 0);
     if (!p) die(p.error().message);
     port = *p;

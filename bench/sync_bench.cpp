@@ -4,6 +4,7 @@
 #include <sodium.h>
 
 #include <barrier>
+#include <map>
 #include <filesystem>
 #include <random>
 #include <thread>
@@ -93,41 +94,90 @@ std::vector<Row> syncEndToEnd(const Options& o) {
 std::vector<Row> serverIngest(const Options& o) {
   std::vector<Row> rows;
   const std::size_t total = o.quick ? 20'000 : 100'000;
-  for (std::size_t devices : {std::size_t{1}, std::size_t{10}, std::size_t{100}}) {
-    LocalServer s(o.dir + "/s2-server");
-    std::vector<std::unique_ptr<Node>> nodes;
-    std::vector<std::string> paths;
-    for (std::size_t i = 0; i < devices; ++i) {
-      paths.push_back(o.dir + "/s2-" + std::to_string(i) + ".db");
-      nodes.push_back(s.device(paths.back()));
-      write(*nodes.back(), total / devices, i + 10);
+  const std::string workload = "S2 server ingest, " + std::to_string(total / 1000) + "k ops";
+  std::map<std::size_t, double> one_thread;  // by devices: the baseline for more threads
+  for (std::size_t threads : {std::size_t{1}, std::size_t{2}})
+    for (std::size_t devices : {std::size_t{1}, std::size_t{10}, std::size_t{100}}) {
+      LocalServer s(o.dir + "/s2-server", true, threads);
+      std::vector<std::unique_ptr<Node>> nodes;
+      std::vector<std::string> paths;
+      for (std::size_t i = 0; i < devices; ++i) {
+        paths.push_back(o.dir + "/s2-" + std::to_string(i) + ".db");
+        nodes.push_back(s.device(paths.back()));
+        write(*nodes.back(), total / devices, i + 10);
+      }
+      std::barrier start(static_cast<std::ptrdiff_t>(devices + 1));
+      std::vector<std::thread> pushers;
+      for (std::size_t i = 0; i < devices; ++i)
+        pushers.emplace_back([&, i] {
+          auto session = node::SyncSession::connect(*nodes[i], paths[i], std::chrono::seconds(120));
+          if (!session) die(session.error().message);
+          start.arrive_and_wait();
+          std::vector<sync::Op> mine = *nodes[i]->opsOf(nodes[i]->nodeId(), 0, total + 100);
+          for (std::size_t at = 0; at < mine.size(); at += 4000)
+            if (!(*session)->pushBatch(std::span(mine).subspan(at, std::min<std::size_t>(4000, mine.size() - at))))
+              die("S2: a push failed");
+          (*session)->close();
+        });
+      const auto begin = std::chrono::steady_clock::now();
+      start.arrive_and_wait();
+      for (auto& t : pushers) t.join();
+      const double secs = seconds(std::chrono::steady_clock::now() - begin);
+      std::int64_t made = 0, received = 0;
+      for (auto& n : nodes) made += static_cast<std::int64_t>(*n->ownSeq());
+      const auto held = s.server->devices();
+      if (!held) die(held.error().message);
+      for (const auto& d : *held) received += static_cast<std::int64_t>(d.ops_received);
+      if (received != made) die("S2: ops missing on the server");
+      const double rate = static_cast<double>((total / devices) * devices) / secs;
+      const std::string metric = std::to_string(devices) + " concurrent devices, --threads " + std::to_string(threads);
+      if (threads == 1) {
+        one_thread[devices] = rate;
+        rows.push_back({workload, metric, rate, "ops/s", "", NAN});
+      } else {
+        rows.push_back({workload, metric, rate, "ops/s", "--threads 1, same devices", one_thread[devices]});
+      }
     }
-    std::barrier start(static_cast<std::ptrdiff_t>(devices + 1));
-    std::vector<std::thread> threads;
-    for (std::size_t i = 0; i < devices; ++i)
-      threads.emplace_back([&, i] {
-        auto session = node::SyncSession::connect(*nodes[i], paths[i], std::chrono::seconds(120));
-        if (!session) die(session.error().message);
-        start.arrive_and_wait();
-        std::vector<sync::Op> mine = *nodes[i]->opsOf(nodes[i]->nodeId(), 0, total + 100);
-        for (std::size_t at = 0; at < mine.size(); at += 4000)
-          if (!(*session)->pushBatch(std::span(mine).subspan(at, std::min<std::size_t>(4000, mine.size() - at))))
-            die("S2: a push failed");
-        (*session)->close();
-      });
-    const auto begin = std::chrono::steady_clock::now();
-    start.arrive_and_wait();
-    for (auto& t : threads) t.join();
-    const double secs = seconds(std::chrono::steady_clock::now() - begin);
-    std::int64_t made = 0, received = 0;
-    for (auto& n : nodes) made += static_cast<std::int64_t>(*n->ownSeq());
-    const auto held = s.server->devices();
-    if (!held) die(held.error().message);
-    for (const auto& d : *held) received += static_cast<std::int64_t>(d.ops_received);
-    if (received != made) die("S2: ops missing on the server");
-    rows.push_back({"S2 server ingest, " + std::to_string(total / 1000) + "k ops", std::to_string(devices) +
-                        " concurrent devices", static_cast<double>((total / devices) * devices) / secs, "ops/s", "", NAN});
-  }
+
+  // A small device's sync (one new op: handshake, push, pull) while
+  // another device pushes `total` ops, against the same on an idle server.
+  LocalServer s(o.dir + "/s2-mixed");
+  const std::string big_path = o.dir + "/s2-big.db", small_path = o.dir + "/s2-small.db";
+  auto big = s.device(big_path);
+  auto small = s.device(small_path);
+  write(*big, total, 99);
+  std::mt19937_64 rng(5);
+  // The handshake and the push of one op, acknowledged: what waited for the
+  // whole of another device's push before the merger thread. (Its pull
+  // would bring it the big push's ops, which is other work.)
+  auto smallSync = [&] {
+    const std::vector<Node::Write> one{{sync::EntityType::item, sync::randomId(), {benchField(rng)}}};
+    if (!small->writeRegisters(one)) die("S2: a write failed");
+    const auto ops = small->opsOf(small->nodeId(), *small->ownSeq() - 1, 1);
+    if (!ops || ops->size() != 1) die("S2: the small device's op is missing");
+    return timeIt([&] {
+             auto session = node::SyncSession::connect(*small, small_path, std::chrono::seconds(60));
+             if (!session) die(session.error().message);
+             if (auto acked = (*session)->pushBatch(*ops); !acked) die("S2: a small push failed: " + acked.error().message);
+             (*session)->close();
+           }) * 1000;
+  };
+  syncOnce(*small, small_path);  // what it held before
+  std::vector<double> idle, busy;
+  for (int i = 0; i < 30; ++i) idle.push_back(smallSync());
+  std::atomic<bool> pushing{true};
+  double push_s = 0;
+  std::thread pusher([&] {
+    push_s = timeIt([&] { syncOnce(*big, big_path); });
+    pushing = false;
+  });
+  while (pushing) busy.push_back(smallSync());
+  pusher.join();
+  const std::string w = "S2 a small device's handshake and one-op push while another pushes " + std::to_string(total / 1000) + "k ops";
+  rows.push_back({w, "p50 (" + std::to_string(busy.size()) + " syncs)", percentile(busy, 0.5), "ms", "the same, server idle",
+                  percentile(idle, 0.5)});
+  rows.push_back({w, "p99", percentile(busy, 0.99), "ms", "the same, server idle", percentile(idle, 0.99)});
+  rows.push_back({w, "the big push itself, for scale", push_s * 1000, "ms", "", NAN});
   return rows;
 }
 

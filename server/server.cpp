@@ -32,7 +32,8 @@ using sync::Op;
 namespace {
 constexpr std::size_t kMaxBatchBytes = 1u << 20;
 constexpr std::size_t kBatchOps = 40'000;  // a batch's ops at most; halved until it fits its bytes
-constexpr std::size_t kSnapshotOps = 20'000;  // histories of entities entering a scope: about this many ops a reply
+constexpr std::size_t kSnapshotOps = 20'000;
+constexpr std::size_t kJudgedAtOnce = 2'000;  // pushed ops judged under one hold of the mutex  // histories of entities entering a scope: about this many ops a reply
 
 // The first `n` of `ops` as one batch of at most `max_bytes`, halving `n`
 // until it fits (one op always goes: no op is larger than a batch).
@@ -501,6 +502,10 @@ pb::Envelope Server::Impl::push(Device& device, const pb::Push& push, ScopeState
   for (std::size_t i = 0; i < ops->size(); ++i) {
     const Op& op = (*ops)[i];
     if (op.id.seq <= device.watermark) continue;
+    if (i % kJudgedAtOnce == kJudgedAtOnce - 1) {  // a big batch lets other sessions in now and then
+      held.unlock();
+      held.lock();
+    }
     auto ok = rights.check(who, op);
     if (!ok && ok.error().code != Errc::refused)
       throw SessionError{Errc::unavailable, "judging a pushed op failed: " + ok.error().message};
