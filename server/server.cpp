@@ -152,12 +152,7 @@ Result<std::uint16_t> Server::listen(const std::string& host, std::uint16_t port
       return sync::fail(Errc::refused, "--data: another fieldsync-server is serving " + impl_->dir);
   }
   tcp::acceptor acceptor(impl_->io);
-  const tcp::endpoint ep(address, port);
-  acceptor.open(ep.protocol(), ec);
-  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor.bind(ep, ec);
-  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec)
+  if ((ec = net::listenOn(acceptor, {address, port})))
     return sync::fail(Errc::unavailable, "cannot listen on " + host + ":" + std::to_string(port) + ": " + ec.message());
   const std::uint16_t bound = acceptor.local_endpoint().port();
   impl_->acceptor.emplace(std::move(acceptor));

@@ -10,4 +10,14 @@
 namespace fieldsync::net {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
+
+// Opens `a` on `at`, bound (SO_REUSEADDR) and listening; port 0 takes any free one.
+inline boost::system::error_code listenOn(tcp::acceptor& a, const tcp::endpoint& at) {
+  boost::system::error_code ec;
+  a.open(at.protocol(), ec);
+  if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) a.bind(at, ec);
+  if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+  return ec;
+}
 }  // namespace fieldsync::net

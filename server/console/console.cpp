@@ -388,12 +388,7 @@ Result<std::uint16_t> Console::listen(const std::string& host, std::uint16_t por
   const auto address = asio::ip::make_address(host, ec);
   if (ec) return sync::fail(Errc::invalid_input, "--admin-listen: '" + host + "' is not an IP address");
   tcp::acceptor a(impl_->io);
-  const tcp::endpoint ep(address, port);
-  a.open(ep.protocol(), ec);
-  if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) a.bind(ep, ec);
-  if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec)
+  if ((ec = listenOn(a, {address, port})))
     return sync::fail(Errc::unavailable, "--admin-listen: cannot listen on " + host + ":" + std::to_string(port) + ": " +
                                              ec.message());
   const std::uint16_t bound = a.local_endpoint().port();
