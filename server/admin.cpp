@@ -212,6 +212,11 @@ void setMeta(storage::Db& db, const char* key, const std::string& value) {
 Result<Server::Backup> Server::backup(const std::string& to) {
   std::error_code ec;
   if (fs::exists(to, ec)) return sync::fail(Errc::invalid_input, "BACKUP: " + to + " exists already; name a new directory");
+  const fs::path data = fs::weakly_canonical(impl_->dir, ec), target = fs::weakly_canonical(to, ec);
+  if (std::mismatch(data.begin(), data.end(), target.begin(), target.end()).first == data.end())
+    return sync::fail(Errc::invalid_input, "BACKUP: " + to + " is inside the data directory; put backups elsewhere");
+  if (fs::exists(target.parent_path() / "server.key", ec))
+    return sync::fail(Errc::invalid_input, "BACKUP: " + to + " is inside another backup or data directory");
   if (!fs::create_directory(to, ec) || ec)
     return sync::fail(Errc::invalid_input, "BACKUP: cannot create " + to + ": " + ec.message());
   fs::permissions(to, fs::perms::owner_all, ec);  // it holds the server's key
@@ -223,8 +228,10 @@ Result<Server::Backup> Server::backup(const std::string& to) {
     for (const char* f : {"/merged.db", "/server.db"}) fs::permissions(to + f, fs::perms::owner_read | fs::perms::owner_write);
     if (auto ok = node::writeKeyFile(to + "/server.key", impl_->signing_key, false); !ok) throw storage::StoreError(ok.error().message);
     b.ops = ServerStore::open(to + "/server.db")->head();
+    const std::string last = std::to_string(b.at) + " " + std::to_string(b.ops) + " " + b.path;
+    ServerStore::open(to + "/server.db")->setMeta("last_backup", last);  // a restored server knows it too
     auto held = impl_->lock();
-    impl_->store->setMeta("last_backup", std::to_string(b.at) + " " + std::to_string(b.ops) + " " + b.path);
+    impl_->store->setMeta("last_backup", last);
   } catch (const storage::StoreError& e) {
     fs::remove_all(to, ec);
     return e.error();
@@ -253,6 +260,13 @@ Status Server::restore(const std::string& data_dir, const std::string& from) {
       return sync::fail(Errc::invalid_input, "BACKUP: " + from + " holds no " + f + "; it is not a fieldsync server backup");
   auto key = node::readKeyFile(from + "/server.key");
   if (!key) return key.error();
+  if (fs::exists(data_dir, ec) && fs::equivalent(data_dir, from, ec))
+    return sync::fail(Errc::invalid_input, "BACKUP: " + from + " is the data directory itself, not a backup of it");
+  if (fs::exists(data_dir, ec) && !fs::exists(data_dir + "/server.key", ec))
+    for (const auto& entry : fs::directory_iterator(data_dir, ec))
+      if (entry.path().filename() != "serve.lock")
+        return sync::fail(Errc::invalid_input, "--data: " + data_dir +
+                                                   " holds other files and no server; restore into an empty directory");
   fs::create_directories(data_dir, ec);
   if (ec) return sync::fail(Errc::invalid_input, "--data: cannot create " + data_dir + ": " + ec.message());
   fs::permissions(data_dir, fs::perms::owner_all, ec);
@@ -319,6 +333,13 @@ Status Server::setAdminPassword(std::string_view password) {
   });
 }
 
+Result<std::string> Server::adminPasswordStamp() {
+  auto held = impl_->lock();
+  return impl_->guarded([&]() -> Result<std::string> { return impl_->store->meta("admin_password").value_or(""); });
+}
+
+void Server::log(LogLevel level, const std::string& line) { impl_->log(line, level); }
+
 Result<bool> Server::checkAdminPassword(std::string_view password) {
   std::optional<std::string> hash;
   {
@@ -350,7 +371,7 @@ Result<std::vector<node::PeriodRow>> Server::periods() {
 Result<std::string> Server::metrics() {
   auto all = devices();
   if (!all) return all.error();
-  auto open = exceptions(false);
+  auto open = exceptions(true);  // resolved ones too: their kinds show 0, not nothing
   if (!open) return open.error();
   auto backed = lastBackup();
   if (!backed) return backed.error();
@@ -381,7 +402,7 @@ Result<std::string> Server::metrics() {
   m.ingest.write(out, "fieldsync_ingest_seconds", "A push, from its receipt to its acknowledgement.");
   m.reconcile.write(out, "fieldsync_reconcile_seconds", "Merging pushed ops into the replica and checking them.");
   std::map<std::string, std::uint64_t> kinds;
-  for (const auto& e : *open) ++kinds[e.kind];
+  for (const auto& e : *open) kinds[e.kind] += e.status == "open" ? 1 : 0;
   metric("fieldsync_exceptions_open", "gauge", "Open exceptions by kind (docs/reconciliation.md).");
   for (const auto& [kind, n] : kinds) value("fieldsync_exceptions_open{kind=\"" + labelValue(kind) + "\"}", n);
   metric("fieldsync_device_lag_ops", "gauge", "Ops in the log after the device's cursor (not all in its scope).");

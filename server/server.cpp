@@ -769,6 +769,7 @@ pb::Envelope Server::Impl::pull(const Device& device, const pb::Pull& pull, Scop
       return reply;
     }
     store->setCursor(device.node, pull.cursor());
+    store->contacted(device.node, Impl::now());  // a watching device's session stays open for days
     const std::uint64_t head = store->head();
     if (auto reply = scopeChanges(device, pull, scope, head, max_bytes)) return *reply;
     std::vector<LoggedOp> ops = store->opsAfter(pull.cursor(), device.node, kBatchOps);

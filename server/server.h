@@ -127,6 +127,9 @@ class Server {
   // interactive limits); at least 10 bytes. check is false when none is set.
   Status setAdminPassword(std::string_view password);
   Result<bool> checkAdminPassword(std::string_view password);
+  // Changes whenever the password is set (the console's sessions end then).
+  Result<std::string> adminPasswordStamp();
+  void log(LogLevel level, const std::string& line);  // into the server's log
   // Period close (node/periods.h) made by the server's replica: an op every node pulls.
   Result<node::PeriodClosed> closePeriod(const node::PeriodClose& spec);
   Result<std::vector<node::PeriodRow>> periods();

@@ -272,7 +272,7 @@ int runMain(int argc, char** argv) {
   console.stop();
   console_thread.join();
   if (!served) return kProgram.fail(served.error());
-  std::fprintf(stderr, "fieldsync-server stopped\n");
+  std::fprintf(stderr, "%sfieldsync-server stopped\n", journal ? "<6>" : "");
   return cli::kOk;
 }
 }  // namespace

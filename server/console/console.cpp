@@ -141,6 +141,7 @@ struct Console::Impl {
   struct SignIn {
     std::string csrf;
     Clock::time_point until;
+    std::string stamp;  // the password's hash when signed in: setting a new one signs everyone out
   };
   std::map<std::string, SignIn> signed_in;          // by session cookie
   std::map<std::string, Clock::time_point> logins;  // login cookies (their CSRF token is themselves)
@@ -190,13 +191,18 @@ void Console::Impl::expire() {
 
 const Console::Impl::SignIn* Console::Impl::session(const Request& req) {
   const auto it = signed_in.find(cookie(req, "fs_session"));
-  return it == signed_in.end() ? nullptr : &it->second;
+  if (it == signed_in.end()) return nullptr;
+  if (it->second.stamp != value(server.adminPasswordStamp())) {
+    signed_in.erase(it);
+    return nullptr;
+  }
+  return &it->second;
 }
 
 Response Console::Impl::route(const Request& req, const std::string& address) {
   const std::string target(req.target());
   const std::string path = target.substr(0, target.find('?'));
-  if (path == "/metrics" && req.method() == http::verb::get) {
+  if (path == "/metrics" && (req.method() == http::verb::get || req.method() == http::verb::head)) {
     auto text = server.metrics();
     if (!text) return basic(req, http::status::internal_server_error, text.error().message + "\n", "text/plain");
     return basic(req, http::status::ok, *text, "text/plain; version=0.0.4; charset=utf-8");
@@ -217,8 +223,11 @@ Response Console::Impl::route(const Request& req, const std::string& address) {
                    "application/json");
     }
   }
-  if (req.method() != http::verb::get && req.method() != http::verb::head)
-    return basic(req, http::status::method_not_allowed, "GET only\n", "text/plain");
+  if (req.method() != http::verb::get && req.method() != http::verb::head) {
+    Response res = basic(req, http::status::method_not_allowed, "GET only\n", "text/plain");
+    res.set(http::field::allow, "GET, HEAD");
+    return res;
+  }
   for (std::size_t i = 0; i < kConsoleAssetCount; ++i)
     if (path == kConsoleAssets[i].path)
       return basic(req, http::status::ok, kConsoleAssets[i].body, std::string(kConsoleAssets[i].type) + "; charset=utf-8");
@@ -251,13 +260,16 @@ json Console::Impl::api(const Request& req, const std::string& address, Response
       throw ApiError{http::status::too_many_requests, "too many wrong passwords from this address; wait a minute"};
     if (!value(server.checkAdminPassword(field(body, "password")))) {
       if (f.count++ == 0) f.since = Clock::now();
+      server.log(LogLevel::warning, "console: a wrong password from " + address +
+                                        (f.count >= kMaxFailures ? "; it is locked out for a minute" : ""));
       throw ApiError{http::status::unauthorized,
                      "wrong password (set one with 'fieldsync-server --data DIR admin-password')"};
     }
     failures.erase(address);
     logins.erase(login);
     const std::string id = randomToken(), token = randomToken();
-    signed_in[id] = {token, Clock::now() + kSignedIn};
+    signed_in[id] = {token, Clock::now() + kSignedIn, value(server.adminPasswordStamp())};
+    server.log(LogLevel::info, "console: signed in from " + address);
     res.set(http::field::set_cookie, "fs_session=" + id + "; Path=/; HttpOnly; SameSite=Strict; Max-Age=28800");
     return {{"signed_in", true}, {"csrf", token}};
   }
@@ -359,7 +371,20 @@ awaitable<void> Console::Impl::serveConnection(tcp::socket socket) {
     parser.body_limit(64 * 1024);
     stream.expires_after(std::chrono::seconds(30));
     co_await http::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
-    if (ec) break;  // closed, timed out, or not HTTP: nothing to answer
+    if (ec == http::error::body_limit || ec == http::error::header_limit || ec == http::error::bad_content_length ||
+        ec == http::error::bad_transfer_encoding || ec == http::error::bad_method || ec == http::error::bad_target ||
+        ec == http::error::bad_version || ec == http::error::bad_field || ec == http::error::bad_value) {
+      // Answered, then closed: the rest of the stream cannot be trusted.
+      const bool large = ec == http::error::body_limit || ec == http::error::header_limit;
+      Request none;
+      none.keep_alive(false);
+      Response res = basic(none, large ? http::status::payload_too_large : http::status::bad_request,
+                           large ? "request too large (64 KiB at most)\n" : "malformed request\n", "text/plain");
+      res.keep_alive(false);
+      co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
+      break;
+    }
+    if (ec) break;  // closed or timed out: nothing to answer
     const Request& req = parser.get();
     Response res = route(req, address);
     stream.expires_after(std::chrono::seconds(30));

@@ -198,6 +198,10 @@ bool ServerStore::revoke(const Id& node, std::int64_t at) {
   return db_->changes() == 1;
 }
 
+void ServerStore::contacted(const Id& node, std::int64_t at) {
+  Query(db_->stmt("UPDATE devices SET last_contact = ? WHERE node = ? AND last_contact < ?"), at, node, at).run();
+}
+
 void ServerStore::setCursor(const Id& node, std::uint64_t cursor) {
   Query(db_->stmt("UPDATE devices SET cursor = ? WHERE node = ?"), cursor, node).run();
 }

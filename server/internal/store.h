@@ -74,6 +74,7 @@ class ServerStore {
   void touch(const sync::Id& node, std::int64_t at, std::int64_t clock_offset_ms);
   bool revoke(const sync::Id& node, std::int64_t at);  // false if unknown
   void setCursor(const sync::Id& node, std::uint64_t cursor);
+  void contacted(const sync::Id& node, std::int64_t at);  // last_contact: a request on an open session
 
   // Appends a device's ops that are new here (seq > watermark), records the
   // signed batch, and returns the new watermark. Precondition: the ops are

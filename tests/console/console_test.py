@@ -146,6 +146,16 @@ def test_http_guards(s):
     assert status == 400 and "through" in body.lower(), (status, body)
     status, headers, _ = http_request(s.console + "/")
     assert "default-src 'self'" in headers["Content-Security-Policy"]
+    status, _, _ = http_request(s.console + "/metrics", "HEAD")
+    assert status == 200, status
+    status, _, body = http_request(s.console + "/api/tokens", "POST", {"branch": "b" * 100_000}, {"X-CSRF-Token": csrf}, opener)
+    assert status == 413, (status, body)
+    # Setting the password again (even the same one) signs everyone out.
+    status, _, _ = http_request(s.console + "/api/overview", opener=opener)
+    assert status == 200, status
+    run(s.s, "--data", s.data, "admin-password", stdin=PASSWORD + "\n")
+    status, _, _ = http_request(s.console + "/api/overview", opener=opener)
+    assert status == 401, status
     print("http guards: cookies, sessions and CSRF hold")
 
 

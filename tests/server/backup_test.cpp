@@ -1,6 +1,7 @@
 // Backups of a serving server, and restoring one (docs/server.md, "Backups").
 #include <catch2/catch.hpp>
 
+#include <fstream>
 #include <random>
 
 #include "server/server_fixture.h"
@@ -41,6 +42,10 @@ TEST_CASE("a backup taken during pushes and restored loses nothing once the devi
   s.stop();
   REQUIRE(Server::restore(s.data, dir.file("backup")));
   s.start();
+  auto known = s.server->lastBackup();  // the restored server knows which backup it is
+  REQUIRE(known);
+  REQUIRE(*known);
+  CHECK((*known)->at == taken->at);
   // What the backup held (and what the replica raised catching up with its copy of the log).
   CHECK(s.ops() >= taken->ops);
   CHECK(s.ops() < before);
@@ -66,6 +71,13 @@ TEST_CASE("backup and restore refuse what would lose or mix data", "[server][bac
   CHECK(serving.error().code == Errc::refused);
   CHECK_THAT(serving.error().message, Catch::Contains("stop it first"));
 
+  auto inside = s.server->backup(s.data + "/backup");
+  REQUIRE_FALSE(inside);
+  CHECK_THAT(inside.error().message, Catch::Contains("inside the data directory"));
+  auto nested = s.server->backup(dir.file("backup") + "/again");
+  REQUIRE_FALSE(nested);
+  CHECK_THAT(nested.error().message, Catch::Contains("inside another backup"));
+
   auto not_one = Server::restore(s.data, dir.file("nothing"));
   REQUIRE_FALSE(not_one);
   CHECK(not_one.error().code == Errc::invalid_input);
@@ -78,6 +90,14 @@ TEST_CASE("backup and restore refuse what would lose or mix data", "[server][bac
   REQUIRE_FALSE(mixed);
   CHECK(mixed.error().code == Errc::refused);
   CHECK_THAT(mixed.error().message, Catch::Contains("belongs to another server"));
+  auto itself = Server::restore(s.data, s.data);
+  REQUIRE_FALSE(itself);
+  CHECK_THAT(itself.error().message, Catch::Contains("the data directory itself"));
+  std::filesystem::create_directories(dir.file("junk"));
+  std::ofstream(dir.file("junk") + "/notes.txt") << "mine";
+  auto junk = Server::restore(dir.file("junk"), dir.file("other-backup"));
+  REQUIRE_FALSE(junk);
+  CHECK_THAT(junk.error().message, Catch::Contains("restore into an empty directory"));
   // Into an empty directory it makes that server again.
   REQUIRE(Server::restore(dir.file("fresh"), dir.file("other-backup")));
   auto fresh = Server::open(dir.file("fresh"), "", fieldsync::sync::Hlc::systemClock(), false);

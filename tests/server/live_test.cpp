@@ -50,7 +50,12 @@ TEST_CASE("a watching device is told of a push in its scope and pulls it", "[ser
   auto quiet = session->watch(std::chrono::milliseconds(200));
   REQUIRE(quiet);
   CHECK_FALSE(*quiet);
+  const auto before = static_cast<std::int64_t>(fieldsync::sync::Hlc::systemClock()());
   CHECK(session->round());
+  // A session that stays open counts as contact at each pull, not only at its handshake.
+  const auto devices = ok(s.server->devices());
+  for (const auto& d : devices)
+    if (d.node == a.node->nodeId()) CHECK(d.last_contact >= before);
 }
 
 TEST_CASE("a watch ended by the device answers once and the session serves on", "[server][live]") {
