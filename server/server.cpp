@@ -32,8 +32,8 @@ using sync::Op;
 namespace {
 constexpr std::size_t kMaxBatchBytes = 1u << 20;
 constexpr std::size_t kBatchOps = 40'000;  // a batch's ops at most; halved until it fits its bytes
-constexpr std::size_t kSnapshotOps = 20'000;
-constexpr std::size_t kJudgedAtOnce = 2'000;  // pushed ops judged under one hold of the mutex  // histories of entities entering a scope: about this many ops a reply
+constexpr std::size_t kSnapshotOps = 20'000;  // histories of entities entering a scope: about this many ops a reply
+constexpr std::size_t kJudgedAtOnce = 2'000;  // pushed ops judged under one hold of the mutex
 
 // The first `n` of `ops` as one batch of at most `max_bytes`, halving `n`
 // until it fits (one op always goes: no op is larger than a batch).
