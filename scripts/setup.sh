@@ -17,6 +17,7 @@ packages=(
   qml6-module-qtquick qml6-module-qtquick-controls qml6-module-qtquick-templates qml6-module-qtquick-window
   qml6-module-qtquick-layouts qml6-module-qtqml-workerscript qml6-module-qttest qml6-module-qtquick-dialogs
   libqrencode-dev  # the admin console's enrollment QR codes
+  libpqxx-dev libpq-dev postgresql  # the PostgreSQL store; its tests start a private cluster
   # the admin console's tests: a real headless browser, and a Prometheus text-format parser
   chromium chromium-driver python3-selenium python3-prometheus-client
 )

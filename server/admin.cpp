@@ -134,7 +134,7 @@ Result<node::Resolved> Server::resolveException(std::string_view ref, const node
     auto n = impl_->guarded([&]() -> Result<std::uint64_t> {
       auto tx = impl_->store->transaction();
       const std::uint64_t count = impl_->store->decide(view->subjects[0], decision == Decision::release, impl_->now());
-      tx.commit();
+      tx->commit();
       return count;
     });
     if (!n) return n.error();
@@ -297,7 +297,6 @@ Status Server::restore(const std::string& data_dir, const std::string& from) {
     {
       storage::Db s(data_dir + "/server.db.restoring", false);
       setMeta(s, "log_id", sync::randomId().hex());
-      setMeta(s, "forwarded", "0");  // the replica's ops under its new node id
     }
     {
       storage::Db m(data_dir + "/merged.db.restoring", false);

@@ -444,7 +444,7 @@ Device Server::Impl::admit(const pb::Envelope& e, const sync::ServerHandshake& h
     auto tx = store->transaction();
     store->useToken(token, *node, at);
     store->addDevice(d);
-    tx.commit();
+    tx->commit();
     log(who + ": enrolled device " + node->hex() + " as " + d.branch + "/" + d.role +
         (d.person.empty() ? "" : "/" + d.person));
     return d;
@@ -571,7 +571,7 @@ void Server::Impl::commit(PendingCommit& mine) {
           c->watermark = store->appendPush(c->node, *c->ops, *c->outside, c->push->batch(), c->push->signature(), c->at);
           store->holdScope(c->node, c->created, {});
         }
-        tx.commit();
+        tx->commit();
       } catch (const storage::StoreError& e) {
         failed = e;
       }
@@ -688,7 +688,7 @@ std::optional<pb::Envelope> Server::Impl::scopeChanges(const Device& device, con
     auto tx = store->transaction();
     if (pull.cursor() == 0) store->forgetScope(device.node);  // nothing held: a new or reset device
     store->holdScope(device.node, scope.sent, scope.dropped);
-    tx.commit();
+    tx->commit();
   }
   const bool reload = !scope.held || pull.cursor() == 0;
   if (reload) {
@@ -867,7 +867,7 @@ pb::Envelope Server::Impl::attachmentPut(const Device& device, const pb::Attachm
         const auto type = node::attachmentType("attachment", whole);
         if (sync::sha256(whole) != h || !type || *type != put.type()) {
           store->dropAttachment(h);
-          tx.commit();
+          tx->commit();
           throw SessionError{Errc::invalid_input, "attachment " + ref + ": its bytes do not match its hash and type"};
         }
         store->completeAttachment(h);
@@ -875,7 +875,7 @@ pb::Envelope Server::Impl::attachmentPut(const Device& device, const pb::Attachm
         log("device " + device.node.hex() + ": attachment " + ref + " received (" + std::to_string(put.size()) +
             " bytes)");
       }
-      tx.commit();
+      tx->commit();
     }
     pb::Envelope reply;
     auto* ack = reply.mutable_attachment_ack();

@@ -9,13 +9,15 @@ namespace fieldsync::server {
 
 Status MergePipeline::forward() {
   try {
-    auto ops = merged_.opsOf(merged_.nodeId(), store_.metaNumber("forwarded"), 1'000'000);
+    // Each replica's own: several server processes may share one store.
+    const std::string key = "forwarded " + merged_.nodeId().hex();
+    auto ops = merged_.opsOf(merged_.nodeId(), store_.metaNumber(key), 1'000'000);
     if (!ops) return ops.error();
     if (ops->empty()) return {};
     auto tx = store_.transaction();
     store_.appendOwn(*ops);
-    store_.setMeta("forwarded", std::to_string(ops->back().id.seq));
-    tx.commit();
+    store_.setMeta(key, std::to_string(ops->back().id.seq));
+    tx->commit();
     return {};
   } catch (const storage::StoreError& e) {
     return e.error();

@@ -1,4 +1,4 @@
-// All of the server's SQL.
+// The SQLite store: one server process (store.h).
 #include "server/internal/store.h"
 
 #include <sys/stat.h>
@@ -89,28 +89,94 @@ Device deviceAt(const Stmt& s) {
 
 std::string_view bytes(const sync::Hash& h) { return {reinterpret_cast<const char*>(h.data()), h.size()}; }
 
+
+// The SQLite backend: DATA/server.db.
+class SqliteStore final : public ServerStore {
+ public:
+  explicit SqliteStore(std::unique_ptr<Db> db) : db_(std::move(db)) {}
+  std::unique_ptr<Transaction> transaction() override;
+  bool shared() const override { return false; }
+  bool leads() override { return true; }
+  void onLogGrew(std::function<void()>) override {}
+  std::optional<std::string> meta(const std::string& key) override;
+  std::uint64_t metaNumber(const std::string& key) override;
+  void setMeta(const std::string& key, const std::string& value) override;
+  void addToken(const sync::Hash& token_hash, const Token& t) override;
+  std::optional<Token> token(const sync::Hash& token_hash) override;
+  void useToken(const sync::Hash& token_hash, const Id& node, std::int64_t at) override;
+  std::vector<std::pair<std::string, Token>> tokens() override;
+  void addDevice(const Device& d) override;
+  std::optional<Device> device(const Id& node) override;
+  std::vector<Device> devices() override;
+  void touch(const Id& node, std::int64_t at, std::int64_t clock_offset_ms) override;
+  bool revoke(const Id& node, std::int64_t at) override;
+  void setCursor(const Id& node, std::uint64_t cursor) override;
+  void contacted(const Id& node, std::int64_t at) override;
+  std::uint64_t appendPush(const Id& node, const std::vector<Op>& ops, const std::vector<std::string>& held,
+                           const std::string& batch, const std::string& signature, std::int64_t at) override;
+  std::vector<HeldOp> held(const Id& node) override;
+  std::uint64_t quarantinedEver(const Id& node) override;
+  std::uint64_t decide(const Id& node, bool release, std::int64_t at) override;
+  void appendOwn(const std::vector<Op>& ops) override;
+  std::vector<LoggedOp> opsAfter(std::uint64_t cursor, const Id& exclude, std::size_t limit) override;
+  std::uint64_t head() override;
+  std::set<node::ScopeKey> scopeHeld(const Id& device) override;
+  void holdScope(const Id& device, std::span<const node::ScopeKey> add, std::span<const Id> drop) override;
+  void forgetScope(const Id& device) override;
+  std::vector<Op> ownOps(const Id& node, std::uint64_t after_seq, std::size_t limit) override;
+  std::uint64_t opCount() override;
+  std::optional<StoredAttachment> attachment(const sync::Hash& h) override;
+  void putAttachmentPiece(const sync::Hash& h, std::string_view type, std::uint64_t size, std::string_view data,
+                          const Id& device, std::int64_t at) override;
+  void completeAttachment(const sync::Hash& h) override;
+  void dropAttachment(const sync::Hash& h) override;
+  std::string attachmentPiece(const sync::Hash& h, std::uint64_t offset, std::size_t max) override;
+  bool refersTo(const Id& device, const sync::Hash& h) override;
+  std::vector<Id> attachmentEntities(const sync::Hash& h) override;
+
+ private:
+  std::unique_ptr<Db> db_;
+};
+
+struct SqliteTransaction final : SqliteStore::Transaction {
+  explicit SqliteTransaction(Db& db) : tx(db) {}
+  void commit() override { tx.commit(); }
+  storage::Transaction tx;
+};
+
 }  // namespace
 
-ServerStore::ServerStore(std::unique_ptr<Db> db) : db_(std::move(db)) {}
-ServerStore::~ServerStore() = default;
+Op decodeStoredOp(std::string_view body) {
+  auto op = sync::decodeOp(body, sync::DecodeLimits{.max_bytes = 64u << 20, .max_fields = 4096});
+  if (!op) throw StoreError("a stored op does not decode: " + op.error().message);
+  return std::move(op).value();
+}
 
-std::unique_ptr<ServerStore> ServerStore::open(const std::string& path) {
+bool ServerStore::isPostgres(std::string_view where) {
+  return where.starts_with("postgresql://") || where.starts_with("postgres://");
+}
+
+std::unique_ptr<ServerStore> ServerStore::open(const std::string& where) {
+  return isPostgres(where) ? openPostgresStore(where) : openSqliteStore(where);
+}
+
+std::unique_ptr<ServerStore> openSqliteStore(const std::string& path) {
   static constexpr storage::FileKind kServerFile{0x46535356, "a fieldsync server database"};  // "FSSV"
   struct stat st {};
   auto db = std::make_unique<Db>(path, ::stat(path.c_str(), &st) != 0, &kServerFile);
   db->migrate(kMigrations);
-  return std::unique_ptr<ServerStore>(new ServerStore(std::move(db)));
+  return std::make_unique<SqliteStore>(std::move(db));
 }
 
-storage::Transaction ServerStore::transaction() { return storage::Transaction(*db_); }
+std::unique_ptr<ServerStore::Transaction> SqliteStore::transaction() { return std::make_unique<SqliteTransaction>(*db_); }
 
-std::optional<std::string> ServerStore::meta(const std::string& key) {
+std::optional<std::string> SqliteStore::meta(const std::string& key) {
   Query q(db_->stmt("SELECT value FROM meta WHERE key = ?"), std::string_view(key));
   if (!q.step()) return std::nullopt;
   return q->text(0);
 }
 
-std::uint64_t ServerStore::metaNumber(const std::string& key) {
+std::uint64_t SqliteStore::metaNumber(const std::string& key) {
   const auto text = meta(key);
   if (!text) return 0;
   auto n = sync::parseUnsigned(*text, "meta " + key);
@@ -118,13 +184,13 @@ std::uint64_t ServerStore::metaNumber(const std::string& key) {
   return *n;
 }
 
-void ServerStore::setMeta(const std::string& key, const std::string& value) {
+void SqliteStore::setMeta(const std::string& key, const std::string& value) {
   Query(db_->stmt("INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
         std::string_view(key), std::string_view(value))
       .run();
 }
 
-void ServerStore::addToken(const sync::Hash& token_hash, const Token& t) {
+void SqliteStore::addToken(const sync::Hash& token_hash, const Token& t) {
   Stmt& s = db_->stmt("INSERT INTO tokens(hash, branch, role, person, expires_at) VALUES(?, ?, ?, ?, ?)");
   Query q(s);
   s.bindBlob(1, bytes(token_hash));
@@ -135,7 +201,7 @@ void ServerStore::addToken(const sync::Hash& token_hash, const Token& t) {
   q.run();
 }
 
-std::optional<Token> ServerStore::token(const sync::Hash& token_hash) {
+std::optional<Token> SqliteStore::token(const sync::Hash& token_hash) {
   Stmt& s =
       db_->stmt("SELECT branch, role, person, expires_at, used_at IS NOT NULL, used_by FROM tokens WHERE hash = ?");
   Query q(s);
@@ -144,7 +210,7 @@ std::optional<Token> ServerStore::token(const sync::Hash& token_hash) {
   return Token{q->text(0), q->text(1), q->text(2), q->i64(3), q->i64(4) != 0, q->optId(5)};
 }
 
-std::vector<std::pair<std::string, Token>> ServerStore::tokens() {
+std::vector<std::pair<std::string, Token>> SqliteStore::tokens() {
   Stmt& s = db_->stmt(
       "SELECT hash, branch, role, person, expires_at, used_at IS NOT NULL, used_by FROM tokens ORDER BY expires_at DESC");
   Query q(s);
@@ -155,7 +221,7 @@ std::vector<std::pair<std::string, Token>> ServerStore::tokens() {
   return out;
 }
 
-void ServerStore::useToken(const sync::Hash& token_hash, const Id& node, std::int64_t at) {
+void SqliteStore::useToken(const sync::Hash& token_hash, const Id& node, std::int64_t at) {
   Stmt& s = db_->stmt("UPDATE tokens SET used_at = ?, used_by = ? WHERE hash = ? AND used_at IS NULL");
   Query q(s, at, node);
   s.bindBlob(3, bytes(token_hash));
@@ -163,7 +229,7 @@ void ServerStore::useToken(const sync::Hash& token_hash, const Id& node, std::in
   if (db_->changes() != 1) throw StoreError("the token was used concurrently");
 }
 
-void ServerStore::addDevice(const Device& d) {
+void SqliteStore::addDevice(const Device& d) {
   Stmt& s =
       db_->stmt("INSERT INTO devices(node, sign_pk, branch, role, person, enrolled_at) VALUES(?, ?, ?, ?, ?, ?)");
   Query q(s, d.node);
@@ -175,38 +241,38 @@ void ServerStore::addDevice(const Device& d) {
   q.run();
 }
 
-std::optional<Device> ServerStore::device(const Id& node) {
+std::optional<Device> SqliteStore::device(const Id& node) {
   Query q(db_->stmt(FIELDSYNC_DEVICE_COLUMNS "WHERE node = ?"), node);
   if (!q.step()) return std::nullopt;
   return deviceAt(q.row());
 }
 
-std::vector<Device> ServerStore::devices() {
+std::vector<Device> SqliteStore::devices() {
   Query q(db_->stmt(FIELDSYNC_DEVICE_COLUMNS "ORDER BY branch, role, enrolled_at"));
   std::vector<Device> out;
   while (q.step()) out.push_back(deviceAt(q.row()));
   return out;
 }
 
-void ServerStore::touch(const Id& node, std::int64_t at, std::int64_t clock_offset_ms) {
+void SqliteStore::touch(const Id& node, std::int64_t at, std::int64_t clock_offset_ms) {
   Query(db_->stmt("UPDATE devices SET last_contact = ?, clock_offset_ms = ? WHERE node = ?"), at, clock_offset_ms, node)
       .run();
 }
 
-bool ServerStore::revoke(const Id& node, std::int64_t at) {
+bool SqliteStore::revoke(const Id& node, std::int64_t at) {
   Query(db_->stmt("UPDATE devices SET revoked_at = coalesce(revoked_at, ?) WHERE node = ?"), at, node).run();
   return db_->changes() == 1;
 }
 
-void ServerStore::contacted(const Id& node, std::int64_t at) {
+void SqliteStore::contacted(const Id& node, std::int64_t at) {
   Query(db_->stmt("UPDATE devices SET last_contact = ? WHERE node = ? AND last_contact < ?"), at, node, at).run();
 }
 
-void ServerStore::setCursor(const Id& node, std::uint64_t cursor) {
+void SqliteStore::setCursor(const Id& node, std::uint64_t cursor) {
   Query(db_->stmt("UPDATE devices SET cursor = ? WHERE node = ?"), cursor, node).run();
 }
 
-std::uint64_t ServerStore::appendPush(const Id& node, const std::vector<Op>& ops, const std::vector<std::string>& held,
+std::uint64_t SqliteStore::appendPush(const Id& node, const std::vector<Op>& ops, const std::vector<std::string>& held,
                                       const std::string& batch, const std::string& signature, std::int64_t at) {
   std::uint64_t watermark = 0;
   {
@@ -254,7 +320,7 @@ std::uint64_t ServerStore::appendPush(const Id& node, const std::vector<Op>& ops
   return watermark;
 }
 
-void ServerStore::appendOwn(const std::vector<Op>& ops) {
+void SqliteStore::appendOwn(const std::vector<Op>& ops) {
   for (const Op& op : ops) {
     const std::string body = sync::encodeOp(op);
     Stmt& s = db_->stmt("INSERT INTO ops(node, seq, body) VALUES(?, ?, ?) ON CONFLICT DO NOTHING");
@@ -264,49 +330,46 @@ void ServerStore::appendOwn(const std::vector<Op>& ops) {
   }
 }
 
-std::vector<LoggedOp> ServerStore::opsAfter(std::uint64_t cursor, const Id& exclude, std::size_t limit) {
+std::vector<LoggedOp> SqliteStore::opsAfter(std::uint64_t cursor, const Id& exclude, std::size_t limit) {
   Query q(db_->stmt("SELECT server_seq, body FROM ops WHERE server_seq > ? AND node != ? ORDER BY server_seq LIMIT ?"),
           cursor, exclude, static_cast<std::int64_t>(limit));
   std::vector<LoggedOp> out;
   while (q.step()) {
-    auto op = sync::decodeOp(q->blob(1), sync::DecodeLimits{.max_bytes = 64u << 20, .max_fields = 4096});
-    if (!op) throw StoreError("a stored op does not decode: " + op.error().message);
-    out.push_back({static_cast<std::uint64_t>(q->i64(0)), std::move(op).value()});
+    Op op = decodeStoredOp(q->blob(1));
+    out.push_back({static_cast<std::uint64_t>(q->i64(0)), std::move(op)});
   }
   return out;
 }
 
-std::vector<Op> ServerStore::ownOps(const Id& node, std::uint64_t after_seq, std::size_t limit) {
+std::vector<Op> SqliteStore::ownOps(const Id& node, std::uint64_t after_seq, std::size_t limit) {
   Query q(db_->stmt("SELECT body FROM (SELECT seq, body FROM ops WHERE node = ?1 AND seq > ?2 UNION ALL "
                     "SELECT seq, body FROM quarantine WHERE node = ?1 AND seq > ?2) ORDER BY seq LIMIT ?3"),
           node, after_seq, static_cast<std::int64_t>(limit));
   std::vector<Op> out;
   while (q.step()) {
-    auto op = sync::decodeOp(q->blob(0), sync::DecodeLimits{.max_bytes = 64u << 20, .max_fields = 4096});
-    if (!op) throw StoreError("a stored op does not decode: " + op.error().message);
-    out.push_back(std::move(op).value());
+    Op op = decodeStoredOp(q->blob(0));
+    out.push_back(std::move(op));
   }
   return out;
 }
 
-std::vector<HeldOp> ServerStore::held(const Id& node) {
+std::vector<HeldOp> SqliteStore::held(const Id& node) {
   Query q(db_->stmt("SELECT body, reason FROM quarantine WHERE node = ? AND decision IS NULL ORDER BY seq"), node);
   std::vector<HeldOp> out;
   while (q.step()) {
-    auto op = sync::decodeOp(q->blob(0), sync::DecodeLimits{.max_bytes = 64u << 20, .max_fields = 4096});
-    if (!op) throw StoreError("a held op does not decode: " + op.error().message);
-    out.push_back({std::move(op).value(), q->text(1)});
+    Op op = decodeStoredOp(q->blob(0));
+    out.push_back({std::move(op), q->text(1)});
   }
   return out;
 }
 
-std::uint64_t ServerStore::quarantinedEver(const Id& node) {
+std::uint64_t SqliteStore::quarantinedEver(const Id& node) {
   Query q(db_->stmt("SELECT count(*) FROM quarantine WHERE node = ?"), node);
   q.step();
   return static_cast<std::uint64_t>(q->i64(0));
 }
 
-std::uint64_t ServerStore::decide(const Id& node, bool release, std::int64_t at) {
+std::uint64_t SqliteStore::decide(const Id& node, bool release, std::int64_t at) {
   if (release) {  // at the head of the log: every cursor is before them
     Query(db_->stmt("INSERT INTO ops(node, seq, body) SELECT node, seq, body FROM quarantine "
                     "WHERE node = ? AND decision IS NULL ORDER BY seq"),
@@ -323,14 +386,14 @@ std::uint64_t ServerStore::decide(const Id& node, bool release, std::int64_t at)
   return static_cast<std::uint64_t>(db_->changes());
 }
 
-std::set<node::ScopeKey> ServerStore::scopeHeld(const Id& device) {
+std::set<node::ScopeKey> SqliteStore::scopeHeld(const Id& device) {
   Query q(db_->stmt("SELECT type, entity FROM scope_held WHERE device = ?"), device);
   std::set<node::ScopeKey> out;
   while (q.step()) out.insert({static_cast<sync::EntityType>(q->i64(0)), q->id(1)});
   return out;
 }
 
-void ServerStore::holdScope(const Id& device, std::span<const node::ScopeKey> add, std::span<const Id> drop) {
+void SqliteStore::holdScope(const Id& device, std::span<const node::ScopeKey> add, std::span<const Id> drop) {
   for (const auto& [type, id] : add)
     Query(db_->stmt("INSERT INTO scope_held(device, entity, type) VALUES(?, ?, ?) ON CONFLICT DO NOTHING"), device, id,
           static_cast<std::int64_t>(type))
@@ -338,30 +401,30 @@ void ServerStore::holdScope(const Id& device, std::span<const node::ScopeKey> ad
   for (const Id& id : drop) Query(db_->stmt("DELETE FROM scope_held WHERE device = ? AND entity = ?"), device, id).run();
 }
 
-void ServerStore::forgetScope(const Id& device) {
+void SqliteStore::forgetScope(const Id& device) {
   Query(db_->stmt("DELETE FROM scope_held WHERE device = ?"), device).run();
 }
 
-std::uint64_t ServerStore::head() {
+std::uint64_t SqliteStore::head() {
   Query q(db_->stmt("SELECT coalesce(max(server_seq), 0) FROM ops"));
   q.step();
   return static_cast<std::uint64_t>(q->i64(0));
 }
 
-std::uint64_t ServerStore::opCount() {
+std::uint64_t SqliteStore::opCount() {
   Query q(db_->stmt("SELECT count(*) FROM ops"));
   q.step();
   return static_cast<std::uint64_t>(q->i64(0));
 }
 
-std::optional<StoredAttachment> ServerStore::attachment(const sync::Hash& h) {
+std::optional<StoredAttachment> SqliteStore::attachment(const sync::Hash& h) {
   Query q(db_->stmt("SELECT type, size, length(data), complete FROM attachments WHERE hash = ?"), h);
   if (!q.step()) return std::nullopt;
   return StoredAttachment{q->text(0), static_cast<std::uint64_t>(q->i64(1)), static_cast<std::uint64_t>(q->i64(2)),
                           q->i64(3) != 0};
 }
 
-void ServerStore::putAttachmentPiece(const sync::Hash& h, std::string_view type, std::uint64_t size,
+void SqliteStore::putAttachmentPiece(const sync::Hash& h, std::string_view type, std::uint64_t size,
                                      std::string_view data, const Id& device, std::int64_t at) {
   Stmt& s = db_->stmt(
       "INSERT INTO attachments(hash, type, size, data, device, received_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6) "
@@ -371,26 +434,26 @@ void ServerStore::putAttachmentPiece(const sync::Hash& h, std::string_view type,
   q.run();
 }
 
-void ServerStore::completeAttachment(const sync::Hash& h) {
+void SqliteStore::completeAttachment(const sync::Hash& h) {
   Query(db_->stmt("UPDATE attachments SET complete = 1 WHERE hash = ?"), h).run();
 }
 
-void ServerStore::dropAttachment(const sync::Hash& h) {
+void SqliteStore::dropAttachment(const sync::Hash& h) {
   Query(db_->stmt("DELETE FROM attachments WHERE hash = ?"), h).run();
 }
 
-std::string ServerStore::attachmentPiece(const sync::Hash& h, std::uint64_t offset, std::size_t max) {
+std::string SqliteStore::attachmentPiece(const sync::Hash& h, std::uint64_t offset, std::size_t max) {
   Query q(db_->stmt("SELECT substr(data, ? + 1, ?) FROM attachments WHERE hash = ?"), offset,
           static_cast<std::int64_t>(max), h);
   return q.step() ? q->blob(0) : std::string();
 }
 
-bool ServerStore::refersTo(const Id& device, const sync::Hash& h) {
+bool SqliteStore::refersTo(const Id& device, const sync::Hash& h) {
   Query q(db_->stmt("SELECT 1 FROM attachment_refs WHERE hash = ? AND device = ? LIMIT 1"), h, device);
   return q.step();
 }
 
-std::vector<Id> ServerStore::attachmentEntities(const sync::Hash& h) {
+std::vector<Id> SqliteStore::attachmentEntities(const sync::Hash& h) {
   Query q(db_->stmt("SELECT DISTINCT entity FROM attachment_refs WHERE hash = ? AND held = 0"), h);
   std::vector<Id> out;
   while (q.step()) out.push_back(q->id(0));
