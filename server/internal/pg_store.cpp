@@ -307,7 +307,7 @@ class PgStore final : public ServerStore {
   void migrate() {
     inTransaction([&] {
       exec("SELECT pg_advisory_xact_lock($1)", kSchemaLock);  // two servers starting at once
-      if (exec("SELECT to_regclass('meta') IS NULL")[0][0].as<bool>()) exec(kSchema);
+      if (exec("SELECT to_regclass('meta') IS NULL")[0][0].as<bool>()) tx_->exec(kSchema);
       const auto version = meta("schema");
       if (version != "1")
         throw StoreError("--store: this database holds no fieldsync store of this version (schema " +

@@ -428,7 +428,8 @@ void SqliteStore::putAttachmentPiece(const sync::Hash& h, std::string_view type,
                                      std::string_view data, const Id& device, std::int64_t at) {
   Stmt& s = db_->stmt(
       "INSERT INTO attachments(hash, type, size, data, device, received_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6) "
-      "ON CONFLICT(hash) DO UPDATE SET data = data || excluded.data, received_at = excluded.received_at");
+      // || makes TEXT of two blobs, which ends at a zero byte: cast back.
+      "ON CONFLICT(hash) DO UPDATE SET data = CAST(data || excluded.data AS BLOB), received_at = excluded.received_at");
   Query q(s, h, type, size, std::nullopt, device, at);
   s.bindBlob(4, data);
   q.run();
