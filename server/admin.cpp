@@ -211,6 +211,9 @@ void setMeta(storage::Db& db, const char* key, const std::string& value) {
 
 Result<Server::Backup> Server::backup(const std::string& to) {
   std::error_code ec;
+  if (impl_->store->shared())
+    return sync::fail(Errc::refused, "backup: this server's store is PostgreSQL: back it up with PostgreSQL's own "
+                                     "tools (pg_dump, pg_basebackup; docs/server.md, \"Several servers\")");
   if (fs::exists(to, ec)) return sync::fail(Errc::invalid_input, "BACKUP: " + to + " exists already; name a new directory");
   const fs::path data = fs::weakly_canonical(impl_->dir, ec), target = fs::weakly_canonical(to, ec);
   if (std::mismatch(data.begin(), data.end(), target.begin(), target.end()).first == data.end())
@@ -255,6 +258,9 @@ Result<std::optional<Server::Backup>> Server::lastBackup() {
 
 Status Server::restore(const std::string& data_dir, const std::string& from) {
   std::error_code ec;
+  if (fs::exists(data_dir + "/store", ec))
+    return sync::fail(Errc::refused, "restore: " + data_dir + " serves a PostgreSQL store: restore that with "
+                                     "PostgreSQL's own tools (docs/server.md, \"Several servers\")");
   for (const char* f : {"server.key", "server.db", "merged.db"})
     if (!fs::exists(from + "/" + f, ec))
       return sync::fail(Errc::invalid_input, "BACKUP: " + from + " holds no " + f + "; it is not a fieldsync server backup");

@@ -72,8 +72,73 @@ Server::~Server() {
   if (impl_ && impl_->serve_lock >= 0) ::close(impl_->serve_lock);
 }
 
+namespace {
+// DATA/store names a shared store (docs/server.md, "Several servers"): a
+// data directory keeps the store it first served, so the admin commands
+// find it without --store.
+Result<std::string> storeOf(const std::string& data_dir, std::string_view given) {
+  const std::string file = data_dir + "/store";
+  std::string kept;
+  if (std::FILE* f = std::fopen(file.c_str(), "r")) {
+    char line[4096];
+    if (std::fgets(line, sizeof line, f)) kept = line;
+    std::fclose(f);
+    while (!kept.empty() && (kept.back() == '\n' || kept.back() == '\r')) kept.pop_back();
+  }
+  std::error_code ec;
+  const bool has_sqlite = std::filesystem::exists(data_dir + "/server.db", ec);
+  if (given.empty()) return kept.empty() ? data_dir + "/server.db" : kept;
+  if (!ServerStore::isPostgres(given))
+    return sync::fail(Errc::invalid_input, "--store: '" + std::string(given) +
+                                               "' is not a postgresql:// URI (without --store: DIR/server.db)");
+  if (kept == given) return kept;
+  if (!kept.empty() || has_sqlite)
+    return sync::fail(Errc::refused, "--store: " + data_dir + " serves " +
+                                         (kept.empty() ? std::string("its own server.db") : "another store") +
+                                         "; a data directory keeps the store it started with (edit " + file +
+                                         " if only the URI changed)");
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);  // it may hold a password
+  const std::string text = std::string(given) + "\n";
+  if (fd < 0 || ::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size()) || ::close(fd) != 0)
+    return sync::fail(Errc::internal, "--data: cannot write " + file);
+  return std::string(given);
+}
+
+// What a store shared by several processes must agree on: one server key,
+// one company, and a replica file per process (docs/server.md, "Several servers").
+Status claim(ServerStore& store, const std::string& key_hex, std::string_view company, const node::Node* merged,
+             const std::string& merged_path) {
+  if (const auto k = store.meta("server_key"); !k) {
+    store.setMeta("server_key", key_hex);
+  } else if (*k != key_hex) {
+    return sync::fail(Errc::refused, "--store: this store belongs to the server with key " + k->substr(0, 16) +
+                                         "..., not to this data directory's (" + key_hex.substr(0, 16) +
+                                         "...); copy server.key from that server's data directory first");
+  }
+  if (const auto c = store.meta("company"); !c) {
+    if (!company.empty()) store.setMeta("company", std::string(company));
+  } else if (!company.empty() && *c != company) {
+    return sync::fail(Errc::refused, "--company: this store belongs to " + *c);
+  }
+  if (!merged || !store.shared()) return {};
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  std::error_code ec;
+  const std::string here = std::string(host) + ":" + std::filesystem::absolute(merged_path, ec).string();
+  const std::string key = "replica " + merged->nodeId().hex();
+  if (const auto r = store.meta(key); !r) {
+    store.setMeta(key, here);
+  } else if (*r != here) {
+    return sync::fail(Errc::refused, "--data: " + merged_path + " is a copy of the replica at " + *r +
+                                         "; two servers must not share one replica's node id: remove it, it is "
+                                         "rebuilt from the log");
+  }
+  return {};
+}
+}  // namespace
+
 Result<std::unique_ptr<Server>> Server::open(const std::string& data_dir, std::string_view company,
-                                             sync::Hlc::WallClock clock, bool create) {
+                                             sync::Hlc::WallClock clock, bool create, std::string_view store_at) {
   std::error_code ec;
   if (!create && !std::filesystem::exists(data_dir + "/server.key", ec))
     return sync::fail(Errc::invalid_input, "--data: " + data_dir +
@@ -83,11 +148,15 @@ Result<std::unique_ptr<Server>> Server::open(const std::string& data_dir, std::s
   if (ec) return sync::fail(Errc::invalid_input, "--data: cannot create " + data_dir + ": " + ec.message());
   if (create)  // only its owner may enter, like the key in it (an existing directory is tightened too)
     std::filesystem::permissions(data_dir, std::filesystem::perms::owner_all, ec);
+  auto where = storeOf(data_dir, store_at);
+  if (!where) return where.error();
+  const bool shared = ServerStore::isPostgres(*where);
   const std::string key_path = data_dir + "/server.key", merged_path = data_dir + "/merged.db";
   const bool fresh = !std::filesystem::exists(key_path, ec);
   if (ec) return sync::fail(Errc::invalid_input, "--data: cannot reach " + key_path + ": " + ec.message());
   if (fresh) {
-    if (company.empty()) return sync::fail(Errc::invalid_input, "--company: a new server needs the company name");
+    if (company.empty() && !shared)
+      return sync::fail(Errc::invalid_input, "--company: a new server needs the company name");
     if (auto ok = node::writeKeyFile(key_path, sync::SigningKey::generate(), false); !ok) return ok.error();
   }
   auto key = node::readKeyFile(key_path);
@@ -96,18 +165,27 @@ Result<std::unique_ptr<Server>> Server::open(const std::string& data_dir, std::s
   impl->dir = data_dir;
   impl->limits = resolved({});
   impl->log_sink = [](LogLevel, const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
+  const std::string key_hex = sync::toHex(impl->signing_key.publicKey());
+  std::string normalised = company.empty() ? std::string() : sync::normaliseSerial(company);
   try {
-    impl->store = ServerStore::open(data_dir + "/server.db");
+    impl->store = ServerStore::open(*where);
+    if (auto ok = claim(*impl->store, key_hex, normalised, nullptr, merged_path); !ok) return ok.error();
+    if (normalised.empty()) normalised = impl->store->meta("company").value_or("");
   } catch (const storage::StoreError& e) {
     return e.error();
   }
-  auto merged = std::filesystem::exists(merged_path, ec) ? node::Node::open(merged_path, {clock})
-                                                     : node::Node::init(merged_path, company, {clock});
+  const bool have_replica = std::filesystem::exists(merged_path, ec);
+  if (!have_replica && normalised.empty())  // a shared store that no server with --company has started yet
+    return sync::fail(Errc::invalid_input, "--company: a new server needs the company name");
+  auto merged = have_replica ? node::Node::open(merged_path, {clock}) : node::Node::init(merged_path, normalised, {clock});
   if (!merged) return merged.error();
   impl->merged = std::move(merged).value();
-  if (!company.empty() && sync::normaliseSerial(company) != impl->merged->company())
+  if (!normalised.empty() && normalised != impl->merged->company())
     return sync::fail(Errc::refused, "--company: this server belongs to " + std::string(impl->merged->company()));
-  try {  // the log's identity (Welcome.log_id), made anew by a restore
+  try {
+    if (auto ok = claim(*impl->store, key_hex, impl->merged->company(), impl->merged.get(), merged_path); !ok)
+      return ok.error();
+    // The log's identity (Welcome.log_id), made anew by a restore.
     if (!impl->store->meta("log_id")) impl->store->setMeta("log_id", sync::randomId().hex());
   } catch (const storage::StoreError& e) {
     return e.error();
@@ -198,6 +276,10 @@ Status Server::serve(bool stop_on_signals) {
                  [this](std::exception_ptr e) {
                    if (e) impl_->log("the revocation watch stopped", LogLevel::error);
                  });
+  {  // another server process on the store grew the log (SQLite: the timer above sees admin commands)
+    auto held = impl_->lock();
+    impl_->store->onLogGrew([impl = impl_.get()] { asio::post(impl->control, [impl] { impl->notifyIfGrew(); }); });
+  }
   const std::size_t n = impl_->threads ? impl_->threads : std::max(1u, std::thread::hardware_concurrency());
   impl_->merge_stop = false;
   std::thread merger([this] { impl_->mergeLoop(); });
@@ -211,6 +293,8 @@ Status Server::serve(bool stop_on_signals) {
   }
   impl_->merge_cv.notify_one();
   merger.join();
+  auto held = impl_->lock();
+  impl_->store->onLogGrew(nullptr);
   return {};
 }
 
@@ -311,14 +395,21 @@ void Server::Impl::notifyWatchers() {
 
 void Server::Impl::notifyIfGrew() {
   std::uint64_t now_head = 0;
+  bool behind = false, took_lead = false;
   {
     auto held = lock();
     auto ok = guarded([&]() -> Status {
       now_head = store->head();
+      behind = mergedAt() < now_head;  // another process wrote the log
+      const bool leads = checks.on && store->leads();
+      took_lead = leads && !leading;  // the checks of what merged here while another led
+      leading = leads;
       return {};
     });
     if (!ok) return;  // the next second tries again
   }
+  if (took_lead && store->shared()) log("this server runs the business-rule checks now (it holds the checker's lock)");
+  if (behind || took_lead) wantMerge();
   if (now_head == notified_head) return;
   notified_head = now_head;
   notifyWatchers();

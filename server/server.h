@@ -1,7 +1,8 @@
 // Server: the central replica that every node syncs with (design.md §4).
 //
 // A data directory holds server.key (the long-term Ed25519 key, 0600),
-// server.db (devices, tokens, the global op log, signed batches) and
+// server.db (devices, tokens, the global op log, signed batches; or a
+// PostgreSQL database several servers share, named in DIR/store) and
 // merged.db (a node replica of everything, kept up to date from the log
 // with the node's own merge rules: docs/server.md says why). Devices enroll
 // with single-use, expiring tokens and then sync over the protocol of
@@ -76,9 +77,14 @@ class Server {
   // checks, and is the merged replica's wall clock; tests inject one.
   // Without `create` (the admin commands) a directory that holds no server
   // is INVALID_INPUT and nothing is made.
+  // `store` is a postgresql:// URI for a store that several server
+  // processes share (docs/server.md, "Several servers"; kept in DIR/store
+  // from then on); empty: the one kept, else DIR/server.db. Each process
+  // has a data directory of its own with the same server.key (copied) and
+  // its own merged.db, rebuilt from the log when missing.
   static Result<std::unique_ptr<Server>> open(const std::string& data_dir, std::string_view company,
                                               sync::Hlc::WallClock clock = sync::Hlc::systemClock(),
-                                              bool create = true);
+                                              bool create = true, std::string_view store = {});
   ~Server();
 
   // Admin. An empty host means the address the server last listened on.

@@ -102,6 +102,11 @@ int runMain(int argc, char** argv) {
   app.add_option("--admin-listen", admin_listen,
                  "also serve the web console and GET /metrics here (docs/server.md); keep it on a private address")
       ->type_name("HOST:PORT");
+  std::string store;
+  app.add_option("--store", store,
+                 "a PostgreSQL database that several servers share, as postgresql://USER@HOST:PORT/DB (libpq's URI); "
+                 "kept in DIR/store from then on (docs/server.md, \"Several servers\"); default: DIR/server.db")
+      ->type_name("URI");
   app.add_flag("--json", json, "print results as JSON");
   app.require_subcommand(0, 1);
 
@@ -170,7 +175,7 @@ int runMain(int argc, char** argv) {
     return cli::kOk;
   }
   const bool serving = app.get_subcommands().empty();  // only serving makes a new data directory
-  auto opened = server::Server::open(data, company, sync::Hlc::systemClock(), serving);
+  auto opened = server::Server::open(data, company, sync::Hlc::systemClock(), serving, store);
   if (!opened) return kProgram.fail(opened.error());
   server::Server& s = **opened;
 

@@ -430,7 +430,12 @@ std::uint64_t PgStore::decide(const Id& node, bool release, std::int64_t at) {
 // Waits on a connection of its own, so the store's may be busy meanwhile;
 // a broken connection is made again after a second.
 void PgStore::onLogGrew(std::function<void()> grew) {
-  if (listener_.joinable()) return;
+  if (listener_.joinable()) {
+    stop_ = true;
+    listener_.join();
+    stop_ = false;
+  }
+  if (!grew) return;
   const int own = conn_->backendpid();
   listener_ = std::thread([this, grew = std::move(grew), own] {
     struct Receiver final : pqxx::notification_receiver {

@@ -35,33 +35,68 @@ Status MergePipeline::catchUp() {
   return {};
 }
 
+// The checks run in one process at a time, the store's leader (docs/server.md,
+// "Several servers"); "checked" in the store is how far the log has been
+// checked, so a new leader checks what its replica merged while another led.
+Status MergePipeline::checkUpTo(std::uint64_t cursor) {
+  const auto checked = store_.meta("checked");
+  if (!checked) {  // a store from before the mark: its history was checked as it came
+    store_.setMeta("checked", std::to_string(cursor));
+    return {};
+  }
+  for (std::uint64_t at = store_.metaNumber("checked"); at < cursor;) {
+    std::vector<sync::Op> batch;
+    for (LoggedOp& l : store_.opsAfter(at, sync::Id{}, 5000)) {
+      if (l.server_seq > cursor) break;
+      batch.push_back(std::move(l.op));
+      at = l.server_seq;
+    }
+    if (batch.empty()) break;
+    if (auto ok = forwardIf(node::Reconciler(merged_).reconcile(batch, checks_.max_transit_ms)); !ok) return ok;
+    store_.setMeta("checked", std::to_string(at));
+  }
+  return {};
+}
+
 Result<bool> MergePipeline::catchUpSome(std::size_t max_ops) {
   auto merged_cursor = merged_.settingNumber("sync.cursor");
   if (!merged_cursor) return merged_cursor.error();
   std::uint64_t cursor = *merged_cursor;
-  for (std::size_t merged = 0; merged < max_ops;) {
-    std::vector<LoggedOp> logged;
-    try {
-      logged = store_.opsAfter(cursor, sync::Id{}, 5000);
-    } catch (const storage::StoreError& e) {
-      return e.error();
+  try {
+    const bool checking = checks_.on && store_.leads();
+    if (checking)
+      if (auto ok = checkUpTo(cursor); !ok) return ok.error();
+    for (std::size_t merged = 0; merged < max_ops;) {
+      std::vector<LoggedOp> logged = store_.opsAfter(cursor, sync::Id{}, 5000);
+      if (logged.empty()) {  // also what a crash left unforwarded
+        if (auto ok = forward(); !ok) return ok.error();
+        return true;
+      }
+      std::vector<sync::Op> batch;
+      for (LoggedOp& l : logged) batch.push_back(std::move(l.op));
+      cursor = logged.back().server_seq;
+      merged += batch.size();
+      if (auto ok = merged_.applyPulled(batch, cursor); !ok) return ok.error();
+      if (checking) {
+        if (auto ok = forwardIf(node::Reconciler(merged_).reconcile(batch, checks_.max_transit_ms)); !ok)
+          return ok.error();
+        store_.setMeta("checked", std::to_string(cursor));
+      }
     }
-    if (logged.empty()) {  // also what a crash left unforwarded
-      if (auto ok = forward(); !ok) return ok.error();
-      return true;
-    }
-    std::vector<sync::Op> batch;
-    for (LoggedOp& l : logged) batch.push_back(std::move(l.op));
-    cursor = logged.back().server_seq;
-    merged += batch.size();
-    if (auto ok = merged_.applyPulled(batch, cursor); !ok) return ok.error();
-    if (checks_.on)
-      if (auto ok = forwardIf(node::Reconciler(merged_).reconcile(batch, checks_.max_transit_ms)); !ok) return ok.error();
+  } catch (const storage::StoreError& e) {
+    return e.error();
   }
   return false;
 }
 
-Status MergePipeline::sweepTransit() { return forwardIf(node::Reconciler(merged_).sweepTransit(checks_.max_transit_ms)); }
+Status MergePipeline::sweepTransit() {
+  try {
+    if (!store_.leads()) return {};  // the leader sweeps
+  } catch (const storage::StoreError& e) {
+    return e.error();
+  }
+  return forwardIf(node::Reconciler(merged_).sweepTransit(checks_.max_transit_ms));
+}
 
 Status MergePipeline::checkClock(const Device& device, const std::vector<sync::Op>& ops, std::int64_t now) {
   const std::int64_t bound = checks_.max_clock_skew_ms;

@@ -7,7 +7,8 @@
 // push and its merge is repaired by the next call), runs the business-rule
 // checks on the keys each batch touched (docs/reconciliation.md), and
 // forward()s the ops the checks wrote (exceptions) into the log, so every
-// node pulls them. Borrows the store and the replica; not thread-safe: the
+// node pulls them. With several server processes on one store only the
+// store's leader checks (ServerStore::leads). Borrows the store and the replica; not thread-safe: the
 // server calls it under its mutex.
 #pragma once
 
@@ -52,6 +53,7 @@ class MergePipeline {
 
  private:
   Status forwardIf(Result<std::uint64_t> written);
+  Status checkUpTo(std::uint64_t cursor);  // the log up to `cursor` (merged here) checked once; throws StoreError
 
   ServerStore& store_;
   node::Node& merged_;

@@ -132,6 +132,7 @@ struct Server::Impl final : Hub {
   // it (the pipeline's sweep, an admin command here or in another process).
   void notifyWatchers();
   std::atomic<std::uint64_t> notified_head{0};  // the log's head at the last notice
+  bool leading = false;  // this process ran the checks at the last look (notifyIfGrew); under `mutex`
   bool refreshScope(const Device& device, ScopeState& scope);
   std::uint64_t mergedAt();  // the log's server sequence merged.db has merged up to; under `mutex`
 

@@ -74,7 +74,8 @@ class ServerStore {
   // the checker's advisory lock, taken here when free.
   virtual bool leads() = 0;
   // Calls `grew` (on a thread of the store's) soon after another process
-  // commits ops to the log (PostgreSQL LISTEN/NOTIFY); SQLite: never.
+  // commits ops to the log (PostgreSQL LISTEN/NOTIFY), and once when it
+  // starts listening; SQLite: never. An empty `grew` stops the listening.
   virtual void onLogGrew(std::function<void()> grew) = 0;
 
   virtual std::optional<std::string> meta(const std::string& key) = 0;
