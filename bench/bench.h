@@ -31,6 +31,7 @@ struct Options {
   bool quick = false;                // smaller sizes, for a smoke run
   std::string dir;                   // scratch directory for databases
   std::string fieldsync;             // the fieldsync binary, for end-to-end runs
+  std::string postgres;              // a PostgreSQL cluster's URI, for P1 and P2 (they make databases there)
 };
 
 using Workload = std::function<std::vector<Row>(const Options&)>;
@@ -103,6 +104,8 @@ std::vector<Row> reconciliation(const Options& o);
 std::vector<Row> bootstrap(const Options& o);
 std::vector<Row> idleSessions(const Options& o);
 std::vector<Row> mProfileDay(const Options& o);
+std::vector<Row> postgresServers(const Options& o);  // P1: needs Options::postgres
+std::vector<Row> lProfileDay(const Options& o);      // P2: needs Options::postgres
 std::vector<Row> appLatency(const Options& o);
 
 }  // namespace fieldsync::bench

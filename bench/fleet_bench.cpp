@@ -7,6 +7,8 @@
 #include <random>
 #include <thread>
 
+#include <pqxx/pqxx>
+
 #include "bench/bench.h"
 #include "bench/local_server.h"
 #include "node/cases.h"
@@ -47,25 +49,38 @@ void raiseFdLimit(rlim_t want) {
 }
 
 // The real fieldsync-server program as a child, with an admin handle on its
-// data directory for enrollment tokens.
+// data directory (dir/name) for enrollment tokens. With `store` (a
+// postgresql:// URI) it serves that shared store; a second process there
+// takes a copy of the first one's key (dir/server/server.key).
 struct ChildServer {
   pid_t pid = -1;
   std::uint16_t port = 0;
   std::unique_ptr<server::Server> admin;
 
-  ChildServer(const Options& o, const std::string& dir) {
+  ChildServer(const Options& o, const std::string& dir, const std::string& store = "",
+              const std::string& name = "server") {
     const std::string bin = (std::filesystem::path(o.fieldsync).parent_path().parent_path() / "server" /
                              "fieldsync-server").string();
-    const std::string out = dir + "/server.out";
+    const std::string data = dir + "/" + name, out = dir + "/" + name + ".out";
+    if (name != "server") {
+      std::filesystem::create_directories(data);
+      std::filesystem::permissions(data, std::filesystem::perms::owner_all);
+      std::filesystem::copy_file(dir + "/server/server.key", data + "/server.key");
+    }
+    std::vector<std::string> args{bin, "--data", data, "--company", "BENCH", "--listen", "127.0.0.1:0",
+                                  // every simulated device comes from 127.0.0.1
+                                  "--handshake-rate", "1000000", "--address-handshakes", "100000"};
+    if (!store.empty()) args.insert(args.end(), {"--store", store});
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
     pid = fork();
     if (pid == 0) {
       if (!std::freopen(out.c_str(), "w", stdout) || !std::freopen("/dev/null", "w", stderr)) _exit(126);
-      execl(bin.c_str(), bin.c_str(), "--data", (dir + "/server").c_str(), "--company", "BENCH", "--listen",
-            "127.0.0.1:0", "--handshake-rate", "1000000", "--address-handshakes", "100000",
-            nullptr);  // every simulated device comes from 127.0.0.1
+      execv(bin.c_str(), argv.data());
       _exit(127);
     }
-    for (int i = 0; i < 100 && !port; ++i) {
+    for (int i = 0; i < 300 && !port; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       std::ifstream in(out);
       std::string line;
@@ -74,7 +89,7 @@ struct ChildServer {
         port = static_cast<std::uint16_t>(std::stoi(line.substr(at + 10)));
     }
     if (!port) die("the server did not start");
-    auto a = server::Server::open(dir + "/server", "");
+    auto a = server::Server::open(data, "");
     if (!a) die(a.error().message);
     admin = std::move(a).value();
   }
@@ -212,19 +227,28 @@ std::vector<Row> idleSessions(const Options& o) {
   };
 }
 
-// W2: a day of the M profile (docs: domain.md section 4.3): technicians,
-// warehouse handhelds and drivers, each its own node, working offline and
-// syncing through the real server with reconciliation on.
-std::vector<Row> mProfileDay(const Options& o) {
+// A day of a profile of domain.md section 4.3 (W2: M on SQLite; P2: L on
+// PostgreSQL): technicians, warehouse handhelds and drivers, each its own
+// node, working offline and syncing through the real server with
+// reconciliation on.
+namespace {
+
+struct DayProfile {
+  std::string workload, name;
+  int techs = 0, handhelds = 0, drivers = 0, branches = 0;
+  std::string store;  // a postgresql:// URI, or empty: DIR/server.db
+};
+
+std::vector<Row> profileDay(const Options& o, const DayProfile& profile) {
   using node::MoveKind;
   using node::MoveSpec;
-  const int techs = o.quick ? 15 : 150, handhelds = o.quick ? 4 : 40, drivers = o.quick ? 3 : 30;
-  const int branches = o.quick ? 1 : 10, parts = 200;
+  const int techs = profile.techs, handhelds = profile.handhelds, drivers = profile.drivers;
+  const int branches = profile.branches, parts = 200;
   raiseFdLimit(static_cast<rlim_t>((techs + handhelds + drivers) * 8 + 1024));
-  const std::string dir = o.dir + "/w2";
+  const std::string dir = o.dir + "/" + profile.workload;
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
-  auto srv = std::make_unique<ChildServer>(o, dir);
+  auto srv = std::make_unique<ChildServer>(o, dir, profile.store);
   struct Dev {
     std::string path;
     std::unique_ptr<Node> node;
@@ -237,9 +261,9 @@ std::vector<Row> mProfileDay(const Options& o) {
   };
   auto sync = [&](Dev& d) {
     auto session = node::SyncSession::connect(*d.node, d.path, std::chrono::seconds(120));
-    if (!session) die("W2: " + session.error().message);
+    if (!session) die(profile.workload + ": " + session.error().message);
     auto r = (*session)->round();
-    if (!r) die("W2: " + r.error().message);
+    if (!r) die(profile.workload + ": " + r.error().message);
     (*session)->close();
     return *r;
   };
@@ -331,19 +355,20 @@ std::vector<Row> mProfileDay(const Options& o) {
     std::vector<std::unique_ptr<node::SyncSession>> sessions;
     for (Dev& d : all) {
       auto session = node::SyncSession::connect(*d.node, d.path, std::chrono::seconds(120));
-      if (!session) die("W2: " + session.error().message);
+      if (!session) die(profile.workload + ": " + session.error().message);
       sessions.push_back(std::move(session).value());
     }
     return timeIt([&] {
       for (std::size_t i = 0; i < all.size(); ++i)
-        if (!pending[i].empty() && !sessions[i]->pushBatch(pending[i])) die("W2: a push failed");
+        if (!pending[i].empty() && !sessions[i]->pushBatch(pending[i])) die(profile.workload + ": a push failed");
     });
   };
   // Checks on against off: the same evening pushed into two copies of the
-  // server as it stood, each run in this process.
+  // server as it stood, each run in this process (a SQLite data directory
+  // only: a PostgreSQL store is not copied so).
   srv.reset();
-  double copy_rate[2] = {0, 0};
-  for (int checks = 0; checks < 2; ++checks) {
+  double copy_rate[2] = {NAN, NAN};
+  for (int checks = 0; checks < 2 && profile.store.empty(); ++checks) {
     const std::string copy = dir + "/server-copy-" + std::to_string(checks);
     std::filesystem::copy(dir + "/server", copy, std::filesystem::copy_options::recursive);
     LocalServer s(copy, false);
@@ -351,7 +376,7 @@ std::vector<Row> mProfileDay(const Options& o) {
     pointAt(s.port);
     copy_rate[checks] = static_cast<double>(pushed) / ingest();
   }
-  srv = std::make_unique<ChildServer>(o, dir);
+  srv = std::make_unique<ChildServer>(o, dir, profile.store);
   pointAt(srv->port);
   const double ingest_s = ingest();
   const double converge_s = timeIt([&] {  // two pullers, one per core; each node stays on one thread
@@ -366,20 +391,126 @@ std::vector<Row> mProfileDay(const Options& o) {
   for (std::size_t i : {std::size_t{0}, std::size_t{1}, std::size_t{2}, std::size_t(1 + techs), std::size_t(2 + techs),
                         std::size_t(1 + techs + handhelds), std::size_t(2 + techs + handhelds)}) {
     auto expected = srv->admin->scopeExport(all[i].node->nodeId().hex());
-    if (!expected || *expected != *all[i].node->exportJson()) die("W2: " + all[i].path + " does not hold its scope");
+    if (!expected || *expected != *all[i].node->exportJson())
+      die(profile.workload + ": " + all[i].path + " does not hold its scope");
   }
   auto exceptions = srv->admin->exceptions(false);
   const double peak = statusMiB(srv->pid, "VmHWM:");
-  const std::string w = "W2 a day of the M profile (" + std::to_string(techs) + " technicians, " +
-                        std::to_string(handhelds) + " handhelds, " + std::to_string(drivers) + " drivers)";
-  return {
+  const std::string w = profile.workload + " a day of the " + profile.name + " profile (" + std::to_string(techs) +
+                        " technicians, " + std::to_string(handhelds) + " handhelds, " + std::to_string(drivers) +
+                        " drivers" + (profile.store.empty() ? "" : ", PostgreSQL") + ")";
+  std::vector<Row> rows{
       {w, "ops made during the day", static_cast<double>(made), "ops", "", NAN},
       {w, "server ingest with reconciliation", static_cast<double>(pushed) / ingest_s, "ops/s", "", NAN},
-      {w, "server ingest with checks (in-process copy)", copy_rate[1], "ops/s", "the same with checks off", copy_rate[0]},
       {w, "seconds until every node has converged", converge_s, "s", "", NAN},
       {w, "open exceptions raised", exceptions ? static_cast<double>(exceptions->size()) : NAN, "", "", NAN},
       {w, "server peak RSS", peak, "MiB", "", NAN},
   };
+  if (profile.store.empty())
+    rows.insert(rows.begin() + 2, {w, "server ingest with checks (in-process copy)", copy_rate[1], "ops/s",
+                                   "the same with checks off", copy_rate[0]});
+  return rows;
+}
+
+// A new, empty database on the cluster of --postgres, as a URI.
+std::string freshDatabase(const Options& o, const std::string& name) {
+  if (o.postgres.empty()) die("this workload needs --postgres URI (scripts/bench.sh starts a private cluster)");
+  try {
+    pqxx::connection c(o.postgres);
+    pqxx::nontransaction(c).exec("DROP DATABASE IF EXISTS " + name);
+    pqxx::nontransaction(c).exec("CREATE DATABASE " + name);
+  } catch (const std::exception& e) {
+    die(std::string("--postgres: ") + e.what());
+  }
+  return o.postgres.substr(0, o.postgres.rfind('/') + 1) + name;
+}
+
+}  // namespace
+
+std::vector<Row> mProfileDay(const Options& o) {
+  return o.quick ? profileDay(o, {"W2", "M", 15, 4, 3, 1, ""}) : profileDay(o, {"W2", "M", 150, 40, 30, 10, ""});
+}
+
+// P2: the L profile's day (domain.md section 4.3: 50 branches, 1,500
+// technicians, 300 handhelds, 250 drivers) on a PostgreSQL store.
+std::vector<Row> lProfileDay(const Options& o) {
+  const std::string store = freshDatabase(o, "bench_p2");
+  return o.quick ? profileDay(o, {"P2", "L", 30, 6, 5, 2, store}) : profileDay(o, {"P2", "L", 1500, 300, 250, 50, store});
+}
+
+// P1: 1, 2 and 4 server processes on one PostgreSQL store (docs/server.md,
+// "Several servers"), beside one process on SQLite in the same run. 20
+// devices push at once, device i to server i % k (ingest); then a new
+// device on the last server pulls everything (pushed on one server, pulled
+// from another: end to end).
+std::vector<Row> postgresServers(const Options& o) {
+  const std::size_t total = o.quick ? 20'000 : 100'000, devices = 20;
+  raiseFdLimit(4096);
+  const std::string w = "P1 servers on one PostgreSQL store, " + std::to_string(total / 1000) + "k ops from " +
+                        std::to_string(devices) + " devices";
+  std::vector<Row> rows;
+  double sqlite_ingest = NAN, sqlite_e2e = NAN;
+  for (std::size_t k : {std::size_t{0}, std::size_t{1}, std::size_t{2}, std::size_t{4}}) {  // 0: SQLite
+    const std::string dir = o.dir + "/p1";
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    const std::string store = k ? freshDatabase(o, "bench_p1") : "";
+    std::vector<std::unique_ptr<ChildServer>> servers;
+    for (std::size_t i = 0; i < std::max<std::size_t>(k, 1); ++i)
+      servers.push_back(std::make_unique<ChildServer>(o, dir, store, i ? "server" + std::to_string(i) : "server"));
+    std::vector<std::unique_ptr<Node>> nodes;
+    std::vector<std::string> paths;
+    std::mt19937_64 rng(7);
+    for (std::size_t i = 0; i < devices; ++i) {
+      paths.push_back(dir + "/d" + std::to_string(i) + ".db");
+      nodes.push_back(servers[0]->device(paths.back()));
+      (void)nodes.back()->setSetting("sync.server", "127.0.0.1:" + std::to_string(servers[i % servers.size()]->port));
+      std::vector<Node::Write> ws;
+      for (std::size_t n = 0; n < total / devices; ++n) ws.push_back({sync::EntityType::item, sync::randomId(), {benchField(rng)}});
+      if (!nodes.back()->writeRegisters(ws)) die("P1: a write failed");
+    }
+    std::vector<std::unique_ptr<node::SyncSession>> sessions;
+    for (std::size_t i = 0; i < devices; ++i) {
+      auto session = node::SyncSession::connect(*nodes[i], paths[i], std::chrono::seconds(120));
+      if (!session) die("P1: " + session.error().message);
+      sessions.push_back(std::move(session).value());
+    }
+    const double ingest_s = timeIt([&] {
+      std::vector<std::thread> pushers;
+      for (std::size_t i = 0; i < devices; ++i)
+        pushers.emplace_back([&, i] {
+          auto mine = *nodes[i]->opsOf(nodes[i]->nodeId(), 0, total);
+          for (std::size_t at = 0; at < mine.size(); at += 1000)
+            if (!sessions[i]->pushBatch(std::span(mine).subspan(at, std::min<std::size_t>(1000, mine.size() - at))))
+              die("P1: a push failed");
+        });
+      for (auto& t : pushers) t.join();
+    });
+    for (auto& s : sessions) s->close();
+    const std::string reader_path = dir + "/reader.db";
+    auto reader = servers.back()->device(reader_path);
+    node::SyncReport pulled;
+    const double pull_s = timeIt([&] {
+      auto session = node::SyncSession::connect(*reader, reader_path, std::chrono::seconds(120));
+      if (!session) die("P1: " + session.error().message);
+      auto r = (*session)->round();
+      if (!r) die("P1: " + r.error().message);
+      pulled = *r;
+      (*session)->close();
+    });
+    if (pulled.pulled < total) die("P1: the reader did not get every op");
+    const double ingest = static_cast<double>(total) / ingest_s, e2e = static_cast<double>(total) / (ingest_s + pull_s);
+    if (!k) {
+      sqlite_ingest = ingest;
+      sqlite_e2e = e2e;
+      continue;
+    }
+    const std::string on = std::to_string(k) + (k == 1 ? " server process" : " server processes");
+    rows.push_back({w, "ingest, " + on, ingest, "ops/s", "one process on SQLite", sqlite_ingest});
+    rows.push_back({w, "end to end (ingest, then a full pull from the last server), " + on, e2e, "ops/s",
+                    "one process on SQLite", sqlite_e2e});
+  }
+  return rows;
 }
 
 }  // namespace fieldsync::bench

@@ -38,7 +38,10 @@ int main(int argc, char** argv) {
       ->required()
       ->check(CLI::ExistingFile);
   app.add_flag("--quick", o.quick, "smaller sizes, for a smoke run");
-  app.add_option("--only", only, "run only these workloads: N1,N2,W1,S1,S2,L1,R1,W2,W3,W4,C1,A1")->type_name("LIST");
+  app.add_option("--only", only, "run only these workloads: N1,N2,W1,S1,S2,L1,R1,W2,W3,W4,C1,A1,P1,P2")->type_name("LIST");
+  app.add_option("--postgres", o.postgres,
+                 "a PostgreSQL cluster to make databases on (P1, P2 run only with it; scripts/bench.sh starts one)")
+      ->type_name("URI");
   app.add_option("--json", json_path, "also write the figures as JSON")->type_name("FILE");
   app.add_option("--dir", o.dir, "scratch directory (default: a new one under /tmp, removed after)")->type_name("DIR");
   if (auto done = program.parse(app, argc, argv)) return *done;
@@ -54,10 +57,15 @@ int main(int argc, char** argv) {
   const std::vector<std::pair<std::string, Workload>> all{{"N1", nodeCommands}, {"N2", nodeImport}, {"W1", peerW1},
                                                           {"S1", syncEndToEnd},  {"S2", serverIngest}, {"L1", liveSync}, {"R1", reconciliation},
                                                           {"W2", mProfileDay},   {"W3", bootstrap},    {"W4", idleSessions},
-                                                          {"C1", crypto},         {"A1", appLatency}};
+                                                          {"C1", crypto},         {"A1", appLatency},   {"P1", postgresServers},
+                                                          {"P2", lProfileDay}};
   std::vector<Row> rows;
   for (const auto& [name, run] : all) {
     if (!only.empty() && ("," + only + ",").find("," + name + ",") == std::string::npos) continue;
+    if (name[0] == 'P' && o.postgres.empty()) {
+      std::fprintf(stderr, "skipping %s: it needs --postgres URI\n", name.c_str());
+      continue;
+    }
     std::fprintf(stderr, "running %s...\n", name.c_str());
     for (Row& r : run(o)) rows.push_back(std::move(r));
   }

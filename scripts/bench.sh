@@ -14,4 +14,9 @@ case "${1:-}" in
 esac
 "$root/scripts/setup.sh" >/dev/null
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)"
-"$build_dir/bench/fieldsync-bench" --fieldsync "$build_dir/node/fieldsync" --json "$build_dir/bench.json" ${1:+"$1"}
+# P1 and P2 make their databases on a private PostgreSQL cluster, stopped at the end.
+pg_dir=$build_dir/bench-postgresql
+"$root/tests/support/pg_cluster.sh" start "$pg_dir"
+trap '"$root/tests/support/pg_cluster.sh" stop "$pg_dir"' EXIT
+"$build_dir/bench/fieldsync-bench" --fieldsync "$build_dir/node/fieldsync" --postgres "$(cat "$pg_dir/uri")" \
+  --json "$build_dir/bench.json" ${1:+"$1"}

@@ -58,6 +58,13 @@ pqxx::binarystring bin(std::string_view b) { return pqxx::binarystring(b.data(),
 pqxx::binarystring bin(const Id& id) { return bin(id.view()); }
 pqxx::binarystring bin(const sync::Hash& h) { return pqxx::binarystring(h.data(), h.size()); }
 std::int64_t num(std::uint64_t n) { return static_cast<std::int64_t>(n); }
+// A bigint parameter in PostgreSQL's binary format (8 bytes, big-endian), so
+// that one list of binary parameters fills a multi-row INSERT.
+pqxx::binarystring bigint(std::uint64_t n) {
+  unsigned char b[8];
+  for (int i = 7; i >= 0; --i, n >>= 8) b[i] = static_cast<unsigned char>(n & 0xff);
+  return pqxx::binarystring(b, sizeof b);
+}
 
 std::string bytesOf(const pqxx::field& f) { return pqxx::binarystring(f).str(); }
 Id idOf(const pqxx::field& f) {
@@ -260,6 +267,32 @@ class PgStore final : public ServerStore {
  private:
   friend struct PgTransaction;
 
+  // Rows of binary parameters, written some hundred at a time by one statement.
+  class MultiInsert {
+   public:
+    MultiInsert(PgStore& store, std::string head, std::size_t columns)
+        : store_(store), head_(std::move(head)), columns_(columns) {}
+    void push(std::initializer_list<pqxx::binarystring> row) {
+      params_.insert(params_.end(), row);
+      if (params_.size() >= 256 * columns_) flush();
+    }
+    void flush() {
+      if (params_.empty()) return;
+      std::string sql = head_;
+      for (std::size_t i = 0; i < params_.size(); ++i)
+        sql += (i % columns_ ? ", $" : std::string(i ? "), ($" : " ($")) + std::to_string(i + 1);
+      sql += ")";
+      store_.exec(sql.c_str(), pqxx::prepare::make_dynamic_params(params_));
+      params_.clear();
+    }
+
+   private:
+    PgStore& store_;
+    std::string head_;
+    std::size_t columns_;
+    std::vector<pqxx::binarystring> params_;
+  };
+
   static std::unique_ptr<pqxx::connection> connect(const std::string& uri) {
     try {
       return std::make_unique<pqxx::connection>(uri);
@@ -363,6 +396,7 @@ std::uint64_t PgStore::appendPush(const Id& node, const std::vector<Op>& ops, co
     auto r = exec("SELECT watermark FROM devices WHERE node = $1", bin(node));
     if (r.empty()) throw StoreError("push from an unknown device");
     std::uint64_t watermark = u64(r[0][0]), added = 0, first = 0;
+    MultiInsert rows(*this, "INSERT INTO ops(server_seq, node, seq, body) VALUES", 4);
     for (std::size_t i = 0; i < ops.size(); ++i) {
       const Op& op = ops[i];
       if (op.id.seq <= watermark) continue;  // already here: a re-sent batch
@@ -372,8 +406,7 @@ std::uint64_t PgStore::appendPush(const Id& node, const std::vector<Op>& ops, co
         exec("INSERT INTO quarantine(node, seq, body, reason, received_at) VALUES($1, $2, $3, $4, $5)", bin(op.id.node),
              num(op.id.seq), bin(body), held[i], at);
       else
-        exec("INSERT INTO ops(server_seq, node, seq, body) VALUES($1, $2, $3, $4)", num(nextSeq()), bin(op.id.node),
-             num(op.id.seq), bin(body));
+        rows.push({bigint(nextSeq()), bin(op.id.node), bigint(op.id.seq), bin(body)});
       if (const auto attached = node::attachmentOf(op))
         exec("INSERT INTO attachment_refs(hash, device, seq, entity, held) VALUES($1, $2, $3, $4, $5) "
              "ON CONFLICT DO NOTHING",
@@ -381,6 +414,7 @@ std::uint64_t PgStore::appendPush(const Id& node, const std::vector<Op>& ops, co
       watermark = op.id.seq;
       ++added;
     }
+    rows.flush();
     if (added) {
       exec("INSERT INTO batches(node, received_at, first_seq, last_seq, batch, signature) "
            "VALUES($1, $2, $3, $4, $5, $6)",
