@@ -36,15 +36,17 @@ Status MergePipeline::catchUp() {
 }
 
 // The checks run in one process at a time, the store's leader (docs/server.md,
-// "Several servers"); "checked" in the store is how far the log has been
-// checked, so a new leader checks what its replica merged while another led.
-Status MergePipeline::checkUpTo(std::uint64_t cursor) {
-  const auto checked = store_.meta("checked");
-  if (!checked) {  // a store from before the mark: its history was checked as it came
+// "Several servers"). "checked" in the store is how far the log has been
+// checked: a new leader checks what its replica merged while another led,
+// and a replica rebuilt from the log never checks history again (it would
+// raise anew, under new op ids, exceptions resolved since).
+std::uint64_t MergePipeline::checkUpTo(std::uint64_t cursor) {
+  if (!store_.meta("checked")) {  // a store from before the mark: its history was checked as it came
     store_.setMeta("checked", std::to_string(cursor));
-    return {};
+    return cursor;
   }
-  for (std::uint64_t at = store_.metaNumber("checked"); at < cursor;) {
+  std::uint64_t at = store_.metaNumber("checked");
+  while (at < cursor) {
     std::vector<sync::Op> batch;
     for (LoggedOp& l : store_.opsAfter(at, sync::Id{}, 5000)) {
       if (l.server_seq > cursor) break;
@@ -52,10 +54,11 @@ Status MergePipeline::checkUpTo(std::uint64_t cursor) {
       at = l.server_seq;
     }
     if (batch.empty()) break;
-    if (auto ok = forwardIf(node::Reconciler(merged_).reconcile(batch, checks_.max_transit_ms)); !ok) return ok;
+    if (auto ok = forwardIf(node::Reconciler(merged_).reconcile(batch, checks_.max_transit_ms)); !ok)
+      throw storage::StoreError(ok.error().message, ok.error().code);
     store_.setMeta("checked", std::to_string(at));
   }
-  return {};
+  return at;
 }
 
 Result<bool> MergePipeline::catchUpSome(std::size_t max_ops) {
@@ -64,8 +67,7 @@ Result<bool> MergePipeline::catchUpSome(std::size_t max_ops) {
   std::uint64_t cursor = *merged_cursor;
   try {
     const bool checking = checks_.on && store_.leads();
-    if (checking)
-      if (auto ok = checkUpTo(cursor); !ok) return ok.error();
+    std::uint64_t checked = checking ? checkUpTo(cursor) : 0;
     for (std::size_t merged = 0; merged < max_ops;) {
       std::vector<LoggedOp> logged = store_.opsAfter(cursor, sync::Id{}, 5000);
       if (logged.empty()) {  // also what a crash left unforwarded
@@ -73,14 +75,20 @@ Result<bool> MergePipeline::catchUpSome(std::size_t max_ops) {
         return true;
       }
       std::vector<sync::Op> batch;
-      for (LoggedOp& l : logged) batch.push_back(std::move(l.op));
+      std::size_t unchecked = 0;  // the first op after the mark
+      for (LoggedOp& l : logged) {
+        if (l.server_seq <= checked) ++unchecked;
+        batch.push_back(std::move(l.op));
+      }
       cursor = logged.back().server_seq;
       merged += batch.size();
       if (auto ok = merged_.applyPulled(batch, cursor); !ok) return ok.error();
-      if (checking) {
-        if (auto ok = forwardIf(node::Reconciler(merged_).reconcile(batch, checks_.max_transit_ms)); !ok)
+      if (checking && cursor > checked) {
+        const std::span<const sync::Op> fresh = std::span(batch).subspan(unchecked);
+        if (auto ok = forwardIf(node::Reconciler(merged_).reconcile(fresh, checks_.max_transit_ms)); !ok)
           return ok.error();
         store_.setMeta("checked", std::to_string(cursor));
+        checked = cursor;
       }
     }
   } catch (const storage::StoreError& e) {

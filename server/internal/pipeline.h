@@ -53,7 +53,9 @@ class MergePipeline {
 
  private:
   Status forwardIf(Result<std::uint64_t> written);
-  Status checkUpTo(std::uint64_t cursor);  // the log up to `cursor` (merged here) checked once; throws StoreError
+  // Checks the log up to `cursor` (merged here) not checked yet; returns the
+  // mark ("checked"), which may be past `cursor`. Throws StoreError.
+  std::uint64_t checkUpTo(std::uint64_t cursor);
 
   ServerStore& store_;
   node::Node& merged_;
