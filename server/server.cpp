@@ -75,8 +75,9 @@ Server::~Server() {
 namespace {
 // DATA/store names a shared store (docs/server.md, "Several servers"): a
 // data directory keeps the store it first served, so the admin commands
-// find it without --store.
-Result<std::string> storeOf(const std::string& data_dir, std::string_view given) {
+// find it without --store. Returns where the store is, and whether the
+// data directory has yet to remember it (once opened).
+Result<std::pair<std::string, bool>> storeOf(const std::string& data_dir, std::string_view given) {
   const std::string file = data_dir + "/store";
   std::string kept;
   if (std::FILE* f = std::fopen(file.c_str(), "r")) {
@@ -87,36 +88,42 @@ Result<std::string> storeOf(const std::string& data_dir, std::string_view given)
   }
   std::error_code ec;
   const bool has_sqlite = std::filesystem::exists(data_dir + "/server.db", ec);
-  if (given.empty()) return kept.empty() ? data_dir + "/server.db" : kept;
+  if (given.empty()) return std::pair(kept.empty() ? data_dir + "/server.db" : kept, false);
   if (!ServerStore::isPostgres(given))
     return sync::fail(Errc::invalid_input, "--store: '" + std::string(given) +
                                                "' is not a postgresql:// URI (without --store: DIR/server.db)");
-  if (kept == given) return kept;
+  if (kept == given) return std::pair(kept, false);
   if (!kept.empty() || has_sqlite)
     return sync::fail(Errc::refused, "--store: " + data_dir + " serves " +
                                          (kept.empty() ? std::string("its own server.db") : "another store") +
                                          "; a data directory keeps the store it started with (edit " + file +
                                          " if only the URI changed)");
+  return std::pair(std::string(given), true);
+}
+
+Status rememberStore(const std::string& data_dir, const std::string& uri) {
+  const std::string file = data_dir + "/store";
   const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);  // it may hold a password
-  const std::string text = std::string(given) + "\n";
+  const std::string text = uri + "\n";
   if (fd < 0 || ::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size()) || ::close(fd) != 0)
     return sync::fail(Errc::internal, "--data: cannot write " + file);
-  return std::string(given);
+  return {};
 }
 
 // What a store shared by several processes must agree on: one server key,
-// one company, and a replica file per process (docs/server.md, "Several servers").
+// one company, and a replica file per process (docs/server.md, "Several
+// servers"). Without `merged` it only checks; with it, it records.
 Status claim(ServerStore& store, const std::string& key_hex, std::string_view company, const node::Node* merged,
              const std::string& merged_path) {
   if (const auto k = store.meta("server_key"); !k) {
-    store.setMeta("server_key", key_hex);
+    if (merged) store.setMeta("server_key", key_hex);
   } else if (*k != key_hex) {
     return sync::fail(Errc::refused, "--store: this store belongs to the server with key " + k->substr(0, 16) +
                                          "..., not to this data directory's (" + key_hex.substr(0, 16) +
                                          "...); copy server.key from that server's data directory first");
   }
   if (const auto c = store.meta("company"); !c) {
-    if (!company.empty()) store.setMeta("company", std::string(company));
+    if (merged && !company.empty()) store.setMeta("company", std::string(company));
   } else if (!company.empty() && *c != company) {
     return sync::fail(Errc::refused, "--company: this store belongs to " + *c);
   }
@@ -150,13 +157,24 @@ Result<std::unique_ptr<Server>> Server::open(const std::string& data_dir, std::s
     std::filesystem::permissions(data_dir, std::filesystem::perms::owner_all, ec);
   auto where = storeOf(data_dir, store_at);
   if (!where) return where.error();
-  const bool shared = ServerStore::isPostgres(*where);
+  std::unique_ptr<ServerStore> store;
+  std::string normalised = company.empty() ? std::string() : sync::normaliseSerial(company);
+  std::optional<std::string> store_key;
+  try {
+    store = ServerStore::open(where->first);
+    store_key = store->meta("server_key");
+    if (normalised.empty()) normalised = store->meta("company").value_or("");
+  } catch (const storage::StoreError& e) {
+    return e.error();
+  }
   const std::string key_path = data_dir + "/server.key", merged_path = data_dir + "/merged.db";
   const bool fresh = !std::filesystem::exists(key_path, ec);
   if (ec) return sync::fail(Errc::invalid_input, "--data: cannot reach " + key_path + ": " + ec.message());
   if (fresh) {
-    if (company.empty() && !shared)
-      return sync::fail(Errc::invalid_input, "--company: a new server needs the company name");
+    if (store_key)
+      return sync::fail(Errc::refused, "--data: " + data_dir + " holds no server.key and the store is a server's "
+                                       "already: copy server.key from one of its data directories into it first");
+    if (normalised.empty()) return sync::fail(Errc::invalid_input, "--company: a new server needs the company name");
     if (auto ok = node::writeKeyFile(key_path, sync::SigningKey::generate(), false); !ok) return ok.error();
   }
   auto key = node::readKeyFile(key_path);
@@ -165,17 +183,15 @@ Result<std::unique_ptr<Server>> Server::open(const std::string& data_dir, std::s
   impl->dir = data_dir;
   impl->limits = resolved({});
   impl->log_sink = [](LogLevel, const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
+  impl->store = std::move(store);
   const std::string key_hex = sync::toHex(impl->signing_key.publicKey());
-  std::string normalised = company.empty() ? std::string() : sync::normaliseSerial(company);
   try {
-    impl->store = ServerStore::open(*where);
     if (auto ok = claim(*impl->store, key_hex, normalised, nullptr, merged_path); !ok) return ok.error();
-    if (normalised.empty()) normalised = impl->store->meta("company").value_or("");
   } catch (const storage::StoreError& e) {
     return e.error();
   }
   const bool have_replica = std::filesystem::exists(merged_path, ec);
-  if (!have_replica && normalised.empty())  // a shared store that no server with --company has started yet
+  if (!have_replica && normalised.empty())  // a key copied into a directory whose store no server has started
     return sync::fail(Errc::invalid_input, "--company: a new server needs the company name");
   auto merged = have_replica ? node::Node::open(merged_path, {clock}) : node::Node::init(merged_path, normalised, {clock});
   if (!merged) return merged.error();
@@ -192,6 +208,8 @@ Result<std::unique_ptr<Server>> Server::open(const std::string& data_dir, std::s
   }
   impl->pipeline = std::make_unique<MergePipeline>(*impl->store, *impl->merged, impl->checks);
   if (auto ok = impl->pipeline->catchUp(); !ok) return ok.error();
+  if (where->second)
+    if (auto ok = rememberStore(data_dir, where->first); !ok) return ok.error();
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 

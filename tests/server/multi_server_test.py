@@ -125,8 +125,15 @@ try:
 
     r = subprocess.run([server_bin, "--data", os.path.join(tmp, "stranger"), "--store", store, "--listen",
                         "127.0.0.1:0"], capture_output=True, text=True, timeout=60)
-    check("a server with another key is refused by the store", r.returncode == 3 and "server.key" in r.stderr,
-          r.stderr)
+    check("a new data directory without the server's key is refused by the store",
+          r.returncode == 3 and "copy server.key" in r.stderr, r.stderr)
+    check("... and gets no key or store of its own", not any(
+        os.path.exists(os.path.join(tmp, "stranger", f)) for f in ("server.key", "store", "merged.db")))
+    os.makedirs(os.path.join(tmp, "other"), mode=0o700)
+    shutil.copy(os.path.join(dirs[0], "server.key"), os.path.join(tmp, "other"))
+    r = subprocess.run([server_bin, "--data", os.path.join(tmp, "other"), "--store", store, "--company", "Other Co",
+                        "--listen", "127.0.0.1:0"], capture_output=True, text=True, timeout=60)
+    check("a server of another company is refused by the store", r.returncode == 3 and "ACME" in r.stderr, r.stderr)
 
     devices = [os.path.join(tmp, f"d{i}.db") for i in range(6)]
     for db in devices:
