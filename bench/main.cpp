@@ -58,7 +58,7 @@ int main(int argc, char** argv) {
                                                           {"S1", syncEndToEnd},  {"S2", serverIngest}, {"L1", liveSync}, {"R1", reconciliation},
                                                           {"W2", mProfileDay},   {"W3", bootstrap},    {"W4", idleSessions},
                                                           {"C1", crypto},         {"A1", appLatency},   {"P1", postgresServers},
-                                                          {"P2", lProfileDay}};
+                                                          {"P2", pgProfileDay}};
   std::vector<Row> rows;
   for (const auto& [name, run] : all) {
     if (!only.empty() && ("," + only + ",").find("," + name + ",") == std::string::npos) continue;

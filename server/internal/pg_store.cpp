@@ -60,11 +60,14 @@ pqxx::binarystring bin(const sync::Hash& h) { return pqxx::binarystring(h.data()
 std::int64_t num(std::uint64_t n) { return static_cast<std::int64_t>(n); }
 // A bigint parameter in PostgreSQL's binary format (8 bytes, big-endian), so
 // that one list of binary parameters fills a multi-row INSERT.
-pqxx::binarystring bigint(std::uint64_t n) {
-  unsigned char b[8];
-  for (int i = 7; i >= 0; --i, n >>= 8) b[i] = static_cast<unsigned char>(n & 0xff);
-  return pqxx::binarystring(b, sizeof b);
+template <std::size_t N>
+pqxx::binarystring bigEndian(std::uint64_t n) {
+  unsigned char b[N];
+  for (std::size_t i = N; i-- > 0; n >>= 8) b[i] = static_cast<unsigned char>(n & 0xff);
+  return pqxx::binarystring(b, N);
 }
+pqxx::binarystring bigint(std::uint64_t n) { return bigEndian<8>(n); }
+pqxx::binarystring integer(std::uint32_t n) { return bigEndian<4>(n); }
 
 std::string bytesOf(const pqxx::field& f) { return pqxx::binarystring(f).str(); }
 Id idOf(const pqxx::field& f) {
@@ -217,9 +220,9 @@ class PgStore final : public ServerStore {
     return out;
   }
   void holdScope(const Id& device, std::span<const node::ScopeKey> add, std::span<const Id> drop) override {
-    for (const auto& [type, id] : add)
-      exec("INSERT INTO scope_held(device, entity, type) VALUES($1, $2, $3) ON CONFLICT DO NOTHING", bin(device),
-           bin(id), static_cast<int>(type));
+    MultiInsert rows(*this, "INSERT INTO scope_held(device, entity, type) VALUES", 3, " ON CONFLICT DO NOTHING");
+    for (const auto& [type, id] : add) rows.push({bin(device), bin(id), integer(static_cast<std::uint32_t>(type))});
+    rows.flush();
     for (const Id& id : drop) exec("DELETE FROM scope_held WHERE device = $1 AND entity = $2", bin(device), bin(id));
   }
   void forgetScope(const Id& device) override { exec("DELETE FROM scope_held WHERE device = $1", bin(device)); }
@@ -270,8 +273,8 @@ class PgStore final : public ServerStore {
   // Rows of binary parameters, written some hundred at a time by one statement.
   class MultiInsert {
    public:
-    MultiInsert(PgStore& store, std::string head, std::size_t columns)
-        : store_(store), head_(std::move(head)), columns_(columns) {}
+    MultiInsert(PgStore& store, std::string head, std::size_t columns, std::string tail = "")
+        : store_(store), head_(std::move(head)), tail_(std::move(tail)), columns_(columns) {}
     void push(std::initializer_list<pqxx::binarystring> row) {
       params_.insert(params_.end(), row);
       if (params_.size() >= 256 * columns_) flush();
@@ -281,14 +284,14 @@ class PgStore final : public ServerStore {
       std::string sql = head_;
       for (std::size_t i = 0; i < params_.size(); ++i)
         sql += (i % columns_ ? ", $" : std::string(i ? "), ($" : " ($")) + std::to_string(i + 1);
-      sql += ")";
+      sql += ")" + tail_;
       store_.exec(sql.c_str(), pqxx::prepare::make_dynamic_params(params_));
       params_.clear();
     }
 
    private:
     PgStore& store_;
-    std::string head_;
+    std::string head_, tail_;
     std::size_t columns_;
     std::vector<pqxx::binarystring> params_;
   };
