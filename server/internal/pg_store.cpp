@@ -304,17 +304,36 @@ class PgStore final : public ServerStore {
     }
   }
 
-  // Runs one statement in the open transaction, or on its own (autocommit).
+  // The connection, made again when the last one broke (PostgreSQL
+  // restarted, a failover): the transaction that met the break failed, the
+  // next one goes on. The checker's lock went with the old connection.
+  pqxx::connection& connection() {
+    if (broken_) {
+      conn_ = connect(uri_);
+      broken_ = false;
+      leading_ = false;
+    }
+    return *conn_;
+  }
+
+  // Runs one statement in the open transaction, or on its own (autocommit;
+  // once more on a new connection if the old one broke).
   template <class... A>
-  pqxx::result exec(const char* sql, A&&... args) {
-    try {
-      if (tx_) return tx_->exec_params(sql, std::forward<A>(args)...);
-      pqxx::nontransaction alone(*conn_);
-      return alone.exec_params(sql, std::forward<A>(args)...);
-    } catch (const pqxx::broken_connection& e) {
-      throw StoreError(std::string("PostgreSQL: the connection broke: ") + e.what(), sync::Errc::unavailable);
-    } catch (const std::exception& e) {
-      throw StoreError(std::string("PostgreSQL: ") + e.what());
+  pqxx::result exec(const char* sql, const A&... args) {
+    for (int attempt = 0;; ++attempt) {
+      try {
+        if (tx_) return tx_->exec_params(sql, args...);
+        pqxx::nontransaction alone(connection());
+        return alone.exec_params(sql, args...);
+      } catch (const pqxx::broken_connection& e) {
+        broken_ = true;
+        if (!tx_ && attempt == 0) continue;
+        throw StoreError(std::string("PostgreSQL: the connection broke: ") + e.what(), sync::Errc::unavailable);
+      } catch (const StoreError&) {
+        throw;
+      } catch (const std::exception& e) {
+        throw StoreError(std::string("PostgreSQL: ") + e.what());
+      }
     }
   }
 
@@ -358,6 +377,7 @@ class PgStore final : public ServerStore {
   std::unique_ptr<pqxx::work> tx_;
   std::uint64_t next_seq_ = 0;  // 0: the log's lock is not held
   bool leading_ = false;
+  bool broken_ = false;  // conn_ broke: connection() makes a new one
   std::atomic<bool> stop_ = false;
   std::thread listener_;
 };
@@ -365,7 +385,16 @@ class PgStore final : public ServerStore {
 struct PgTransaction final : ServerStore::Transaction {
   explicit PgTransaction(PgStore& s) : store(s) {
     try {
-      store.tx_ = std::make_unique<pqxx::work>(*store.conn_);
+      store.tx_ = std::make_unique<pqxx::work>(store.connection());
+    } catch (const pqxx::broken_connection&) {
+      store.broken_ = true;  // once more, on a new connection
+      try {
+        store.tx_ = std::make_unique<pqxx::work>(store.connection());
+      } catch (const std::exception& e) {
+        throw StoreError(std::string("PostgreSQL: ") + e.what(), sync::Errc::unavailable);
+      }
+    } catch (const StoreError&) {
+      throw;
     } catch (const std::exception& e) {
       throw StoreError(std::string("PostgreSQL: ") + e.what(), sync::Errc::unavailable);
     }
@@ -374,6 +403,10 @@ struct PgTransaction final : ServerStore::Transaction {
   void commit() override {
     try {
       store.tx_->commit();
+    } catch (const pqxx::broken_connection& e) {
+      store.broken_ = true;
+      end();
+      throw StoreError(std::string("PostgreSQL: the connection broke at commit: ") + e.what(), sync::Errc::unavailable);
     } catch (const std::exception& e) {
       end();
       throw StoreError(std::string("PostgreSQL: the commit failed: ") + e.what(), sync::Errc::unavailable);

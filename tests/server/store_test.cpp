@@ -356,3 +356,23 @@ TEST_CASE("store: PostgreSQL tells the other processes when the log grows") {
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   CHECK(heard == before_own);
 }
+
+TEST_CASE("store: PostgreSQL connects again after its connection was cut, and the checker's lock is taken anew") {
+  const std::string where = freshPostgres();
+  auto store = ServerStore::open(where);
+  CHECK(store->leads());
+  auto d = deviceNamed("north", "admin", 1);
+  store->addDevice(d);
+  {  // as a restart or a failover would: the server ends the store's backend
+    pqxx::connection admin(where);
+    pqxx::nontransaction(admin).exec(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> "
+        "pg_backend_pid()");
+  }
+  CHECK(store->device(d.node));  // the statement that meets the break runs again on a new connection
+  test::Maker m{d.node};
+  CHECK(push(*store, d.node, {write(m, sync::randomId())}) == 1);
+  CHECK(store->leads());  // taken again on the new connection (nobody else holds it)
+  auto other = ServerStore::open(where);
+  CHECK_FALSE(other->leads());
+}
