@@ -45,7 +45,7 @@ Result<std::string> Server::enrollToken(std::string_view branch, std::string_vie
   auto held = impl_->lock();
   sync::Address address{std::string(host), port};
   if (address.host.empty()) {  // where this server last listened
-    auto saved = impl_->guarded([&]() -> Result<std::string> { return impl_->store->meta("address").value_or(""); });
+    auto saved = impl_->guarded([&]() -> Result<std::string> { return impl_->store->meta(impl_->addressKey()).value_or(""); });
     if (!saved) return saved.error();
     if (saved->empty())
       return sync::fail(Errc::invalid_input, "--address: the server has not listened yet; give HOST:PORT");

@@ -90,8 +90,8 @@ Result<std::pair<std::string, bool>> storeOf(const std::string& data_dir, std::s
   const bool has_sqlite = std::filesystem::exists(data_dir + "/server.db", ec);
   if (given.empty()) return std::pair(kept.empty() ? data_dir + "/server.db" : kept, false);
   if (!ServerStore::isPostgres(given))
-    return sync::fail(Errc::invalid_input, "--store: '" + std::string(given) +
-                                               "' is not a postgresql:// URI (without --store: DIR/server.db)");
+    return sync::fail(Errc::invalid_input,  // not repeated: it may hold a password
+                      "--store: not a postgresql:// or postgres:// URI (without --store: DIR/server.db)");
   if (kept == given) return std::pair(kept, false);
   if (!kept.empty() || has_sqlite)
     return sync::fail(Errc::refused, "--store: " + data_dir + " serves " +
@@ -110,9 +110,9 @@ Status rememberStore(const std::string& data_dir, const std::string& uri) {
   return {};
 }
 
-// What a store shared by several processes must agree on: one server key,
-// one company, and a replica file per process (docs/server.md, "Several
-// servers"). Without `merged` it only checks; with it, it records.
+// What a store shared by several processes must agree on: one server key
+// and one company (docs/server.md, "Several servers"). Without `merged` it
+// only checks; with it, it records.
 Status claim(ServerStore& store, const std::string& key_hex, std::string_view company, const node::Node* merged,
              const std::string& merged_path) {
   if (const auto k = store.meta("server_key"); !k) {
@@ -127,19 +127,9 @@ Status claim(ServerStore& store, const std::string& key_hex, std::string_view co
   } else if (!company.empty() && *c != company) {
     return sync::fail(Errc::refused, "--company: this store belongs to " + *c);
   }
-  if (!merged || !store.shared()) return {};
-  char host[256] = {};
-  ::gethostname(host, sizeof host - 1);
-  std::error_code ec;
-  const std::string here = std::string(host) + ":" + std::filesystem::absolute(merged_path, ec).string();
-  const std::string key = "replica " + merged->nodeId().hex();
-  if (const auto r = store.meta(key); !r) {
-    store.setMeta(key, here);
-  } else if (*r != here) {
-    return sync::fail(Errc::refused, "--data: " + merged_path + " is a copy of the replica at " + *r +
-                                         "; two servers must not share one replica's node id: remove it, it is "
-                                         "rebuilt from the log");
-  }
+  // The replicas that have written to the log, for the administrator (their ops' node ids).
+  if (merged && store.shared() && !store.meta("replica " + merged->nodeId().hex()))
+    store.setMeta("replica " + merged->nodeId().hex(), merged_path);
   return {};
 }
 }  // namespace
@@ -247,6 +237,14 @@ Result<std::uint16_t> Server::listen(const std::string& host, std::uint16_t port
     if (impl_->serve_lock < 0 || ::flock(impl_->serve_lock, LOCK_EX | LOCK_NB) != 0)
       return sync::fail(Errc::refused, "--data: another fieldsync-server is serving " + impl_->dir);
   }
+  {  // two serving processes with one replica's node id would mint the same op ids
+    auto held = impl_->lock();
+    auto mine = impl_->guarded([&]() -> Result<bool> { return impl_->store->claimReplica(impl_->merged->nodeId()); });
+    if (!mine) return mine.error();
+    if (!*mine)
+      return sync::fail(Errc::refused, "--data: " + impl_->dir + "/merged.db is a copy of a replica that another "
+                                       "server of this store serves: remove it (it is rebuilt from the log)");
+  }
   tcp::acceptor acceptor(impl_->io);
   if ((ec = net::listenOn(acceptor, {address, port})))
     return sync::fail(Errc::unavailable, "cannot listen on " + host + ":" + std::to_string(port) + ": " + ec.message());
@@ -254,7 +252,7 @@ Result<std::uint16_t> Server::listen(const std::string& host, std::uint16_t port
   impl_->acceptor.emplace(std::move(acceptor));
   auto held = impl_->lock();
   auto saved = impl_->guarded([&]() -> Status {
-    impl_->store->setMeta("address", sync::Address{host, bound}.text());
+    impl_->store->setMeta(impl_->addressKey(), sync::Address{host, bound}.text());
     return {};
   });
   if (!saved) return saved.error();

@@ -69,7 +69,7 @@ int runMain(int argc, char** argv) {
   app.footer("exit codes: 0 ok, 1 internal error, 2 usage error, 3 input refused, 4 cannot listen");
   std::string data, company, listen = "127.0.0.1:7420", max_transit = "3d", max_clock_skew = "5m";
   bool json = false;
-  app.add_option("--data", data, "the data directory (key, server.db, merged.db)")->type_name("DIR")->required();
+  app.add_option("--data", data, "the data directory (key, server.db or the store's URI, merged.db)")->type_name("DIR")->required();
   app.add_option("--company", company, "the company; needed on first start, must match afterwards")->type_name("NAME");
   app.add_option("--listen", listen, "where to serve (port 0: any free port)")->capture_default_str()->type_name("HOST:PORT");
   app.add_option("--max-transit", max_transit, "how long goods may stay in transit before an exception")

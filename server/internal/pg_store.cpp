@@ -122,6 +122,12 @@ class PgStore final : public ServerStore {
     return leading_;
   }
   void onLogGrew(std::function<void()> grew) override;
+  bool claimReplica(const Id& node) override {
+    std::int64_t key = 0;  // the node id's first 8 bytes, in the advisory locks' space of two int32s
+    for (int i = 0; i < 8; ++i) key = (key << 8) | node.bytes[static_cast<std::size_t>(i)];
+    return exec("SELECT pg_try_advisory_lock($1::int, $2::int)", static_cast<int>(key >> 32), static_cast<int>(key))[0][0]
+        .as<bool>();
+  }
 
   std::optional<std::string> meta(const std::string& key) override {
     auto r = exec("SELECT value FROM meta WHERE key = $1", key);

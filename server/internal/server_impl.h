@@ -135,6 +135,8 @@ struct Server::Impl final : Hub {
   bool leading = false;  // this process ran the checks at the last look (notifyIfGrew); under `mutex`
   bool refreshScope(const Device& device, ScopeState& scope);
   std::uint64_t mergedAt();  // the log's server sequence merged.db has merged up to; under `mutex`
+  // Where this server last listened (enroll-token's default): each process's own on a shared store.
+  std::string addressKey() const { return store->shared() ? "address " + merged->nodeId().hex() : "address"; }
 
   Device stillAdmitted(const Device& device);  // as stored now; under the mutex; throws SessionError
   net::asio::awaitable<void> acceptLoop();

@@ -98,6 +98,7 @@ class SqliteStore final : public ServerStore {
   bool shared() const override { return false; }
   bool leads() override { return true; }
   void onLogGrew(std::function<void()>) override {}
+  bool claimReplica(const Id&) override { return true; }
   std::optional<std::string> meta(const std::string& key) override;
   std::uint64_t metaNumber(const std::string& key) override;
   void setMeta(const std::string& key, const std::string& value) override;

@@ -77,6 +77,10 @@ class ServerStore {
   // commits ops to the log (PostgreSQL LISTEN/NOTIFY), and once when it
   // starts listening; SQLite: never. An empty `grew` stops the listening.
   virtual void onLogGrew(std::function<void()> grew) = 0;
+  // Whether this process may serve the replica `node` (the merged.db's node
+  // id): for PostgreSQL, while no other process holds that replica's
+  // advisory lock (a copied merged.db); SQLite: DIR/serve.lock decides.
+  virtual bool claimReplica(const sync::Id& node) = 0;
 
   virtual std::optional<std::string> meta(const std::string& key) = 0;
   virtual std::uint64_t metaNumber(const std::string& key) = 0;  // 0 when unset; throws StoreError when not a number

@@ -230,6 +230,13 @@ try:
     check("... nor checks the history again: it wrote only the ops every new replica makes",
           len(rebuilt) == 1 and list(rebuilt.values())[0] == min(counts), (rebuilt, counts))
     check("... and the devices still agree", len({node(db, "export") for db in devices}) == 1)
+
+    twin = os.path.join(tmp, "twin")  # a copy of a serving data directory, merged.db and all
+    shutil.copytree(dirs[3], twin)
+    os.remove(os.path.join(twin, "serve.lock"))
+    r = subprocess.run([server_bin, "--data", twin, "--listen", "127.0.0.1:0"], capture_output=True, text=True,
+                       timeout=60)
+    check("a copy of a serving replica is refused", r.returncode == 3 and "copy of a replica" in r.stderr, r.stderr)
 finally:
     for p in procs:
         if p.poll() is None:
