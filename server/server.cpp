@@ -879,10 +879,14 @@ pb::Envelope Server::Impl::pull(const Device& device, const pb::Pull& pull, Scop
     store->contacted(device.node, Impl::now());  // a watching device's session stays open for days
     const std::uint64_t head = store->head();
     if (auto reply = scopeChanges(device, pull, scope, head, max_bytes)) return *reply;
-    std::vector<LoggedOp> ops = store->opsAfter(pull.cursor(), device.node, kBatchOps);
+    // Past scopeChanges, what the device holds is its scope (docs/scopes.md).
+    const std::uint64_t after = std::min(pull.cursor(), head);
+    std::vector<LoggedOp> ops =
+        scope.scope->everything
+            ? store->opsAfter(pull.cursor(), device.node, kBatchOps)
+            : store->scopedOpsAfter(device.node, pull.cursor(), kBatchOps, scope.held->size() < head - after);
     std::vector<Op> plain;
-    for (const LoggedOp& l : ops)
-      if (scope.scope->everything || scope.index.count(l.op.entity)) plain.push_back(l.op);
+    for (LoggedOp& l : ops) plain.push_back(std::move(l.op));
     std::size_t n = plain.size();
     const std::string batch = fitted(plain, max_bytes, n);  // the reply says where it stopped
     const bool cut = n < plain.size();
@@ -891,15 +895,9 @@ pb::Envelope Server::Impl::pull(const Device& device, const pb::Pull& pull, Scop
     pb::Envelope reply;
     auto* b = reply.mutable_pull_batch();
     b->set_batch(batch);
-    // Unless cut short, everything up to the head was scanned (the device's
-    // own ops and those outside its scope are skipped, not sent).
-    std::uint64_t reached = head;
-    if (cut) {
-      const sync::OpId last = plain[n - 1].id;
-      reached = std::find_if(ops.begin(), ops.end(), [&](const LoggedOp& l) { return l.op.id == last; })->server_seq;
-    } else if (more) {
-      reached = ops.back().server_seq;
-    }
+    // Unless cut short, everything up to the head was read (the device's
+    // own ops and those outside its scope are not sent).
+    const std::uint64_t reached = cut ? ops[n - 1].server_seq : more ? ops.back().server_seq : head;
     b->set_cursor(reached);
     b->set_more(more);
     // Caught up: this is where the device is (a later pull from before it

@@ -53,6 +53,14 @@ CREATE TABLE attachment_refs(hash bytea NOT NULL, device bytea NOT NULL, seq big
                              held boolean NOT NULL, PRIMARY KEY(hash, device, seq));
 INSERT INTO meta(key, value) VALUES('schema', '1');
 )sql";
+// Schema 2: each op's entity, so that a scoped pull reads the ops of the
+// entities its device holds through an index (docs/performance.md, "Scoped
+// pulls"); rows of schema 1 are filled in from their bodies.
+constexpr const char* kSchema2 = R"sql(
+ALTER TABLE ops ADD COLUMN entity bytea;
+ALTER TABLE quarantine ADD COLUMN entity bytea;
+CREATE INDEX ops_by_entity ON ops(entity, server_seq);
+)sql";
 
 pqxx::binarystring bin(std::string_view b) { return pqxx::binarystring(b.data(), b.size()); }
 pqxx::binarystring bin(const Id& id) { return bin(id.view()); }
@@ -78,6 +86,11 @@ Id idOf(const pqxx::field& f) {
 std::optional<Id> optIdOf(const pqxx::field& f) { return f.is_null() ? std::nullopt : std::optional(idOf(f)); }
 std::int64_t i64(const pqxx::field& f) { return f.as<std::int64_t>(); }
 std::uint64_t u64(const pqxx::field& f) { return static_cast<std::uint64_t>(f.as<std::int64_t>()); }
+std::vector<LoggedOp> loggedOps(const pqxx::result& rows) {  // rows of (server_seq, body)
+  std::vector<LoggedOp> out;
+  for (const auto& row : rows) out.push_back({u64(row[0]), decodeStoredOp(bytesOf(row[1]))});
+  return out;
+}
 
 #define FIELDSYNC_PG_DEVICE_COLUMNS                                                                                    \
   "SELECT node, sign_pk, branch, role, enrolled_at, last_contact, clock_offset_ms, ops_received, watermark, " \
@@ -211,12 +224,21 @@ class PgStore final : public ServerStore {
   std::uint64_t decide(const Id& node, bool release, std::int64_t at) override;
   void appendOwn(const std::vector<Op>& ops) override;
   std::vector<LoggedOp> opsAfter(std::uint64_t cursor, const Id& exclude, std::size_t limit) override {
-    std::vector<LoggedOp> out;
-    for (const auto& row : exec("SELECT server_seq, body FROM ops WHERE server_seq > $1 AND node != $2 "
-                                "ORDER BY server_seq LIMIT $3",
-                                num(cursor), bin(exclude), num(limit)))
-      out.push_back({u64(row[0]), decodeStoredOp(bytesOf(row[1]))});
-    return out;
+    return loggedOps(exec("SELECT server_seq, body FROM ops WHERE server_seq > $1 AND node != $2 "
+                          "ORDER BY server_seq LIMIT $3",
+                          num(cursor), bin(exclude), num(limit)));
+  }
+  std::vector<LoggedOp> scopedOpsAfter(const Id& device, std::uint64_t cursor, std::size_t limit,
+                                       bool by_entity) override {
+    // LATERAL: one probe of the entity index per held entity.
+    return loggedOps(exec(by_entity ? "SELECT o.server_seq, o.body FROM scope_held h CROSS JOIN LATERAL "
+                                            "(SELECT server_seq, node, body FROM ops WHERE entity = h.entity "
+                                            "AND server_seq > $2) o "
+                                            "WHERE h.device = $1 AND o.node != $1 ORDER BY o.server_seq LIMIT $3"
+                                          : "SELECT o.server_seq, o.body FROM ops o JOIN scope_held h "
+                                            "ON h.device = $1 AND h.entity = o.entity "
+                                            "WHERE o.server_seq > $2 AND o.node != $1 ORDER BY o.server_seq LIMIT $3",
+                                bin(device), num(cursor), num(limit)));
   }
   std::uint64_t head() override { return u64(exec("SELECT coalesce(max(server_seq), 0) FROM ops")[0][0]); }
   std::set<node::ScopeKey> scopeHeld(const Id& device) override {
@@ -365,12 +387,23 @@ class PgStore final : public ServerStore {
     return next_seq_++;
   }
 
+  void fillEntities() {
+    for (const char* table : {"ops", "quarantine"})
+      for (const auto& row : exec((std::string("SELECT node, seq, body FROM ") + table).c_str()))
+        exec((std::string("UPDATE ") + table + " SET entity = $1 WHERE node = $2 AND seq = $3").c_str(),
+             bin(decodeStoredOp(bytesOf(row[2])).entity), bin(idOf(row[0])), i64(row[1]));
+  }
   void migrate() {
     inTransaction([&] {
       exec("SELECT pg_advisory_xact_lock($1)", kSchemaLock);  // two servers starting at once
       if (exec("SELECT to_regclass('meta') IS NULL")[0][0].as<bool>()) tx_->exec(kSchema);
+      if (meta("schema") == "1") {
+        tx_->exec(kSchema2);
+        fillEntities();
+        setMeta("schema", "2");
+      }
       const auto version = meta("schema");
-      if (version != "1")
+      if (version != "2")
         throw StoreError("--store: this database holds no fieldsync store of this version (schema " +
                              version.value_or("?") + ")",
                          sync::Errc::refused);
@@ -438,17 +471,17 @@ std::uint64_t PgStore::appendPush(const Id& node, const std::vector<Op>& ops, co
     auto r = exec("SELECT watermark FROM devices WHERE node = $1", bin(node));
     if (r.empty()) throw StoreError("push from an unknown device");
     std::uint64_t watermark = u64(r[0][0]), added = 0, first = 0;
-    MultiInsert rows(*this, "INSERT INTO ops(server_seq, node, seq, body) VALUES", 4);
+    MultiInsert rows(*this, "INSERT INTO ops(server_seq, node, seq, entity, body) VALUES", 5);
     for (std::size_t i = 0; i < ops.size(); ++i) {
       const Op& op = ops[i];
       if (op.id.seq <= watermark) continue;  // already here: a re-sent batch
       if (!first) first = op.id.seq;
       const std::string body = sync::encodeOp(op);
       if (!held[i].empty())
-        exec("INSERT INTO quarantine(node, seq, body, reason, received_at) VALUES($1, $2, $3, $4, $5)", bin(op.id.node),
-             num(op.id.seq), bin(body), held[i], at);
+        exec("INSERT INTO quarantine(node, seq, entity, body, reason, received_at) VALUES($1, $2, $3, $4, $5, $6)",
+             bin(op.id.node), num(op.id.seq), bin(op.entity), bin(body), held[i], at);
       else
-        rows.push({bigint(nextSeq()), bin(op.id.node), bigint(op.id.seq), bin(body)});
+        rows.push({bigint(nextSeq()), bin(op.id.node), bigint(op.id.seq), bin(op.entity), bin(body)});
       if (const auto attached = node::attachmentOf(op))
         exec("INSERT INTO attachment_refs(hash, device, seq, entity, held) VALUES($1, $2, $3, $4, $5) "
              "ON CONFLICT DO NOTHING",
@@ -472,8 +505,8 @@ void PgStore::appendOwn(const std::vector<Op>& ops) {
   inTransaction([&] {
     for (const Op& op : ops) {
       const std::uint64_t seq = nextSeq();
-      if (exec("INSERT INTO ops(server_seq, node, seq, body) VALUES($1, $2, $3, $4) ON CONFLICT DO NOTHING", num(seq),
-               bin(op.id.node), num(op.id.seq), bin(sync::encodeOp(op)))
+      if (exec("INSERT INTO ops(server_seq, node, seq, entity, body) VALUES($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+               num(seq), bin(op.id.node), num(op.id.seq), bin(op.entity), bin(sync::encodeOp(op)))
               .affected_rows() == 0)
         --next_seq_;  // already here
     }
@@ -486,8 +519,8 @@ std::uint64_t PgStore::decide(const Id& node, bool release, std::int64_t at) {
     if (release) {  // at the head of the log: every cursor is before them
       lockLog();
       const std::uint64_t base = next_seq_ - 1;
-      const auto added = exec("INSERT INTO ops(server_seq, node, seq, body) "
-                              "SELECT $1 + row_number() OVER (ORDER BY seq), node, seq, body FROM quarantine "
+      const auto added = exec("INSERT INTO ops(server_seq, node, seq, entity, body) "
+                              "SELECT $1 + row_number() OVER (ORDER BY seq), node, seq, entity, body FROM quarantine "
                               "WHERE node = $2 AND decision IS NULL",
                               num(base), bin(node))
                              .affected_rows();

@@ -62,6 +62,15 @@ CREATE TABLE attachments(hash BLOB NOT NULL UNIQUE, type TEXT NOT NULL, size INT
 CREATE TABLE attachment_refs(hash BLOB NOT NULL, device BLOB NOT NULL, seq INTEGER NOT NULL, entity BLOB NOT NULL,
                              held INTEGER NOT NULL, PRIMARY KEY(hash, device, seq)) WITHOUT ROWID;
 )sql",
+    R"sql(
+-- Each op's entity, so that a scoped pull reads the ops of the entities its
+-- device holds through an index instead of the whole log after its cursor
+-- (docs/performance.md, "Scoped pulls"). Ops logged before are filled in
+-- from their bodies when the store opens (fillEntities).
+ALTER TABLE ops ADD COLUMN entity BLOB;
+ALTER TABLE quarantine ADD COLUMN entity BLOB;
+CREATE INDEX ops_by_entity ON ops(entity, server_seq);
+)sql",
 };
 
 Device deviceAt(const Stmt& s) {
@@ -120,6 +129,8 @@ class SqliteStore final : public ServerStore {
   std::uint64_t decide(const Id& node, bool release, std::int64_t at) override;
   void appendOwn(const std::vector<Op>& ops) override;
   std::vector<LoggedOp> opsAfter(std::uint64_t cursor, const Id& exclude, std::size_t limit) override;
+  std::vector<LoggedOp> scopedOpsAfter(const Id& device, std::uint64_t cursor, std::size_t limit,
+                                       bool by_entity) override;
   std::uint64_t head() override;
   std::set<node::ScopeKey> scopeHeld(const Id& device) override;
   void holdScope(const Id& device, std::span<const node::ScopeKey> add, std::span<const Id> drop) override;
@@ -161,11 +172,35 @@ std::unique_ptr<ServerStore> ServerStore::open(const std::string& where) {
   return isPostgres(where) ? openPostgresStore(where) : openSqliteStore(where);
 }
 
+namespace {
+// The entity of each op logged or held before migration 5, from its body
+// (a few thousand rows per statement; the index finds them).
+void fillEntities(Db& db) {
+  for (const char* table : {"ops", "quarantine"}) {
+    const std::string select = std::string("SELECT node, seq, body FROM ") + table + " WHERE entity IS NULL LIMIT 5000";
+    const std::string update = std::string("UPDATE ") + table + " SET entity = ? WHERE node = ? AND seq = ?";
+    for (;;) {
+      std::vector<std::pair<Id, std::pair<std::int64_t, Id>>> rows;  // entity, (seq, node)
+      {
+        auto s = db.prepare(select.c_str());
+        while (s->step()) rows.push_back({decodeStoredOp(s->blob(2)).entity, {s->i64(1), s->id(0)}});
+      }
+      if (rows.empty()) break;
+      storage::Transaction tx(db);
+      auto u = db.prepare(update.c_str());
+      for (const auto& [entity, at] : rows) Query(*u, entity, at.second, at.first).run();
+      tx.commit();
+    }
+  }
+}
+}  // namespace
+
 std::unique_ptr<ServerStore> openSqliteStore(const std::string& path) {
   static constexpr storage::FileKind kServerFile{0x46535356, "a fieldsync server database"};  // "FSSV"
   struct stat st {};
   auto db = std::make_unique<Db>(path, ::stat(path.c_str(), &st) != 0, &kServerFile);
   db->migrate(kMigrations);
+  fillEntities(*db);
   return std::make_unique<SqliteStore>(std::move(db));
 }
 
@@ -288,16 +323,17 @@ std::uint64_t SqliteStore::appendPush(const Id& node, const std::vector<Op>& ops
     if (!first) first = op.id.seq;
     const std::string body = sync::encodeOp(op);
     if (!held[i].empty()) {
-      Stmt& s = db_->stmt("INSERT INTO quarantine(node, seq, body, reason, received_at) VALUES(?, ?, ?, ?, ?)");
-      Query q(s, op.id.node, op.id.seq);
-      s.bindBlob(3, body);
-      s.bind(4, std::string_view(held[i]));
-      s.bind(5, at);
+      Stmt& s = db_->stmt(
+          "INSERT INTO quarantine(node, seq, entity, body, reason, received_at) VALUES(?, ?, ?, ?, ?, ?)");
+      Query q(s, op.id.node, op.id.seq, op.entity);
+      s.bindBlob(4, body);
+      s.bind(5, std::string_view(held[i]));
+      s.bind(6, at);
       q.run();
     } else {
-      Stmt& s = db_->stmt("INSERT INTO ops(node, seq, body) VALUES(?, ?, ?)");
-      Query q(s, op.id.node, op.id.seq);
-      s.bindBlob(3, body);
+      Stmt& s = db_->stmt("INSERT INTO ops(node, seq, entity, body) VALUES(?, ?, ?, ?)");
+      Query q(s, op.id.node, op.id.seq, op.entity);
+      s.bindBlob(4, body);
       q.run();
     }
     if (const auto attached = node::attachmentOf(op))
@@ -324,22 +360,41 @@ std::uint64_t SqliteStore::appendPush(const Id& node, const std::vector<Op>& ops
 void SqliteStore::appendOwn(const std::vector<Op>& ops) {
   for (const Op& op : ops) {
     const std::string body = sync::encodeOp(op);
-    Stmt& s = db_->stmt("INSERT INTO ops(node, seq, body) VALUES(?, ?, ?) ON CONFLICT DO NOTHING");
-    Query q(s, op.id.node, op.id.seq);
-    s.bindBlob(3, body);
+    Stmt& s = db_->stmt("INSERT INTO ops(node, seq, entity, body) VALUES(?, ?, ?, ?) ON CONFLICT DO NOTHING");
+    Query q(s, op.id.node, op.id.seq, op.entity);
+    s.bindBlob(4, body);
     q.run();
   }
 }
 
-std::vector<LoggedOp> SqliteStore::opsAfter(std::uint64_t cursor, const Id& exclude, std::size_t limit) {
-  Query q(db_->stmt("SELECT server_seq, body FROM ops WHERE server_seq > ? AND node != ? ORDER BY server_seq LIMIT ?"),
-          cursor, exclude, static_cast<std::int64_t>(limit));
+namespace {
+std::vector<LoggedOp> loggedOps(Query& q) {  // rows of (server_seq, body)
   std::vector<LoggedOp> out;
   while (q.step()) {
     Op op = decodeStoredOp(q->blob(1));
     out.push_back({static_cast<std::uint64_t>(q->i64(0)), std::move(op)});
   }
   return out;
+}
+}  // namespace
+
+std::vector<LoggedOp> SqliteStore::opsAfter(std::uint64_t cursor, const Id& exclude, std::size_t limit) {
+  Query q(db_->stmt("SELECT server_seq, body FROM ops WHERE server_seq > ? AND node != ? ORDER BY server_seq LIMIT ?"),
+          cursor, exclude, static_cast<std::int64_t>(limit));
+  return loggedOps(q);
+}
+
+std::vector<LoggedOp> SqliteStore::scopedOpsAfter(const Id& device, std::uint64_t cursor, std::size_t limit,
+                                                  bool by_entity) {
+  // CROSS JOIN fixes the loop order (https://www.sqlite.org/optoverview.html#crossjoin).
+  Query q(by_entity ? db_->stmt("SELECT o.server_seq, o.body FROM scope_held h CROSS JOIN ops o "
+                                "ON o.entity = h.entity AND o.server_seq > ?2 "
+                                "WHERE h.device = ?1 AND o.node != ?1 ORDER BY o.server_seq LIMIT ?3")
+                    : db_->stmt("SELECT o.server_seq, o.body FROM ops o CROSS JOIN scope_held h "
+                                "ON h.device = ?1 AND h.entity = o.entity "
+                                "WHERE o.server_seq > ?2 AND o.node != ?1 ORDER BY o.server_seq LIMIT ?3"),
+          device, cursor, static_cast<std::int64_t>(limit));
+  return loggedOps(q);
 }
 
 std::vector<Op> SqliteStore::ownOps(const Id& node, std::uint64_t after_seq, std::size_t limit) {
@@ -372,7 +427,7 @@ std::uint64_t SqliteStore::quarantinedEver(const Id& node) {
 
 std::uint64_t SqliteStore::decide(const Id& node, bool release, std::int64_t at) {
   if (release) {  // at the head of the log: every cursor is before them
-    Query(db_->stmt("INSERT INTO ops(node, seq, body) SELECT node, seq, body FROM quarantine "
+    Query(db_->stmt("INSERT INTO ops(node, seq, entity, body) SELECT node, seq, entity, body FROM quarantine "
                     "WHERE node = ? AND decision IS NULL ORDER BY seq"),
           node)
         .run();

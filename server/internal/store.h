@@ -117,6 +117,12 @@ class ServerStore {
   virtual void appendOwn(const std::vector<sync::Op>& ops) = 0;
   // Ops after `cursor` in server order, not made by `exclude`, at most `limit`.
   virtual std::vector<LoggedOp> opsAfter(std::uint64_t cursor, const sync::Id& exclude, std::size_t limit) = 0;
+  // The same for a device's scope: the ops on entities it holds (scopeHeld),
+  // not made by it. `by_entity` picks the plan, the smaller of the two:
+  // through the index of each held entity's ops (a scope smaller than the
+  // log after the cursor), or along the log after the cursor.
+  virtual std::vector<LoggedOp> scopedOpsAfter(const sync::Id& device, std::uint64_t cursor, std::size_t limit,
+                                               bool by_entity) = 0;
   virtual std::uint64_t head() = 0;
   // What a device holds of its scope (docs/scopes.md).
   virtual std::set<node::ScopeKey> scopeHeld(const sync::Id& device) = 0;
