@@ -32,6 +32,7 @@ struct Options {
   std::string dir;                   // scratch directory for databases
   std::string fieldsync;             // the fieldsync binary, for end-to-end runs
   std::string postgres;              // a PostgreSQL cluster's URI, for P1 and P2 (they make databases there)
+  std::string profile = "M";         // the day of W2 and P2 (domain.md 4.3): M or L
 };
 
 using Workload = std::function<std::vector<Row>(const Options&)>;
@@ -103,7 +104,7 @@ std::vector<Row> crypto(const Options& o);
 std::vector<Row> reconciliation(const Options& o);
 std::vector<Row> bootstrap(const Options& o);
 std::vector<Row> idleSessions(const Options& o);
-std::vector<Row> mProfileDay(const Options& o);
+std::vector<Row> profileDayW2(const Options& o);
 std::vector<Row> postgresServers(const Options& o);  // P1: needs Options::postgres
 std::vector<Row> pgProfileDay(const Options& o);     // P2: needs Options::postgres
 std::vector<Row> appLatency(const Options& o);

@@ -427,17 +427,18 @@ std::string freshDatabase(const Options& o, const std::string& name) {
 
 }  // namespace
 
-std::vector<Row> mProfileDay(const Options& o) {
-  return o.quick ? profileDay(o, {"W2", "M", 15, 4, 3, 1, ""}) : profileDay(o, {"W2", "M", 150, 40, 30, 10, ""});
+// The day of --profile (domain.md 4.3: technicians, handhelds, drivers,
+// branches); --quick: a tenth of M.
+DayProfile dayOf(const Options& o, const std::string& workload, const std::string& store) {
+  if (o.quick) return {workload, "M", 15, 4, 3, 1, store};
+  if (o.profile == "L") return {workload, "L", 1500, 300, 250, 50, store};
+  return {workload, "M", 150, 40, 30, 10, store};
 }
 
-// P2: W2's day of the M profile on a PostgreSQL store, beside W2 on SQLite.
-// (The L profile's day, 2,050 devices, did not finish in 40 minutes on 2
-// cores: docs/performance.md says why.)
-std::vector<Row> pgProfileDay(const Options& o) {
-  const std::string store = freshDatabase(o, "bench_p2");
-  return o.quick ? profileDay(o, {"P2", "M", 15, 4, 3, 1, store}) : profileDay(o, {"P2", "M", 150, 40, 30, 10, store});
-}
+std::vector<Row> profileDayW2(const Options& o) { return profileDay(o, dayOf(o, "W2", "")); }
+
+// P2: W2's day on a PostgreSQL store, beside W2 on SQLite.
+std::vector<Row> pgProfileDay(const Options& o) { return profileDay(o, dayOf(o, "P2", freshDatabase(o, "bench_p2"))); }
 
 // P1: 1, 2 and 4 server processes on one PostgreSQL store (docs/server.md,
 // "Several servers"), beside one process on SQLite in the same run. 20

@@ -42,6 +42,8 @@ int main(int argc, char** argv) {
   app.add_option("--postgres", o.postgres,
                  "a PostgreSQL cluster to make databases on (P1, P2 run only with it; scripts/bench.sh starts one)")
       ->type_name("URI");
+  app.add_option("--profile", o.profile, "the day W2 and P2 run: M (220 devices) or L (2,051 devices; domain.md 4.3); --quick runs a tenth of M")
+      ->check(CLI::IsMember({"M", "L"}));
   app.add_option("--json", json_path, "also write the figures as JSON")->type_name("FILE");
   app.add_option("--dir", o.dir, "scratch directory (default: a new one under /tmp, removed after)")->type_name("DIR");
   if (auto done = program.parse(app, argc, argv)) return *done;
@@ -56,7 +58,7 @@ int main(int argc, char** argv) {
 
   const std::vector<std::pair<std::string, Workload>> all{{"N1", nodeCommands}, {"N2", nodeImport}, {"W1", peerW1},
                                                           {"S1", syncEndToEnd},  {"S2", serverIngest}, {"L1", liveSync}, {"R1", reconciliation},
-                                                          {"W2", mProfileDay},   {"W3", bootstrap},    {"W4", idleSessions},
+                                                          {"W2", profileDayW2},   {"W3", bootstrap},    {"W4", idleSessions},
                                                           {"C1", crypto},         {"A1", appLatency},   {"P1", postgresServers},
                                                           {"P2", pgProfileDay}};
   std::vector<Row> rows;
