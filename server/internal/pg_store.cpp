@@ -147,13 +147,6 @@ class PgStore final : public ServerStore {
     if (r.empty()) return std::nullopt;
     return std::string(r[0][0].c_str());
   }
-  std::uint64_t metaNumber(const std::string& key) override {
-    const auto text = meta(key);
-    if (!text) return 0;
-    auto n = sync::parseUnsigned(*text, "meta " + key);
-    if (!n) throw StoreError("the store is damaged: " + n.error().message);
-    return *n;
-  }
   void setMeta(const std::string& key, const std::string& value) override {
     exec("INSERT INTO meta(key, value) VALUES($1, $2) ON CONFLICT(key) DO UPDATE SET value = excluded.value", key,
          value);

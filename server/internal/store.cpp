@@ -109,7 +109,6 @@ class SqliteStore final : public ServerStore {
   void onLogGrew(std::function<void()>) override {}
   bool claimReplica(const Id&) override { return true; }
   std::optional<std::string> meta(const std::string& key) override;
-  std::uint64_t metaNumber(const std::string& key) override;
   void setMeta(const std::string& key, const std::string& value) override;
   void addToken(const sync::Hash& token_hash, const Token& t) override;
   std::optional<Token> token(const sync::Hash& token_hash) override;
@@ -212,11 +211,11 @@ std::optional<std::string> SqliteStore::meta(const std::string& key) {
   return q->text(0);
 }
 
-std::uint64_t SqliteStore::metaNumber(const std::string& key) {
+std::uint64_t ServerStore::metaNumber(const std::string& key) {
   const auto text = meta(key);
   if (!text) return 0;
   auto n = sync::parseUnsigned(*text, "meta " + key);
-  if (!n) throw StoreError("server.db is damaged: " + n.error().message);
+  if (!n) throw StoreError("the server's store is damaged: " + n.error().message);
   return *n;
 }
 

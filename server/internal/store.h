@@ -83,7 +83,7 @@ class ServerStore {
   virtual bool claimReplica(const sync::Id& node) = 0;
 
   virtual std::optional<std::string> meta(const std::string& key) = 0;
-  virtual std::uint64_t metaNumber(const std::string& key) = 0;  // 0 when unset; throws StoreError when not a number
+  std::uint64_t metaNumber(const std::string& key);  // 0 when unset; throws StoreError when not a number
   virtual void setMeta(const std::string& key, const std::string& value) = 0;
 
   virtual void addToken(const sync::Hash& token_hash, const Token& t) = 0;  // t.used and t.used_by are ignored
