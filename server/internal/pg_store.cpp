@@ -380,11 +380,14 @@ class PgStore final : public ServerStore {
     return next_seq_++;
   }
 
-  void fillEntities() {
-    for (const char* table : {"ops", "quarantine"})
-      for (const auto& row : exec((std::string("SELECT node, seq, body FROM ") + table).c_str()))
-        exec((std::string("UPDATE ") + table + " SET entity = $1 WHERE node = $2 AND seq = $3").c_str(),
-             bin(decodeStoredOp(bytesOf(row[2])).entity), bin(idOf(row[0])), i64(row[1]));
+  void fillEntities() {  // a few thousand rows per statement, as in store.cpp
+    for (const char* table : {"ops", "quarantine"}) {
+      const std::string select = std::string("SELECT node, seq, body FROM ") + table + " WHERE entity IS NULL LIMIT 5000";
+      const std::string update = std::string("UPDATE ") + table + " SET entity = $1 WHERE node = $2 AND seq = $3";
+      for (auto rows = exec(select.c_str()); !rows.empty(); rows = exec(select.c_str()))
+        for (const auto& row : rows)
+          exec(update.c_str(), bin(decodeStoredOp(bytesOf(row[2])).entity), bin(idOf(row[0])), i64(row[1]));
+    }
   }
   void migrate() {
     inTransaction([&] {

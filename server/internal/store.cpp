@@ -173,7 +173,8 @@ std::unique_ptr<ServerStore> ServerStore::open(const std::string& where) {
 
 namespace {
 // The entity of each op logged or held before migration 5, from its body
-// (a few thousand rows per statement; the index finds them).
+// (a few thousand rows per statement; the index finds them). Runs at every
+// opening, so a fill cut short by a crash goes on.
 void fillEntities(Db& db) {
   for (const char* table : {"ops", "quarantine"}) {
     const std::string select = std::string("SELECT node, seq, body FROM ") + table + " WHERE entity IS NULL LIMIT 5000";
