@@ -11,8 +11,10 @@
 // the same two forms: low, the lowest running sum before its first count,
 // from 0 at its start (<= 0), and low_after, the lowest balance from its
 // first count on; and the points after each movement out likewise (outs,
-// outs_after), sorted, as 8-byte big-endian integers. Adding a row marks
-// its block dirty; blocks() recomputes dirty blocks, split when they hold
+// outs_after), sorted, as 8-byte big-endian integers, and how many rows it
+// holds. A row added after every other row of its ledger (the usual case:
+// a movement made now) updates its block's summary; any other marks the
+// block dirty, and blocks() recomputes dirty blocks, split when they hold
 // more than 2 x 256 rows. Throws StoreError.
 #pragma once
 
@@ -39,6 +41,8 @@ class LedgerBlocks {
                              const LedgerKey& to);
 
  private:
+  struct Summary;
+  void write(const sync::Id& item, const sync::Id& location, const LedgerKey& start, Summary& s);
   void rewrite(const sync::Id& item, const sync::Id& location, const LedgerKey& start, const LedgerKey& end);
   storage::Db& db_;
 };

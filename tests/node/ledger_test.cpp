@@ -67,17 +67,21 @@ void checkAgrees(Node& n, const Ledger& ledger) {
 }  // namespace
 
 TEST_CASE("the block-wise negative-stock check agrees with a walk over every movement", "[node][reconcile]") {
-  const std::uint64_t seed = GENERATE(1, 2, 3);
+  // Seeds 1-3 shuffle every row; 6 and 7 record most rows in business-time
+  // order (each appended at the end: the blocks' fast path) and a few back-dated.
+  const std::uint64_t seed = GENERATE(1, 2, 3, 6, 7);
   INFO("seed " << seed);
   std::mt19937_64 rng(seed);
   TempDir dir;
   auto n = newNode(dir, "n.db");
   addCatalogue(*n);
-  // 1,500 movements and counts (blocks split past 512 rows) at distinct times,
-  // recorded in a random order: most of them are back-dated against what came before.
+  // 1,500 movements and counts (blocks split past 512 rows) at distinct times.
   std::vector<std::int64_t> minutes(1500);
   std::iota(minutes.begin(), minutes.end(), 0);
-  std::shuffle(minutes.begin(), minutes.end(), rng);
+  if (seed < 6) std::shuffle(minutes.begin(), minutes.end(), rng);
+  else
+    for (std::size_t i = 0; i + 10 < minutes.size(); ++i)
+      if (rng() % 100 == 0) std::swap(minutes[i], minutes[i + 1 + rng() % 10]);
   const std::int64_t day0 = *parseTime("2026-01-01", "t");
   Ledger ledger;
   std::size_t done = 0;
