@@ -43,14 +43,13 @@ std::vector<std::int64_t> unpack(const std::string& bytes) {
   return out;
 }
 
-// Is there a row of the ledger, or a block, after a key (?3-?6)? The `at`
-// bounds give each index a range.
+// Is there a row of the ledger after a key (?3-?6)? Then a row at the key
+// is not after every row of its block. The `at` bounds give each index a range.
 constexpr storage::Sql kLaterRow =
     "SELECT 1 FROM moves WHERE item = ?1 AND from_loc = ?2 AND at >= ?3 AND (at, hlc, node, seq) > (?3, ?4, ?5, ?6) "
     "UNION ALL SELECT 1 FROM moves WHERE item = ?1 AND to_loc = ?2 AND at >= ?3 AND (at, hlc, node, seq) > (?3, ?4, ?5, ?6) "
     "UNION ALL SELECT 1 FROM counts WHERE item = ?1 AND location = ?2 AND at >= ?3 AND (at, hlc, node, seq) > (?3, ?4, ?5, ?6) "
-    "UNION ALL SELECT 1 FROM ledger_blocks WHERE item = ?1 AND location = ?2 AND at >= ?3 AND "
-    "(at, hlc, node, seq) > (?3, ?4, ?5, ?6) LIMIT 1";
+    "LIMIT 1";
 
 }  // namespace
 
